@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs PostgreSQL from Debian's packages when missing and starts a throwaway cluster on
+# 127.0.0.1:$TECHMATCH_PG_PORT owned by the `postgres` user. Prints the admin URL on stdout.
+# Used by .ci/run; developers can source it too: `export TECHMATCH_TEST_POSTGRES_URL=$(bash .ci/postgres.sh start)`.
+set -euo pipefail
+
+port="${TECHMATCH_PG_PORT:-55432}"
+data_dir="${TECHMATCH_PG_DATA:-/tmp/techmatch-ci-postgres}"
+
+find_bin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+install_if_missing() {
+  if [ -z "$(find_bin)" ]; then
+    echo "installing postgresql from debian packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq postgresql >&2
+  fi
+}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+  install_if_missing
+  local bin; bin="$(find_bin)"
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home /var/lib/postgresql --shell /bin/sh postgres
+  fi
+  if ! as_postgres "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q 2>/dev/null; then
+    rm -rf "$data_dir"
+    mkdir -p "$data_dir"
+    [ "$(id -u)" = 0 ] && chown postgres "$data_dir"
+    as_postgres "$bin/initdb" -D "$data_dir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+    # fsync off: these databases are thrown away; it makes CREATE DATABASE per test cheap.
+    as_postgres "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
+      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >&2
+  fi
+  echo "postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+stop() {
+  local bin; bin="$(find_bin)"
+  [ -n "$bin" ] && [ -d "$data_dir" ] && as_postgres "$bin/pg_ctl" -D "$data_dir" -m fast stop >&2 || true
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

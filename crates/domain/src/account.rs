@@ -1,0 +1,274 @@
+//! User accounts: identifiers, roles and the validated values a user supplies.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::organization::OrganizationId;
+use crate::validation::{FieldError, clean_text};
+
+/// Database identifier of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl fmt::Display for UserId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(formatter)
+    }
+}
+
+/// What a user is on the platform; decides what the access policy lets them do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Researcher,
+    Company,
+    LiaisonOfficer,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Researcher => "researcher",
+            Role::Company => "company",
+            Role::LiaisonOfficer => "liaison_officer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == raw)
+    }
+
+    /// Staff roles act for the tech-transfer office across all organizations.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::LiaisonOfficer | Role::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// The only roles a person may give themselves by registering. Staff roles are granted by an
+/// admin, so there is deliberately no way to build this type from `LiaisonOfficer` or `Admin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelfServiceRole {
+    Researcher,
+    Company,
+}
+
+impl SelfServiceRole {
+    pub fn parse(field: &str, raw: &str) -> Result<SelfServiceRole, FieldError> {
+        match raw {
+            "researcher" => Ok(SelfServiceRole::Researcher),
+            "company" => Ok(SelfServiceRole::Company),
+            "liaison_officer" | "admin" => Err(FieldError::new(
+                field,
+                "role_not_self_assignable",
+                "this role is granted by an administrator and cannot be chosen at registration",
+            )),
+            _ => Err(FieldError::new(field, "invalid_role", "must be one of: researcher, company")),
+        }
+    }
+
+    pub fn role(self) -> Role {
+        match self {
+            SelfServiceRole::Researcher => Role::Researcher,
+            SelfServiceRole::Company => Role::Company,
+        }
+    }
+}
+
+/// A syntactically plausible e-mail address, stored lowercased so that logins and uniqueness
+/// do not depend on capitalisation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub const MAX_LENGTH: usize = 254;
+
+    pub fn parse(field: &str, raw: &str) -> Result<EmailAddress, FieldError> {
+        let candidate = raw.trim().to_lowercase();
+        let invalid = || FieldError::new(field, "invalid_email", "must be an e-mail address like name@example.org");
+        if candidate.is_empty() {
+            return Err(FieldError::new(field, "required", "must not be empty"));
+        }
+        if candidate.len() > Self::MAX_LENGTH {
+            return Err(FieldError::new(field, "too_long", "must be at most 254 bytes"));
+        }
+        let Some((local, domain)) = candidate.split_once('@') else {
+            return Err(invalid());
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '@' | '<' | '>' | '"' | ',' | ';'));
+        if !(domain_ok && local_ok) {
+            return Err(invalid());
+        }
+        Ok(EmailAddress(candidate))
+    }
+
+    /// Rebuilds a value that was validated before it was stored.
+    pub fn from_trusted(stored: String) -> EmailAddress {
+        EmailAddress(stored)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+/// A password a user wants to set. Its `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// NIST SP 800-63B: at least 8 characters, allow at least 64, no composition rules.
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(field: &str, raw: &str, email: Option<&EmailAddress>) -> Result<NewPassword, FieldError> {
+        let length = raw.chars().count();
+        if length < Self::MIN_CHARS {
+            return Err(FieldError::new(
+                field,
+                "password_too_short",
+                format!("must be at least {} characters", Self::MIN_CHARS),
+            ));
+        }
+        if length > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                field,
+                "password_too_long",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        let lowered = raw.to_lowercase();
+        if email.is_some_and(|email| {
+            lowered == email.as_str() || email.as_str().split('@').next() == Some(lowered.as_str())
+        }) {
+            return Err(FieldError::new(field, "password_matches_email", "must not be the e-mail address"));
+        }
+        if raw.chars().collect::<std::collections::HashSet<_>>().len() < 4 {
+            return Err(FieldError::new(field, "password_too_simple", "must use at least 4 different characters"));
+        }
+        Ok(NewPassword(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("NewPassword(<redacted>)")
+    }
+}
+
+/// How a user is shown to others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(field: &str, raw: &str) -> Result<DisplayName, FieldError> {
+        clean_text(field, raw, 1, 100).map(DisplayName)
+    }
+
+    pub fn from_trusted(stored: String) -> DisplayName {
+        DisplayName(stored)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A stored account as the rest of the system sees it (the password hash stays in `store`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAccount {
+    pub id: UserId,
+    pub email: EmailAddress,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub organization_id: Option<OrganizationId>,
+    pub is_active: bool,
+    /// Bumped on logout, password change and deactivation; tokens carry the version they were
+    /// issued under and are refused once it moves on.
+    pub token_version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_lowercased_and_trimmed() {
+        let email = EmailAddress::parse("email", "  Li.Wei@Example.EDU.cn ").unwrap();
+        assert_eq!(email.as_str(), "li.wei@example.edu.cn");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for raw in ["", "plain", "a@b", "@example.org", "a b@example.org", "a@exa mple.org", "a@.org", "a@org."] {
+            assert!(EmailAddress::parse("email", raw).is_err(), "{raw:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn staff_roles_cannot_be_self_assigned() {
+        let error = SelfServiceRole::parse("role", "admin").unwrap_err();
+        assert_eq!(error.code, "role_not_self_assignable");
+        let error = SelfServiceRole::parse("role", "liaison_officer").unwrap_err();
+        assert_eq!(error.code, "role_not_self_assignable");
+        assert_eq!(SelfServiceRole::parse("role", "company").unwrap().role(), Role::Company);
+    }
+
+    #[test]
+    fn password_rules() {
+        let email = EmailAddress::parse("email", "wang@example.org").unwrap();
+        assert_eq!(NewPassword::parse("p", "short", None).unwrap_err().code, "password_too_short");
+        assert_eq!(NewPassword::parse("p", "aaaaaaaaaaaa", None).unwrap_err().code, "password_too_simple");
+        assert_eq!(
+            NewPassword::parse("p", "wang@example.org", Some(&email)).unwrap_err().code,
+            "password_matches_email"
+        );
+        assert!(NewPassword::parse("p", "correct horse battery", Some(&email)).is_ok());
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("p", "correct horse battery", None).unwrap()),
+            "NewPassword(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! Domain types of techmatch: identifiers, validated values, roles and the access policy.
+//!
+//! Nothing here performs IO. Values are parsed once at the edge (`EmailAddress::parse`,
+//! `RegionCode::parse`, ...) so that the layers below can trust them.
+
+pub mod access;
+pub mod account;
+pub mod organization;
+pub mod validation;
+
+pub use access::{AccessDenied, Action, Actor, authorize};
+pub use account::{DisplayName, EmailAddress, NewPassword, Role, SelfServiceRole, UserAccount, UserId};
+pub use organization::{JoinCode, Organization, OrganizationId, OrganizationKind, OrganizationName, RegionCode};
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,173 @@
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous as SqlxSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use serde::Deserialize;
+use techmatch_migrations::Migrator;
+
+use crate::StoreError;
+
+/// `[database]` in the configuration files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path?mode=rwc` or `postgres://user:password@host/db`.
+    pub url: String,
+    /// Size of the read pool on SQLite, of the only pool on PostgreSQL.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it is told the database is busy.
+    pub acquire_timeout_ms: u64,
+    /// How long SQLite waits for another process's write lock.
+    pub sqlite_busy_timeout_ms: u64,
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// `full` keeps acknowledged commits through power loss; `normal` (in WAL mode) only through a
+/// process crash, for faster writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) reader: DatabaseConnection,
+    pub(crate) writer: DatabaseConnection,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the pools (creating a SQLite file and its directory when missing). Does not migrate.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Store, StoreError> {
+        let url = settings.url.trim();
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url, settings).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut options = ConnectOptions::new(url.to_owned());
+            options
+                .max_connections(settings.max_connections.max(1))
+                .min_connections(0)
+                .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
+                .connect_timeout(Duration::from_millis(settings.acquire_timeout_ms))
+                .sqlx_logging(false);
+            let pool = Database::connect(options).await?;
+            Ok(Store { reader: pool.clone(), writer: pool, backend: Backend::Postgres })
+        } else {
+            Err(StoreError::Configuration("database.url must start with sqlite: or postgres://".to_owned()))
+        }
+    }
+
+    async fn connect_sqlite(url: &str, settings: &DatabaseSettings) -> Result<Store, StoreError> {
+        let parsed = SqliteConnectOptions::from_str(url)
+            .map_err(|error| StoreError::Configuration(format!("invalid sqlite url: {error}")))?;
+        let file = parsed.get_filename().to_path_buf();
+        if let Some(directory) = file.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(directory).map_err(|error| {
+                StoreError::Configuration(format!("cannot create database directory {}: {error}", directory.display()))
+            })?;
+        }
+        let busy_timeout = Duration::from_millis(settings.sqlite_busy_timeout_ms);
+        let synchronous = match settings.sqlite_synchronous {
+            SqliteSynchronous::Full => SqlxSynchronous::Full,
+            SqliteSynchronous::Normal => SqlxSynchronous::Normal,
+        };
+        let acquire_timeout = Duration::from_millis(settings.acquire_timeout_ms);
+        let configure = move |options: SqliteConnectOptions| {
+            options
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(busy_timeout)
+                .synchronous(synchronous)
+        };
+
+        let mut writer_options = ConnectOptions::new(url.to_owned());
+        writer_options
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(acquire_timeout.max(Duration::from_secs(30)))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(move |options| configure(options).create_if_missing(true));
+        let writer = Database::connect(writer_options).await?;
+
+        let mut reader_options = ConnectOptions::new(url.to_owned());
+        reader_options
+            .max_connections(settings.max_connections.max(1))
+            .min_connections(0)
+            .acquire_timeout(acquire_timeout)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(move |options| configure(options).read_only(true));
+        let reader = Database::connect(reader_options).await?;
+        Ok(Store { reader, writer, backend: Backend::Sqlite })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies every pending migration. On PostgreSQL an advisory lock keeps several nodes
+    /// starting at once from migrating concurrently.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => Migrator::up(&self.writer, None).await?,
+            Backend::Postgres => {
+                let transaction = self.writer.begin().await?;
+                transaction.execute_unprepared("SELECT pg_advisory_xact_lock(7240118231)").await?;
+                Migrator::up(&transaction, None).await?;
+                transaction.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of the migrations that have been applied, oldest first.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let migrations = Migrator::get_applied_migrations_read_only(&self.reader).await?;
+        Ok(migrations.into_iter().map(|migration| migration.name().to_owned()).collect())
+    }
+
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.reader.execute_unprepared("SELECT 1").await?;
+        if self.backend == Backend::Sqlite {
+            self.writer.ping().await?;
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction; on SQLite it takes the write lock up front.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: match self.backend {
+                Backend::Sqlite => Some(SqliteTransactionMode::Immediate),
+                Backend::Postgres => None,
+            },
+            ..TransactionOptions::default()
+        };
+        Ok(self.writer.begin_with_options(options).await?)
+    }
+
+    pub async fn close(self) {
+        let _ = self.reader.close_by_ref().await;
+        let _ = self.writer.close_by_ref().await;
+    }
+}

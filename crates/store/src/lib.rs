@@ -1,0 +1,35 @@
+//! Persistence for techmatch over sea-orm, on SQLite (the embedded default) or PostgreSQL.
+//!
+//! Only this crate knows SQL. It hands out domain types, never entities.
+//!
+//! SQLite allows one writer at a time. A deferred transaction that reads and then writes can
+//! fail with `SQLITE_BUSY` at once whatever the busy timeout says, so on SQLite every write
+//! goes through a pool of exactly one connection and write transactions start with
+//! `BEGIN IMMEDIATE`; reads use a separate read-only pool and are never blocked (WAL).
+
+mod accounts;
+mod connection;
+mod entity;
+mod error;
+
+pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
+pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
+pub use error::StoreError;
+
+/// A window onto a long list: `limit` rows starting after `offset` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One page of rows and how many rows there are in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+#[cfg(feature = "testing")]
+#[allow(clippy::expect_used)]
+pub mod testing;

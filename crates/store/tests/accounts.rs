@@ -1,0 +1,172 @@
+//! Store behaviour, run on SQLite and (when configured) PostgreSQL alike.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use techmatch_domain::{
+    DisplayName, EmailAddress, JoinCode, OrganizationKind, OrganizationName, RegionCode, Role, UserId,
+};
+use techmatch_store::testing::TestDatabase;
+use techmatch_store::{CreateAccountError, Membership, NewAccount, NewOrganization, PageRequest, Store};
+
+fn new_account(email: &str, role: Role, membership: Membership) -> NewAccount {
+    NewAccount {
+        email: EmailAddress::parse("email", email).unwrap(),
+        password_hash: "$argon2id$placeholder".to_owned(),
+        display_name: DisplayName::parse("display_name", "张伟 Zhang Wei").unwrap(),
+        role,
+        membership,
+    }
+}
+
+fn new_organization(name: &str, kind: OrganizationKind, join_code: &str) -> NewOrganization {
+    NewOrganization {
+        name: OrganizationName::parse("name", name).unwrap(),
+        kind,
+        region_code: RegionCode::parse("region_code", "330106").unwrap(),
+        join_code: JoinCode::parse("join_code", join_code).unwrap(),
+    }
+}
+
+async fn for_each_backend<F, Fut>(test: F)
+where
+    F: Fn(Store, &'static str) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        test(store.clone(), database.label).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_and_are_idempotent() {
+    for_each_backend(|store, label| async move {
+        store.migrate().await.unwrap();
+        let applied = store.applied_migrations().await.unwrap();
+        assert_eq!(applied, vec!["m20261127_000001_organizations_and_users".to_owned()], "{label}");
+        store.ping().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn account_with_new_organization_then_colleague_joins_by_code() {
+    for_each_backend(|store, label| async move {
+        let (founder, organization) = store
+            .create_account(new_account(
+                "li@zju.edu.cn",
+                Role::Researcher,
+                Membership::Create(new_organization("浙江大学", OrganizationKind::University, "ABCDEFGH12345678")),
+            ))
+            .await
+            .unwrap();
+        let organization = organization.expect("organization created");
+        assert_eq!(organization.name.as_str(), "浙江大学", "{label}");
+        assert_eq!(founder.organization_id, Some(organization.id), "{label}");
+        assert_eq!(founder.role, Role::Researcher);
+        assert_eq!(founder.token_version, 0);
+        assert!(founder.is_active);
+
+        let join_code = JoinCode::parse("join_code", "ABCDEFGH12345678").unwrap();
+        let (colleague, joined) = store
+            .create_account(new_account("wang@zju.edu.cn", Role::Researcher, Membership::Join(join_code.clone())))
+            .await
+            .unwrap();
+        assert_eq!(joined.map(|organization| organization.id), Some(organization.id), "{label}");
+        assert_eq!(colleague.organization_id, Some(organization.id));
+
+        // A company account cannot join a university.
+        let error = store
+            .create_account(new_account("boss@acme.cn", Role::Company, Membership::Join(join_code)))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, CreateAccountError::KindMismatch { .. }), "{label}: {error:?}");
+        assert!(
+            store.find_account_by_email(&EmailAddress::parse("e", "boss@acme.cn").unwrap()).await.unwrap().is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn duplicates_are_refused_without_touching_what_is_stored() {
+    for_each_backend(|store, label| async move {
+        let (first, _) = store
+            .create_account(new_account(
+                "chen@acme.cn",
+                Role::Company,
+                Membership::Create(new_organization("Acme 科技", OrganizationKind::Company, "AAAABBBBCCCCDDDD")),
+            ))
+            .await
+            .unwrap();
+        let error =
+            store.create_account(new_account("CHEN@acme.cn", Role::Company, Membership::None)).await.unwrap_err();
+        assert!(matches!(error, CreateAccountError::EmailTaken), "{label}: {error:?}");
+        let error = store
+            .create_account(new_account(
+                "other@acme.cn",
+                Role::Company,
+                Membership::Create(new_organization("ACME  科技", OrganizationKind::Company, "EEEEFFFFGGGGHHHH")),
+            ))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, CreateAccountError::OrganizationNameTaken), "{label}: {error:?}");
+        let unknown = JoinCode::parse("join_code", "ZZZZZZZZZZZZZZZZ").unwrap();
+        let error =
+            store.create_account(new_account("x@acme.cn", Role::Company, Membership::Join(unknown))).await.unwrap_err();
+        assert!(matches!(error, CreateAccountError::UnknownJoinCode), "{label}: {error:?}");
+
+        let page = store.list_accounts(PageRequest { offset: 0, limit: 10 }).await.unwrap();
+        assert_eq!(page.total, 1, "{label}: failed attempts must leave nothing behind");
+        assert_eq!(page.items[0], first);
+        let organizations = store.list_organizations(PageRequest { offset: 0, limit: 10 }).await.unwrap();
+        assert_eq!(organizations.total, 1, "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn token_version_moves_on_password_change_logout_and_deactivation() {
+    for_each_backend(|store, label| async move {
+        let (account, _) =
+            store.create_account(new_account("admin@city.gov.cn", Role::Admin, Membership::None)).await.unwrap();
+        store.replace_password_hash(account.id, "$argon2id$other".to_owned()).await.unwrap();
+        assert_eq!(store.password_hash(account.id).await.unwrap(), "$argon2id$other");
+        store.bump_token_version(account.id).await.unwrap();
+        let deactivated = store.set_account_active(account.id, false).await.unwrap();
+        assert!(!deactivated.is_active);
+        assert_eq!(deactivated.token_version, 3, "{label}");
+        let reactivated = store.set_account_active(account.id, true).await.unwrap();
+        assert_eq!(reactivated.token_version, 3, "{label}: reactivation does not revive old tokens");
+
+        let renamed = store.update_display_name(account.id, &DisplayName::parse("n", "新名字").unwrap()).await.unwrap();
+        assert_eq!(renamed.display_name.as_str(), "新名字");
+        assert!(store.bump_token_version(UserId(999_999)).await.is_err(), "{label}: unknown id");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_account_creation_never_fails_for_locking() {
+    for_each_backend(|store, label| async move {
+        let mut tasks = Vec::new();
+        for index in 0..24 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .create_account(new_account(
+                        &format!("user{index}@example.org"),
+                        Role::Researcher,
+                        Membership::None,
+                    ))
+                    .await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap_or_else(|error| panic!("{label}: {error:?}"));
+        }
+        let page = store.list_accounts(PageRequest { offset: 0, limit: 100 }).await.unwrap();
+        assert_eq!(page.total, 24, "{label}");
+    })
+    .await;
+}

@@ -1,0 +1,17 @@
+//! Schema migrations, applied in order by `techmatch migrate` and on `serve` start.
+//!
+//! Each capability adds its own tables as a new migration file; applied migrations are never
+//! edited, since deployed databases have already run them.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_organizations_and_users;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_organizations_and_users::Migration)]
+    }
+}
