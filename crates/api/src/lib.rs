@@ -1,1 +1,11 @@
+//! The HTTP edge of techmatch: actix-web routes, bearer-token authentication, one JSON error
+//! format, security headers and the OpenAPI document. Only this crate knows HTTP.
 
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod routes;
+mod server;
+
+pub use error::{ApiError, ErrorBody};
+pub use server::{ApiSettings, BODY_LIMIT_BYTES, build_server, openapi_document};

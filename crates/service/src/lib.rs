@@ -5,6 +5,7 @@ mod accounts;
 mod error;
 mod password;
 mod settings;
+mod system;
 mod throttle;
 mod token;
 
@@ -14,6 +15,7 @@ pub use accounts::{
 pub use error::ServiceError;
 pub use password::PasswordHasher;
 pub use settings::{AuthSettings, JwtSecret, LoginLimits, PasswordHashSettings, SHIPPED_DEVELOPMENT_SECRET};
+pub use system::{Services, SystemService};
 pub use throttle::LoginThrottle;
 pub use token::{TokenClaims, TokenIssuer};
 

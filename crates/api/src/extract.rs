@@ -1,0 +1,62 @@
+//! Request extractors: the authenticated caller and the client address.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use techmatch_domain::Actor;
+use techmatch_service::{ServiceError, Services};
+
+use crate::error::ApiError;
+use crate::server::ApiSettings;
+
+/// The caller, resolved from `Authorization: Bearer <token>`. Routes that take this refuse
+/// anonymous callers with 401 before the handler runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Actor);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let token = bearer_token(request);
+        let services = request.app_data::<web::Data<Services>>().cloned();
+        Box::pin(async move {
+            let services =
+                services.ok_or_else(|| ApiError::from(ServiceError::Internal(anyhow::anyhow!("services missing"))))?;
+            let token = token.ok_or(ServiceError::Unauthenticated)?;
+            Ok(Authenticated(services.accounts.authenticate(&token).await?))
+        })
+    }
+}
+
+fn bearer_token(request: &HttpRequest) -> Option<String> {
+    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// The address the request came from, for throttling. Behind a reverse proxy every client
+/// would share the proxy's address, so `X-Forwarded-For` is trusted only when configured.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl FromRequest for ClientAddress {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let trust_forwarded =
+            request.app_data::<web::Data<ApiSettings>>().is_some_and(|settings| settings.trust_forwarded_for);
+        let address = if trust_forwarded {
+            request.connection_info().realip_remote_addr().map(str::to_owned)
+        } else {
+            request.peer_addr().map(|address| address.ip().to_string())
+        };
+        std::future::ready(Ok(ClientAddress(address.unwrap_or_else(|| "unknown".to_owned()))))
+    }
+}

@@ -1,0 +1,105 @@
+use actix_web::{get, patch, post, web};
+use techmatch_domain::{DisplayName, NewPassword, ValidationErrors};
+use techmatch_service::Services;
+
+use crate::dto::{ChangePasswordRequest, OrganizationResponse, TokenResponse, UpdateProfileRequest, UserResponse};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::Authenticated;
+
+/// The caller's own account.
+#[utoipa::path(
+    tag = "account",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the account", body = UserResponse),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(services: web::Data<Services>, caller: Authenticated) -> Result<web::Json<UserResponse>, ApiError> {
+    Ok(web::Json(services.accounts.me(&caller.0).await?.into()))
+}
+
+/// Change the caller's own profile. Role, organization and e-mail cannot be changed here.
+#[utoipa::path(
+    tag = "account",
+    security(("bearer" = [])),
+    request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "updated account", body = UserResponse),
+        (status = 400, description = "malformed json, unknown field (e.g. `role`) or wrong type", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
+        (status = 415, description = "body is not application/json", body = ErrorBody),
+        (status = 422, description = "invalid fields", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[patch("/me")]
+pub async fn update_me(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    body: web::Json<UpdateProfileRequest>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let account = match &body.display_name {
+        Some(raw) => {
+            let display_name =
+                DisplayName::parse("display_name", raw).map_err(|error| ApiError::validation(vec![error]))?;
+            services.accounts.update_display_name(&caller.0, display_name).await?
+        }
+        None => services.accounts.me(&caller.0).await?,
+    };
+    Ok(web::Json(account.into()))
+}
+
+/// Change the caller's password. Every earlier token is revoked; a new token is returned.
+#[utoipa::path(
+    tag = "account",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "password changed; use the new token", body = TokenResponse),
+        (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
+        (status = 401, description = "missing or revoked token, or wrong current password (`invalid_credentials`)", body = ErrorBody),
+        (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
+        (status = 415, description = "body is not application/json", body = ErrorBody),
+        (status = 422, description = "new password too weak", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let account = services.accounts.me(&caller.0).await?;
+    let new_password = NewPassword::parse("new_password", &body.new_password, Some(&account.email))
+        .map_err(|error| ApiError::from(techmatch_service::ServiceError::from(ValidationErrors::single(error))))?;
+    let issued = services.accounts.change_password(&caller.0, &body.current_password, new_password).await?;
+    Ok(web::Json(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in_seconds,
+    }))
+}
+
+/// The caller's organization, with the join code to hand to colleagues.
+#[utoipa::path(
+    tag = "account",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the organization", body = OrganizationResponse),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "the account belongs to no organization", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/me/organization")]
+pub async fn my_organization(
+    services: web::Data<Services>,
+    caller: Authenticated,
+) -> Result<web::Json<OrganizationResponse>, ApiError> {
+    Ok(web::Json(services.accounts.own_organization(&caller.0).await?.into()))
+}

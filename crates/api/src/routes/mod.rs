@@ -1,0 +1,7 @@
+//! One module per area; each handler is a free `async fn` that extracts, converts to domain
+//! types, calls one service method and converts the answer to a DTO.
+
+pub mod admin;
+pub mod auth;
+pub mod me;
+pub mod system;

@@ -1,0 +1,144 @@
+//! The actix application: routes, limits, error handling, headers, tracing.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
+use actix_web::web::{self, JsonConfig, PathConfig, PayloadConfig, QueryConfig};
+use actix_web::{App, HttpServer};
+use serde::Deserialize;
+use techmatch_service::Services;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{ApiError, ensure_json_error, json_error, path_error, query_error};
+use crate::routes::{admin, auth, me, system};
+
+/// Largest request body accepted, JSON or not.
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// `[server]` in the configuration files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// `host:port`; port 0 picks a free port (tests).
+    pub listen: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// A client must send its request head within this time.
+    pub client_request_timeout_ms: u64,
+    pub keep_alive_seconds: u64,
+    /// Send `Strict-Transport-Security` (when served over https, as in production).
+    pub strict_transport_security: bool,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "techmatch",
+        description = "Tech-transfer matchmaking: research results, technology needs, roadshows and 1:1 meetings. \
+                       Every error is `{\"error\": {\"code\", \"message\"}}` with a stable code.",
+    ),
+    modifiers(&BearerSecurity),
+    tags(
+        (name = "auth", description = "registration, login and logout"),
+        (name = "account", description = "the caller's own account"),
+        (name = "admin", description = "account administration"),
+        (name = "system", description = "health and this document"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerSecurity;
+
+impl utoipa::Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+fn configure_routes(config: &mut ServiceConfig) {
+    config.service(system::health).service(system::openapi).service(
+        utoipa_actix_web::scope("/api/v1")
+            .service(auth::register)
+            .service(auth::login)
+            .service(auth::logout)
+            .service(me::get_me)
+            .service(me::update_me)
+            .service(me::change_password)
+            .service(me::my_organization)
+            .service(admin::list_users)
+            .service(admin::create_user)
+            .service(admin::update_user)
+            .service(admin::list_organizations),
+    );
+}
+
+/// The OpenAPI document of every route, generated from the handlers' annotations.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, document) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure_routes).split_for_parts();
+    document
+}
+
+async fn unknown_route() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+/// Starts serving on `listener`. The returned server runs until stopped or signalled.
+pub fn build_server(listener: TcpListener, services: Services, settings: ApiSettings) -> std::io::Result<Server> {
+    let workers = if settings.workers == 0 {
+        std::thread::available_parallelism().map_or(2, usize::from)
+    } else {
+        settings.workers
+    };
+    let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
+    let keep_alive = Duration::from_secs(settings.keep_alive_seconds);
+    let services = web::Data::new(services);
+    let settings = web::Data::new(settings);
+    let server = HttpServer::new(move || {
+        let (app, document) =
+            App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure_routes).split_for_parts();
+        let mut headers = DefaultHeaders::new()
+            .add(("X-Content-Type-Options", "nosniff"))
+            .add(("X-Frame-Options", "DENY"))
+            .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+            .add(("Referrer-Policy", "no-referrer"))
+            .add(("Cross-Origin-Opener-Policy", "same-origin"))
+            .add(("Cross-Origin-Resource-Policy", "same-origin"))
+            .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+            .add(("Cache-Control", "no-store"));
+        if settings.strict_transport_security {
+            headers = headers.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"));
+        }
+        app.app_data(web::Data::new(document))
+            .app_data(services.clone())
+            .app_data(settings.clone())
+            .app_data(JsonConfig::default().limit(BODY_LIMIT_BYTES).error_handler(json_error))
+            .app_data(PayloadConfig::new(BODY_LIMIT_BYTES))
+            .app_data(QueryConfig::default().error_handler(query_error))
+            .app_data(PathConfig::default().error_handler(path_error))
+            .default_service(web::to(unknown_route))
+            .wrap(ErrorHandlers::new().default_handler(ensure_json_error))
+            .wrap(headers)
+            .wrap(TracingLogger::default())
+    })
+    .workers(workers)
+    .client_request_timeout(request_timeout)
+    .client_disconnect_timeout(Duration::from_secs(5))
+    .keep_alive(keep_alive)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

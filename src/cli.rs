@@ -1,0 +1,195 @@
+//! The `techmatch` command line.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use techmatch_domain::{DisplayName, EmailAddress, NewPassword, OrganizationId, Role};
+use techmatch_service::{NewUserByAdmin, Services};
+
+use crate::app::{Application, open_store};
+use crate::config::{self, Settings};
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(name = "techmatch", version, about = "tech-transfer matchmaking service")]
+struct Cli {
+    /// Directory holding default.toml and {TECHMATCH_ENV}.toml (default: ./config, or TECHMATCH_CONFIG_DIR).
+    #[arg(long, global = true)]
+    config_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (applies pending migrations first).
+    Serve {
+        /// Load demo data: a demo admin account whose password is printed once.
+        #[arg(long)]
+        demo: bool,
+        /// Override server.listen, e.g. 127.0.0.1:0 for any free port.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts from the operator's shell.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account of any role (liaison officers and admins are created this way or by an admin).
+    Create {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long)]
+        organization_id: Option<i64>,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (generated unless --password-stdin) and revoke the account's tokens.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (settings, environment) = match config::load_from_process(cli.config_dir.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("techmatch: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    tracing::info!(environment = environment.name(), "configuration loaded");
+    let outcome = match cli.command {
+        Command::Openapi => print_openapi(),
+        command => actix_web::rt::System::new().block_on(run(command, settings)),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("techmatch: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo, listen } => {
+            if let Some(listen) = listen {
+                settings.server.listen = listen;
+            }
+            let application = Application::build(settings.clone()).await?;
+            if demo {
+                match application.ensure_demo_admin(&settings).await? {
+                    Some(password) => println!(
+                        "demo admin created: {} / {password} (shown once; reset with `techmatch user reset-password --email {}`)",
+                        settings.demo.admin_email, settings.demo.admin_email
+                    ),
+                    None => println!("demo admin exists: {}", settings.demo.admin_email),
+                }
+            }
+            println!("listening on http://{}", application.address());
+            std::io::stdout().flush()?;
+            application.run().await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = open_store(&settings).await?;
+            let applied = store.applied_migrations().await?;
+            println!(
+                "database is at migration {} ({} applied)",
+                applied.last().map_or("none", String::as_str),
+                applied.len()
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::User(user_command) => run_user_command(user_command, &settings).await,
+        Command::Openapi => print_openapi(),
+    }
+}
+
+async fn run_user_command(command: UserCommand, settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let services = Services::new(store.clone(), &settings.auth)?;
+    let result = match command {
+        UserCommand::Create { role, email, name, organization_id, password_stdin } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}; expected researcher, company, liaison_officer or admin")
+            })?;
+            let email =
+                EmailAddress::parse("email", &email).map_err(|error| anyhow::anyhow!("--email: {}", error.message))?;
+            let display_name = if name.trim().is_empty() { email.as_str().to_owned() } else { name };
+            let display_name = DisplayName::parse("name", &display_name)
+                .map_err(|error| anyhow::anyhow!("--name: {}", error.message))?;
+            let password = if password_stdin { Some(read_password(&email)?) } else { None };
+            let created = services
+                .accounts
+                .create_user_as_operator(NewUserByAdmin {
+                    email,
+                    password,
+                    display_name,
+                    role,
+                    organization_id: organization_id.map(OrganizationId),
+                })
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            println!("created {} account {} (id {})", created.account.role, created.account.email, created.account.id);
+            if let Some(password) = created.generated_password {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::ResetPassword { email, password_stdin } => {
+            let email =
+                EmailAddress::parse("email", &email).map_err(|error| anyhow::anyhow!("--email: {}", error.message))?;
+            let password = if password_stdin { Some(read_password(&email)?) } else { None };
+            let was_given = password.is_some();
+            let password = services
+                .accounts
+                .reset_password_as_operator(&email, password)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            println!("password of {email} reset; earlier tokens revoked");
+            if !was_given {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    };
+    store.close().await;
+    result
+}
+
+fn read_password(email: &EmailAddress) -> anyhow::Result<NewPassword> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    let line = line.trim_end_matches(['\r', '\n']);
+    NewPassword::parse("password", line, Some(email)).map_err(|error| anyhow::anyhow!("password: {}", error.message))
+}
+
+fn print_openapi() -> anyhow::Result<()> {
+    let document = techmatch_api::openapi_document();
+    println!("{}", serde_json::to_string_pretty(&document)?);
+    Ok(())
+}
