@@ -1,0 +1,185 @@
+use std::path::Path;
+use std::time::Duration;
+
+use actix_web::http::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+use techmatch::app::Application;
+use techmatch::config::{self, Environment, Settings};
+use techmatch_domain::{DisplayName, EmailAddress, NewPassword, Role};
+use techmatch_service::{NewUserByAdmin, Services};
+use techmatch_store::testing::TestDatabase;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: awc::Client,
+    pub services: Services,
+    pub settings: Settings,
+    pub backend: &'static str,
+    handle: actix_web::dev::ServerHandle,
+    _database: TestDatabase,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {} {}", self.status, self.body))
+    }
+
+    #[track_caller]
+    pub fn assert_error(&self, status: StatusCode, code: &str) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.error_code(), code, "body: {}", self.body);
+    }
+}
+
+pub fn test_settings(database: &TestDatabase) -> Settings {
+    let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut settings = config::load(&config_dir, &Environment::named("development"), Vec::new()).unwrap();
+    settings.server.listen = "127.0.0.1:0".to_owned();
+    settings.server.workers = 2;
+    settings.database = database.settings.clone();
+    settings.log.filter = "warn".to_owned();
+    settings
+}
+
+impl TestApp {
+    pub async fn spawn(database: TestDatabase) -> TestApp {
+        TestApp::spawn_with(database, |_| {}).await
+    }
+
+    pub async fn spawn_with(database: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(&database);
+        adjust(&mut settings);
+        let application = Application::build(settings.clone()).await.expect("application starts");
+        let address = format!("http://{}", application.address());
+        let services = application.services().clone();
+        let handle = application.server_handle();
+        actix_web::rt::spawn(application.run());
+        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        TestApp { address, client, services, settings, backend: database.label, handle, _database: database }
+    }
+
+    /// One app per configured backend: SQLite always, PostgreSQL when configured.
+    pub async fn each_backend() -> Vec<TestApp> {
+        let mut apps = Vec::new();
+        for database in TestDatabase::all().await {
+            apps.push(TestApp::spawn(database).await);
+        }
+        apps
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        if let Some(content_type) = content_type {
+            request = request.insert_header(("Content-Type", content_type));
+        }
+        let mut response = request.send_body(body).await.expect("request sent");
+        let bytes = response.body().limit(4 * 1024 * 1024).await.expect("response body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("non-json body: {}", String::from_utf8_lossy(&bytes)))
+        };
+        TestResponse { status: response.status(), headers: response.headers().clone(), body }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> TestResponse {
+        match body {
+            Some(body) => {
+                self.raw(method, path, token, Some("application/json"), serde_json::to_vec(body).unwrap()).await
+            }
+            None => self.raw(method, path, token, None, Vec::new()).await,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> TestResponse {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> TestResponse {
+        self.send(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Registers a researcher at a new university (or a company user at a new company).
+    pub async fn register(&self, email: &str, role: &str, organization_name: &str) -> TestResponse {
+        let kind = if role == "company" { "company" } else { "university" };
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            &json!({
+                "email": email,
+                "password": PASSWORD,
+                "display_name": "测试用户 Test User",
+                "role": role,
+                "organization": {"name": organization_name, "kind": kind, "region_code": "330106"},
+            }),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.post("/api/v1/auth/login", None, &json!({"email": email, "password": password})).await
+    }
+
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status, StatusCode::OK, "{}: {}", self.backend, response.body);
+        response.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// An account of any role created the operator's way; returns a token for it.
+    pub async fn account_with_role(&self, role: Role, email: &str) -> String {
+        let organization_id = match role {
+            Role::Researcher | Role::Company => {
+                let role_name = role.as_str();
+                let founder = format!("founder-{email}");
+                let registered = self.register(&founder, role_name, &format!("机构 {email}")).await;
+                assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
+                return self.token(&founder, PASSWORD).await;
+            }
+            Role::LiaisonOfficer | Role::Admin => None,
+        };
+        self.services
+            .accounts
+            .create_user_as_operator(NewUserByAdmin {
+                email: EmailAddress::parse("email", email).unwrap(),
+                password: Some(NewPassword::parse("password", PASSWORD, None).unwrap()),
+                display_name: DisplayName::parse("name", "职员 Staff").unwrap(),
+                role,
+                organization_id,
+            })
+            .await
+            .unwrap();
+        self.token(email, PASSWORD).await
+    }
+}

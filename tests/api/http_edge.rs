@@ -1,0 +1,166 @@
+//! Bad input at the HTTP edge: always a 4xx JSON error with a code, never a 500.
+
+use actix_web::http::{Method, StatusCode};
+use serde_json::json;
+use techmatch_domain::Role;
+
+use crate::access_matrix::PROTECTED_ROUTES;
+use crate::helpers::{PASSWORD, TestApp};
+
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cache-control", "no-store"),
+];
+
+#[actix_web::test]
+async fn malformed_oversize_and_mistyped_bodies_get_coded_4xx() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let register = "/api/v1/auth/register";
+    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+        ("truncated json", Some("application/json"), b"{\"email\": ".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
+        ("not json", Some("application/json"), b"email=a".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
+        ("wrong type", Some("application/json"), br#"{"email": 5, "password": "x", "display_name": "x", "role": "researcher", "organization": {}}"#.to_vec(), StatusCode::BAD_REQUEST, "invalid_body"),
+        ("missing field", Some("application/json"), br#"{"email": "a@b.cn"}"#.to_vec(), StatusCode::BAD_REQUEST, "invalid_body"),
+        ("array body", Some("application/json"), b"[]".to_vec(), StatusCode::BAD_REQUEST, "invalid_body"),
+        ("unknown field", Some("application/json"), br#"{"email": "a@b.cn", "password": "x", "display_name": "x", "role": "researcher", "organization": {}, "admin": true}"#.to_vec(), StatusCode::BAD_REQUEST, "unknown_field"),
+        ("wrong content type", Some("text/plain"), b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        ("no content type", None, b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        ("invalid utf-8", Some("application/json"), b"{\"email\": \"\xff\xfe\"}".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
+    ];
+    for (label, content_type, body, status, code) in cases {
+        let response = app.raw(Method::POST, register, None, content_type, body).await;
+        assert_eq!(response.status, status, "{label}: {}", response.body);
+        assert_eq!(response.error_code(), code, "{label}");
+        assert!(response.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{label}");
+    }
+
+    let mut oversize = br#"{"email": ""#.to_vec();
+    oversize.extend(std::iter::repeat_n(b'a', techmatch_api::BODY_LIMIT_BYTES + 10));
+    oversize.extend(br#"", "password": "x"}"#);
+    let response = app.raw(Method::POST, "/api/v1/auth/login", None, Some("application/json"), oversize).await;
+    response.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // Just under the limit is parsed (and then judged on its fields).
+    let mut large = br#"{"email": "a@b.cn", "password": ""#.to_vec();
+    large.extend(std::iter::repeat_n(b'a', techmatch_api::BODY_LIMIT_BYTES - 100));
+    large.extend(br#""}"#);
+    let response = app.raw(Method::POST, "/api/v1/auth/login", None, Some("application/json"), large).await;
+    response.assert_error(StatusCode::UNAUTHORIZED, "invalid_credentials");
+
+    // Nothing above was stored.
+    let admin = app.account_with_role(Role::Admin, "admin@city.gov.cn").await;
+    assert_eq!(app.get("/api/v1/admin/users", Some(&admin)).await.body["total"], 1);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn unknown_routes_methods_queries_and_paths_get_coded_errors() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let admin = app.account_with_role(Role::Admin, "admin@city.gov.cn").await;
+    app.get("/api/v1/nothing-here", None).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+    let response = app.send(Method::DELETE, "/api/v1/me", Some(&admin), None).await;
+    assert!(response.status.is_client_error(), "{}", response.status);
+    assert!(response.body["error"]["code"].is_string(), "{}", response.body);
+    app.get("/api/v1/admin/users?limit=abc", Some(&admin)).await.assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    app.get("/api/v1/admin/users?limit=1000", Some(&admin))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.get("/api/v1/admin/users?colour=red", Some(&admin))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    app.patch("/api/v1/admin/users/not-a-number", Some(&admin), &json!({"is_active": true}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_path");
+    app.patch("/api/v1/admin/users/99999999999999999999", Some(&admin), &json!({"is_active": true}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_path");
+    let page = app.get("/api/v1/admin/users?limit=1&offset=0", Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn security_headers_are_on_every_response() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    app.register("li@zju.edu.cn", "researcher", "浙江大学").await;
+    let token = app.token("li@zju.edu.cn", PASSWORD).await;
+    let responses = vec![
+        ("health", app.get("/health", None).await),
+        ("me", app.get("/api/v1/me", Some(&token)).await),
+        ("401", app.get("/api/v1/me", None).await),
+        ("403", app.get("/api/v1/admin/users", Some(&token)).await),
+        ("404", app.get("/nowhere", None).await),
+        ("400", app.raw(Method::POST, "/api/v1/auth/login", None, Some("application/json"), b"{".to_vec()).await),
+    ];
+    for (label, response) in responses {
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(response.headers.get(name).map(|v| v.to_str().unwrap()), Some(value), "{label} {name}");
+        }
+        assert!(response.headers.get("content-security-policy").is_some(), "{label}");
+        assert!(
+            response.headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"),
+            "{label}"
+        );
+    }
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn health_reports_the_database() {
+    for app in TestApp::each_backend().await {
+        let response = app.get("/health", None).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", app.backend);
+        assert_eq!(response.body["status"], "ok");
+        assert_eq!(response.body["database"], "ok");
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn openapi_covers_every_route_with_its_errors() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let document = app.get("/api/openapi.json", None).await;
+    assert_eq!(document.status, StatusCode::OK);
+    assert!(document.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = document.body["paths"].as_object().unwrap();
+    let mut routes: Vec<(String, String)> =
+        PROTECTED_ROUTES.iter().map(|route| (route.method.to_lowercase(), route.openapi_path.to_owned())).collect();
+    routes.extend(
+        [
+            ("post", "/api/v1/auth/register"),
+            ("post", "/api/v1/auth/login"),
+            ("get", "/health"),
+            ("get", "/api/openapi.json"),
+        ]
+        .map(|(m, p)| (m.to_owned(), p.to_owned())),
+    );
+    let mut documented = 0;
+    for (_, operations) in paths {
+        documented += operations.as_object().unwrap().len();
+    }
+    assert_eq!(
+        documented,
+        routes.len(),
+        "every route is documented, and only those: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    for (method, path) in routes {
+        let operation = &paths.get(&path).unwrap_or_else(|| panic!("{path} undocumented"))[&method];
+        assert!(operation.is_object(), "{method} {path} undocumented");
+        let responses = operation["responses"].as_object().unwrap();
+        if path != "/health" && path != "/api/openapi.json" {
+            assert!(responses.keys().any(|status| status.starts_with('4')), "{method} {path} lists no 4xx response");
+            let error_schema = responses.iter().find(|(status, _)| status.starts_with('4')).unwrap().1;
+            assert!(error_schema.to_string().contains("ErrorBody"), "{method} {path} error body not described");
+        }
+        if PROTECTED_ROUTES.iter().any(|route| route.openapi_path == path) {
+            assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            assert!(operation["security"].is_array(), "{method} {path} lacks security");
+        }
+    }
+    assert!(document.body["components"]["securitySchemes"]["bearer"].is_object());
+    app.stop().await;
+}

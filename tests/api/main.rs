@@ -1,0 +1,9 @@
+//! End-to-end tests over real HTTP: each test starts the application the binary starts, on a
+//! free port, with its own fresh database (SQLite, and PostgreSQL when configured).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access_matrix;
+mod accounts;
+mod helpers;
+mod http_edge;
+mod tokens;
