@@ -143,10 +143,10 @@ fn check(settings: &Settings, environment: &Environment) -> Result<(), ConfigErr
     if settings.auth.access_token_ttl_seconds == 0 || settings.auth.access_token_ttl_seconds > 86_400 {
         return Err(ConfigError::Invalid("auth.access_token_ttl_seconds must be between 1 and 86400".to_owned()));
     }
-    if environment.is_production() {
-        if let Some(weakness) = settings.auth.jwt_secret.production_weakness() {
-            return Err(ConfigError::UnsafeForProduction(weakness));
-        }
+    if environment.is_production()
+        && let Some(weakness) = settings.auth.jwt_secret.production_weakness()
+    {
+        return Err(ConfigError::UnsafeForProduction(weakness));
     }
     Ok(())
 }

@@ -14,11 +14,14 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("cache-control", "no-store"),
 ];
 
+/// (label, content type, body, expected status, expected code)
+type BodyCase = (&'static str, Option<&'static str>, Vec<u8>, StatusCode, &'static str);
+
 #[actix_web::test]
 async fn malformed_oversize_and_mistyped_bodies_get_coded_4xx() {
     let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
     let register = "/api/v1/auth/register";
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+    let cases: Vec<BodyCase> = vec![
         ("truncated json", Some("application/json"), b"{\"email\": ".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
         ("not json", Some("application/json"), b"email=a".to_vec(), StatusCode::BAD_REQUEST, "malformed_json"),
         ("wrong type", Some("application/json"), br#"{"email": 5, "password": "x", "display_name": "x", "role": "researcher", "organization": {}}"#.to_vec(), StatusCode::BAD_REQUEST, "invalid_body"),

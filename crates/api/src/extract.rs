@@ -53,7 +53,13 @@ impl FromRequest for ClientAddress {
         let trust_forwarded =
             request.app_data::<web::Data<ApiSettings>>().is_some_and(|settings| settings.trust_forwarded_for);
         let address = if trust_forwarded {
-            request.connection_info().realip_remote_addr().map(str::to_owned)
+            // Without a forwarded header this falls back to the peer, written with its port;
+            // the port must go, or every connection would be a client of its own.
+            request.connection_info().realip_remote_addr().map(|address| {
+                address
+                    .parse::<std::net::SocketAddr>()
+                    .map_or_else(|_| address.to_owned(), |socket| socket.ip().to_string())
+            })
         } else {
             request.peer_addr().map(|address| address.ip().to_string())
         };

@@ -1,0 +1,210 @@
+//! The `techmatch` binary as an operator runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_techmatch");
+
+/// The binary in a fresh working directory (no config/ there: the embedded defaults apply).
+fn techmatch(directory: &Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command.current_dir(directory);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("TECHMATCH") {
+            command.env_remove(name);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+struct Served {
+    child: Child,
+    lines: Vec<String>,
+    address: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` and waits for its "listening on" line.
+fn serve(mut command: Command) -> Served {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) {
+            if let Some(address) = line.strip_prefix("listening on ") {
+                let address = address.to_owned();
+                lines.push(line);
+                return Served { child, lines, address };
+            }
+            lines.push(line);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("serve exited early with {status}: {lines:?}");
+        }
+    }
+    let _ = child.kill();
+    let status = child.wait();
+    panic!("serve did not start ({status:?}): {lines:?}");
+}
+
+fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
+    // A minimal HTTP/1.1 client: the binary under test is the thing being checked, not a client.
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').map(|(host, path)| (host, format!("/{path}"))).unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn production_with_a_weak_secret_exits_before_binding() {
+    let directory = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for secret in [None, Some("insecure-development-secret-change-me-0000000000"), Some("only-20-bytes-long!!")] {
+        let mut command = techmatch(directory.path());
+        command.args(["serve", "--listen", &format!("127.0.0.1:{port}")]).env("TECHMATCH_ENV", "production");
+        if let Some(secret) = secret {
+            command.env("TECHMATCH__AUTH__JWT_SECRET", secret);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success(), "{secret:?} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("refusing to start in production"), "{secret:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "nothing was served: {}", String::from_utf8_lossy(&output.stdout));
+        // It stopped before opening the database, let alone the socket.
+        assert!(!directory.path().join("data").exists());
+        TcpListener::bind(("127.0.0.1", port)).expect("port still free");
+    }
+}
+
+#[test]
+fn unknown_configuration_keys_stop_the_binary() {
+    let directory = tempfile::tempdir().unwrap();
+    let output =
+        techmatch(directory.path()).arg("migrate").env("TECHMATCH__DATABASE__URLL", "sqlite://x.db").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("urll"));
+}
+
+#[test]
+fn serve_demo_on_a_fresh_directory_then_log_in_with_the_printed_password() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let created = served.lines.iter().find(|line| line.starts_with("demo admin created:")).expect("password printed");
+    let password = created.split(" / ").nth(1).unwrap().split(' ').next().unwrap();
+    assert!(directory.path().join("data/techmatch.db").exists(), "embedded default database location");
+
+    let (status, body) = http("GET", &format!("{}/health", served.address), None);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(
+        "POST",
+        &format!("{}/api/v1/auth/login", served.address),
+        Some(&format!(r#"{{"email": "admin@demo.techmatch.local", "password": "{password}"}}"#)),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"token_type\":\"Bearer\""));
+    drop(served);
+
+    // A second start keeps the account and does not print a password again.
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    assert!(
+        served.lines.iter().any(|line| line == "demo admin exists: admin@demo.techmatch.local"),
+        "{:?}",
+        served.lines
+    );
+}
+
+#[test]
+fn migrate_and_user_create_from_the_command_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = techmatch(directory.path()).arg("migrate").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("m20261127_000001_organizations_and_users"));
+
+    let mut child = techmatch(directory.path())
+        .args(["user", "create", "--role", "admin", "--email", "Ops@City.gov.cn", "--name", "运维", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"operator passphrase 1\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("created admin account ops@city.gov.cn"));
+
+    let output = techmatch(directory.path())
+        .args(["user", "create", "--role", "liaison_officer", "--email", "liaison@city.gov.cn"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let generated = stdout.lines().find_map(|line| line.strip_prefix("password: ")).expect("generated password");
+    assert_eq!(generated.len(), 20);
+
+    let duplicate = techmatch(directory.path())
+        .args(["user", "create", "--role", "admin", "--email", "ops@city.gov.cn"])
+        .output()
+        .unwrap();
+    assert!(!duplicate.status.success());
+    let bad_role =
+        techmatch(directory.path()).args(["user", "create", "--role", "root", "--email", "x@y.cn"]).output().unwrap();
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    for (email, password) in [("ops@city.gov.cn", "operator passphrase 1"), ("liaison@city.gov.cn", generated)] {
+        let (status, body) = http(
+            "POST",
+            &format!("{}/api/v1/auth/login", served.address),
+            Some(&format!(r#"{{"email": "{email}", "password": "{password}"}}"#)),
+        );
+        assert_eq!(status, 200, "{email}: {body}");
+    }
+}
+
+#[test]
+fn openapi_command_prints_the_document() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = techmatch(directory.path()).arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(document["paths"]["/api/v1/auth/login"]["post"].is_object());
+}
