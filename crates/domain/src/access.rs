@@ -4,6 +4,7 @@
 //! Later capabilities add actions here; the matrix test below must then grow with them.
 
 use crate::account::{Role, UserId};
+use crate::listing::{NeedStatus, ResultStatus};
 use crate::organization::OrganizationId;
 
 /// The authenticated caller.
@@ -29,6 +30,12 @@ pub enum Action {
     },
     UpdateUser,
     ListOrganizations,
+    /// Researchers post for their institution; staff post on an institution's behalf.
+    CreateResearchResult,
+    /// Company users post for their company; staff on a company's behalf.
+    CreateTechNeed,
+    /// Research teams answer open challenges.
+    ApplyToChallenge,
 }
 
 impl Action {
@@ -43,6 +50,9 @@ impl Action {
             Action::ListUsers,
             Action::UpdateUser,
             Action::ListOrganizations,
+            Action::CreateResearchResult,
+            Action::CreateTechNeed,
+            Action::ApplyToChallenge,
         ];
         actions.extend(Role::ALL.into_iter().map(|role| Action::CreateUser { role }));
         actions
@@ -68,6 +78,9 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Result<(), AccessDeni
         // Accounts of every role, staff included, are created and managed by admins only.
         Action::ListUsers | Action::CreateUser { .. } | Action::UpdateUser => actor.role == Role::Admin,
         Action::ListOrganizations => actor.role.is_staff(),
+        Action::CreateResearchResult => matches!(actor.role, Role::Researcher) || actor.role.is_staff(),
+        Action::CreateTechNeed => matches!(actor.role, Role::Company) || actor.role.is_staff(),
+        Action::ApplyToChallenge => actor.role == Role::Researcher,
     };
     if allowed { Ok(()) } else { Err(AccessDenied::Forbidden) }
 }
@@ -75,6 +88,64 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Result<(), AccessDeni
 /// True when the actor acts for the organization that owns a resource, or is staff.
 pub fn acts_for(actor: &Actor, owner_organization: OrganizationId) -> bool {
     actor.role.is_staff() || actor.organization_id == Some(owner_organization)
+}
+
+/// Whose eyes a listing query is for. Lists, single reads, search hits, facet counts and
+/// snippets all filter through this one value, so that they can never disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Anonymous,
+    /// A researcher or company user: sees public listings plus everything of their organization.
+    Member {
+        user_id: UserId,
+        organization_id: Option<OrganizationId>,
+    },
+    /// Liaison officers and admins see everything.
+    Staff {
+        user_id: UserId,
+    },
+}
+
+impl Viewer {
+    pub fn of(actor: Option<&Actor>) -> Viewer {
+        match actor {
+            None => Viewer::Anonymous,
+            Some(actor) if actor.role.is_staff() => Viewer::Staff { user_id: actor.user_id },
+            Some(actor) => Viewer::Member { user_id: actor.user_id, organization_id: actor.organization_id },
+        }
+    }
+
+    /// The organization whose private listings this viewer sees, if any.
+    pub fn own_organization(self) -> Option<OrganizationId> {
+        match self {
+            Viewer::Member { organization_id, .. } => organization_id,
+            _ => None,
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        matches!(self, Viewer::Staff { .. })
+    }
+}
+
+/// Published results are public; drafts and archived ones only to their organization and staff.
+pub fn can_view_result(viewer: Viewer, owner: OrganizationId, status: ResultStatus) -> bool {
+    status == ResultStatus::Published || viewer.is_staff() || viewer.own_organization() == Some(owner)
+}
+
+/// Needs are public unless confidential or archived; those only to their organization and staff.
+pub fn can_view_need(viewer: Viewer, owner: OrganizationId, status: NeedStatus, confidential: bool) -> bool {
+    viewer.is_staff() || viewer.own_organization() == Some(owner) || (!confidential && status != NeedStatus::Archived)
+}
+
+/// Listings are edited by the user who posted them, and by staff.
+pub fn can_edit_listing(actor: &Actor, owner: UserId) -> bool {
+    actor.role.is_staff() || actor.user_id == owner
+}
+
+/// Applications to a challenge are seen and shortlisted by the need's organization and staff.
+pub fn can_review_applications(actor: &Actor, need_organization: OrganizationId) -> bool {
+    acts_for(actor, need_organization)
 }
 
 #[cfg(test)]
@@ -103,6 +174,9 @@ mod tests {
             (Action::CreateUser { role: Company }, &[Admin]),
             (Action::CreateUser { role: LiaisonOfficer }, &[Admin]),
             (Action::CreateUser { role: Admin }, &[Admin]),
+            (Action::CreateResearchResult, &[Researcher, LiaisonOfficer, Admin]),
+            (Action::CreateTechNeed, &[Company, LiaisonOfficer, Admin]),
+            (Action::ApplyToChallenge, &[Researcher]),
         ];
         assert_eq!(expectations.len(), Action::all().len(), "every action needs a row");
         for (action, allowed_roles) in expectations {
@@ -118,6 +192,38 @@ mod tests {
     fn users_without_an_organization_have_none_to_read() {
         let admin = Actor { user_id: UserId(1), role: Role::Admin, organization_id: None };
         assert_eq!(authorize(Some(&admin), Action::ReadOwnOrganization), Err(AccessDenied::Forbidden));
+    }
+
+    #[test]
+    fn listing_visibility_matrix() {
+        let own = OrganizationId(7);
+        let other = OrganizationId(8);
+        let member = Viewer::of(Some(&actor(Role::Company)));
+        let staff = Viewer::of(Some(&actor(Role::LiaisonOfficer)));
+        for viewer in [Viewer::Anonymous, member, staff] {
+            assert!(can_view_result(viewer, other, ResultStatus::Published));
+            assert!(can_view_need(viewer, other, NeedStatus::Open, false));
+        }
+        assert!(!can_view_result(Viewer::Anonymous, own, ResultStatus::Draft));
+        assert!(!can_view_result(member, other, ResultStatus::Draft));
+        assert!(can_view_result(member, own, ResultStatus::Archived));
+        assert!(can_view_result(staff, other, ResultStatus::Draft));
+        // Confidential needs: own organization and staff only.
+        assert!(!can_view_need(Viewer::Anonymous, other, NeedStatus::Open, true));
+        assert!(!can_view_need(member, other, NeedStatus::Open, true));
+        assert!(can_view_need(member, own, NeedStatus::Open, true));
+        assert!(can_view_need(staff, other, NeedStatus::Open, true));
+        assert!(!can_view_need(member, other, NeedStatus::Archived, false));
+    }
+
+    #[test]
+    fn editing_and_reviewing() {
+        let company = actor(Role::Company);
+        assert!(can_edit_listing(&company, UserId(1)));
+        assert!(!can_edit_listing(&company, UserId(2)));
+        assert!(can_edit_listing(&actor(Role::Admin), UserId(2)));
+        assert!(can_review_applications(&company, OrganizationId(7)));
+        assert!(!can_review_applications(&company, OrganizationId(8)));
     }
 
     #[test]

@@ -5,10 +5,12 @@
 
 pub mod access;
 pub mod account;
+pub mod industry;
+pub mod listing;
 pub mod organization;
 pub mod validation;
 
-pub use access::{AccessDenied, Action, Actor, authorize};
+pub use access::{AccessDenied, Action, Actor, Viewer, authorize};
 pub use account::{DisplayName, EmailAddress, NewPassword, Role, SelfServiceRole, UserAccount, UserId};
 pub use organization::{JoinCode, Organization, OrganizationId, OrganizationKind, OrganizationName, RegionCode};
 pub use validation::{FieldError, ValidationErrors};

@@ -110,16 +110,24 @@ impl OrganizationName {
     }
 }
 
-/// A GB/T 2260 administrative division code: six digits, the first two naming a
-/// province-level division. (The full county table arrives with the listings.)
+/// A GB/T 2260 administrative division code (province, prefecture or county level), checked
+/// against the table in `data/gbt2260_regions.txt`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegionCode(String);
 
-/// Province-level divisions of GB/T 2260: 2-digit prefixes.
-const PROVINCE_PREFIXES: [&str; 34] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
-    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
-];
+const REGION_TABLE: &str = include_str!("../data/gbt2260_regions.txt");
+
+/// Sorted (code, name) pairs of the table, parsed once.
+fn regions() -> &'static [(&'static str, &'static str)] {
+    static REGIONS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    REGIONS.get_or_init(|| {
+        REGION_TABLE
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .filter_map(|line| line.split_once(' '))
+            .collect()
+    })
+}
 
 impl RegionCode {
     pub fn parse(field: &str, raw: &str) -> Result<RegionCode, FieldError> {
@@ -127,12 +135,8 @@ impl RegionCode {
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(FieldError::new(field, "invalid_region_code", "must be a six-digit GB/T 2260 division code"));
         }
-        if !PROVINCE_PREFIXES.contains(&&code[..2]) {
-            return Err(FieldError::new(
-                field,
-                "unknown_region_code",
-                "the first two digits name no province-level division of GB/T 2260",
-            ));
+        if regions().binary_search_by(|(known, _)| (*known).cmp(code)).is_err() {
+            return Err(FieldError::new(field, "unknown_region_code", format!("{code} is not a GB/T 2260 division")));
         }
         Ok(RegionCode(code.to_owned()))
     }
@@ -143,6 +147,22 @@ impl RegionCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The division's name, e.g. 武汉市 for 420100.
+    pub fn name(&self) -> Option<&'static str> {
+        let regions = regions();
+        regions.binary_search_by(|(known, _)| (*known).cmp(self.0.as_str())).ok().map(|index| regions[index].1)
+    }
+
+    /// The province-level division containing this one (e.g. 420000 for 420111).
+    pub fn province(&self) -> String {
+        format!("{}0000", &self.0[..2.min(self.0.len())])
+    }
+
+    /// The prefecture-level division containing this one (e.g. 420100 for 420111).
+    pub fn prefecture(&self) -> String {
+        format!("{}00", &self.0[..4.min(self.0.len())])
     }
 }
 
@@ -191,9 +211,15 @@ mod tests {
     fn region_codes_need_six_digits_and_a_known_province() {
         assert!(RegionCode::parse("r", "110108").is_ok());
         assert!(RegionCode::parse("r", "440300").is_ok());
+        let hongshan = RegionCode::parse("r", "420111").unwrap();
+        assert_eq!(hongshan.name(), Some("洪山区"));
+        assert_eq!(hongshan.province(), "420000");
+        assert_eq!(hongshan.prefecture(), "420100");
+        assert_eq!(RegionCode::parse("r", "420000").unwrap().name(), Some("湖北省"));
         assert_eq!(RegionCode::parse("r", "11010").unwrap_err().code, "invalid_region_code");
         assert_eq!(RegionCode::parse("r", "11010x").unwrap_err().code, "invalid_region_code");
         assert_eq!(RegionCode::parse("r", "990000").unwrap_err().code, "unknown_region_code");
+        assert_eq!(RegionCode::parse("r", "420199").unwrap_err().code, "unknown_region_code");
     }
 
     #[test]
