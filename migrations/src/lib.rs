@@ -6,12 +6,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_organizations_and_users;
+mod m20261127_000002_listings;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_organizations_and_users::Migration)]
+        vec![
+            Box::new(m20261127_000001_organizations_and_users::Migration),
+            Box::new(m20261127_000002_listings::Migration),
+        ]
     }
 }

@@ -109,6 +109,14 @@ vocabulary!(IpType, "invalid_ip_type", {
     KnowHow => "know_how",
 });
 
+vocabulary!(
+    /// The two kinds of listing, as named in the search index, the outbox and the API.
+    ListingKind, "invalid_kind", {
+        Result => "result",
+        Need => "need",
+    }
+);
+
 vocabulary!(ResultStatus, "invalid_status", {
     Draft => "draft",
     Published => "published",

@@ -43,7 +43,11 @@ async fn migrations_apply_and_are_idempotent() {
     for_each_backend(|store, label| async move {
         store.migrate().await.unwrap();
         let applied = store.applied_migrations().await.unwrap();
-        assert_eq!(applied, vec!["m20261127_000001_organizations_and_users".to_owned()], "{label}");
+        assert_eq!(
+            applied,
+            vec!["m20261127_000001_organizations_and_users".to_owned(), "m20261127_000002_listings".to_owned()],
+            "{label}"
+        );
         store.ping().await.unwrap();
     })
     .await;

@@ -1,4 +1,8 @@
 //! sea-orm entities. They never leave this crate: queries convert them to domain types.
 
+pub mod challenge_application;
 pub mod organization;
+pub mod research_result;
+pub mod search_outbox;
+pub mod tech_need;
 pub mod user;

@@ -1,0 +1,209 @@
+//! Listing storage, run on SQLite and (when configured) PostgreSQL alike.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use techmatch_domain::industry::IndustryCode;
+use techmatch_domain::listing::{
+    Keywords, ListingKind, LongText, Maturity, MoneyRange, NeedContent, NeedStatus, ResultContent, ResultStatus, Title,
+};
+use techmatch_domain::{
+    DisplayName, EmailAddress, JoinCode, OrganizationId, OrganizationKind, OrganizationName, RegionCode, Role, UserId,
+    Viewer,
+};
+use techmatch_store::testing::TestDatabase;
+use techmatch_store::{
+    Membership, NeedQuery, NewAccount, NewOrganization, NewResearchResult, NewTechNeed, PageRequest, ResultQuery,
+    Store, UpdateError,
+};
+
+async fn member(
+    store: &Store,
+    email: &str,
+    role: Role,
+    organization: &str,
+    kind: OrganizationKind,
+    code: &str,
+) -> (UserId, OrganizationId) {
+    let (account, organization) = store
+        .create_account(NewAccount {
+            email: EmailAddress::parse("e", email).unwrap(),
+            password_hash: "$argon2id$x".into(),
+            display_name: DisplayName::parse("d", "测试").unwrap(),
+            role,
+            membership: Membership::Create(NewOrganization {
+                name: OrganizationName::parse("n", organization).unwrap(),
+                kind,
+                region_code: RegionCode::parse("r", "420111").unwrap(),
+                join_code: JoinCode::parse("j", code).unwrap(),
+            }),
+        })
+        .await
+        .unwrap();
+    (account.id, organization.unwrap().id)
+}
+
+fn result_content(title: &str) -> ResultContent {
+    ResultContent {
+        title: Title::parse("title", title).unwrap(),
+        abstract_text: LongText::parse("abstract", "一种锂电池正极材料的制备方法，提高循环寿命。").unwrap(),
+        keywords: Keywords::parse("keywords", &["锂电池".into(), "正极材料".into()]).unwrap(),
+        field: Some("材料科学".into()),
+        industry_codes: vec![IndustryCode::parse("i", "38").unwrap()],
+        maturity: Maturity::Pilot,
+        ip_items: vec![],
+        transfer_modes: vec![],
+        asking_price: MoneyRange::parse("asking_price", Some(100_000), Some(500_000)).unwrap(),
+        institution: Some("武汉理工大学".into()),
+        region_code: Some(RegionCode::parse("r", "420111").unwrap()),
+    }
+}
+
+fn need_content(title: &str, confidential: bool) -> NeedContent {
+    NeedContent {
+        title: Title::parse("title", title).unwrap(),
+        description: LongText::parse("description", "我们需要提高电池包的低温性能和安全性。").unwrap(),
+        keywords: Keywords::default(),
+        industry_codes: vec![IndustryCode::parse("i", "36").unwrap()],
+        min_maturity: Some(Maturity::Prototype),
+        budget: MoneyRange::default(),
+        deadline: None,
+        region_code: None,
+        cooperation_modes: vec![],
+        confidential,
+        challenge: None,
+    }
+}
+
+#[tokio::test]
+async fn listings_version_visibility_and_outbox() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let label = database.label;
+        let (researcher, university) = member(
+            &store,
+            "r@whut.edu.cn",
+            Role::Researcher,
+            "武汉理工大学",
+            OrganizationKind::University,
+            "AAAAAAAAAAAAAAAA",
+        )
+        .await;
+        let (company_user, company) =
+            member(&store, "c@car.cn", Role::Company, "东风零部件", OrganizationKind::Company, "BBBBBBBBBBBBBBBB")
+                .await;
+        let (_, other_company) =
+            member(&store, "o@other.cn", Role::Company, "另一家公司", OrganizationKind::Company, "CCCCCCCCCCCCCCCC")
+                .await;
+
+        let draft = store
+            .create_result(NewResearchResult {
+                owner_user_id: researcher,
+                organization_id: university,
+                content: result_content("锂电池正极材料"),
+                status: ResultStatus::Draft,
+                external_id: Some("csl-0001".into()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(draft.value.version, 1, "{label}");
+        assert!(draft.outbox_id > 0);
+
+        // Optimistic concurrency: a stale version is refused and changes nothing.
+        let published =
+            store.update_result(draft.value.id, 1, &draft.value.content, ResultStatus::Published).await.unwrap();
+        assert_eq!(published.value.version, 2);
+        assert!(published.outbox_id > draft.outbox_id);
+        let stale = store.update_result(draft.value.id, 1, &result_content("改过的标题"), ResultStatus::Draft).await;
+        assert!(matches!(stale, Err(UpdateError::VersionConflict { current: 2 })), "{label}: {stale:?}");
+        assert_eq!(store.find_result(draft.value.id).await.unwrap().unwrap().content.title.as_str(), "锂电池正极材料");
+        let missing = store
+            .update_result(techmatch_domain::listing::ResultId(9999), 1, &result_content("xx"), ResultStatus::Draft)
+            .await;
+        assert!(matches!(missing, Err(UpdateError::NotFound)));
+        assert_eq!(store.find_result_by_external_id("csl-0001").await.unwrap().unwrap().id, draft.value.id);
+
+        let public_need = store
+            .create_need(NewTechNeed {
+                owner_user_id: company_user,
+                organization_id: company,
+                content: need_content("电池低温性能", false),
+                status: NeedStatus::Open,
+                external_id: None,
+            })
+            .await
+            .unwrap();
+        let secret_need = store
+            .create_need(NewTechNeed {
+                owner_user_id: company_user,
+                organization_id: company,
+                content: need_content("保密需求", true),
+                status: NeedStatus::Open,
+                external_id: None,
+            })
+            .await
+            .unwrap();
+        let page = PageRequest { offset: 0, limit: 50 };
+        let needs_for = |viewer| NeedQuery {
+            viewer,
+            status: None,
+            organization_id: None,
+            owner_user_id: None,
+            industry: None,
+            region_prefix: None,
+            challenges_only: false,
+        };
+        let anonymous = store.list_needs(&needs_for(Viewer::Anonymous), page).await.unwrap();
+        assert_eq!(anonymous.total, 1, "{label}");
+        assert_eq!(anonymous.items[0].id, public_need.value.id);
+        let rival = Viewer::Member { user_id: UserId(999), organization_id: Some(other_company) };
+        assert_eq!(store.list_needs(&needs_for(rival), page).await.unwrap().total, 1, "{label}: rival sees no secret");
+        let own = Viewer::Member { user_id: company_user, organization_id: Some(company) };
+        assert_eq!(store.list_needs(&needs_for(own), page).await.unwrap().total, 2, "{label}");
+        assert_eq!(store.list_needs(&needs_for(Viewer::Staff { user_id: UserId(1) }), page).await.unwrap().total, 2);
+
+        let results_for = |viewer, industry: &str| ResultQuery {
+            viewer,
+            status: None,
+            organization_id: None,
+            owner_user_id: None,
+            industry: Some(IndustryCode::parse("i", industry).unwrap()),
+            maturity: None,
+            region_prefix: Some("4201".into()),
+        };
+        assert_eq!(store.list_results(&results_for(Viewer::Anonymous, "38"), page).await.unwrap().total, 1, "{label}");
+        assert_eq!(store.list_results(&results_for(Viewer::Anonymous, "39"), page).await.unwrap().total, 0, "{label}");
+
+        let outbox = store.outbox_after(0, 100).await.unwrap();
+        let kinds: Vec<_> = outbox.iter().map(|entry| (entry.kind, entry.entity_id)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (ListingKind::Result, draft.value.id.0),
+                (ListingKind::Result, draft.value.id.0),
+                (ListingKind::Need, public_need.value.id.0),
+                (ListingKind::Need, secret_need.value.id.0),
+            ],
+            "{label}: every write, and only writes that succeeded, left an outbox row"
+        );
+        assert_eq!(store.latest_outbox_id().await.unwrap(), outbox.last().unwrap().id);
+        assert_eq!(store.outbox_after(outbox[1].id, 100).await.unwrap().len(), 2);
+
+        let proposal = LongText::parse("proposal", "我们团队有十年电池材料研究经验。").unwrap();
+        let first =
+            store.create_application(public_need.value.id, researcher, Some(university), &proposal).await.unwrap();
+        assert!(first.is_some(), "{label}");
+        assert!(
+            store
+                .create_application(public_need.value.id, researcher, Some(university), &proposal)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let shortlisted = store.shortlist_application(public_need.value.id, first.unwrap().id).await.unwrap().unwrap();
+        assert_eq!(shortlisted.status, techmatch_domain::listing::ApplicationStatus::Shortlisted);
+        assert!(
+            store.shortlist_application(secret_need.value.id, shortlisted.id).await.unwrap().is_none(),
+            "an application is shortlisted only under its own need"
+        );
+        store.close().await;
+    }
+}
