@@ -1,1 +1,14 @@
+//! Full-text search over research results and technology needs, Chinese and English alike.
+//!
+//! Only this crate knows tantivy. It indexes [`ListingDocument`]s and answers searches for a
+//! [`techmatch_domain::Viewer`], applying the same visibility rules as the rest of the system.
 
+pub mod analyzer;
+mod document;
+mod index;
+
+pub use document::{ListingDocument, listing_key};
+pub use index::{
+    FACETS, IndexChange, SCHEMA_VERSION, SearchError, SearchFilters, SearchHit, SearchIndex, SearchRequest,
+    SearchResults,
+};

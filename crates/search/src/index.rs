@@ -1,0 +1,523 @@
+//! The tantivy index: one schema for both listing kinds, one writer, one reader, a searcher per
+//! query. Every commit stores the outbox position it has applied up to, so a restart knows
+//! exactly where to resume.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use techmatch_domain::Viewer;
+use techmatch_domain::listing::ListingKind;
+
+use crate::analyzer::{ANALYZER, analyze, analyzer};
+use crate::document::{ListingDocument, listing_key};
+
+/// Bumped whenever the schema or the analysis changes; an index of another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index error: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("cannot open the index directory: {0}")]
+    Directory(String),
+    #[error("the index was built by another schema version ({found}); it must be rebuilt")]
+    SchemaVersion { found: u32 },
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    title: Field,
+    body: Field,
+    keywords: Field,
+    organization: Field,
+    public: Field,
+    status: Field,
+    facet_kind: Field,
+    facet_industry: Field,
+    facet_field: Field,
+    facet_maturity: Field,
+    facet_region: Field,
+    facet_transfer_mode: Field,
+    facet_status: Field,
+    challenge: Field,
+}
+
+/// Facet names as they appear in answers.
+pub const FACETS: [&str; 7] = ["kind", "industry", "field", "maturity", "region", "transfer_mode", "status"];
+
+fn build_schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let facet = FacetOptions::default();
+    let fields = Fields {
+        key: builder.add_text_field("key", STRING),
+        kind: builder.add_text_field("kind", STRING | STORED),
+        id: builder.add_i64_field("id", STORED | FAST),
+        title: builder.add_text_field("title", text.clone()),
+        body: builder.add_text_field("body", text.clone()),
+        keywords: builder.add_text_field("keywords", text),
+        organization: builder.add_i64_field("organization", INDEXED),
+        public: builder.add_bool_field("public", INDEXED),
+        status: builder.add_text_field("status", STRING),
+        facet_kind: builder.add_facet_field("facet_kind", facet.clone()),
+        facet_industry: builder.add_facet_field("facet_industry", facet.clone()),
+        facet_field: builder.add_facet_field("facet_field", facet.clone()),
+        facet_maturity: builder.add_facet_field("facet_maturity", facet.clone()),
+        facet_region: builder.add_facet_field("facet_region", facet.clone()),
+        facet_transfer_mode: builder.add_facet_field("facet_transfer_mode", facet.clone()),
+        facet_status: builder.add_facet_field("facet_status", facet),
+        challenge: builder.add_bool_field("challenge", INDEXED),
+    };
+    (builder.build(), fields)
+}
+
+/// What a commit records about itself.
+#[derive(Debug, Serialize, Deserialize)]
+struct CommitPayload {
+    schema_version: u32,
+    /// Every outbox entry up to and including this id is applied.
+    outbox_position: i64,
+}
+
+/// A change to apply: re-index a listing, or take it out.
+#[derive(Debug, Clone)]
+pub enum IndexChange {
+    Upsert(ListingDocument),
+    Remove { kind: ListingKind, id: i64 },
+}
+
+/// Filters of a search, all optional. Values are the wire names (`39`, `pilot`, `420100`, ...).
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilters {
+    pub kind: Option<ListingKind>,
+    pub industry: Option<String>,
+    pub field: Option<String>,
+    pub maturity: Option<String>,
+    /// A GB/T 2260 code at any level; matches everything inside it.
+    pub region: Option<String>,
+    pub transfer_mode: Option<String>,
+    /// Without it, archived listings are left out.
+    pub status: Option<String>,
+    pub open_challenges_only: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: String,
+    pub filters: SearchFilters,
+    pub offset: usize,
+    pub limit: usize,
+    pub with_facets: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub kind: ListingKind,
+    pub id: i64,
+    pub title: String,
+    /// HTML-escaped text with matches in `<mark>…</mark>`.
+    pub snippet: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<SearchHit>,
+    /// Facet name → (value, count), counted over every match the viewer may see.
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+const SNIPPET_CHARS: usize = 180;
+
+impl SearchIndex {
+    /// Opens the index in `directory`, creating it when missing. An index of another schema
+    /// version is an error: the caller rebuilds it with [`SearchIndex::recreate`].
+    pub fn open(directory: &Path, writer_memory_bytes: usize) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(directory)
+            .map_err(|error| SearchError::Directory(format!("{}: {error}", directory.display())))?;
+        let (schema, fields) = build_schema();
+        let mmap = tantivy::directory::MmapDirectory::open(directory)
+            .map_err(|error| SearchError::Directory(format!("{}: {error}", directory.display())))?;
+        let index = Index::open_or_create(mmap, schema)?;
+        let search_index = SearchIndex::from_index(index, fields, writer_memory_bytes)?;
+        if let Some(payload) = search_index.payload()?
+            && payload.schema_version != SCHEMA_VERSION
+        {
+            return Err(SearchError::SchemaVersion { found: payload.schema_version });
+        }
+        Ok(search_index)
+    }
+
+    /// Deletes whatever is in `directory` and creates an empty index there.
+    pub fn recreate(directory: &Path, writer_memory_bytes: usize) -> Result<SearchIndex, SearchError> {
+        if directory.exists() {
+            std::fs::remove_dir_all(directory)
+                .map_err(|error| SearchError::Directory(format!("{}: {error}", directory.display())))?;
+        }
+        SearchIndex::open(directory, writer_memory_bytes)
+    }
+
+    /// An index in memory, for evaluations and tests.
+    pub fn in_memory(writer_memory_bytes: usize) -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = build_schema();
+        SearchIndex::from_index(Index::create_in_ram(schema), fields, writer_memory_bytes)
+    }
+
+    fn from_index(index: Index, fields: Fields, writer_memory_bytes: usize) -> Result<SearchIndex, SearchError> {
+        index.tokenizers().register(ANALYZER, analyzer());
+        let writer = index.writer(writer_memory_bytes.max(15_000_000))?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), fields })
+    }
+
+    fn payload(&self) -> Result<Option<CommitPayload>, SearchError> {
+        let metas = self.index.load_metas()?;
+        Ok(metas.payload.as_deref().and_then(|payload| serde_json::from_str(payload).ok()))
+    }
+
+    /// The outbox position of the last commit; `None` for an index never committed.
+    pub fn position(&self) -> Result<Option<i64>, SearchError> {
+        Ok(self.payload()?.map(|payload| payload.outbox_position))
+    }
+
+    /// Number of listings in the index (as of the last commit).
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Applies changes and commits them together with `position`, atomically: after a crash
+    /// either all of them and the new position are there, or none and the old position.
+    pub fn apply(&self, changes: &[IndexChange], position: i64) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for change in changes {
+            match change {
+                IndexChange::Upsert(document) => {
+                    writer
+                        .delete_term(Term::from_field_text(self.fields.key, &listing_key(document.kind, document.id)));
+                    writer.add_document(self.to_tantivy(document))?;
+                }
+                IndexChange::Remove { kind, id } => {
+                    writer.delete_term(Term::from_field_text(self.fields.key, &listing_key(*kind, *id)));
+                }
+            }
+        }
+        self.commit(&mut writer, position)
+    }
+
+    /// Replaces the whole content: used by rebuilds. `documents` is consumed in batches by the
+    /// caller; call [`SearchIndex::clear`] first and [`SearchIndex::finish_rebuild`] last.
+    pub fn add_documents(&self, documents: &[ListingDocument]) -> Result<(), SearchError> {
+        let writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for document in documents {
+            writer.add_document(self.to_tantivy(document))?;
+        }
+        Ok(())
+    }
+
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    pub fn finish_rebuild(&self, position: i64) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.commit(&mut writer, position)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, position: i64) -> Result<(), SearchError> {
+        let payload = CommitPayload { schema_version: SCHEMA_VERSION, outbox_position: position };
+        let payload = serde_json::to_string(&payload).unwrap_or_default();
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn to_tantivy(&self, document: &ListingDocument) -> TantivyDocument {
+        let fields = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.key, listing_key(document.kind, document.id));
+        doc.add_text(fields.kind, document.kind.as_str());
+        doc.add_i64(fields.id, document.id);
+        doc.add_text(fields.title, &document.title);
+        doc.add_text(fields.body, &document.body);
+        for keyword in &document.keywords {
+            doc.add_text(fields.keywords, keyword);
+        }
+        doc.add_i64(fields.organization, document.organization_id);
+        doc.add_bool(fields.public, document.public);
+        doc.add_bool(fields.challenge, document.open_challenge);
+        doc.add_text(fields.status, &document.status);
+        doc.add_facet(fields.facet_kind, Facet::from_path([document.kind.as_str()]));
+        doc.add_facet(fields.facet_status, Facet::from_path([document.status.as_str()]));
+        for code in &document.industry_codes {
+            doc.add_facet(fields.facet_industry, Facet::from_path([code.as_str()]));
+        }
+        if let Some(field) = &document.field {
+            doc.add_facet(fields.facet_field, Facet::from_path([field.as_str()]));
+        }
+        if let Some(maturity) = &document.maturity {
+            doc.add_facet(fields.facet_maturity, Facet::from_path([maturity.as_str()]));
+        }
+        if let Some(region) = &document.region_code {
+            doc.add_facet(fields.facet_region, region_facet(region));
+        }
+        for mode in &document.transfer_modes {
+            doc.add_facet(fields.facet_transfer_mode, Facet::from_path([mode.as_str()]));
+        }
+        doc
+    }
+
+    /// Searches as `viewer`: hits, totals, facet counts and snippets only ever come from
+    /// listings the viewer may see.
+    pub fn search(&self, viewer: Viewer, request: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
+        let text_query = self.text_query(&request.query);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            match &text_query {
+                Some(query) => query.box_clone(),
+                None => Box::new(AllQuery),
+            },
+        )];
+        for filter in self.filter_clauses(viewer, &request.filters) {
+            clauses.push(filter);
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let limit = request.limit.clamp(1, 100);
+        let mut collectors = MultiCollector::new();
+        let top_handle =
+            collectors.add_collector(TopDocs::with_limit(limit).and_offset(request.offset).order_by_score());
+        let count_handle = collectors.add_collector(Count);
+        let facet_fields = [
+            ("kind", self.fields.facet_kind),
+            ("industry", self.fields.facet_industry),
+            ("field", self.fields.facet_field),
+            ("maturity", self.fields.facet_maturity),
+            ("region", self.fields.facet_region),
+            ("transfer_mode", self.fields.facet_transfer_mode),
+            ("status", self.fields.facet_status),
+        ];
+        let mut facet_handles = Vec::new();
+        if request.with_facets {
+            for (name, field) in facet_fields {
+                let mut collector = FacetCollector::for_field(self.index.schema().get_field_name(field));
+                collector.add_facet(Facet::root());
+                facet_handles.push((name, collectors.add_collector(collector)));
+            }
+        }
+        let mut fruits = searcher.search(&query, &collectors)?;
+        let top_docs = top_handle.extract(&mut fruits);
+        let total = count_handle.extract(&mut fruits);
+        let mut facets = BTreeMap::new();
+        for (name, handle) in facet_handles {
+            let counts = handle.extract(&mut fruits);
+            let mut values: Vec<(String, u64)> =
+                counts.get(Facet::root()).map(|(facet, count)| (facet_leaf(facet), count)).collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            facets.insert(name.to_owned(), values);
+        }
+
+        let snippets = match &text_query {
+            Some(query) => {
+                let mut generator = SnippetGenerator::create(&searcher, query.as_ref(), self.fields.body)?;
+                generator.set_max_num_chars(SNIPPET_CHARS);
+                Some(generator)
+            }
+            None => None,
+        };
+        let mut hits = Vec::with_capacity(top_docs.len());
+        for (score, address) in top_docs {
+            hits.push(self.hit(&searcher, address, score, snippets.as_ref())?);
+        }
+        Ok(SearchResults { total, hits, facets })
+    }
+
+    fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        score: f32,
+        snippets: Option<&SnippetGenerator>,
+    ) -> Result<SearchHit, SearchError> {
+        let document: TantivyDocument = searcher.doc(address)?;
+        let text =
+            |field: Field| document.get_first(field).and_then(|value| value.as_str()).unwrap_or_default().to_owned();
+        let kind = ListingKind::parse("kind", &text(self.fields.kind)).unwrap_or(ListingKind::Result);
+        let id = document.get_first(self.fields.id).and_then(|value| value.as_i64()).unwrap_or_default();
+        let mut snippet = String::new();
+        if let Some(generator) = snippets {
+            let mut generated = generator.snippet_from_doc(&document);
+            generated.set_snippet_prefix_postfix("<mark>", "</mark>");
+            snippet = generated.to_html();
+        }
+        if snippet.trim().is_empty() {
+            snippet = escape_html(&text(self.fields.body).chars().take(SNIPPET_CHARS).collect::<String>());
+        }
+        Ok(SearchHit { kind, id, title: text(self.fields.title), snippet, score })
+    }
+
+    /// The text part of a query: every analysed term, sought in title, keywords and body with
+    /// field boosts, scored by BM25. `None` for a query without terms (browse everything).
+    fn text_query(&self, query: &str) -> Option<Box<dyn Query>> {
+        let mut terms = analyze(query);
+        terms.sort();
+        terms.dedup();
+        if terms.is_empty() {
+            return None;
+        }
+        let fields = [(self.fields.title, 3.0), (self.fields.keywords, 2.5), (self.fields.body, 1.0)];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in terms.iter().take(64) {
+            for (field, boost) in fields {
+                let term_query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term_query), boost))));
+            }
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Visibility and the request's filters, as clauses that do not change scores.
+    fn filter_clauses(&self, viewer: Viewer, filters: &SearchFilters) -> Vec<(Occur, Box<dyn Query>)> {
+        let fields = &self.fields;
+        let term = |term: Term| -> Box<dyn Query> { Box::new(TermQuery::new(term, IndexRecordOption::Basic)) };
+        let filter = |query: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
+            (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+        };
+        let mut clauses = Vec::new();
+        let public = term(Term::from_field_bool(fields.public, true));
+        match viewer {
+            Viewer::Staff { .. } => {}
+            Viewer::Anonymous | Viewer::Member { organization_id: None, .. } => clauses.push(filter(public)),
+            Viewer::Member { organization_id: Some(own), .. } => {
+                let own = term(Term::from_field_i64(fields.organization, own.0));
+                clauses.push(filter(Box::new(BooleanQuery::new(vec![(Occur::Should, public), (Occur::Should, own)]))));
+            }
+        }
+        match &filters.status {
+            Some(status) => clauses.push(filter(term(Term::from_field_text(fields.status, status)))),
+            None => {
+                clauses.push((Occur::MustNot, term(Term::from_field_text(fields.status, "archived"))));
+            }
+        }
+        if let Some(kind) = filters.kind {
+            clauses.push(filter(term(Term::from_field_text(fields.kind, kind.as_str()))));
+        }
+        let facet_filters = [
+            (fields.facet_industry, filters.industry.as_ref().map(|value| Facet::from_path([value.as_str()]))),
+            (fields.facet_field, filters.field.as_ref().map(|value| Facet::from_path([value.as_str()]))),
+            (fields.facet_maturity, filters.maturity.as_ref().map(|value| Facet::from_path([value.as_str()]))),
+            (fields.facet_region, filters.region.as_deref().map(region_facet)),
+            (
+                fields.facet_transfer_mode,
+                filters.transfer_mode.as_ref().map(|value| Facet::from_path([value.as_str()])),
+            ),
+        ];
+        for (field, facet) in facet_filters {
+            if let Some(facet) = facet {
+                clauses.push(filter(term(Term::from_facet(field, &facet))));
+            }
+        }
+        if filters.open_challenges_only {
+            clauses.push(filter(term(Term::from_field_bool(fields.challenge, true))));
+        }
+        clauses
+    }
+
+    /// Keys (`kind`, id) of every listing `viewer` can find, archived included; for checks that
+    /// the index agrees with the database.
+    pub fn visible_keys(&self, viewer: Viewer) -> Result<Vec<(ListingKind, i64)>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AllQuery))];
+        let filters = SearchFilters { status: None, ..SearchFilters::default() };
+        clauses.extend(self.filter_clauses(viewer, &filters).into_iter().filter(|(occur, _)| *occur != Occur::MustNot));
+        let query = BooleanQuery::new(clauses);
+        let limit = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX).max(1);
+        let addresses = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut keys = Vec::with_capacity(addresses.len());
+        for (_, address) in addresses {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let kind = document.get_first(self.fields.kind).and_then(|value| value.as_str()).unwrap_or_default();
+            let id = document.get_first(self.fields.id).and_then(|value| value.as_i64()).unwrap_or_default();
+            if let Ok(kind) = ListingKind::parse("kind", kind) {
+                keys.push((kind, id));
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+}
+
+/// `/420000/420100/420111` for county 420111, so that a filter on the province or the city
+/// matches every county inside.
+fn region_facet(code: &str) -> Facet {
+    let code = code.trim();
+    if code.len() != 6 || !code.is_ascii() {
+        return Facet::from_path([code]);
+    }
+    let province = format!("{}0000", &code[..2]);
+    let prefecture = format!("{}00", &code[..4]);
+    let mut path = vec![province.clone()];
+    if prefecture != province {
+        path.push(prefecture.clone());
+    }
+    if code != prefecture && code != province {
+        path.push(code.to_owned());
+    }
+    Facet::from_path(path)
+}
+
+fn facet_leaf(facet: &Facet) -> String {
+    facet.to_path().last().map(|leaf| (*leaf).to_owned()).unwrap_or_default()
+}
+
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '&' => escaped.push_str("&amp;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}

@@ -1,0 +1,265 @@
+//! Search behaviour on a small fixture written for these tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use techmatch_domain::listing::ListingKind;
+use techmatch_domain::{OrganizationId, UserId, Viewer};
+use techmatch_search::{IndexChange, ListingDocument, SearchFilters, SearchIndex, SearchRequest};
+
+const UNIVERSITY: i64 = 1;
+const COMPANY: i64 = 2;
+const RIVAL: i64 = 3;
+
+fn result(id: i64, title: &str, body: &str, keywords: &[&str], industry: &str, region: &str) -> ListingDocument {
+    ListingDocument {
+        kind: ListingKind::Result,
+        id,
+        title: title.into(),
+        body: body.into(),
+        keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+        field: Some("材料科学".into()),
+        industry_codes: vec![industry.into()],
+        maturity: Some("pilot".into()),
+        region_code: Some(region.into()),
+        transfer_modes: vec!["license".into()],
+        status: "published".into(),
+        organization_id: UNIVERSITY,
+        public: true,
+        open_challenge: false,
+    }
+}
+
+fn need(id: i64, title: &str, body: &str, confidential: bool) -> ListingDocument {
+    ListingDocument {
+        kind: ListingKind::Need,
+        id,
+        title: title.into(),
+        body: body.into(),
+        keywords: vec![],
+        field: None,
+        industry_codes: vec!["36".into()],
+        maturity: Some("prototype".into()),
+        region_code: Some("420111".into()),
+        transfer_modes: vec!["joint_development".into()],
+        status: "open".into(),
+        organization_id: COMPANY,
+        public: !confidential,
+        open_challenge: false,
+    }
+}
+
+fn fixture() -> SearchIndex {
+    let index = SearchIndex::in_memory(30_000_000).unwrap();
+    let documents = vec![
+        result(
+            1,
+            "高镍三元锂电池正极材料及其制备方法",
+            "本发明公开了一种高镍三元锂电池正极材料，通过表面包覆提高循环稳定性和倍率性能。",
+            &["锂电池", "正极材料"],
+            "38",
+            "420111",
+        ),
+        result(
+            2,
+            "锂电池隔膜涂覆工艺",
+            "一种用于锂电池隔膜的陶瓷涂覆工艺，提高隔膜热稳定性。",
+            &["隔膜"],
+            "38",
+            "420106",
+        ),
+        result(
+            3,
+            "Lithium battery cathode coating",
+            "A surface coating for nickel-rich lithium-ion battery cathodes that improves cycle life.",
+            &["cathode", "lithium"],
+            "38",
+            "310115",
+        ),
+        result(
+            4,
+            "温室环境自动感应控制开闭窗系统",
+            "根据温湿度传感器自动控制温室天窗开闭，减少人工巡检。",
+            &["温室", "自动控制"],
+            "01",
+            "420115",
+        ),
+        result(
+            5,
+            "基于深度学习的钢板表面缺陷检测 defect detection",
+            "使用YOLOv8 deep learning 模型检测热轧钢板表面缺陷，准确率达到98%。",
+            &["缺陷检测"],
+            "31",
+            "420107",
+        ),
+        result(
+            6,
+            "Solid oxide fuel cell stack",
+            "Planar solid oxide fuel cells for distributed power generation.",
+            &["fuel cell"],
+            "38",
+            "110108",
+        ),
+        need(101, "动力电池低温性能提升", "我们的动力电池在零下二十度容量衰减严重，需要改进正极材料或电解液。", false),
+        need(102, "保密：新一代电池正极材料供应", "寻找高镍正极材料的合作研发伙伴，技术指标保密。", true),
+    ];
+    let changes: Vec<IndexChange> = documents.into_iter().map(IndexChange::Upsert).collect();
+    index.apply(&changes, 8).unwrap();
+    index
+}
+
+fn request(query: &str) -> SearchRequest {
+    SearchRequest { query: query.into(), filters: SearchFilters::default(), offset: 0, limit: 10, with_facets: true }
+}
+
+fn ids(index: &SearchIndex, viewer: Viewer, request: &SearchRequest) -> Vec<(ListingKind, i64)> {
+    index.search(viewer, request).unwrap().hits.iter().map(|hit| (hit.kind, hit.id)).collect()
+}
+
+fn results_only(query: &str) -> SearchRequest {
+    let mut request = request(query);
+    request.filters.kind = Some(ListingKind::Result);
+    request
+}
+
+#[test]
+fn chinese_phrase_finds_the_obvious_document_first() {
+    let index = fixture();
+    let found = ids(&index, Viewer::Anonymous, &results_only("锂电池 正极材料"));
+    assert_eq!(found[0], (ListingKind::Result, 1), "{found:?}");
+    assert!(found.contains(&(ListingKind::Result, 2)), "partial match still found: {found:?}");
+    assert!(!found.contains(&(ListingKind::Result, 6)), "unrelated result: {found:?}");
+}
+
+#[test]
+fn english_query_is_stemmed_and_ranked() {
+    let index = fixture();
+    let found = ids(&index, Viewer::Anonymous, &results_only("lithium battery cathode"));
+    assert_eq!(found.first(), Some(&(ListingKind::Result, 3)), "{found:?}");
+    let found = ids(&index, Viewer::Anonymous, &results_only("fuel cells"));
+    assert_eq!(found, vec![(ListingKind::Result, 6)]);
+}
+
+#[test]
+fn mixed_text_matches_either_language() {
+    let index = fixture();
+    assert_eq!(
+        ids(&index, Viewer::Anonymous, &results_only("defect detection 钢板")).first(),
+        Some(&(ListingKind::Result, 5))
+    );
+    assert_eq!(ids(&index, Viewer::Anonymous, &results_only("YOLOv8")), vec![(ListingKind::Result, 5)]);
+    assert_eq!(ids(&index, Viewer::Anonymous, &results_only("温室 开窗")).first(), Some(&(ListingKind::Result, 4)));
+}
+
+#[test]
+fn filters_narrow_and_facets_count_what_matches() {
+    let index = fixture();
+    let mut request = request("");
+    request.filters.kind = Some(ListingKind::Result);
+    request.filters.region = Some("420100".into());
+    let answer = index.search(Viewer::Anonymous, &request).unwrap();
+    assert_eq!(answer.total, 4, "the four results in Wuhan's districts");
+    let industries: Vec<_> = answer.facets["industry"].iter().map(|(code, count)| (code.as_str(), *count)).collect();
+    assert_eq!(industries, vec![("38", 2), ("01", 1), ("31", 1)]);
+    assert_eq!(answer.facets["region"], vec![("420000".to_owned(), 4)]);
+
+    request.filters.industry = Some("38".into());
+    assert_eq!(index.search(Viewer::Anonymous, &request).unwrap().total, 2);
+    request.filters.region = Some("420111".into());
+    assert_eq!(ids(&index, Viewer::Anonymous, &request), vec![(ListingKind::Result, 1)]);
+    request.filters.maturity = Some("lab".into());
+    assert_eq!(index.search(Viewer::Anonymous, &request).unwrap().total, 0);
+}
+
+#[test]
+fn confidential_needs_stay_invisible_to_others_everywhere() {
+    let index = fixture();
+    let mut request = request("正极材料");
+    request.filters.kind = Some(ListingKind::Need);
+    let rival = Viewer::Member { user_id: UserId(9), organization_id: Some(OrganizationId(RIVAL)) };
+    let owner = Viewer::Member { user_id: UserId(5), organization_id: Some(OrganizationId(COMPANY)) };
+    let staff = Viewer::Staff { user_id: UserId(1) };
+    for viewer in [Viewer::Anonymous, rival] {
+        let answer = index.search(viewer, &request).unwrap();
+        assert_eq!(answer.total, 1, "{viewer:?}");
+        assert_eq!(answer.hits[0].id, 101);
+        let serialized = format!("{answer:?}");
+        assert!(
+            !serialized.contains("保密") && !serialized.contains("高镍正极"),
+            "{viewer:?} saw a secret: {serialized}"
+        );
+        assert_eq!(answer.facets["kind"], vec![("need".to_owned(), 1)], "{viewer:?}: facet counts leak nothing");
+    }
+    for viewer in [owner, staff] {
+        let answer = index.search(viewer, &request).unwrap();
+        assert_eq!(answer.total, 2, "{viewer:?}");
+    }
+    assert_eq!(index.visible_keys(rival).unwrap().len(), 7);
+    assert_eq!(index.visible_keys(owner).unwrap().len(), 8);
+}
+
+#[test]
+fn snippets_highlight_matches_and_escape_html() {
+    let index = SearchIndex::in_memory(30_000_000).unwrap();
+    let mut document =
+        result(1, "传感器", "一种<script>恶意</script>无关文字，然后是温度传感器的校准方法。", &[], "40", "420111");
+    document.title = "Sensor calibration".into();
+    index.apply(&[IndexChange::Upsert(document)], 1).unwrap();
+    let answer = index.search(Viewer::Anonymous, &request("传感器")).unwrap();
+    let snippet = &answer.hits[0].snippet;
+    assert!(snippet.contains("<mark>传感器</mark>"), "{snippet}");
+    assert!(!snippet.contains("<script>"), "{snippet}");
+    assert!(answer.hits[0].score > 0.0);
+}
+
+#[test]
+fn updates_replace_removals_delete_and_the_position_persists() {
+    let directory = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(directory.path(), 30_000_000).unwrap();
+        assert_eq!(index.position().unwrap(), None);
+        index
+            .apply(&[IndexChange::Upsert(result(1, "旧标题 old title", "内容内容内容内容", &[], "38", "420111"))], 3)
+            .unwrap();
+        index
+            .apply(&[IndexChange::Upsert(result(1, "新标题 new title", "内容内容内容内容", &[], "38", "420111"))], 4)
+            .unwrap();
+        assert_eq!(index.num_docs(), 1, "an upsert replaces, never duplicates");
+        assert!(index.search(Viewer::Anonymous, &request("old")).unwrap().hits.is_empty());
+    }
+    let index = SearchIndex::open(directory.path(), 30_000_000).unwrap();
+    assert_eq!(index.position().unwrap(), Some(4), "the commit carried its outbox position");
+    assert_eq!(index.search(Viewer::Anonymous, &request("new")).unwrap().total, 1);
+    index.apply(&[IndexChange::Remove { kind: ListingKind::Result, id: 1 }], 5).unwrap();
+    assert_eq!(index.num_docs(), 0);
+    assert_eq!(index.position().unwrap(), Some(5));
+}
+
+#[test]
+fn archived_listings_only_when_asked_for() {
+    let index = SearchIndex::in_memory(30_000_000).unwrap();
+    let mut archived = result(1, "归档的成果", "已经归档的研究成果内容。", &[], "38", "420111");
+    archived.status = "archived".into();
+    archived.public = false;
+    index.apply(&[IndexChange::Upsert(archived)], 1).unwrap();
+    let staff = Viewer::Staff { user_id: UserId(1) };
+    assert_eq!(index.search(staff, &request("归档")).unwrap().total, 0);
+    let mut asked = request("归档");
+    asked.filters.status = Some("archived".into());
+    assert_eq!(index.search(staff, &asked).unwrap().total, 1);
+    assert_eq!(index.search(Viewer::Anonymous, &asked).unwrap().total, 0);
+}
+
+#[test]
+fn pagination_pages_through_hits() {
+    let index = fixture();
+    let mut first = results_only("锂电池 battery");
+    first.limit = 2;
+    let mut second = first.clone();
+    second.offset = 2;
+    let page_one = index.search(Viewer::Anonymous, &first).unwrap();
+    let page_two = index.search(Viewer::Anonymous, &second).unwrap();
+    assert_eq!(page_one.total, page_two.total);
+    assert_eq!(page_one.hits.len(), 2);
+    for hit in &page_two.hits {
+        assert!(!page_one.hits.iter().any(|other| other.id == hit.id));
+    }
+}
