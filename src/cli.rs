@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use techmatch_domain::{DisplayName, EmailAddress, NewPassword, OrganizationId, Role};
-use techmatch_service::{NewUserByAdmin, Services};
+use techmatch_service::{AccountService, NewUserByAdmin};
 
 use crate::app::{Application, open_store};
 use crate::config::{self, Settings};
@@ -39,6 +39,8 @@ enum Command {
     /// Manage accounts from the operator's shell.
     #[command(subcommand)]
     User(UserCommand),
+    /// Rebuild the search index from the database (stop the server first: it holds the index).
+    Reindex,
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -125,13 +127,34 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(user_command) => run_user_command(user_command, &settings).await,
+        Command::Reindex => {
+            let store = open_store(&settings).await?;
+            let search = settings.search.service_settings();
+            let bar = progress_bar("indexing");
+            let count = techmatch_service::search::rebuild_offline(
+                &store,
+                &search.index_dir,
+                search.writer_memory_bytes,
+                |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            )
+            .await
+            .context("reindex failed (is a server still running on this index?)")?;
+            bar.finish_and_clear();
+            println!("indexed {count} listings into {}", search.index_dir.display());
+            store.close().await;
+            Ok(())
+        }
         Command::Openapi => print_openapi(),
     }
 }
 
 async fn run_user_command(command: UserCommand, settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let services = Services::new(store.clone(), &settings.auth)?;
+    // Accounts only: the search index belongs to the running server, if there is one.
+    let accounts = AccountService::new(store.clone(), &settings.auth)?;
     let result = match command {
         UserCommand::Create { role, email, name, organization_id, password_stdin } => {
             let role = Role::parse(&role).with_context(|| {
@@ -143,8 +166,7 @@ async fn run_user_command(command: UserCommand, settings: &Settings) -> anyhow::
             let display_name = DisplayName::parse("name", &display_name)
                 .map_err(|error| anyhow::anyhow!("--name: {}", error.message))?;
             let password = if password_stdin { Some(read_password(&email)?) } else { None };
-            let created = services
-                .accounts
+            let created = accounts
                 .create_user_as_operator(NewUserByAdmin {
                     email,
                     password,
@@ -165,8 +187,7 @@ async fn run_user_command(command: UserCommand, settings: &Settings) -> anyhow::
                 EmailAddress::parse("email", &email).map_err(|error| anyhow::anyhow!("--email: {}", error.message))?;
             let password = if password_stdin { Some(read_password(&email)?) } else { None };
             let was_given = password.is_some();
-            let password = services
-                .accounts
+            let password = accounts
                 .reset_password_as_operator(&email, password)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
@@ -186,6 +207,17 @@ fn read_password(email: &EmailAddress) -> anyhow::Result<NewPassword> {
     std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
     let line = line.trim_end_matches(['\r', '\n']);
     NewPassword::parse("password", line, Some(email)).map_err(|error| anyhow::anyhow!("password: {}", error.message))
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+pub fn progress_bar(label: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
+        .map(|style| style.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(label);
+    bar
 }
 
 fn print_openapi() -> anyhow::Result<()> {

@@ -32,6 +32,20 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct SearchSettings {
     pub index_dir: PathBuf,
+    pub writer_memory_mb: usize,
+    pub poll_interval_ms: u64,
+    pub visibility_wait_ms: u64,
+}
+
+impl SearchSettings {
+    pub fn service_settings(&self) -> techmatch_service::SearchSettings {
+        techmatch_service::SearchSettings {
+            index_dir: self.index_dir.clone(),
+            writer_memory_bytes: self.writer_memory_mb.clamp(16, 4096) * 1024 * 1024,
+            poll_interval: std::time::Duration::from_millis(self.poll_interval_ms.max(10)),
+            visibility_wait: std::time::Duration::from_millis(self.visibility_wait_ms),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

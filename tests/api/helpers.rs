@@ -19,6 +19,7 @@ pub struct TestApp {
     pub backend: &'static str,
     handle: actix_web::dev::ServerHandle,
     _database: TestDatabase,
+    _index_directory: tempfile::TempDir,
 }
 
 pub struct TestResponse {
@@ -56,6 +57,8 @@ impl TestApp {
 
     pub async fn spawn_with(database: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = test_settings(&database);
+        let index_directory = tempfile::tempdir().unwrap();
+        settings.search.index_dir = index_directory.path().join("index");
         adjust(&mut settings);
         let application = Application::build(settings.clone()).await.expect("application starts");
         let address = format!("http://{}", application.address());
@@ -63,7 +66,16 @@ impl TestApp {
         let handle = application.server_handle();
         actix_web::rt::spawn(application.run());
         let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
-        TestApp { address, client, services, settings, backend: database.label, handle, _database: database }
+        TestApp {
+            address,
+            client,
+            services,
+            settings,
+            backend: database.label,
+            handle,
+            _database: database,
+            _index_directory: index_directory,
+        }
     }
 
     /// One app per configured backend: SQLite always, PostgreSQL when configured.

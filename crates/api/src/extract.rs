@@ -66,3 +66,34 @@ impl FromRequest for ClientAddress {
         std::future::ready(Ok(ClientAddress(address.unwrap_or_else(|| "unknown".to_owned()))))
     }
 }
+
+/// The caller if a bearer token is sent, anonymous otherwise. A token that is sent but invalid
+/// is refused (401), not silently ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeAuthenticated(pub Option<Actor>);
+
+impl MaybeAuthenticated {
+    pub fn actor(&self) -> Option<&Actor> {
+        self.0.as_ref()
+    }
+}
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let has_header = request.headers().contains_key(header::AUTHORIZATION);
+        let token = bearer_token(request);
+        let services = request.app_data::<web::Data<Services>>().cloned();
+        Box::pin(async move {
+            if !has_header {
+                return Ok(MaybeAuthenticated(None));
+            }
+            let services =
+                services.ok_or_else(|| ApiError::from(ServiceError::Internal(anyhow::anyhow!("services missing"))))?;
+            let token = token.ok_or(ServiceError::InvalidToken)?;
+            Ok(MaybeAuthenticated(Some(services.accounts.authenticate(&token).await?)))
+        })
+    }
+}

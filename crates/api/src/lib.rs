@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod listing_dto;
 pub mod routes;
 mod server;
 

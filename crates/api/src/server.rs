@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ensure_json_error, json_error, path_error, query_error};
-use crate::routes::{admin, auth, me, system};
+use crate::routes::{admin, auth, me, needs, results, search, system};
 
 /// Largest request body accepted, JSON or not.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -49,6 +49,9 @@ pub struct ApiSettings {
         (name = "auth", description = "registration, login and logout"),
         (name = "account", description = "the caller's own account"),
         (name = "admin", description = "account administration"),
+        (name = "results", description = "research results posted by researchers"),
+        (name = "needs", description = "technology needs posted by companies, and open challenges"),
+        (name = "search", description = "full-text search over both"),
         (name = "system", description = "health and this document"),
     )
 )]
@@ -80,7 +83,21 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::update_user)
-            .service(admin::list_organizations),
+            .service(admin::list_organizations)
+            .service(results::list_results)
+            .service(results::create_result)
+            .service(results::get_result)
+            .service(results::update_result)
+            .service(results::archive_result)
+            .service(needs::list_needs)
+            .service(needs::create_need)
+            .service(needs::get_need)
+            .service(needs::update_need)
+            .service(needs::archive_need)
+            .service(needs::apply)
+            .service(needs::list_applications)
+            .service(needs::shortlist)
+            .service(search::search),
     );
 }
 

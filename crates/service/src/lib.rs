@@ -3,7 +3,9 @@
 
 mod accounts;
 mod error;
+mod listings;
 mod password;
+pub mod search;
 mod settings;
 mod system;
 mod throttle;
@@ -13,9 +15,13 @@ pub use accounts::{
     AccountService, CreatedAccount, IssuedToken, NewUserByAdmin, OrganizationChoice, Registration, UserUpdate,
 };
 pub use error::ServiceError;
+pub use listings::{ListingFilters, ListingService, NeedChanges, NeedDraft, ResultChanges, ResultDraft, today};
 pub use password::PasswordHasher;
+pub use search::{SearchService, SearchSettings};
 pub use settings::{AuthSettings, JwtSecret, LoginLimits, PasswordHashSettings, SHIPPED_DEVELOPMENT_SECRET};
 pub use system::{Services, SystemService};
+/// Search requests and answers, as the edge needs them (no tantivy types inside).
+pub use techmatch_search::{SearchFilters, SearchHit, SearchRequest, SearchResults};
 pub use throttle::LoginThrottle;
 pub use token::{TokenClaims, TokenIssuer};
 

@@ -4,6 +4,8 @@ use techmatch_store::Store;
 
 use crate::accounts::AccountService;
 use crate::error::ServiceError;
+use crate::listings::ListingService;
+use crate::search::{SearchService, SearchSettings};
 use crate::settings::AuthSettings;
 
 #[derive(Clone, Debug)]
@@ -26,11 +28,20 @@ impl SystemService {
 #[derive(Clone, Debug)]
 pub struct Services {
     pub accounts: AccountService,
+    pub listings: ListingService,
+    pub search: SearchService,
     pub system: SystemService,
 }
 
 impl Services {
-    pub fn new(store: Store, auth: &AuthSettings) -> anyhow::Result<Services> {
-        Ok(Services { accounts: AccountService::new(store.clone(), auth)?, system: SystemService::new(store) })
+    /// Builds every service; opens the search index and starts its indexer on this runtime.
+    pub async fn start(store: Store, auth: &AuthSettings, search: &SearchSettings) -> anyhow::Result<Services> {
+        let search = SearchService::start(store.clone(), search).await?;
+        Ok(Services {
+            accounts: AccountService::new(store.clone(), auth)?,
+            listings: ListingService::new(store.clone(), search.clone()),
+            search,
+            system: SystemService::new(store),
+        })
     }
 }

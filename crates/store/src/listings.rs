@@ -3,8 +3,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use techmatch_domain::industry::IndustryCode;
@@ -133,11 +133,20 @@ fn parse_region(raw: Option<String>) -> Option<RegionCode> {
     raw.map(RegionCode::from_trusted)
 }
 
+/// Appends an outbox row inside the caller's write transaction.
+///
+/// The indexer reads the outbox in id order and remembers the highest id applied, so ids must
+/// become visible in the order they were handed out. SQLite has one writer, so they do; on
+/// PostgreSQL a transaction-scoped advisory lock, held from here to commit, makes them so
+/// (listing writes are rare enough that serialising this last step costs nothing).
 async fn append_outbox(
     transaction: &DatabaseTransaction,
     kind: ListingKind,
     entity_id: i64,
 ) -> Result<i64, sea_orm::DbErr> {
+    if transaction.get_database_backend() == sea_orm::DbBackend::Postgres {
+        transaction.execute_unprepared("SELECT pg_advisory_xact_lock(7240118232)").await?;
+    }
     let entry = search_outbox::ActiveModel {
         kind: Set(kind.as_str().to_owned()),
         entity_id: Set(entity_id),
@@ -309,6 +318,21 @@ impl Store {
         models.into_iter().map(result_from_model).collect()
     }
 
+    /// The results with these ids that exist (in no particular order).
+    pub async fn results_by_ids(&self, ids: &[i64]) -> Result<Vec<ResearchResult>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let models = research_result::Entity::find()
+                .filter(research_result::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.reader)
+                .await?;
+            for model in models {
+                found.push(result_from_model(model)?);
+            }
+        }
+        Ok(found)
+    }
+
     pub async fn count_results(&self) -> Result<u64, StoreError> {
         Ok(research_result::Entity::find().count(&self.reader).await?)
     }
@@ -459,6 +483,21 @@ impl Store {
             .all(&self.reader)
             .await?;
         models.into_iter().map(need_from_model).collect()
+    }
+
+    /// The needs with these ids that exist (in no particular order).
+    pub async fn needs_by_ids(&self, ids: &[i64]) -> Result<Vec<TechNeed>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let models = tech_need::Entity::find()
+                .filter(tech_need::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.reader)
+                .await?;
+            for model in models {
+                found.push(need_from_model(model)?);
+            }
+        }
+        Ok(found)
     }
 
     pub async fn count_needs(&self) -> Result<u64, StoreError> {

@@ -4,4 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod me;
+pub mod needs;
+pub mod results;
+pub mod search;
 pub mod system;

@@ -1,0 +1,479 @@
+//! Research results, technology needs and open-challenge applications.
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+use techmatch_domain::access::{can_edit_listing, can_review_applications, can_view_need, can_view_result};
+use techmatch_domain::industry::IndustryCode;
+use techmatch_domain::listing::{
+    ApplicationId, Challenge, ChallengeApplication, IpItem, Keywords, LongText, Maturity, MoneyRange, NeedContent,
+    NeedId, NeedStatus, ResearchResult, ResultContent, ResultId, ResultStatus, TechNeed, Title, TransferMode,
+};
+use techmatch_domain::{
+    Action, Actor, FieldError, OrganizationId, OrganizationKind, RegionCode, Role, ValidationErrors, Viewer, authorize,
+};
+use techmatch_store::{
+    NeedQuery, NewResearchResult, NewTechNeed, Page, PageRequest, ResultQuery, Store, UpdateError, Written,
+};
+use tracing::info;
+
+use crate::error::ServiceError;
+use crate::search::SearchService;
+
+/// Today in China Standard Time (UTC+8, no daylight saving), where deadlines are set.
+pub fn today() -> NaiveDate {
+    match FixedOffset::east_opt(8 * 3600) {
+        Some(china) => Utc::now().with_timezone(&china).date_naive(),
+        None => Utc::now().date_naive(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ResultDraft {
+    pub content: ResultContent,
+    pub status: ResultStatus,
+    /// Staff posting on an institution's behalf name it; researchers post for their own.
+    pub organization_id: Option<OrganizationId>,
+}
+
+/// A partial update; `None` leaves a field as it is, `Some(None)` clears an optional field.
+#[derive(Debug, Clone, Default)]
+pub struct ResultChanges {
+    pub title: Option<Title>,
+    pub abstract_text: Option<LongText>,
+    pub keywords: Option<Keywords>,
+    pub field: Option<Option<String>>,
+    pub industry_codes: Option<Vec<IndustryCode>>,
+    pub maturity: Option<Maturity>,
+    pub ip_items: Option<Vec<IpItem>>,
+    pub transfer_modes: Option<Vec<TransferMode>>,
+    pub asking_price_min: Option<Option<i64>>,
+    pub asking_price_max: Option<Option<i64>>,
+    pub institution: Option<Option<String>>,
+    pub region_code: Option<Option<RegionCode>>,
+    pub status: Option<ResultStatus>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NeedDraft {
+    pub content: NeedContent,
+    pub status: NeedStatus,
+    pub organization_id: Option<OrganizationId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NeedChanges {
+    pub title: Option<Title>,
+    pub description: Option<LongText>,
+    pub keywords: Option<Keywords>,
+    pub industry_codes: Option<Vec<IndustryCode>>,
+    pub min_maturity: Option<Option<Maturity>>,
+    pub budget_min: Option<Option<i64>>,
+    pub budget_max: Option<Option<i64>>,
+    pub deadline: Option<Option<NaiveDate>>,
+    pub region_code: Option<Option<RegionCode>>,
+    pub cooperation_modes: Option<Vec<TransferMode>>,
+    pub confidential: Option<bool>,
+    pub challenge: Option<Option<Challenge>>,
+    pub status: Option<NeedStatus>,
+}
+
+/// List filters as the caller gives them; visibility is added here.
+#[derive(Debug, Clone, Default)]
+pub struct ListingFilters {
+    pub status: Option<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub mine: bool,
+    pub industry: Option<IndustryCode>,
+    pub maturity: Option<Maturity>,
+    pub region_prefix: Option<String>,
+    pub challenges_only: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListingService {
+    store: Store,
+    search: SearchService,
+}
+
+fn version_conflict(current: i64) -> ServiceError {
+    ServiceError::Conflict {
+        code: "version_conflict",
+        message: format!("the listing was changed meanwhile (now at version {current}); reload and retry"),
+    }
+}
+
+fn update_error(error: UpdateError, what: &'static str) -> ServiceError {
+    match error {
+        UpdateError::NotFound => ServiceError::NotFound(what),
+        UpdateError::VersionConflict { current } => version_conflict(current),
+        UpdateError::Store(error) => error.into(),
+    }
+}
+
+fn field_error(field: &str, code: &'static str, message: &str) -> ServiceError {
+    ServiceError::Validation(ValidationErrors::single(FieldError::new(field, code, message)))
+}
+
+impl ListingService {
+    pub fn new(store: Store, search: SearchService) -> ListingService {
+        ListingService { store, search }
+    }
+
+    /// The organization a new listing belongs to: the poster's own, or for staff the one they
+    /// name, which must be of a kind that posts this kind of listing.
+    async fn posting_organization(
+        &self,
+        actor: &Actor,
+        named: Option<OrganizationId>,
+        poster_role: Role,
+    ) -> Result<OrganizationId, ServiceError> {
+        if !actor.role.is_staff() {
+            if named.is_some_and(|named| Some(named) != actor.organization_id) {
+                return Err(field_error(
+                    "organization_id",
+                    "not_allowed",
+                    "you can only post for your own organization",
+                ));
+            }
+            return actor.organization_id.ok_or(ServiceError::Forbidden);
+        }
+        let organization_id = named.ok_or_else(|| {
+            field_error("organization_id", "required", "staff post on behalf of an organization: name it")
+        })?;
+        let organization = self
+            .store
+            .find_organization(organization_id)
+            .await?
+            .ok_or_else(|| field_error("organization_id", "unknown_organization", "no organization has this id"))?;
+        if !organization.kind.admits(poster_role) || organization.kind == OrganizationKind::Agency {
+            return Err(field_error(
+                "organization_id",
+                "organization_kind_not_allowed",
+                &format!("a {} cannot post this kind of listing", organization.kind),
+            ));
+        }
+        Ok(organization_id)
+    }
+
+    pub async fn create_result(&self, actor: &Actor, draft: ResultDraft) -> Result<ResearchResult, ServiceError> {
+        authorize(Some(actor), Action::CreateResearchResult)?;
+        if draft.status == ResultStatus::Archived {
+            return Err(field_error("status", "invalid_status", "a new result is a draft or published"));
+        }
+        let organization_id = self.posting_organization(actor, draft.organization_id, Role::Researcher).await?;
+        let mut content = draft.content;
+        if content.institution.is_none() {
+            content.institution = self
+                .store
+                .find_organization(organization_id)
+                .await?
+                .map(|organization| organization.name.as_str().to_owned());
+        }
+        let written = self
+            .store
+            .create_result(NewResearchResult {
+                owner_user_id: actor.user_id,
+                organization_id,
+                content,
+                status: draft.status,
+                external_id: None,
+            })
+            .await?;
+        info!(result_id = %written.value.id, user_id = %actor.user_id, "research result created");
+        Ok(self.searchable(written).await)
+    }
+
+    pub async fn get_result(&self, actor: Option<&Actor>, id: ResultId) -> Result<ResearchResult, ServiceError> {
+        let result = self.store.find_result(id).await?.ok_or(ServiceError::NotFound("research result"))?;
+        // Invisible and missing look the same from outside.
+        if !can_view_result(Viewer::of(actor), result.organization_id, result.status) {
+            return Err(ServiceError::NotFound("research result"));
+        }
+        Ok(result)
+    }
+
+    pub async fn update_result(
+        &self,
+        actor: &Actor,
+        id: ResultId,
+        version: i64,
+        changes: ResultChanges,
+    ) -> Result<ResearchResult, ServiceError> {
+        let current = self.get_result(Some(actor), id).await?;
+        if !can_edit_listing(actor, current.owner_user_id) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut content = current.content;
+        let asking_price = MoneyRange::parse(
+            "asking_price",
+            changes.asking_price_min.unwrap_or(content.asking_price.min),
+            changes.asking_price_max.unwrap_or(content.asking_price.max),
+        )
+        .map_err(|error| ServiceError::Validation(ValidationErrors::single(error)))?;
+        content.asking_price = asking_price;
+        if let Some(title) = changes.title {
+            content.title = title;
+        }
+        if let Some(abstract_text) = changes.abstract_text {
+            content.abstract_text = abstract_text;
+        }
+        if let Some(keywords) = changes.keywords {
+            content.keywords = keywords;
+        }
+        if let Some(field) = changes.field {
+            content.field = field;
+        }
+        if let Some(codes) = changes.industry_codes {
+            content.industry_codes = codes;
+        }
+        if let Some(maturity) = changes.maturity {
+            content.maturity = maturity;
+        }
+        if let Some(ip_items) = changes.ip_items {
+            content.ip_items = ip_items;
+        }
+        if let Some(modes) = changes.transfer_modes {
+            content.transfer_modes = modes;
+        }
+        if let Some(institution) = changes.institution {
+            content.institution = institution;
+        }
+        if let Some(region) = changes.region_code {
+            content.region_code = region;
+        }
+        let status = changes.status.unwrap_or(current.status);
+        let written = self
+            .store
+            .update_result(id, version, &content, status)
+            .await
+            .map_err(|e| update_error(e, "research result"))?;
+        info!(result_id = %id, user_id = %actor.user_id, version = written.value.version, "research result updated");
+        Ok(self.searchable(written).await)
+    }
+
+    /// DELETE archives: the result leaves lists and searches but stays on record.
+    pub async fn archive_result(
+        &self,
+        actor: &Actor,
+        id: ResultId,
+        version: Option<i64>,
+    ) -> Result<ResearchResult, ServiceError> {
+        let current = self.get_result(Some(actor), id).await?;
+        let changes = ResultChanges { status: Some(ResultStatus::Archived), ..ResultChanges::default() };
+        self.update_result(actor, id, version.unwrap_or(current.version), changes).await
+    }
+
+    pub async fn list_results(
+        &self,
+        actor: Option<&Actor>,
+        filters: ListingFilters,
+        page: PageRequest,
+    ) -> Result<Page<ResearchResult>, ServiceError> {
+        let status = filters
+            .status
+            .as_deref()
+            .map(|raw| ResultStatus::parse("status", raw))
+            .transpose()
+            .map_err(|error| ServiceError::Validation(ValidationErrors::single(error)))?;
+        let owner = if filters.mine { Some(actor.ok_or(ServiceError::Unauthenticated)?.user_id) } else { None };
+        let query = ResultQuery {
+            viewer: Viewer::of(actor),
+            status,
+            organization_id: filters.organization_id,
+            owner_user_id: owner,
+            industry: filters.industry,
+            maturity: filters.maturity,
+            region_prefix: filters.region_prefix,
+        };
+        Ok(self.store.list_results(&query, page).await?)
+    }
+
+    pub async fn create_need(&self, actor: &Actor, draft: NeedDraft) -> Result<TechNeed, ServiceError> {
+        authorize(Some(actor), Action::CreateTechNeed)?;
+        if draft.status == NeedStatus::Archived {
+            return Err(field_error("status", "invalid_status", "a new need cannot be archived"));
+        }
+        let organization_id = self.posting_organization(actor, draft.organization_id, Role::Company).await?;
+        let written = self
+            .store
+            .create_need(NewTechNeed {
+                owner_user_id: actor.user_id,
+                organization_id,
+                content: draft.content,
+                status: draft.status,
+                external_id: None,
+            })
+            .await?;
+        info!(need_id = %written.value.id, user_id = %actor.user_id, "technology need created");
+        Ok(self.searchable(written).await)
+    }
+
+    pub async fn get_need(&self, actor: Option<&Actor>, id: NeedId) -> Result<TechNeed, ServiceError> {
+        let need = self.store.find_need(id).await?.ok_or(ServiceError::NotFound("technology need"))?;
+        if !can_view_need(Viewer::of(actor), need.organization_id, need.status, need.content.confidential) {
+            return Err(ServiceError::NotFound("technology need"));
+        }
+        Ok(need)
+    }
+
+    pub async fn update_need(
+        &self,
+        actor: &Actor,
+        id: NeedId,
+        version: i64,
+        changes: NeedChanges,
+    ) -> Result<TechNeed, ServiceError> {
+        let current = self.get_need(Some(actor), id).await?;
+        if !can_edit_listing(actor, current.owner_user_id) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut content = current.content;
+        content.budget = MoneyRange::parse(
+            "budget",
+            changes.budget_min.unwrap_or(content.budget.min),
+            changes.budget_max.unwrap_or(content.budget.max),
+        )
+        .map_err(|error| ServiceError::Validation(ValidationErrors::single(error)))?;
+        if let Some(title) = changes.title {
+            content.title = title;
+        }
+        if let Some(description) = changes.description {
+            content.description = description;
+        }
+        if let Some(keywords) = changes.keywords {
+            content.keywords = keywords;
+        }
+        if let Some(codes) = changes.industry_codes {
+            content.industry_codes = codes;
+        }
+        if let Some(maturity) = changes.min_maturity {
+            content.min_maturity = maturity;
+        }
+        if let Some(deadline) = changes.deadline {
+            content.deadline = deadline;
+        }
+        if let Some(region) = changes.region_code {
+            content.region_code = region;
+        }
+        if let Some(modes) = changes.cooperation_modes {
+            content.cooperation_modes = modes;
+        }
+        if let Some(confidential) = changes.confidential {
+            content.confidential = confidential;
+        }
+        if let Some(challenge) = changes.challenge {
+            content.challenge = challenge;
+        }
+        let status = changes.status.unwrap_or(current.status);
+        let written = self
+            .store
+            .update_need(id, version, &content, status)
+            .await
+            .map_err(|e| update_error(e, "technology need"))?;
+        info!(need_id = %id, user_id = %actor.user_id, version = written.value.version, "technology need updated");
+        Ok(self.searchable(written).await)
+    }
+
+    pub async fn archive_need(
+        &self,
+        actor: &Actor,
+        id: NeedId,
+        version: Option<i64>,
+    ) -> Result<TechNeed, ServiceError> {
+        let current = self.get_need(Some(actor), id).await?;
+        let changes = NeedChanges { status: Some(NeedStatus::Archived), ..NeedChanges::default() };
+        self.update_need(actor, id, version.unwrap_or(current.version), changes).await
+    }
+
+    pub async fn list_needs(
+        &self,
+        actor: Option<&Actor>,
+        filters: ListingFilters,
+        page: PageRequest,
+    ) -> Result<Page<TechNeed>, ServiceError> {
+        let status = filters
+            .status
+            .as_deref()
+            .map(|raw| NeedStatus::parse("status", raw))
+            .transpose()
+            .map_err(|error| ServiceError::Validation(ValidationErrors::single(error)))?;
+        let owner = if filters.mine { Some(actor.ok_or(ServiceError::Unauthenticated)?.user_id) } else { None };
+        let query = NeedQuery {
+            viewer: Viewer::of(actor),
+            status,
+            organization_id: filters.organization_id,
+            owner_user_id: owner,
+            industry: filters.industry,
+            region_prefix: filters.region_prefix,
+            challenges_only: filters.challenges_only,
+        };
+        Ok(self.store.list_needs(&query, page).await?)
+    }
+
+    /// A research team answers an open challenge.
+    pub async fn apply_to_challenge(
+        &self,
+        actor: &Actor,
+        need_id: NeedId,
+        proposal: LongText,
+    ) -> Result<ChallengeApplication, ServiceError> {
+        authorize(Some(actor), Action::ApplyToChallenge)?;
+        let need = self.get_need(Some(actor), need_id).await?;
+        let Some(challenge) = need.content.challenge else {
+            return Err(ServiceError::Conflict {
+                code: "not_a_challenge",
+                message: "this need is not an open challenge".into(),
+            });
+        };
+        if need.status != NeedStatus::Open || challenge.deadline < today() {
+            return Err(ServiceError::Conflict {
+                code: "challenge_closed",
+                message: "this challenge no longer takes applications".into(),
+            });
+        }
+        let application =
+            self.store.create_application(need_id, actor.user_id, actor.organization_id, &proposal).await?.ok_or_else(
+                || ServiceError::Conflict {
+                    code: "already_applied",
+                    message: "you have already applied to this challenge".into(),
+                },
+            )?;
+        info!(need_id = %need_id, user_id = %actor.user_id, "challenge application submitted");
+        Ok(application)
+    }
+
+    pub async fn list_applications(
+        &self,
+        actor: &Actor,
+        need_id: NeedId,
+    ) -> Result<Vec<ChallengeApplication>, ServiceError> {
+        let need = self.get_need(Some(actor), need_id).await?;
+        if !can_review_applications(actor, need.organization_id) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(self.store.list_applications(need_id).await?)
+    }
+
+    pub async fn shortlist_application(
+        &self,
+        actor: &Actor,
+        need_id: NeedId,
+        application_id: ApplicationId,
+    ) -> Result<ChallengeApplication, ServiceError> {
+        let need = self.get_need(Some(actor), need_id).await?;
+        if !can_review_applications(actor, need.organization_id) {
+            return Err(ServiceError::Forbidden);
+        }
+        let application = self
+            .store
+            .shortlist_application(need_id, application_id)
+            .await?
+            .ok_or(ServiceError::NotFound("application"))?;
+        info!(need_id = %need_id, application_id = %application_id, user_id = %actor.user_id, "application shortlisted");
+        Ok(application)
+    }
+
+    async fn searchable<T>(&self, written: Written<T>) -> T {
+        self.search.wait_until_searchable(written.outbox_id).await;
+        written.value
+    }
+}

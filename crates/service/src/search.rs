@@ -1,0 +1,236 @@
+//! Keeps the search index in step with the database and answers searches.
+//!
+//! Every listing write adds an outbox row in its own transaction. One indexer task reads the
+//! outbox after the position stored in the index's last commit, re-reads the current state of
+//! each listing named there, and commits the changes together with the new position. Applying
+//! an entry twice gives the same index, so after a crash at any point a restart replays from
+//! the stored position with nothing missing and nothing duplicated.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use techmatch_domain::listing::ListingKind;
+use techmatch_domain::{Actor, Viewer};
+use techmatch_search::{IndexChange, ListingDocument, SearchError, SearchIndex, SearchRequest, SearchResults};
+use techmatch_store::{OutboxEntry, Store};
+use tokio::sync::{Notify, watch};
+use tracing::{info, warn};
+
+use crate::error::ServiceError;
+
+/// `[search]` settings the service needs.
+#[derive(Debug, Clone)]
+pub struct SearchSettings {
+    pub index_dir: PathBuf,
+    pub writer_memory_bytes: usize,
+    /// How often the indexer looks for changes written by other processes or nodes.
+    pub poll_interval: Duration,
+    /// How long a write waits for its change to become searchable before answering anyway.
+    pub visibility_wait: Duration,
+}
+
+#[derive(Clone)]
+pub struct SearchService {
+    index: Arc<SearchIndex>,
+    store: Store,
+    position: watch::Receiver<i64>,
+    wake: Arc<Notify>,
+    visibility_wait: Duration,
+}
+
+impl std::fmt::Debug for SearchService {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("SearchService").field("position", &*self.position.borrow()).finish_non_exhaustive()
+    }
+}
+
+const OUTBOX_BATCH: u64 = 1_000;
+const REBUILD_BATCH: u64 = 500;
+
+impl SearchService {
+    /// Opens (or rebuilds) the index and starts the indexer task on the current runtime.
+    pub async fn start(store: Store, settings: &SearchSettings) -> anyhow::Result<SearchService> {
+        let index = open_or_rebuild(&store, &settings.index_dir, settings.writer_memory_bytes).await?;
+        let index = Arc::new(index);
+        let start_position = index.position()?.unwrap_or(0);
+        let (sender, receiver) = watch::channel(start_position);
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(run_indexer(store.clone(), Arc::clone(&index), sender, Arc::clone(&wake), settings.poll_interval));
+        Ok(SearchService { index, store, position: receiver, wake, visibility_wait: settings.visibility_wait })
+    }
+
+    /// The outbox position the index has applied up to.
+    pub fn position(&self) -> i64 {
+        *self.position.borrow()
+    }
+
+    /// Wakes the indexer and waits (bounded) until `outbox_id` is searchable, so that a client
+    /// that writes and then searches sees its own write. A timeout is not an error: the write
+    /// is stored and the indexer will get to it.
+    pub async fn wait_until_searchable(&self, outbox_id: i64) {
+        self.wake.notify_one();
+        let mut position = self.position.clone();
+        let reached =
+            tokio::time::timeout(self.visibility_wait, position.wait_for(|applied| *applied >= outbox_id)).await;
+        if reached.is_err() {
+            warn!(outbox_id, applied = self.position(), "index has not caught up yet");
+        }
+    }
+
+    /// Searches as `actor` (anonymous when `None`), off the async executor.
+    pub async fn search(&self, actor: Option<&Actor>, request: SearchRequest) -> Result<SearchResults, ServiceError> {
+        let viewer = Viewer::of(actor);
+        let index = Arc::clone(&self.index);
+        let results = tokio::task::spawn_blocking(move || index.search(viewer, &request))
+            .await
+            .context("search task failed")?
+            .map_err(|error| ServiceError::Internal(anyhow::Error::new(error).context("search failed")))?;
+        Ok(results)
+    }
+
+    /// Every (kind, id) the viewer can find, for consistency checks.
+    pub async fn visible_keys(&self, viewer: Viewer) -> anyhow::Result<Vec<(ListingKind, i64)>> {
+        let index = Arc::clone(&self.index);
+        Ok(tokio::task::spawn_blocking(move || index.visible_keys(viewer)).await??)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+async fn open_or_rebuild(store: &Store, directory: &Path, memory: usize) -> anyhow::Result<SearchIndex> {
+    let opened = {
+        let directory = directory.to_owned();
+        tokio::task::spawn_blocking(move || SearchIndex::open(&directory, memory)).await?
+    };
+    let index = match opened {
+        Ok(index) => index,
+        Err(SearchError::SchemaVersion { found }) => {
+            info!(found, "index schema changed; rebuilding");
+            let directory = directory.to_owned();
+            tokio::task::spawn_blocking(move || SearchIndex::recreate(&directory, memory)).await??
+        }
+        Err(error) => {
+            return Err(anyhow::Error::new(error).context(format!("cannot open index at {}", directory.display())));
+        }
+    };
+    if index.position()?.is_none() {
+        info!(directory = %directory.display(), "index is new; building it from the database");
+        rebuild(store, &index, |_, _| {}).await?;
+    }
+    Ok(index)
+}
+
+/// Rebuilds the index from every listing in the database. The position recorded is the outbox
+/// position read *before* the scan, so changes made during the scan are replayed afterwards.
+pub async fn rebuild(store: &Store, index: &SearchIndex, mut progress: impl FnMut(u64, u64)) -> anyhow::Result<u64> {
+    let position = store.latest_outbox_id().await?;
+    let total = store.count_results().await? + store.count_needs().await?;
+    index.clear()?;
+    let mut done = 0;
+    let mut after = 0;
+    loop {
+        let batch = store.results_after(after, REBUILD_BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id.0;
+        let documents: Vec<ListingDocument> = batch.iter().map(ListingDocument::from_result).collect();
+        index.add_documents(&documents)?;
+        done += documents.len() as u64;
+        progress(done, total);
+    }
+    after = 0;
+    loop {
+        let batch = store.needs_after(after, REBUILD_BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id.0;
+        let documents: Vec<ListingDocument> = batch.iter().map(ListingDocument::from_need).collect();
+        index.add_documents(&documents)?;
+        done += documents.len() as u64;
+        progress(done, total);
+    }
+    index.finish_rebuild(position)?;
+    info!(documents = done, position, "index rebuilt");
+    Ok(done)
+}
+
+/// Opens the index directory for an offline rebuild (`techmatch reindex`).
+pub async fn rebuild_offline(
+    store: &Store,
+    directory: &Path,
+    memory: usize,
+    progress: impl FnMut(u64, u64),
+) -> anyhow::Result<u64> {
+    let index = {
+        let directory = directory.to_owned();
+        tokio::task::spawn_blocking(move || SearchIndex::recreate(&directory, memory)).await??
+    };
+    rebuild(store, &index, progress).await
+}
+
+async fn run_indexer(
+    store: Store,
+    index: Arc<SearchIndex>,
+    position: watch::Sender<i64>,
+    wake: Arc<Notify>,
+    poll_interval: Duration,
+) {
+    loop {
+        let applied = *position.borrow();
+        match catch_up_once(&store, &index, applied).await {
+            Ok(Some(new_position)) => {
+                position.send_replace(new_position);
+                // More may be waiting: loop without sleeping.
+            }
+            Ok(None) => {
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(poll_interval) => {}
+                }
+            }
+            Err(error) => {
+                warn!(error = format!("{error:#}"), applied, "indexer could not apply the outbox; retrying");
+                tokio::time::sleep(poll_interval.max(Duration::from_millis(500))).await;
+            }
+        }
+        if position.is_closed() {
+            return;
+        }
+    }
+}
+
+/// Applies one batch of outbox entries after `applied`; `None` when there was nothing to do.
+async fn catch_up_once(store: &Store, index: &Arc<SearchIndex>, applied: i64) -> anyhow::Result<Option<i64>> {
+    let entries = store.outbox_after(applied, OUTBOX_BATCH).await?;
+    let Some(last) = entries.last().map(|entry| entry.id) else {
+        return Ok(None);
+    };
+    let changes = load_changes(store, &entries).await?;
+    let index = Arc::clone(index);
+    tokio::task::spawn_blocking(move || index.apply(&changes, last)).await??;
+    Ok(Some(last))
+}
+
+/// The current state of every listing the entries name: an upsert if it exists, else a removal.
+async fn load_changes(store: &Store, entries: &[OutboxEntry]) -> anyhow::Result<Vec<IndexChange>> {
+    let result_ids: BTreeSet<i64> =
+        entries.iter().filter(|entry| entry.kind == ListingKind::Result).map(|entry| entry.entity_id).collect();
+    let need_ids: BTreeSet<i64> =
+        entries.iter().filter(|entry| entry.kind == ListingKind::Need).map(|entry| entry.entity_id).collect();
+    let results = store.results_by_ids(&result_ids.iter().copied().collect::<Vec<_>>()).await?;
+    let needs = store.needs_by_ids(&need_ids.iter().copied().collect::<Vec<_>>()).await?;
+    let mut changes = Vec::with_capacity(result_ids.len() + need_ids.len());
+    let found_results: BTreeSet<i64> = results.iter().map(|result| result.id.0).collect();
+    let found_needs: BTreeSet<i64> = needs.iter().map(|need| need.id.0).collect();
+    changes.extend(results.iter().map(|result| IndexChange::Upsert(ListingDocument::from_result(result))));
+    changes.extend(needs.iter().map(|need| IndexChange::Upsert(ListingDocument::from_need(need))));
+    changes.extend(
+        result_ids.difference(&found_results).map(|id| IndexChange::Remove { kind: ListingKind::Result, id: *id }),
+    );
+    changes
+        .extend(need_ids.difference(&found_needs).map(|id| IndexChange::Remove { kind: ListingKind::Need, id: *id }));
+    Ok(changes)
+}
