@@ -6,4 +6,5 @@ mod access_matrix;
 mod accounts;
 mod helpers;
 mod http_edge;
+mod listings;
 mod tokens;

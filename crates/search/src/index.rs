@@ -101,7 +101,7 @@ struct CommitPayload {
 /// A change to apply: re-index a listing, or take it out.
 #[derive(Debug, Clone)]
 pub enum IndexChange {
-    Upsert(ListingDocument),
+    Upsert(Box<ListingDocument>),
     Remove { kind: ListingKind, id: i64 },
 }
 

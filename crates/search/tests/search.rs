@@ -101,7 +101,8 @@ fn fixture() -> SearchIndex {
         need(101, "动力电池低温性能提升", "我们的动力电池在零下二十度容量衰减严重，需要改进正极材料或电解液。", false),
         need(102, "保密：新一代电池正极材料供应", "寻找高镍正极材料的合作研发伙伴，技术指标保密。", true),
     ];
-    let changes: Vec<IndexChange> = documents.into_iter().map(IndexChange::Upsert).collect();
+    let changes: Vec<IndexChange> =
+        documents.into_iter().map(|document| IndexChange::Upsert(Box::new(document))).collect();
     index.apply(&changes, 8).unwrap();
     index
 }
@@ -202,7 +203,7 @@ fn snippets_highlight_matches_and_escape_html() {
     let mut document =
         result(1, "传感器", "一种<script>恶意</script>无关文字，然后是温度传感器的校准方法。", &[], "40", "420111");
     document.title = "Sensor calibration".into();
-    index.apply(&[IndexChange::Upsert(document)], 1).unwrap();
+    index.apply(&[IndexChange::Upsert(Box::new(document))], 1).unwrap();
     let answer = index.search(Viewer::Anonymous, &request("传感器")).unwrap();
     let snippet = &answer.hits[0].snippet;
     assert!(snippet.contains("<mark>传感器</mark>"), "{snippet}");
@@ -217,10 +218,30 @@ fn updates_replace_removals_delete_and_the_position_persists() {
         let index = SearchIndex::open(directory.path(), 30_000_000).unwrap();
         assert_eq!(index.position().unwrap(), None);
         index
-            .apply(&[IndexChange::Upsert(result(1, "旧标题 old title", "内容内容内容内容", &[], "38", "420111"))], 3)
+            .apply(
+                &[IndexChange::Upsert(Box::new(result(
+                    1,
+                    "旧标题 old title",
+                    "内容内容内容内容",
+                    &[],
+                    "38",
+                    "420111",
+                )))],
+                3,
+            )
             .unwrap();
         index
-            .apply(&[IndexChange::Upsert(result(1, "新标题 new title", "内容内容内容内容", &[], "38", "420111"))], 4)
+            .apply(
+                &[IndexChange::Upsert(Box::new(result(
+                    1,
+                    "新标题 new title",
+                    "内容内容内容内容",
+                    &[],
+                    "38",
+                    "420111",
+                )))],
+                4,
+            )
             .unwrap();
         assert_eq!(index.num_docs(), 1, "an upsert replaces, never duplicates");
         assert!(index.search(Viewer::Anonymous, &request("old")).unwrap().hits.is_empty());
@@ -239,7 +260,7 @@ fn archived_listings_only_when_asked_for() {
     let mut archived = result(1, "归档的成果", "已经归档的研究成果内容。", &[], "38", "420111");
     archived.status = "archived".into();
     archived.public = false;
-    index.apply(&[IndexChange::Upsert(archived)], 1).unwrap();
+    index.apply(&[IndexChange::Upsert(Box::new(archived))], 1).unwrap();
     let staff = Viewer::Staff { user_id: UserId(1) };
     assert_eq!(index.search(staff, &request("归档")).unwrap().total, 0);
     let mut asked = request("归档");

@@ -225,8 +225,8 @@ async fn load_changes(store: &Store, entries: &[OutboxEntry]) -> anyhow::Result<
     let mut changes = Vec::with_capacity(result_ids.len() + need_ids.len());
     let found_results: BTreeSet<i64> = results.iter().map(|result| result.id.0).collect();
     let found_needs: BTreeSet<i64> = needs.iter().map(|need| need.id.0).collect();
-    changes.extend(results.iter().map(|result| IndexChange::Upsert(ListingDocument::from_result(result))));
-    changes.extend(needs.iter().map(|need| IndexChange::Upsert(ListingDocument::from_need(need))));
+    changes.extend(results.iter().map(|result| IndexChange::Upsert(Box::new(ListingDocument::from_result(result)))));
+    changes.extend(needs.iter().map(|need| IndexChange::Upsert(Box::new(ListingDocument::from_need(need)))));
     changes.extend(
         result_ids.difference(&found_results).map(|id| IndexChange::Remove { kind: ListingKind::Result, id: *id }),
     );
