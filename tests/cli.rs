@@ -1,91 +1,13 @@
 //! The `techmatch` binary as an operator runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_techmatch");
-
-/// The binary in a fresh working directory (no config/ there: the embedded defaults apply).
-fn techmatch(directory: &Path) -> Command {
-    let mut command = Command::new(BINARY);
-    command.current_dir(directory);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("TECHMATCH") {
-            command.env_remove(name);
-        }
-    }
-    command.env("RUST_LOG", "warn");
-    command
-}
-
-struct Served {
-    child: Child,
-    lines: Vec<String>,
-    address: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `serve` and waits for its "listening on" line.
-fn serve(mut command: Command) -> Served {
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut lines = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) {
-            if let Some(address) = line.strip_prefix("listening on ") {
-                let address = address.to_owned();
-                lines.push(line);
-                return Served { child, lines, address };
-            }
-            lines.push(line);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("serve exited early with {status}: {lines:?}");
-        }
-    }
-    let _ = child.kill();
-    let status = child.wait();
-    panic!("serve did not start ({status:?}): {lines:?}");
-}
-
-fn http(method: &str, url: &str, body: Option<&str>) -> (u16, String) {
-    // A minimal HTTP/1.1 client: the binary under test is the thing being checked, not a client.
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').map(|(host, path)| (host, format!("/{path}"))).unwrap();
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let body = body.unwrap_or("");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
-    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
-    (status, body)
-}
+use common::{http, serve, techmatch};
 
 #[test]
 fn production_with_a_weak_secret_exits_before_binding() {
