@@ -41,6 +41,29 @@ enum Command {
     User(UserCommand),
     /// Rebuild the search index from the database (stop the server first: it holds the index).
     Reindex,
+    /// Import research results or technology needs from JSONL, CSV or XLSX. Bad rows are
+    /// reported and skipped; good rows are committed. A running server indexes them itself.
+    Import {
+        /// `results` or `needs`.
+        #[arg(long)]
+        kind: String,
+        file: PathBuf,
+        /// `jsonl`, `csv` or `xlsx` (default: from the file name).
+        #[arg(long)]
+        format: Option<String>,
+        /// The account the listings belong to (default: a built-in importer account).
+        #[arg(long = "as")]
+        account: Option<String>,
+        /// The organization they are posted for (staff accounts and the importer).
+        #[arg(long)]
+        organization_id: Option<i64>,
+        /// Also write every row error to this CSV file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Exit non-zero if any row was refused.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -127,6 +150,19 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(user_command) => run_user_command(user_command, &settings).await,
+        Command::Import { kind, file, format, account, organization_id, report, strict } => {
+            run_import(
+                &settings,
+                &kind,
+                &file,
+                format.as_deref(),
+                account.as_deref(),
+                organization_id,
+                report.as_deref(),
+                strict,
+            )
+            .await
+        }
         Command::Reindex => {
             let store = open_store(&settings).await?;
             let search = settings.search.service_settings();
@@ -207,6 +243,77 @@ fn read_password(email: &EmailAddress) -> anyhow::Result<NewPassword> {
     std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
     let line = line.trim_end_matches(['\r', '\n']);
     NewPassword::parse("password", line, Some(email)).map_err(|error| anyhow::anyhow!("password: {}", error.message))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_import(
+    settings: &Settings,
+    kind: &str,
+    file: &std::path::Path,
+    format: Option<&str>,
+    account: Option<&str>,
+    organization_id: Option<i64>,
+    report_path: Option<&std::path::Path>,
+    strict: bool,
+) -> anyhow::Result<()> {
+    use techmatch_service::import::{ImportFormat, ImportKind, import_rows, read_rows, resolve_owner};
+    let kind = match kind {
+        "results" | "result" => ImportKind::Results,
+        "needs" | "need" => ImportKind::Needs,
+        other => anyhow::bail!("--kind must be results or needs, not {other:?}"),
+    };
+    let format = match format {
+        None => None,
+        Some("jsonl" | "json") => Some(ImportFormat::Jsonl),
+        Some("csv") => Some(ImportFormat::Csv),
+        Some("xlsx") => Some(ImportFormat::Xlsx),
+        Some(other) => anyhow::bail!("--format must be jsonl, csv or xlsx, not {other:?}"),
+    };
+    let (rows, mut unreadable) = read_rows(file, format)?;
+    let store = open_store(settings).await?;
+    let accounts = AccountService::new(store.clone(), &settings.auth)?;
+    let email = account
+        .map(|raw| EmailAddress::parse("as", raw).map_err(|error| anyhow::anyhow!("--as: {}", error.message)))
+        .transpose()?;
+    let owner = resolve_owner(&store, &accounts, kind, email.as_ref(), organization_id.map(OrganizationId))
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let bar = progress_bar("importing");
+    let mut report = import_rows(&store, kind, &rows, owner, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    store.close().await;
+    report.errors.append(&mut unreadable);
+    report.errors.sort_by_key(|error| error.row);
+    for error in report.errors.iter().take(50) {
+        let field = if error.field.is_empty() { String::new() } else { format!(", field {}", error.field) };
+        println!("row {}{field}: {}", error.row, error.reason);
+    }
+    if report.errors.len() > 50 {
+        println!("… and {} more row errors", report.errors.len() - 50);
+    }
+    if let Some(path) = report_path {
+        let mut writer = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+        writer.write_record(["row", "field", "reason"])?;
+        for error in &report.errors {
+            writer.write_record([error.row.to_string(), error.field.clone(), error.reason.clone()])?;
+        }
+        writer.flush()?;
+    }
+    println!(
+        "imported {} new, {} updated, {} refused rows (of {} rows read)",
+        report.created,
+        report.updated,
+        report.errors.iter().map(|error| error.row).collect::<std::collections::BTreeSet<_>>().len(),
+        rows.len()
+    );
+    if strict && !report.errors.is_empty() {
+        anyhow::bail!("some rows were refused (--strict)");
+    }
+    Ok(())
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).

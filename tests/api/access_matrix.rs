@@ -31,6 +31,8 @@ pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/needs"),
     ("get", "/api/v1/needs/{id}"),
     ("get", "/api/v1/search"),
+    ("get", "/api/v1/export/results"),
+    ("get", "/api/v1/export/needs"),
 ];
 
 const EVERYONE: &[Role] = &[Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];

@@ -121,6 +121,17 @@ impl TestApp {
         TestResponse { status: response.status(), headers: response.headers().clone(), body }
     }
 
+    /// A GET whose body is not JSON (file downloads): status, headers and bytes.
+    pub async fn download(&self, path: &str, token: Option<&str>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let mut response = request.send().await.expect("request sent");
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("response body");
+        (response.status(), response.headers().clone(), bytes.to_vec())
+    }
+
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> TestResponse {
         match body {
             Some(body) => {

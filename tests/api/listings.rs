@@ -364,3 +364,40 @@ async fn english_and_mixed_search_over_http() {
     assert_eq!(found.body["hits"][0]["kind"], "result");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn exports_respect_visibility_in_csv_and_xlsx() {
+    use calamine::Reader;
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let owner = app.account_with_role(Role::Company, "cto@battery.cn").await;
+    for (title, confidential) in [("公开需求：电池回收", false), ("保密需求：固态电解质", true)] {
+        let created = app
+            .post("/api/v1/needs", Some(&owner), &json!({"title": title, "description": "需求描述，包含逗号,和\"引号\"。", "confidential": confidential, "keywords": ["电池", "回收"]}))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let (status, headers, csv) = app.download("/api/v1/export/needs?format=csv", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-disposition").unwrap().to_str().unwrap().contains("technology-needs.csv"));
+    let text = String::from_utf8(csv).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 1, "anonymous export holds only the public need: {text}");
+    assert_eq!(&records[0][1], "公开需求：电池回收");
+    assert_eq!(&records[0][2], "需求描述，包含逗号,和\"引号\"。");
+    assert_eq!(&records[0][3], "电池;回收");
+    assert!(!text.contains("固态电解质"));
+
+    let (status, headers, xlsx) = app.download("/api/v1/export/needs?format=xlsx", Some(&owner)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().contains("spreadsheetml"));
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let range = workbook.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(range.height(), 3, "header plus both needs for their owner");
+    assert_eq!(range.get((0, 1)).unwrap().to_string(), "title");
+
+    app.get("/api/v1/export/results?format=pdf", None)
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.stop().await;
+}

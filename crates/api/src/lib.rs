@@ -3,6 +3,7 @@
 
 pub mod dto;
 pub mod error;
+mod export;
 pub mod extract;
 pub mod listing_dto;
 pub mod routes;

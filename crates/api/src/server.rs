@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ensure_json_error, json_error, path_error, query_error};
-use crate::routes::{admin, auth, me, needs, results, search, system};
+use crate::routes::{admin, auth, export, me, needs, results, search, system};
 
 /// Largest request body accepted, JSON or not.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -97,7 +97,9 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(needs::apply)
             .service(needs::list_applications)
             .service(needs::shortlist)
-            .service(search::search),
+            .service(search::search)
+            .service(export::export_results)
+            .service(export::export_needs),
     );
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod error;
+pub mod import;
 mod listings;
 mod password;
 pub mod search;

@@ -251,6 +251,34 @@ impl Store {
         Ok(Page { items, total })
     }
 
+    /// The organization with this name (under its unique key), created when missing.
+    pub async fn ensure_organization(&self, organization: NewOrganization) -> Result<Organization, StoreError> {
+        let name_key = organization.name.unique_key();
+        let transaction = self.begin_write().await?;
+        if let Some(found) = organization::Entity::find()
+            .filter(organization::Column::NameKey.eq(name_key.as_str()))
+            .one(&transaction)
+            .await?
+        {
+            return organization_from_model(found);
+        }
+        let now = Utc::now();
+        let model = organization::ActiveModel {
+            name: Set(organization.name.as_str().to_owned()),
+            name_key: Set(name_key),
+            kind: Set(organization.kind.as_str().to_owned()),
+            region_code: Set(organization.region_code.as_str().to_owned()),
+            join_code: Set(organization.join_code.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&transaction)
+        .await?;
+        transaction.commit().await?;
+        organization_from_model(model)
+    }
+
     pub async fn find_organization(&self, organization_id: OrganizationId) -> Result<Option<Organization>, StoreError> {
         organization::Entity::find_by_id(organization_id.0)
             .one(&self.reader)

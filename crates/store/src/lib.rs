@@ -16,7 +16,9 @@ mod listings;
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
 pub use error::StoreError;
-pub use listings::{NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Written};
+pub use listings::{
+    NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,
+};
 
 /// A window onto a long list: `limit` rows starting after `offset` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

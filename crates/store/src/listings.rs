@@ -44,6 +44,15 @@ pub struct OutboxEntry {
     pub entity_id: i64,
 }
 
+/// What an import did with one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upserted {
+    pub id: i64,
+    /// Inserted (true) or replaced an earlier import of the same external id (false).
+    pub created: bool,
+    pub outbox_id: i64,
+}
+
 /// A write's result and the outbox position that makes it searchable.
 #[derive(Debug, Clone)]
 pub struct Written<T> {
@@ -245,6 +254,66 @@ impl Store {
         Ok(Written { value: result_from_model(model)?, outbox_id })
     }
 
+    /// Imports results: each one replaces the stored result with the same `external_id`, or is
+    /// inserted. Runs in one transaction per call; the caller keeps batches small and, if a
+    /// batch fails, retries its rows one at a time to find the one at fault.
+    pub async fn upsert_results(&self, batch: &[NewResearchResult]) -> Result<Vec<Upserted>, StoreError> {
+        let transaction = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for new in batch {
+            let existing = match &new.external_id {
+                Some(external_id) => {
+                    research_result::Entity::find()
+                        .filter(research_result::Column::ExternalId.eq(external_id.as_str()))
+                        .one(&transaction)
+                        .await?
+                }
+                None => None,
+            };
+            let content = &new.content;
+            let now = Utc::now();
+            let mut model = research_result::ActiveModel {
+                owner_user_id: Set(new.owner_user_id.0),
+                organization_id: Set(new.organization_id.0),
+                title: Set(content.title.as_str().to_owned()),
+                r#abstract: Set(content.abstract_text.as_str().to_owned()),
+                keywords: Set(to_json(&content.keywords.as_slice())?),
+                field: Set(content.field.clone()),
+                industry_codes: Set(codes_json(&content.industry_codes)?),
+                maturity: Set(content.maturity.as_str().to_owned()),
+                ip_items: Set(ip_items_json(&content.ip_items)?),
+                transfer_modes: Set(modes_json(&content.transfer_modes)?),
+                price_min: Set(content.asking_price.min),
+                price_max: Set(content.asking_price.max),
+                institution: Set(content.institution.clone()),
+                region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
+                language: Set(content.language().as_str().to_owned()),
+                status: Set(new.status.as_str().to_owned()),
+                external_id: Set(new.external_id.clone()),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            let (id, created) = match existing {
+                Some(found) => {
+                    model.id = Set(found.id);
+                    model.version = Set(found.version + 1);
+                    model.created_at = Set(found.created_at);
+                    let updated = model.update(&transaction).await?;
+                    (updated.id, false)
+                }
+                None => {
+                    model.version = Set(1);
+                    model.created_at = Set(now);
+                    (model.insert(&transaction).await?.id, true)
+                }
+            };
+            let outbox_id = append_outbox(&transaction, ListingKind::Result, id).await?;
+            outcomes.push(Upserted { id, created, outbox_id });
+        }
+        transaction.commit().await?;
+        Ok(outcomes)
+    }
+
     pub async fn find_result(&self, id: ResultId) -> Result<Option<ResearchResult>, StoreError> {
         research_result::Entity::find_by_id(id.0).one(&self.reader).await?.map(result_from_model).transpose()
     }
@@ -417,6 +486,64 @@ impl Store {
         let model = tech_need::Entity::find_by_id(id.0).one(&transaction).await?.ok_or(UpdateError::NotFound)?;
         transaction.commit().await?;
         Ok(Written { value: need_from_model(model)?, outbox_id })
+    }
+
+    /// Imports needs, like [`Store::upsert_results`].
+    pub async fn upsert_needs(&self, batch: &[NewTechNeed]) -> Result<Vec<Upserted>, StoreError> {
+        let transaction = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for new in batch {
+            let existing = match &new.external_id {
+                Some(external_id) => {
+                    tech_need::Entity::find()
+                        .filter(tech_need::Column::ExternalId.eq(external_id.as_str()))
+                        .one(&transaction)
+                        .await?
+                }
+                None => None,
+            };
+            let content = &new.content;
+            let now = Utc::now();
+            let mut model = tech_need::ActiveModel {
+                owner_user_id: Set(new.owner_user_id.0),
+                organization_id: Set(new.organization_id.0),
+                title: Set(content.title.as_str().to_owned()),
+                description: Set(content.description.as_str().to_owned()),
+                keywords: Set(to_json(&content.keywords.as_slice())?),
+                industry_codes: Set(codes_json(&content.industry_codes)?),
+                min_maturity: Set(content.min_maturity.map(|maturity| maturity.as_str().to_owned())),
+                budget_min: Set(content.budget.min),
+                budget_max: Set(content.budget.max),
+                deadline: Set(content.deadline),
+                region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
+                cooperation_modes: Set(modes_json(&content.cooperation_modes)?),
+                confidential: Set(content.confidential),
+                challenge_bounty: Set(content.challenge.map(|challenge| challenge.bounty_yuan)),
+                challenge_deadline: Set(content.challenge.map(|challenge| challenge.deadline)),
+                language: Set(content.language().as_str().to_owned()),
+                status: Set(new.status.as_str().to_owned()),
+                external_id: Set(new.external_id.clone()),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            let (id, created) = match existing {
+                Some(found) => {
+                    model.id = Set(found.id);
+                    model.version = Set(found.version + 1);
+                    model.created_at = Set(found.created_at);
+                    (model.update(&transaction).await?.id, false)
+                }
+                None => {
+                    model.version = Set(1);
+                    model.created_at = Set(now);
+                    (model.insert(&transaction).await?.id, true)
+                }
+            };
+            let outbox_id = append_outbox(&transaction, ListingKind::Need, id).await?;
+            outcomes.push(Upserted { id, created, outbox_id });
+        }
+        transaction.commit().await?;
+        Ok(outcomes)
     }
 
     pub async fn find_need(&self, id: NeedId) -> Result<Option<TechNeed>, StoreError> {

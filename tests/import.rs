@@ -1,0 +1,158 @@
+//! `techmatch import` as an operator runs it, then the imported listings served over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::{serve, techmatch, try_http};
+use serde_json::Value;
+
+fn shared_eval() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval");
+    if path.is_dir() {
+        Some(path)
+    } else {
+        let _ = writeln!(std::io::stderr(), "skipped: ../shared/eval is not present beside the project");
+        None
+    }
+}
+
+fn import(directory: &Path, args: &[&str]) -> (bool, String) {
+    let output = techmatch(directory).arg("import").args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.success(), stdout + &String::from_utf8_lossy(&output.stderr))
+}
+
+fn search(address: &str, query: &str) -> Value {
+    let encoded: String = query
+        .bytes()
+        .map(|byte| if byte.is_ascii_alphanumeric() { (byte as char).to_string() } else { format!("%{byte:02X}") })
+        .collect();
+    let (status, body) = try_http("GET", &format!("{address}/api/v1/search?q={encoded}"), None, None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn csv_import_reports_bad_rows_and_commits_good_ones() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("results.csv");
+    std::fs::write(
+        &file,
+        "id,title,abstract,keywords,industry_codes,maturity,asking_price_min,asking_price_max,region_code\n\
+         r-1,激光熔覆再制造技术,用于矿山机械零件的激光熔覆再制造技术，延长寿命三倍。,激光;再制造,35,pilot,100000,300000,420111\n\
+         r-2,坏行一,摘要,,99,,,,\n\
+         r-3,Fiber Bragg grating sensors,Fiber Bragg grating strain sensors for bridge health monitoring.,sensor,40,prototype,500,100,\n\
+         r-4,光纤光栅传感器,用于桥梁健康监测的光纤光栅应变传感器。,传感器,40,prototype,,,420100\n",
+    )
+    .unwrap();
+    let report = directory.path().join("errors.csv");
+    let (ok, output) =
+        import(directory.path(), &["--kind", "results", file.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    assert!(ok, "{output}");
+    assert!(output.contains("imported 2 new, 0 updated, 2 refused rows (of 4 rows read)"), "{output}");
+    assert!(output.contains("row 3, field abstract"), "{output}");
+    assert!(output.contains("row 3, field industry_codes[0]"), "{output}");
+    assert!(output.contains("row 4, field asking_price_min"), "{output}");
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(written.starts_with("row,field,reason\n"), "{written}");
+    assert_eq!(written.lines().count(), 4, "{written}");
+
+    let (ok, output) = import(directory.path(), &["--kind", "results", file.to_str().unwrap(), "--strict"]);
+    assert!(!ok, "strict refuses files with bad rows: {output}");
+    assert!(output.contains("imported 0 new, 2 updated"), "re-import updates by id: {output}");
+
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    assert_eq!(search(&served.address, "激光熔覆")["hits"][0]["title"], "激光熔覆再制造技术");
+    assert_eq!(search(&served.address, "光纤光栅 传感器")["total"], 1);
+    assert_eq!(search(&served.address, "Bragg")["total"], 0, "the refused row is not there");
+}
+
+#[test]
+fn xlsx_import() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("needs.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let rows: [[&str; 5]; 3] = [
+        ["id", "title", "description", "budget_max", "confidential"],
+        ["n-1", "冷链物流温度监控", "需要对冷链运输车厢温度进行实时监控和预警。", "800000", "否"],
+        ["n-2", "保密的配方优化", "饮料配方的口感优化，需要保密。", "abc", "是"],
+    ];
+    for (row, cells) in rows.iter().enumerate() {
+        for (column, value) in cells.iter().enumerate() {
+            sheet.write_string(row as u32, column as u16, *value).unwrap();
+        }
+    }
+    sheet.write_number(2, 3, 200000.0).unwrap();
+    workbook.save(&file).unwrap();
+    let (ok, output) = import(directory.path(), &["--kind", "needs", file.to_str().unwrap()]);
+    assert!(ok, "{output}");
+    assert!(output.contains("imported 2 new, 0 updated, 0 refused rows (of 2 rows read)"), "{output}");
+
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    assert_eq!(search(&served.address, "冷链 温度")["total"], 1);
+    assert_eq!(search(&served.address, "配方")["total"], 0, "confidential rows stay confidential");
+}
+
+#[test]
+fn the_shared_evaluation_sets_import_as_they_are() {
+    let Some(eval) = shared_eval() else { return };
+    let directory = tempfile::tempdir().unwrap();
+    for (kind, file, rows) in [
+        ("results", "zh-dev/results.jsonl", 1604),
+        ("needs", "zh-dev/needs.jsonl", 65),
+        ("needs", "sbir-dev/needs.jsonl", 192),
+    ] {
+        let path = eval.join(file);
+        let (ok, output) = import(directory.path(), &["--kind", kind, path.to_str().unwrap(), "--strict"]);
+        assert!(ok, "{file}: {output}");
+        assert!(
+            output.contains(&format!("imported {rows} new, 0 updated, 0 refused rows (of {rows} rows read)")),
+            "{file}: {output}"
+        );
+    }
+    let first: Value = serde_json::from_str(
+        std::fs::read_to_string(eval.join("zh-dev/results.jsonl")).unwrap().lines().next().unwrap(),
+    )
+    .unwrap();
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let found = search(&served.address, first["title"].as_str().unwrap());
+    assert_eq!(found["hits"][0]["title"], first["title"], "{found}");
+}
+
+#[test]
+fn exported_csv_imports_back() {
+    let directory = tempfile::tempdir().unwrap();
+    let source = directory.path().join("source.csv");
+    std::fs::write(
+        &source,
+        "id,title,abstract,keywords,transfer_modes\n\
+         a,纳米银导电墨水,用于柔性电路印刷的纳米银导电墨水。,纳米银;柔性电子,license;assignment\n\
+         b,Biodegradable mulch film,A biodegradable agricultural mulch film made from PBAT and starch.,mulch,joint_development\n",
+    )
+    .unwrap();
+    let (ok, output) = import(directory.path(), &["--kind", "results", source.to_str().unwrap()]);
+    assert!(ok, "{output}");
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let (status, exported) = try_http("GET", &format!("{}/api/v1/export/results", served.address), None, None).unwrap();
+    assert_eq!(status, 200);
+    drop(served);
+
+    let copy = tempfile::tempdir().unwrap();
+    let file = copy.path().join("exported.csv");
+    std::fs::write(&file, exported).unwrap();
+    let (ok, output) = import(copy.path(), &["--kind", "results", file.to_str().unwrap(), "--strict"]);
+    assert!(ok, "{output}");
+    assert!(output.contains("imported 2 new, 0 updated, 0 refused rows (of 2 rows read)"), "{output}");
+}
