@@ -55,6 +55,11 @@ impl Application {
         Ok(self.services.accounts.ensure_demo_admin(&email).await?)
     }
 
+    /// Loads the demo listings into an empty database.
+    pub async fn load_demo_data(&self) -> anyhow::Result<Option<crate::demo::DemoSummary>> {
+        crate::demo::load(&self.store, &self.services).await
+    }
+
     /// Serves until the process is signalled (SIGINT/SIGTERM) or the handle stops it.
     pub async fn run(self) -> std::io::Result<()> {
         let result = self.server.await;

@@ -132,6 +132,15 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     ),
                     None => println!("demo admin exists: {}", settings.demo.admin_email),
                 }
+                if let Some(summary) = application.load_demo_data().await? {
+                    println!(
+                        "demo data loaded: {} research results, {} technology needs; these accounts share the password {} (shown once):",
+                        summary.results, summary.needs, summary.password
+                    );
+                    for (email, role) in &summary.accounts {
+                        println!("  {role:<16} {email}");
+                    }
+                }
             }
             println!("listening on http://{}", application.address());
             std::io::stdout().flush()?;

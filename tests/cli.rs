@@ -58,6 +58,26 @@ fn serve_demo_on_a_fresh_directory_then_log_in_with_the_printed_password() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"token_type\":\"Bearer\""));
+
+    // Demo listings: at least 60 results and 40 needs, searchable at once, with logins.
+    let loaded = served.lines.iter().find(|line| line.starts_with("demo data loaded:")).expect("demo data line");
+    let counts: Vec<usize> = loaded.split(' ').filter_map(|word| word.parse().ok()).collect();
+    assert!(counts[0] >= 60 && counts[1] >= 40, "{loaded}");
+    let shared_password = loaded.split("share the password ").nth(1).unwrap().split(' ').next().unwrap();
+    let (status, body) = http(
+        "POST",
+        &format!("{}/api/v1/auth/login", served.address),
+        Some(&format!(r#"{{"email": "li.ming@jcut.demo", "password": "{shared_password}"}}"#)),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        http("GET", &format!("{}/api/v1/search?q=%E9%94%82%E7%94%B5%E6%B1%A0&kind=results", served.address), None);
+    assert_eq!(status, 200);
+    let found: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(found["total"].as_u64().unwrap() >= 2, "锂电池 finds the battery results: {body}");
+    let (_, body) = http("GET", &format!("{}/api/v1/needs?per_page=100", served.address), None);
+    let public_needs: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(public_needs["total"].as_u64().unwrap() < counts[1] as u64, "confidential demo needs are hidden");
     drop(served);
 
     // A second start keeps the account and does not print a password again.

@@ -77,7 +77,7 @@ pub(crate) fn random_alphanumeric(length: usize) -> String {
 }
 
 /// A generated password: 20 alphanumeric characters, about 119 bits.
-fn generate_password() -> String {
+pub fn generate_password() -> String {
     random_alphanumeric(20)
 }
 

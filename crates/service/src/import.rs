@@ -10,7 +10,7 @@
 //! `region_code`, `status` (default `published`); needs — `id`, `title`, `description`,
 //! `keywords`, `industry` (free text, kept as a keyword), `industry_codes`, `min_maturity`,
 //! `budget_min`, `budget_max`, `deadline`, `region_code`, `cooperation_modes`, `confidential`,
-//! `status` (default `open`). `lang` is accepted and ignored (language is detected). In CSV and
+//! `challenge_bounty_yuan` with `challenge_deadline` (an open challenge), `status` (default `open`). `lang` is accepted and ignored (language is detected). In CSV and
 //! XLSX, list cells separate items with `;`, `；`, `、` or `|`.
 
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ use std::path::Path;
 use calamine::{Data, Reader};
 use serde_json::Value;
 use techmatch_domain::listing::{
-    Keywords, LongText, Maturity, MoneyRange, NeedContent, NeedStatus, ResultContent, ResultStatus, Title,
+    Challenge, Keywords, LongText, Maturity, MoneyRange, NeedContent, NeedStatus, ResultContent, ResultStatus, Title,
     parse_future_date, parse_industry_codes, parse_short_text, parse_transfer_modes,
 };
 use techmatch_domain::{FieldError, OrganizationId, RegionCode, UserId};
@@ -440,6 +440,21 @@ pub fn parse_need_row(row: &ImportRow, owner: ImportOwner) -> Result<NewTechNeed
     let region_code = fields.optional("region_code", RegionCode::parse);
     let cooperation_modes = fields.keep(parse_transfer_modes("cooperation_modes", &fields.list("cooperation_modes")));
     let confidential = fields.boolean("confidential");
+    let challenge = match (row.cells.contains_key("challenge_bounty_yuan"), fields.text("challenge_deadline")) {
+        (false, None) => Some(None),
+        (true, Some(deadline)) => {
+            let bounty = fields.integer("challenge_bounty_yuan");
+            bounty.and_then(|bounty| fields.keep(Challenge::parse("challenge", bounty, &deadline, today())).map(Some))
+        }
+        _ => {
+            fields.errors.push(FieldError::new(
+                "challenge_deadline",
+                "incomplete_challenge",
+                "an open challenge needs both challenge_bounty_yuan and challenge_deadline",
+            ));
+            None
+        }
+    };
     let status = match fields.text("status") {
         None => Some(NeedStatus::Open),
         Some(raw) => fields.keep(NeedStatus::parse("status", &raw)),
@@ -459,7 +474,7 @@ pub fn parse_need_row(row: &ImportRow, owner: ImportOwner) -> Result<NewTechNeed
                 region_code: region_code?,
                 cooperation_modes: cooperation_modes?,
                 confidential,
-                challenge: None,
+                challenge: challenge?,
             },
             status: status?,
             external_id: external_id.clone(),

@@ -14,6 +14,7 @@ mod token;
 
 pub use accounts::{
     AccountService, CreatedAccount, IssuedToken, NewUserByAdmin, OrganizationChoice, Registration, UserUpdate,
+    generate_password,
 };
 pub use error::ServiceError;
 pub use listings::{ListingFilters, ListingService, NeedChanges, NeedDraft, ResultChanges, ResultDraft, today};
