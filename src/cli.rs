@@ -66,6 +66,28 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Measure speed (run with --release). `techmatch bench search --docs 1000000`.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Index N synthetic bilingual listings with techmatch's index and with bare tantivy, then
+    /// time a fixed query mix on both.
+    Search {
+        #[arg(long, default_value_t = 100_000)]
+        docs: u64,
+        /// Rounds of the query mix to time.
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+        /// Writer memory budget.
+        #[arg(long, default_value_t = 512)]
+        memory_mb: usize,
+        /// Where to build the two indexes (default: a temporary directory, removed afterwards).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +128,9 @@ pub fn main() -> ExitCode {
     tracing::info!(environment = environment.name(), "configuration loaded");
     let outcome = match cli.command {
         Command::Openapi => print_openapi(),
+        Command::Bench(BenchCommand::Search { docs, rounds, memory_mb, dir }) => {
+            bench_search(docs, rounds, memory_mb, dir)
+        }
         command => actix_web::rt::System::new().block_on(run(command, settings)),
     };
     match outcome {
@@ -193,6 +218,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => print_openapi(),
+        Command::Bench(_) => Ok(()),
     }
 }
 
@@ -334,6 +360,61 @@ pub fn progress_bar(label: &'static str) -> indicatif::ProgressBar {
     bar.set_style(style);
     bar.set_message(label);
     bar
+}
+
+fn bench_search(documents: u64, rounds: usize, memory_mb: usize, directory: Option<PathBuf>) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is an unoptimised build; run with `cargo run --release -- bench search` for real figures"
+        );
+    }
+    let temporary = tempfile_directory()?;
+    let directory = directory.unwrap_or_else(|| temporary.clone());
+    let bar = progress_bar("benchmark");
+    let report = techmatch_search::benchmark::run(
+        &directory,
+        documents,
+        memory_mb * 1024 * 1024,
+        rounds,
+        |stage, done, total| {
+            bar.set_message(stage.to_owned());
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )?;
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&temporary);
+    let milliseconds = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
+    println!(
+        "documents: {documents} synthetic bilingual listings (~800 bytes each), {} cores",
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    println!("indexing  techmatch    {:>9.0} docs/s  ({:.1} s)", report.ours.docs_per_second, report.ours.seconds);
+    println!("indexing  bare tantivy {:>9.0} docs/s  ({:.1} s)", report.bare.docs_per_second, report.bare.seconds);
+    println!(
+        "indexing  ratio        {:>9.1} %",
+        100.0 * report.ours.docs_per_second / report.bare.docs_per_second.max(1e-9)
+    );
+    for (label, figures) in [
+        ("search    techmatch         ", &report.ours_search),
+        ("search    techmatch+facets  ", &report.ours_search_with_facets),
+        ("search    bare tantivy      ", &report.bare_search),
+    ] {
+        println!(
+            "{label} p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  ({} queries)",
+            milliseconds(figures.p50),
+            milliseconds(figures.p99),
+            milliseconds(figures.max),
+            figures.queries
+        );
+    }
+    Ok(())
+}
+
+fn tempfile_directory() -> anyhow::Result<PathBuf> {
+    let directory = std::env::temp_dir().join(format!("techmatch-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&directory)?;
+    Ok(directory)
 }
 
 fn print_openapi() -> anyhow::Result<()> {

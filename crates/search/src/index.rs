@@ -2,7 +2,7 @@
 //! query. Every commit stores the outbox position it has applied up to, so a restart knows
 //! exactly where to resume.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -13,16 +13,16 @@ use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use techmatch_domain::Viewer;
 use techmatch_domain::listing::ListingKind;
 
 use crate::analyzer::{ANALYZER, analyze, analyzer};
 use crate::document::{ListingDocument, listing_key};
+use crate::snippet::highlight;
 
 /// Bumped whenever the schema or the analysis changes; an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -354,17 +354,10 @@ impl SearchIndex {
             facets.insert(name.to_owned(), values);
         }
 
-        let snippets = match &text_query {
-            Some(query) => {
-                let mut generator = SnippetGenerator::create(&searcher, query.as_ref(), self.fields.body)?;
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                Some(generator)
-            }
-            None => None,
-        };
+        let terms: BTreeSet<String> = analyze(&request.query).into_iter().collect();
         let mut hits = Vec::with_capacity(top_docs.len());
         for (score, address) in top_docs {
-            hits.push(self.hit(&searcher, address, score, snippets.as_ref())?);
+            hits.push(self.hit(&searcher, address, score, &terms)?);
         }
         Ok(SearchResults { total, hits, facets })
     }
@@ -374,22 +367,14 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         address: DocAddress,
         score: f32,
-        snippets: Option<&SnippetGenerator>,
+        terms: &BTreeSet<String>,
     ) -> Result<SearchHit, SearchError> {
         let document: TantivyDocument = searcher.doc(address)?;
         let text =
             |field: Field| document.get_first(field).and_then(|value| value.as_str()).unwrap_or_default().to_owned();
         let kind = ListingKind::parse("kind", &text(self.fields.kind)).unwrap_or(ListingKind::Result);
         let id = document.get_first(self.fields.id).and_then(|value| value.as_i64()).unwrap_or_default();
-        let mut snippet = String::new();
-        if let Some(generator) = snippets {
-            let mut generated = generator.snippet_from_doc(&document);
-            generated.set_snippet_prefix_postfix("<mark>", "</mark>");
-            snippet = generated.to_html();
-        }
-        if snippet.trim().is_empty() {
-            snippet = escape_html(&text(self.fields.body).chars().take(SNIPPET_CHARS).collect::<String>());
-        }
+        let snippet = highlight(&text(self.fields.body), terms, SNIPPET_CHARS);
         Ok(SearchHit { kind, id, title: text(self.fields.title), snippet, score })
     }
 
@@ -505,19 +490,4 @@ fn region_facet(code: &str) -> Facet {
 
 fn facet_leaf(facet: &Facet) -> String {
     facet.to_path().last().map(|leaf| (*leaf).to_owned()).unwrap_or_default()
-}
-
-fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '&' => escaped.push_str("&amp;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
 }

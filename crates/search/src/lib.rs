@@ -4,8 +4,10 @@
 //! [`techmatch_domain::Viewer`], applying the same visibility rules as the rest of the system.
 
 pub mod analyzer;
+pub mod benchmark;
 mod document;
 mod index;
+mod snippet;
 
 pub use document::{ListingDocument, listing_key};
 pub use index::{
