@@ -156,3 +156,30 @@ fn exported_csv_imports_back() {
     assert!(ok, "{output}");
     assert!(output.contains("imported 2 new, 0 updated, 0 refused rows (of 2 rows read)"), "{output}");
 }
+
+#[test]
+fn reindex_rebuilds_a_lost_index_from_the_database() {
+    let directory = tempfile::tempdir().unwrap();
+    let source = directory.path().join("needs.csv");
+    std::fs::write(
+        &source,
+        "id,title,description\nx,电镀废水重金属回收,电镀园区废水中镍和铬的回收再利用技术需求。\ny,Drone crop spraying,Variable-rate crop spraying from drones guided by disease maps.\n",
+    )
+    .unwrap();
+    let (ok, output) = import(directory.path(), &["--kind", "needs", source.to_str().unwrap()]);
+    assert!(ok, "{output}");
+    // Lose the index entirely, then rebuild it offline.
+    let _ = std::fs::remove_dir_all(directory.path().join("data/index"));
+    let output = techmatch(directory.path()).arg("reindex").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("indexed 2 listings"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    assert_eq!(search(&served.address, "重金属 回收")["total"], 1);
+    assert_eq!(search(&served.address, "drones spraying")["total"], 1);
+}

@@ -398,6 +398,28 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
+    /// Clauses that leave out what `viewer` may not see (the same rule as `domain::access`).
+    fn visibility_clauses(&self, viewer: Viewer) -> Vec<(Occur, Box<dyn Query>)> {
+        let fields = &self.fields;
+        let term = |term: Term| -> Box<dyn Query> { Box::new(TermQuery::new(term, IndexRecordOption::Basic)) };
+        let mut clauses = Vec::new();
+        // Expressed as the exclusion of private listings: most listings are public, and
+        // skipping a short posting list is far cheaper than intersecting with a long one.
+        let private = || term(Term::from_field_bool(fields.public, false));
+        match viewer {
+            Viewer::Staff { .. } => {}
+            Viewer::Anonymous | Viewer::Member { organization_id: None, .. } => {
+                clauses.push((Occur::MustNot, private()))
+            }
+            Viewer::Member { organization_id: Some(own), .. } => {
+                let own = term(Term::from_field_i64(fields.organization, own.0));
+                let others_private = BooleanQuery::new(vec![(Occur::Must, private()), (Occur::MustNot, own)]);
+                clauses.push((Occur::MustNot, Box::new(others_private)));
+            }
+        }
+        clauses
+    }
+
     /// Visibility and the request's filters, as clauses that do not change scores.
     fn filter_clauses(&self, viewer: Viewer, filters: &SearchFilters) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = &self.fields;
@@ -405,16 +427,7 @@ impl SearchIndex {
         let filter = |query: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
             (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
         };
-        let mut clauses = Vec::new();
-        let public = term(Term::from_field_bool(fields.public, true));
-        match viewer {
-            Viewer::Staff { .. } => {}
-            Viewer::Anonymous | Viewer::Member { organization_id: None, .. } => clauses.push(filter(public)),
-            Viewer::Member { organization_id: Some(own), .. } => {
-                let own = term(Term::from_field_i64(fields.organization, own.0));
-                clauses.push(filter(Box::new(BooleanQuery::new(vec![(Occur::Should, public), (Occur::Should, own)]))));
-            }
-        }
+        let mut clauses = self.visibility_clauses(viewer);
         match &filters.status {
             Some(status) => clauses.push(filter(term(Term::from_field_text(fields.status, status)))),
             None => {
@@ -450,8 +463,8 @@ impl SearchIndex {
     pub fn visible_keys(&self, viewer: Viewer) -> Result<Vec<(ListingKind, i64)>, SearchError> {
         let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AllQuery))];
-        let filters = SearchFilters { status: None, ..SearchFilters::default() };
-        clauses.extend(self.filter_clauses(viewer, &filters).into_iter().filter(|(occur, _)| *occur != Occur::MustNot));
+        // Visibility only: the status filter's exclusion of archived listings is left out.
+        clauses.extend(self.visibility_clauses(viewer));
         let query = BooleanQuery::new(clauses);
         let limit = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX).max(1);
         let addresses = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
