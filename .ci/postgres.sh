@@ -38,13 +38,18 @@ start() {
     # fsync off: these databases are thrown away; it makes CREATE DATABASE per test cheap.
     as_postgres "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
       -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >&2
+    # Only a cluster started here is stopped by `stop`; one already running is left alone.
+    touch "$data_dir/.started-by-this-script"
   fi
   echo "postgres://postgres@127.0.0.1:$port/postgres"
 }
 
 stop() {
   local bin; bin="$(find_bin)"
-  [ -n "$bin" ] && [ -d "$data_dir" ] && as_postgres "$bin/pg_ctl" -D "$data_dir" -m fast stop >&2 || true
+  if [ -n "$bin" ] && [ -f "$data_dir/.started-by-this-script" ]; then
+    as_postgres "$bin/pg_ctl" -D "$data_dir" -m fast stop >&2 || true
+    rm -f "$data_dir/.started-by-this-script"
+  fi
 }
 
 case "${1:-start}" in
