@@ -66,6 +66,24 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Score matching on an evaluation set (results.jsonl, needs.jsonl, qrels.tsv) in a temporary
+    /// in-memory index; the database is not touched. The last line is the matching's figures.
+    Eval {
+        #[arg(long)]
+        set: PathBuf,
+        /// Also print plain BM25 (same analyzer, no expansion) for comparison.
+        #[arg(long)]
+        baseline: bool,
+        /// Matching knobs (defaults are the measured ones; see the README's matching section).
+        #[arg(long)]
+        query_terms: Option<usize>,
+        #[arg(long)]
+        feedback_documents: Option<usize>,
+        #[arg(long)]
+        expansion_terms: Option<usize>,
+        #[arg(long)]
+        original_weight: Option<f32>,
+    },
     /// Measure speed (run with --release). `techmatch bench search --docs 1000000`.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -130,6 +148,17 @@ pub fn main() -> ExitCode {
         Command::Openapi => print_openapi(),
         Command::Bench(BenchCommand::Search { docs, rounds, memory_mb, dir }) => {
             bench_search(docs, rounds, memory_mb, dir)
+        }
+        Command::Eval { set, baseline, query_terms, feedback_documents, expansion_terms, original_weight } => {
+            let defaults = techmatch_service::matching::MatchingParameters::default();
+            let parameters = techmatch_service::matching::MatchingParameters {
+                query_terms: query_terms.unwrap_or(defaults.query_terms),
+                feedback_documents: feedback_documents.unwrap_or(defaults.feedback_documents),
+                expansion_terms: expansion_terms.unwrap_or(defaults.expansion_terms),
+                original_weight: original_weight.unwrap_or(defaults.original_weight),
+                candidates: defaults.candidates,
+            };
+            evaluate(&set, baseline, &parameters)
         }
         command => actix_web::rt::System::new().block_on(run(command, settings)),
     };
@@ -218,7 +247,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => print_openapi(),
-        Command::Bench(_) => Ok(()),
+        Command::Bench(_) | Command::Eval { .. } => Ok(()),
     }
 }
 
@@ -360,6 +389,41 @@ pub fn progress_bar(label: &'static str) -> indicatif::ProgressBar {
     bar.set_style(style);
     bar.set_message(label);
     bar
+}
+
+fn evaluate(
+    directory: &std::path::Path,
+    with_baseline: bool,
+    parameters: &techmatch_service::matching::MatchingParameters,
+) -> anyhow::Result<()> {
+    use techmatch_service::evaluation::{Breakdown, EvaluationSet, evaluate};
+    let set = EvaluationSet::load(directory)?;
+    println!(
+        "set {}: {} results, {} needs, {} judged",
+        set.name,
+        set.results.len(),
+        set.needs.len(),
+        set.judgements.len()
+    );
+    let bar = progress_bar("evaluating");
+    let report = evaluate(&set, with_baseline, parameters, |stage, done, total| {
+        bar.set_message(stage.to_owned());
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let show = |label: &str, breakdown: &Breakdown| {
+        println!("{label:<9} all ({:>3} needs): {}", breakdown.all.queries, breakdown.all.line());
+        for (language, summary) in &breakdown.by_language {
+            println!("{label:<9} {language:<3} ({:>3} needs): {}", summary.queries, summary.line());
+        }
+    };
+    if let Some(baseline) = &report.baseline {
+        show("baseline", baseline);
+    }
+    show("matching", &report.matching);
+    println!("{}", report.matching.all.line());
+    Ok(())
 }
 
 fn bench_search(documents: u64, rounds: usize, memory_mb: usize, directory: Option<PathBuf>) -> anyhow::Result<()> {

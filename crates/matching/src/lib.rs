@@ -1,1 +1,5 @@
+//! Matching: ranking research results against technology needs (and back), with explanations,
+//! and the measures its quality is judged by. No IO: callers bring the candidates and texts.
 
+pub mod expansion;
+pub mod metrics;

@@ -458,6 +458,75 @@ impl SearchIndex {
         clauses
     }
 
+    /// Ranks listings of `kind` visible to `viewer` for weighted terms (already analysed), by
+    /// BM25 over title, keywords and body with each term's weight as a boost. For matching,
+    /// where the query is built from a whole document rather than typed.
+    pub fn rank_terms(
+        &self,
+        viewer: Viewer,
+        kind: ListingKind,
+        terms: &[(String, f32)],
+        limit: usize,
+    ) -> Result<Vec<(i64, f32)>, SearchError> {
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let fields = [(self.fields.title, 3.0), (self.fields.keywords, 2.5), (self.fields.body, 1.0)];
+        let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (term, weight) in terms {
+            for (field, boost) in fields {
+                let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                text.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost * weight))));
+            }
+        }
+        let filters = SearchFilters { kind: Some(kind), ..SearchFilters::default() };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
+        clauses.extend(self.filter_clauses(viewer, &filters));
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
+        let mut ranked = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let id = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .i64("id")
+                .ok()
+                .and_then(|column| column.first(address.doc_id));
+            if let Some(id) = id {
+                ranked.push((id, score));
+            }
+        }
+        Ok(ranked)
+    }
+
+    /// In how many listings' bodies `term` (an analysed term) occurs.
+    pub fn document_frequency(&self, term: &str) -> u64 {
+        let searcher = self.reader.searcher();
+        searcher.doc_freq(&Term::from_field_text(self.fields.body, term)).unwrap_or(0)
+    }
+
+    /// The stored title, body and keywords of one listing, if indexed.
+    pub fn stored_text(&self, kind: ListingKind, id: i64) -> Result<Option<String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let key =
+            TermQuery::new(Term::from_field_text(self.fields.key, &listing_key(kind, id)), IndexRecordOption::Basic);
+        let Some((_, address)) = searcher.search(&key, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
+        else {
+            return Ok(None);
+        };
+        let document: TantivyDocument = searcher.doc(address)?;
+        let mut text = String::new();
+        for field in [self.fields.title, self.fields.keywords, self.fields.body] {
+            for value in document.get_all(field) {
+                if let Some(value) = value.as_str() {
+                    text.push_str(value);
+                    text.push('\n');
+                }
+            }
+        }
+        Ok(Some(text))
+    }
+
     /// Keys (`kind`, id) of every listing `viewer` can find, archived included; for checks that
     /// the index agrees with the database.
     pub fn visible_keys(&self, viewer: Viewer) -> Result<Vec<(ListingKind, i64)>, SearchError> {

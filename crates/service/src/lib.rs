@@ -3,8 +3,10 @@
 
 mod accounts;
 mod error;
+pub mod evaluation;
 pub mod import;
 mod listings;
+pub mod matching;
 mod password;
 pub mod search;
 mod settings;

@@ -1,0 +1,214 @@
+//! Offline evaluation of matching, like a search engine's ranking-evaluation API: a set in the
+//! format of `../shared/eval/FORMAT.md` is indexed in memory with the service's own analysis,
+//! every judged need is ranked against all results, and the rankings are scored. The service's
+//! database is not touched.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::Context;
+use serde_json::Value;
+use techmatch_domain::Viewer;
+use techmatch_domain::listing::ListingKind;
+use techmatch_matching::metrics::{Judgements, Summary};
+use techmatch_search::{ListingDocument, SearchIndex};
+
+use crate::matching::{MatchingParameters, rank_by_text, rank_plain};
+
+/// One research result of a set.
+#[derive(Debug, Clone)]
+pub struct SetResult {
+    pub id: String,
+    pub title: String,
+    pub abstract_text: String,
+    pub keywords: Vec<String>,
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SetNeed {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub language: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvaluationSet {
+    pub name: String,
+    pub results: Vec<SetResult>,
+    pub needs: Vec<SetNeed>,
+    pub judgements: HashMap<String, Judgements>,
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn list(value: &Value, key: &str) -> Vec<String> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn lines(path: &Path) -> anyhow::Result<Vec<Value>> {
+    let content = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    content
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(number, line)| {
+            serde_json::from_str(line).with_context(|| format!("{} line {}: invalid json", path.display(), number + 1))
+        })
+        .collect()
+}
+
+impl EvaluationSet {
+    /// Reads `results.jsonl`, `needs.jsonl` and `qrels.tsv` from a directory.
+    pub fn load(directory: &Path) -> anyhow::Result<EvaluationSet> {
+        let results = lines(&directory.join("results.jsonl"))?
+            .iter()
+            .map(|row| SetResult {
+                id: text(row, "id"),
+                title: text(row, "title"),
+                abstract_text: text(row, "abstract"),
+                keywords: list(row, "keywords"),
+                field: row.get("field").and_then(Value::as_str).map(str::to_owned),
+            })
+            .collect();
+        let needs = lines(&directory.join("needs.jsonl"))?
+            .iter()
+            .map(|row| SetNeed {
+                id: text(row, "id"),
+                title: text(row, "title"),
+                description: text(row, "description"),
+                keywords: list(row, "keywords"),
+                language: row.get("lang").and_then(Value::as_str).unwrap_or("zh").to_owned(),
+            })
+            .collect();
+        let qrels_path = directory.join("qrels.tsv");
+        let qrels =
+            std::fs::read_to_string(&qrels_path).with_context(|| format!("cannot read {}", qrels_path.display()))?;
+        let mut judgements: HashMap<String, Judgements> = HashMap::new();
+        for (number, line) in qrels.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+            let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let [need, result, grade] = fields[..] else {
+                anyhow::bail!("{} line {}: expected need, result and grade", qrels_path.display(), number + 1);
+            };
+            let grade: u8 =
+                grade.parse().with_context(|| format!("{} line {}: bad grade", qrels_path.display(), number + 1))?;
+            judgements.entry(need.to_owned()).or_default().insert(result.to_owned(), grade);
+        }
+        let name = directory
+            .canonicalize()
+            .ok()
+            .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| directory.display().to_string());
+        Ok(EvaluationSet { name, results, needs, judgements })
+    }
+}
+
+/// Means over all judged needs and per need language.
+#[derive(Debug, Clone, Default)]
+pub struct Breakdown {
+    pub all: Summary,
+    pub by_language: BTreeMap<String, Summary>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvaluationReport {
+    pub matching: Breakdown,
+    pub baseline: Option<Breakdown>,
+}
+
+fn breakdown(rankings: &[(String, Vec<String>)], set: &EvaluationSet) -> Breakdown {
+    let language_of: HashMap<&str, &str> =
+        set.needs.iter().map(|need| (need.id.as_str(), need.language.as_str())).collect();
+    let judged =
+        |filter: &dyn Fn(&str) -> bool| {
+            Summary::of(rankings.iter().filter(|(need, _)| filter(need)).filter_map(|(need, ranking)| {
+                set.judgements.get(need).map(|judgements| (ranking.as_slice(), judgements))
+            }))
+        };
+    let mut languages: Vec<&str> = language_of.values().copied().collect();
+    languages.sort_unstable();
+    languages.dedup();
+    let by_language = languages
+        .into_iter()
+        .map(|language| (language.to_owned(), judged(&|need: &str| language_of.get(need) == Some(&language))))
+        .collect();
+    Breakdown { all: judged(&|_| true), by_language }
+}
+
+/// Indexes the set's results, ranks every judged need, and scores the rankings.
+pub fn evaluate(
+    set: &EvaluationSet,
+    with_baseline: bool,
+    parameters: &MatchingParameters,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> anyhow::Result<EvaluationReport> {
+    let index = SearchIndex::in_memory(256 * 1024 * 1024)?;
+    let documents: Vec<ListingDocument> = set
+        .results
+        .iter()
+        .enumerate()
+        .map(|(position, result)| ListingDocument {
+            kind: ListingKind::Result,
+            id: position as i64,
+            title: result.title.clone(),
+            body: result.abstract_text.clone(),
+            keywords: result.keywords.clone(),
+            field: result.field.clone(),
+            industry_codes: Vec::new(),
+            maturity: None,
+            region_code: None,
+            transfer_modes: Vec::new(),
+            status: "published".to_owned(),
+            organization_id: 0,
+            public: true,
+            open_challenge: false,
+        })
+        .collect();
+    for (batch_index, batch) in documents.chunks(1_000).enumerate() {
+        index.add_documents(batch)?;
+        progress("indexing", (batch_index * 1_000 + batch.len()).min(documents.len()), documents.len());
+    }
+    index.finish_rebuild(0)?;
+
+    let judged: Vec<&SetNeed> = set.needs.iter().filter(|need| set.judgements.contains_key(&need.id)).collect();
+    let result_id = |position: i64| set.results.get(position as usize).map(|result| result.id.clone());
+    let mut matching = Vec::with_capacity(judged.len());
+    let mut baseline = Vec::with_capacity(judged.len());
+    for (done, need) in judged.iter().enumerate() {
+        let ranked = rank_by_text(
+            &index,
+            Viewer::Anonymous,
+            ListingKind::Result,
+            &need.title,
+            &need.description,
+            &need.keywords,
+            parameters,
+        )?;
+        matching.push((need.id.clone(), ranked.iter().filter_map(|(id, _)| result_id(*id)).collect()));
+        if with_baseline {
+            let plain = rank_plain(
+                &index,
+                Viewer::Anonymous,
+                ListingKind::Result,
+                &need.title,
+                &need.description,
+                &need.keywords,
+                100,
+            )?;
+            baseline.push((need.id.clone(), plain.iter().filter_map(|(id, _)| result_id(*id)).collect()));
+        }
+        progress("ranking", done + 1, judged.len());
+    }
+    Ok(EvaluationReport {
+        matching: breakdown(&matching, set),
+        baseline: with_baseline.then(|| breakdown(&baseline, set)),
+    })
+}
