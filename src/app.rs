@@ -28,7 +28,13 @@ impl Application {
     /// Opens and migrates the store, builds the services and binds the listening socket.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let store = open_store(&settings).await?;
-        let services = Services::start(store.clone(), &settings.auth, &settings.search.service_settings()).await?;
+        let services = Services::start(
+            store.clone(),
+            &settings.auth,
+            &settings.search.service_settings(),
+            settings.matching.weights,
+        )
+        .await?;
         let listener = TcpListener::bind(&settings.server.listen)
             .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
         let address = listener.local_addr()?;

@@ -24,8 +24,15 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub search: SearchSettings,
     pub auth: AuthSettings,
+    pub matching: MatchingSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchingSettings {
+    pub weights: techmatch_matching::features::Weights,
 }
 
 #[derive(Debug, Clone, Deserialize)]

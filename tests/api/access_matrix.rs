@@ -94,6 +94,13 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         Some(r#"{"version": {result_version}, "title": "改过的成果标题"}"#),
     ),
     route(
+        "GET",
+        "/api/v1/results/{result}/matches",
+        "/api/v1/results/{id}/matches",
+        &[Role::Researcher, Role::LiaisonOfficer, Role::Admin],
+        None,
+    ),
+    route(
         "DELETE",
         "/api/v1/results/{result}",
         "/api/v1/results/{id}",
@@ -132,6 +139,13 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         "POST",
         "/api/v1/needs/{need}/applications/{application}/shortlist",
         "/api/v1/needs/{id}/applications/{application_id}/shortlist",
+        &[Role::Company, Role::LiaisonOfficer, Role::Admin],
+        None,
+    ),
+    route(
+        "GET",
+        "/api/v1/needs/{need}/matches",
+        "/api/v1/needs/{id}/matches",
         &[Role::Company, Role::LiaisonOfficer, Role::Admin],
         None,
     ),

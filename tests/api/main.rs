@@ -7,4 +7,5 @@ mod accounts;
 mod helpers;
 mod http_edge;
 mod listings;
+mod matching;
 mod tokens;

@@ -806,3 +806,92 @@ impl SearchResponse {
         }
     }
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MatchQuery {
+    /// 1–50 (default 20).
+    pub limit: Option<usize>,
+}
+
+impl MatchQuery {
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        let limit = self.limit.unwrap_or(20);
+        if (1..=50).contains(&limit) {
+            Ok(limit)
+        } else {
+            Err(ApiError::validation(vec![FieldError::new("limit", "out_of_range", "must be between 1 and 50")]))
+        }
+    }
+}
+
+/// One feature's part in a pairing's score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeatureContributionBody {
+    /// `text`, `keywords`, `industry`, `maturity`, `budget`, `modes`, `region`, `freshness`.
+    pub name: &'static str,
+    pub label_en: &'static str,
+    pub label_zh: &'static str,
+    /// The feature's value in [0, 1].
+    pub value: f64,
+    /// Its normalised weight.
+    pub weight: f64,
+    /// weight × value; the contributions sum to the score.
+    pub contribution: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchedTermBody {
+    pub term: String,
+    /// Where the term occurs in the matched listing: `title`, `keywords`, `body`.
+    pub fields: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchBody {
+    pub id: i64,
+    /// `result` or `need`.
+    pub kind: &'static str,
+    pub title: String,
+    /// In [0, 1].
+    pub score: f64,
+    pub features: Vec<FeatureContributionBody>,
+    pub matched_terms: Vec<MatchedTermBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchListResponse {
+    pub items: Vec<MatchBody>,
+}
+
+pub fn match_body(
+    id: i64,
+    kind: &'static str,
+    title: &str,
+    explanation: techmatch_service::matches::Explanation,
+) -> MatchBody {
+    MatchBody {
+        id,
+        kind,
+        title: title.to_owned(),
+        score: explanation.score,
+        features: explanation
+            .contributions
+            .into_iter()
+            .map(|part| FeatureContributionBody {
+                name: part.feature.name(),
+                label_en: part.feature.label_en(),
+                label_zh: part.feature.label_zh(),
+                value: part.value,
+                weight: part.weight,
+                contribution: part.contribution,
+            })
+            .collect(),
+        matched_terms: explanation
+            .matched_terms
+            .into_iter()
+            .map(|term| MatchedTermBody { term: term.term, fields: term.fields })
+            .collect(),
+    }
+}

@@ -97,6 +97,8 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(needs::apply)
             .service(needs::list_applications)
             .service(needs::shortlist)
+            .service(needs::need_matches)
+            .service(results::result_matches)
             .service(search::search)
             .service(export::export_results)
             .service(export::export_needs),

@@ -2,4 +2,5 @@
 //! and the measures its quality is judged by. No IO: callers bring the candidates and texts.
 
 pub mod expansion;
+pub mod features;
 pub mod metrics;

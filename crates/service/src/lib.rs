@@ -6,6 +6,7 @@ mod error;
 pub mod evaluation;
 pub mod import;
 mod listings;
+pub mod matches;
 pub mod matching;
 mod password;
 pub mod search;

@@ -49,6 +49,14 @@ fn pairs(terms: &[WeightedTerm]) -> Vec<(String, f32)> {
     terms.iter().map(|term| (term.term.clone(), term.weight)).collect()
 }
 
+/// Candidates for a document, and the weighted terms of the query that found them.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    /// (listing id, retrieval score), best first.
+    pub ranked: Vec<(i64, f32)>,
+    pub query: Vec<WeightedTerm>,
+}
+
 /// Listings of `kind` ranked for a document (title, body, keywords), best first.
 pub fn rank_by_text(
     index: &SearchIndex,
@@ -59,11 +67,25 @@ pub fn rank_by_text(
     keywords: &[String],
     parameters: &MatchingParameters,
 ) -> Result<Vec<(i64, f32)>, SearchError> {
+    Ok(candidates(index, viewer, kind, title, body, keywords, parameters)?.ranked)
+}
+
+/// Like [`rank_by_text`], keeping the query for explanations.
+pub fn candidates(
+    index: &SearchIndex,
+    viewer: Viewer,
+    kind: ListingKind,
+    title: &str,
+    body: &str,
+    keywords: &[String],
+    parameters: &MatchingParameters,
+) -> Result<Candidates, SearchError> {
     let documents = index.num_docs();
     let frequency = |term: &str| index.document_frequency(term);
     let query = significant_terms(&document_terms(title, body, keywords), frequency, documents, parameters.query_terms);
     if parameters.feedback_documents == 0 {
-        return index.rank_terms(viewer, kind, &pairs(&query), parameters.candidates);
+        let ranked = index.rank_terms(viewer, kind, &pairs(&query), parameters.candidates)?;
+        return Ok(Candidates { ranked, query });
     }
     let first = index.rank_terms(viewer, kind, &pairs(&query), parameters.feedback_documents)?;
     let mut feedback = Vec::with_capacity(first.len());
@@ -74,7 +96,8 @@ pub fn rank_by_text(
     }
     let expansion = feedback_terms(&feedback, frequency, documents, parameters.expansion_terms);
     let expanded = interpolate(&query, &expansion, parameters.original_weight);
-    index.rank_terms(viewer, kind, &pairs(&expanded), parameters.candidates)
+    let ranked = index.rank_terms(viewer, kind, &pairs(&expanded), parameters.candidates)?;
+    Ok(Candidates { ranked, query: expanded })
 }
 
 /// Plain BM25 over title, keywords and body for the document's text as it is (every analysed

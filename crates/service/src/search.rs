@@ -97,6 +97,15 @@ impl SearchService {
         Ok(tokio::task::spawn_blocking(move || index.visible_keys(viewer)).await??)
     }
 
+    /// Runs `work` with the index on the blocking pool.
+    pub async fn with_index<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&SearchIndex) -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let index = Arc::clone(&self.index);
+        Ok(tokio::task::spawn_blocking(move || work(&index)).await?)
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -29,17 +29,24 @@ impl SystemService {
 pub struct Services {
     pub accounts: AccountService,
     pub listings: ListingService,
+    pub matches: crate::matches::MatchService,
     pub search: SearchService,
     pub system: SystemService,
 }
 
 impl Services {
     /// Builds every service; opens the search index and starts its indexer on this runtime.
-    pub async fn start(store: Store, auth: &AuthSettings, search: &SearchSettings) -> anyhow::Result<Services> {
+    pub async fn start(
+        store: Store,
+        auth: &AuthSettings,
+        search: &SearchSettings,
+        weights: techmatch_matching::features::Weights,
+    ) -> anyhow::Result<Services> {
         let search = SearchService::start(store.clone(), search).await?;
         Ok(Services {
             accounts: AccountService::new(store.clone(), auth)?,
             listings: ListingService::new(store.clone(), search.clone()),
+            matches: crate::matches::MatchService::new(store.clone(), search.clone(), weights),
             search,
             system: SystemService::new(store),
         })

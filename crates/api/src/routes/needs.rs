@@ -6,7 +6,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, MaybeAuthenticated};
 use crate::listing_dto::{
     ApplicationListResponse, ApplicationResponse, ApplyRequest, ArchiveQuery, CreateNeedRequest, ListingListQuery,
-    NeedListResponse, NeedResponse, UpdateNeedRequest,
+    MatchListResponse, MatchQuery, NeedListResponse, NeedResponse, UpdateNeedRequest, match_body,
 };
 
 /// Technology needs the caller may see: public ones, plus confidential and archived ones of their own organization
@@ -224,4 +224,39 @@ pub async fn shortlist(
         .shortlist_application(&caller.0, NeedId(need_id), techmatch_domain::listing::ApplicationId(application_id))
         .await?;
     Ok(web::Json(application.into()))
+}
+
+/// Research results that match a need, best first, each with its score, every feature's
+/// contribution and the matched terms (the need's organization and staff).
+#[utoipa::path(
+    tag = "needs",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "need id"), MatchQuery),
+    responses(
+        (status = 200, description = "ranked, explained results", body = MatchListResponse),
+        (status = 400, description = "bad id or query", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not the need's organization or staff", body = ErrorBody),
+        (status = 404, description = "no such need visible to the caller", body = ErrorBody),
+        (status = 422, description = "limit out of range", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/needs/{id}/matches")]
+pub async fn need_matches(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    query: web::Query<MatchQuery>,
+) -> Result<web::Json<MatchListResponse>, ApiError> {
+    let limit = query.limit()?;
+    let matches = services.matches.matches_for_need(&caller.0, NeedId(path.into_inner()), limit).await?;
+    Ok(web::Json(MatchListResponse {
+        items: matches
+            .into_iter()
+            .map(|found| {
+                match_body(found.result.id.0, "result", found.result.content.title.as_str(), found.explanation)
+            })
+            .collect(),
+    }))
 }

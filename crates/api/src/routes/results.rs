@@ -5,7 +5,8 @@ use techmatch_service::Services;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, MaybeAuthenticated};
 use crate::listing_dto::{
-    ArchiveQuery, CreateResultRequest, ListingListQuery, ResultListResponse, ResultResponse, UpdateResultRequest,
+    ArchiveQuery, CreateResultRequest, ListingListQuery, MatchListResponse, MatchQuery, ResultListResponse,
+    ResultResponse, UpdateResultRequest, match_body,
 };
 
 /// Research results the caller may see: published ones, plus drafts of their own organization
@@ -140,4 +141,37 @@ pub async fn archive_result(
 ) -> Result<web::Json<ResultResponse>, ApiError> {
     let archived = services.listings.archive_result(&caller.0, ResultId(path.into_inner()), query.version).await?;
     Ok(web::Json(archived.into()))
+}
+
+/// Technology needs that match a result, best first, with explanations (the result's
+/// organization and staff). Confidential needs of other companies never appear.
+#[utoipa::path(
+    tag = "results",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "result id"), MatchQuery),
+    responses(
+        (status = 200, description = "ranked, explained needs", body = MatchListResponse),
+        (status = 400, description = "bad id or query", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not the result's organization or staff", body = ErrorBody),
+        (status = 404, description = "no such result visible to the caller", body = ErrorBody),
+        (status = 422, description = "limit out of range", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/results/{id}/matches")]
+pub async fn result_matches(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    query: web::Query<MatchQuery>,
+) -> Result<web::Json<MatchListResponse>, ApiError> {
+    let limit = query.limit()?;
+    let matches = services.matches.matches_for_result(&caller.0, ResultId(path.into_inner()), limit).await?;
+    Ok(web::Json(MatchListResponse {
+        items: matches
+            .into_iter()
+            .map(|found| match_body(found.need.id.0, "need", found.need.content.title.as_str(), found.explanation))
+            .collect(),
+    }))
 }

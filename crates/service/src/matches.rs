@@ -1,0 +1,277 @@
+//! Ranked, explained result↔need pairings for a listing's owner and for staff.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
+use techmatch_domain::access::{acts_for, can_view_need, can_view_result};
+use techmatch_domain::industry::IndustryCode;
+use techmatch_domain::listing::{ListingKind, Maturity, NeedId, ResearchResult, ResultId, TechNeed};
+use techmatch_domain::{Actor, Viewer};
+use techmatch_matching::features::{Contribution, NeedProfile, ResultProfile, Weights, score_pair};
+use techmatch_search::analyzer::analyze;
+use techmatch_store::Store;
+
+use crate::error::ServiceError;
+use crate::matching::{Candidates, MatchingParameters, candidates};
+use crate::search::SearchService;
+
+/// A query term found in the matched listing, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedTerm {
+    pub term: String,
+    /// `title`, `keywords` and/or `body` (abstract or description).
+    pub fields: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub score: f64,
+    pub contributions: Vec<Contribution>,
+    pub matched_terms: Vec<MatchedTerm>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResultMatch {
+    pub result: ResearchResult,
+    pub explanation: Explanation,
+}
+
+#[derive(Debug, Clone)]
+pub struct NeedMatch {
+    pub need: TechNeed,
+    pub explanation: Explanation,
+}
+
+#[derive(Clone, Debug)]
+pub struct MatchService {
+    store: Store,
+    search: SearchService,
+    weights: Weights,
+    parameters: MatchingParameters,
+}
+
+fn stage(maturity: Maturity) -> u8 {
+    Maturity::ALL.iter().position(|candidate| *candidate == maturity).unwrap_or(0) as u8
+}
+
+fn age_days(updated_at: chrono::DateTime<Utc>) -> f64 {
+    (Utc::now() - updated_at).num_seconds().max(0) as f64 / 86_400.0
+}
+
+fn section_of(code: &str) -> Option<char> {
+    IndustryCode::parse("industry", code).ok().map(IndustryCode::section)
+}
+
+fn need_profile(need: &TechNeed) -> NeedProfile {
+    let content = &need.content;
+    NeedProfile {
+        keywords: content.keywords.as_slice().to_vec(),
+        text: format!(
+            "{} {} {}",
+            content.title.as_str(),
+            content.keywords.as_slice().join(" "),
+            content.description.as_str()
+        ),
+        industry_codes: content.industry_codes.iter().map(|code| code.as_str().to_owned()).collect(),
+        min_maturity_stage: content.min_maturity.map(stage),
+        budget_max: content.budget.max,
+        cooperation_modes: content.cooperation_modes.iter().map(|mode| mode.as_str().to_owned()).collect(),
+        region_code: content.region_code.as_ref().map(|code| code.as_str().to_owned()),
+        age_days: age_days(need.updated_at),
+    }
+}
+
+fn result_profile(result: &ResearchResult) -> ResultProfile {
+    let content = &result.content;
+    ResultProfile {
+        keywords: content.keywords.as_slice().to_vec(),
+        text: format!(
+            "{} {} {}",
+            content.title.as_str(),
+            content.keywords.as_slice().join(" "),
+            content.abstract_text.as_str()
+        ),
+        industry_codes: content.industry_codes.iter().map(|code| code.as_str().to_owned()).collect(),
+        maturity_stage: Some(stage(content.maturity)),
+        asking_price_min: content.asking_price.min,
+        transfer_modes: content.transfer_modes.iter().map(|mode| mode.as_str().to_owned()).collect(),
+        region_code: content.region_code.as_ref().map(|code| code.as_str().to_owned()),
+        age_days: age_days(result.updated_at),
+    }
+}
+
+/// Which query terms occur in which fields of the matched listing, heaviest terms first.
+fn matched_terms(
+    query: &[techmatch_matching::expansion::WeightedTerm],
+    title: &str,
+    keywords: &[String],
+    body: &str,
+) -> Vec<MatchedTerm> {
+    let title_terms: BTreeSet<String> = analyze(title).into_iter().collect();
+    let keyword_terms: BTreeSet<String> = analyze(&keywords.join("，")).into_iter().collect();
+    let body_terms: BTreeSet<String> = analyze(body).into_iter().collect();
+    query
+        .iter()
+        .filter_map(|weighted| {
+            let mut fields = Vec::new();
+            for (name, terms) in [("title", &title_terms), ("keywords", &keyword_terms), ("body", &body_terms)] {
+                if terms.contains(&weighted.term) {
+                    fields.push(name);
+                }
+            }
+            (!fields.is_empty()).then(|| MatchedTerm { term: weighted.term.clone(), fields })
+        })
+        .take(15)
+        .collect()
+}
+
+impl MatchService {
+    pub fn new(store: Store, search: SearchService, weights: Weights) -> MatchService {
+        MatchService { store, search, weights, parameters: MatchingParameters::default() }
+    }
+
+    async fn candidates_for(
+        &self,
+        viewer: Viewer,
+        kind: ListingKind,
+        title: String,
+        body: String,
+        keywords: Vec<String>,
+    ) -> Result<Candidates, ServiceError> {
+        let parameters = self.parameters.clone();
+        self.search
+            .with_index(move |index| candidates(index, viewer, kind, &title, &body, &keywords, &parameters))
+            .await?
+            .map_err(|error| ServiceError::Internal(anyhow::Error::new(error).context("matching query failed")))
+    }
+
+    /// Research results for a need, best first. For the need's organization and staff.
+    pub async fn matches_for_need(
+        &self,
+        actor: &Actor,
+        need_id: NeedId,
+        limit: usize,
+    ) -> Result<Vec<ResultMatch>, ServiceError> {
+        let viewer = Viewer::of(Some(actor));
+        let need = self.store.find_need(need_id).await?.ok_or(ServiceError::NotFound("technology need"))?;
+        if !can_view_need(viewer, need.organization_id, need.status, need.content.confidential) {
+            return Err(ServiceError::NotFound("technology need"));
+        }
+        if !acts_for(actor, need.organization_id) {
+            return Err(ServiceError::Forbidden);
+        }
+        let content = &need.content;
+        let found = self
+            .candidates_for(
+                viewer,
+                ListingKind::Result,
+                content.title.as_str().to_owned(),
+                content.description.as_str().to_owned(),
+                content.keywords.as_slice().to_vec(),
+            )
+            .await?;
+        let best = found.ranked.first().map_or(1.0, |(_, score)| f64::from(*score).max(f64::EPSILON));
+        let retrieval: HashMap<i64, f64> =
+            found.ranked.iter().map(|(id, score)| (*id, f64::from(*score) / best)).collect();
+        let ids: Vec<i64> = found.ranked.iter().map(|(id, _)| *id).collect();
+        let profile = need_profile(&need);
+        let mut matches: Vec<ResultMatch> = self
+            .store
+            .results_by_ids(&ids)
+            .await?
+            .into_iter()
+            // The index is filtered already; the database has the last word.
+            .filter(|result| can_view_result(viewer, result.organization_id, result.status))
+            .filter(|result| result.status == techmatch_domain::listing::ResultStatus::Published || viewer.is_staff())
+            .map(|result| {
+                let scored =
+                    score_pair(&profile, &result_profile(&result), retrieval[&result.id.0], &self.weights, section_of);
+                let content = &result.content;
+                let terms = matched_terms(
+                    &found.query,
+                    content.title.as_str(),
+                    content.keywords.as_slice(),
+                    content.abstract_text.as_str(),
+                );
+                ResultMatch {
+                    explanation: Explanation {
+                        score: scored.score,
+                        contributions: scored.contributions,
+                        matched_terms: terms,
+                    },
+                    result,
+                }
+            })
+            .collect();
+        matches.sort_by(|a, b| {
+            b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.result.id.cmp(&b.result.id))
+        });
+        matches.truncate(limit);
+        Ok(matches)
+    }
+
+    /// Technology needs for a result, best first. For the result's organization and staff; a
+    /// confidential need of another company never appears (unless the caller is staff).
+    pub async fn matches_for_result(
+        &self,
+        actor: &Actor,
+        result_id: ResultId,
+        limit: usize,
+    ) -> Result<Vec<NeedMatch>, ServiceError> {
+        let viewer = Viewer::of(Some(actor));
+        let result = self.store.find_result(result_id).await?.ok_or(ServiceError::NotFound("research result"))?;
+        if !can_view_result(viewer, result.organization_id, result.status) {
+            return Err(ServiceError::NotFound("research result"));
+        }
+        if !acts_for(actor, result.organization_id) {
+            return Err(ServiceError::Forbidden);
+        }
+        let content = &result.content;
+        let found = self
+            .candidates_for(
+                viewer,
+                ListingKind::Need,
+                content.title.as_str().to_owned(),
+                content.abstract_text.as_str().to_owned(),
+                content.keywords.as_slice().to_vec(),
+            )
+            .await?;
+        let best = found.ranked.first().map_or(1.0, |(_, score)| f64::from(*score).max(f64::EPSILON));
+        let retrieval: HashMap<i64, f64> =
+            found.ranked.iter().map(|(id, score)| (*id, f64::from(*score) / best)).collect();
+        let ids: Vec<i64> = found.ranked.iter().map(|(id, _)| *id).collect();
+        let profile = result_profile(&result);
+        let mut matches: Vec<NeedMatch> = self
+            .store
+            .needs_by_ids(&ids)
+            .await?
+            .into_iter()
+            .filter(|need| can_view_need(viewer, need.organization_id, need.status, need.content.confidential))
+            .filter(|need| need.status != techmatch_domain::listing::NeedStatus::Archived)
+            .map(|need| {
+                let scored =
+                    score_pair(&need_profile(&need), &profile, retrieval[&need.id.0], &self.weights, section_of);
+                let content = &need.content;
+                let terms = matched_terms(
+                    &found.query,
+                    content.title.as_str(),
+                    content.keywords.as_slice(),
+                    content.description.as_str(),
+                );
+                NeedMatch {
+                    explanation: Explanation {
+                        score: scored.score,
+                        contributions: scored.contributions,
+                        matched_terms: terms,
+                    },
+                    need,
+                }
+            })
+            .collect();
+        matches.sort_by(|a, b| {
+            b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.need.id.cmp(&b.need.id))
+        });
+        matches.truncate(limit);
+        Ok(matches)
+    }
+}

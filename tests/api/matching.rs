@@ -1,0 +1,132 @@
+//! Ranked, explained matches over HTTP, and who may see them.
+
+use actix_web::http::StatusCode;
+use serde_json::{Value, json};
+use techmatch_domain::Role;
+
+use crate::helpers::TestApp;
+
+async fn post_result(app: &TestApp, token: &str, title: &str, abstract_text: &str, industry: &str) -> i64 {
+    let created = app
+        .post(
+            "/api/v1/results",
+            Some(token),
+            &json!({"title": title, "abstract": abstract_text, "maturity": "small_batch", "status": "published",
+                    "industry_codes": [industry], "transfer_modes": ["assignment"], "region_code": "420115"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.body["id"].as_i64().unwrap()
+}
+
+fn assert_explained(item: &Value) {
+    let score = item["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score), "{item}");
+    let features = item["features"].as_array().unwrap();
+    assert_eq!(features.len(), 8, "{item}");
+    let sum: f64 = features.iter().map(|feature| feature["contribution"].as_f64().unwrap()).sum();
+    assert!((sum - score).abs() < 1e-6, "contributions sum to the score: {item}");
+    assert!(features.iter().all(|feature| feature["label_zh"].is_string() && feature["label_en"].is_string()));
+}
+
+#[actix_web::test]
+async fn a_need_finds_the_result_that_solves_it_with_an_explanation() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
+        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
+        let greenhouse = post_result(
+            &app,
+            &researcher,
+            "温室环境自动感应控制开闭窗系统",
+            "根据温湿度传感器自动控制温室天窗开闭，减少人工巡检，支持手机远程监控。",
+            "01",
+        )
+        .await;
+        post_result(
+            &app,
+            &researcher,
+            "水稻稻瘟病无人机多光谱诊断",
+            "利用无人机多光谱影像早期识别稻瘟病，生成变量施药处方图。",
+            "01",
+        )
+        .await;
+        post_result(&app, &researcher, "高镍三元锂电池正极材料", "表面包覆提高高镍三元正极材料的循环寿命。", "38")
+            .await;
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "二十多个大棚开窗关窗全靠人跑", "description": "大棚中午热了要开窗，下午降温要关窗，全靠人跑，希望能根据温度自动开关窗，手机上能看。",
+                        "industry_codes": ["01"], "cooperation_modes": ["assignment"], "region_code": "420115"}),
+            )
+            .await;
+        assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+        let matches = app.get(&format!("/api/v1/needs/{}/matches", need.body["id"]), Some(&company)).await;
+        assert_eq!(matches.status, StatusCode::OK, "{}: {}", app.backend, matches.body);
+        let items = matches.body["items"].as_array().unwrap();
+        assert_eq!(items[0]["id"], greenhouse, "{}", matches.body);
+        assert_eq!(items[0]["kind"], "result");
+        assert!(
+            !items.iter().any(|item| item["title"] == "高镍三元锂电池正极材料"),
+            "unrelated results do not match: {}",
+            matches.body
+        );
+        for item in items {
+            assert_explained(item);
+        }
+        let terms: Vec<&str> =
+            items[0]["matched_terms"].as_array().unwrap().iter().map(|term| term["term"].as_str().unwrap()).collect();
+        assert!(terms.contains(&"温室") || terms.contains(&"开窗") || terms.contains(&"自动"), "{terms:?}");
+        assert!(items[0]["matched_terms"][0]["fields"].as_array().is_some_and(|fields| !fields.is_empty()));
+
+        // The other way round: the researcher's result finds the need.
+        let back = app.get(&format!("/api/v1/results/{greenhouse}/matches?limit=5"), Some(&researcher)).await;
+        assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+        assert_eq!(back.body["items"][0]["id"], need.body["id"]);
+        assert_eq!(back.body["items"][0]["kind"], "need");
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn matches_never_reveal_another_companys_confidential_need() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let researcher = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
+    let owner = app.account_with_role(Role::Company, "cto@battery.cn").await;
+    let rival = app.account_with_role(Role::Company, "spy@rival.cn").await;
+    let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
+    let result = post_result(
+        &app,
+        &researcher,
+        "硫化物固态电解质膜制备",
+        "硫化物固态电解质超薄膜的湿法涂布制备工艺，适配锂金属负极。",
+        "38",
+    )
+    .await;
+    let secret = app
+        .post(
+            "/api/v1/needs",
+            Some(&owner),
+            &json!({"title": "固态电解质膜量产工艺", "description": "保密：硫化物固态电解质膜的连续化量产工艺与设备。", "confidential": true}),
+        )
+        .await;
+    let secret_id = secret.body["id"].clone();
+
+    let for_researcher = app.get(&format!("/api/v1/results/{result}/matches"), Some(&researcher)).await;
+    assert_eq!(for_researcher.status, StatusCode::OK);
+    assert!(!for_researcher.body.to_string().contains("固态电解质膜量产"), "{}", for_researcher.body);
+    let for_staff = app.get(&format!("/api/v1/results/{result}/matches"), Some(&liaison)).await;
+    assert_eq!(for_staff.body["items"][0]["id"], secret_id, "staff see the pair: {}", for_staff.body);
+
+    let need_matches = format!("/api/v1/needs/{secret_id}/matches");
+    assert_eq!(app.get(&need_matches, Some(&owner)).await.body["items"][0]["id"], result);
+    app.get(&need_matches, Some(&rival)).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+    app.get(&need_matches, Some(&researcher)).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+    app.get(&format!("/api/v1/results/{result}/matches"), Some(&rival))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    app.get(&format!("{need_matches}?limit=0"), Some(&owner))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    app.stop().await;
+}
