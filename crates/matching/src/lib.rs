@@ -3,4 +3,5 @@
 
 pub mod expansion;
 pub mod features;
+pub mod glossary;
 pub mod metrics;

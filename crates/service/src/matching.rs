@@ -36,12 +36,57 @@ impl Default for MatchingParameters {
     }
 }
 
+/// The glossary with its English side analysed like query text: stems joined by spaces → the
+/// analysed terms of the Chinese translations.
+fn glossary() -> &'static std::collections::HashMap<String, Vec<String>> {
+    static GLOSSARY: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>> = std::sync::OnceLock::new();
+    GLOSSARY.get_or_init(|| {
+        techmatch_matching::glossary::entries()
+            .into_iter()
+            .filter_map(|(english, chinese)| {
+                let key = analyze(english).join(" ");
+                let translations: Vec<String> = chinese.iter().flat_map(|term| analyze(term)).collect();
+                (!key.is_empty() && !translations.is_empty()).then_some((key, translations))
+            })
+            .collect()
+    })
+}
+
+/// Chinese terms for the English words and two-word phrases among `terms` (analysed, in order).
+/// A phrase's translation replaces its words' own (a fuel cell is not a fuel and a cell).
+pub fn translate(terms: &[String]) -> Vec<String> {
+    let glossary = glossary();
+    let mut translated = Vec::new();
+    let mut index = 0;
+    while index < terms.len() {
+        if !terms[index].is_ascii() {
+            index += 1;
+            continue;
+        }
+        if let Some(next) = terms.get(index + 1).filter(|next| next.is_ascii())
+            && let Some(chinese) = glossary.get(&format!("{} {next}", terms[index]))
+        {
+            translated.extend(chinese.iter().cloned());
+            index += 2;
+            continue;
+        }
+        if let Some(chinese) = glossary.get(&terms[index]) {
+            translated.extend(chinese.iter().cloned());
+        }
+        index += 1;
+    }
+    translated
+}
+
 fn document_terms(title: &str, body: &str, keywords: &[String]) -> Vec<String> {
     // The title states the problem; it counts twice.
     let mut terms = analyze(title);
     terms.extend(analyze(title));
     terms.extend(analyze(body));
     terms.extend(analyze(&keywords.join("，")));
+    // English text also looks for the Chinese words research abstracts use.
+    let translations = translate(&terms);
+    terms.extend(translations);
     terms
 }
 
@@ -98,6 +143,21 @@ pub fn candidates(
     let expanded = interpolate(&query, &expansion, parameters.original_weight);
     let ranked = index.rank_terms(viewer, kind, &pairs(&expanded), parameters.candidates)?;
     Ok(Candidates { ranked, query: expanded })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_words_and_phrases_translate_through_the_glossary() {
+        let terms = analyze("Early warning for failing rolling bearings; fuel cells");
+        let translated = translate(&terms);
+        for expected in ["预警", "滚动轴承", "燃料电池"] {
+            assert!(translated.iter().any(|term| term == expected), "{expected} missing from {translated:?}");
+        }
+        assert!(translate(&analyze("纯中文文本")).is_empty());
+    }
 }
 
 /// Plain BM25 over title, keywords and body for the document's text as it is (every analysed
