@@ -145,21 +145,6 @@ pub fn candidates(
     Ok(Candidates { ranked, query: expanded })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn english_words_and_phrases_translate_through_the_glossary() {
-        let terms = analyze("Early warning for failing rolling bearings; fuel cells");
-        let translated = translate(&terms);
-        for expected in ["预警", "滚动轴承", "燃料电池"] {
-            assert!(translated.iter().any(|term| term == expected), "{expected} missing from {translated:?}");
-        }
-        assert!(translate(&analyze("纯中文文本")).is_empty());
-    }
-}
-
 /// Plain BM25 over title, keywords and body for the document's text as it is (every analysed
 /// term, weighted by how often it occurs), with no expansion: the baseline matching is measured
 /// against.
@@ -177,4 +162,19 @@ pub fn rank_plain(
         *counts.entry(term).or_default() += 1.0;
     }
     index.rank_terms(viewer, kind, &counts.into_iter().collect::<Vec<_>>(), limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_words_and_phrases_translate_through_the_glossary() {
+        let terms = analyze("Early warning for failing rolling bearings; fuel cells");
+        let translated = translate(&terms);
+        for expected in ["预警", "滚动轴承", "燃料电池"] {
+            assert!(translated.iter().any(|term| term == expected), "{expected} missing from {translated:?}");
+        }
+        assert!(translate(&analyze("纯中文文本")).is_empty());
+    }
 }
