@@ -97,7 +97,7 @@ fn migrate_and_user_create_from_the_command_line() {
     let output = techmatch(directory.path()).arg("migrate").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("m20261127_000002_listings (2 applied)"), "{stdout}");
+    assert!(stdout.contains("m20261127_000003_match_decisions (3 applied)"), "{stdout}");
 
     let mut child = techmatch(directory.path())
         .args(["user", "create", "--role", "admin", "--email", "Ops@City.gov.cn", "--name", "运维", "--password-stdin"])

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_organizations_and_users;
 mod m20261127_000002_listings;
+mod m20261127_000003_match_decisions;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_organizations_and_users::Migration),
             Box::new(m20261127_000002_listings::Migration),
+            Box::new(m20261127_000003_match_decisions::Migration),
         ]
     }
 }

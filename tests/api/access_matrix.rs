@@ -156,6 +156,15 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         &[Role::Company, Role::LiaisonOfficer, Role::Admin],
         None,
     ),
+    route("GET", "/api/v1/suggestions", "/api/v1/suggestions", STAFF, None),
+    route(
+        "POST",
+        "/api/v1/suggestions/decisions",
+        "/api/v1/suggestions/decisions",
+        STAFF,
+        Some(r#"{"need_id": {need}, "result_id": {result}, "decision": "shortlist", "note": "值得对接"}"#),
+    ),
+    route("POST", "/api/v1/suggestions/reviewed", "/api/v1/suggestions/reviewed", STAFF, None),
     // Logout last: it revokes the caller's token.
     route("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", EVERYONE, None),
 ];

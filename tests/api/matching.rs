@@ -130,3 +130,89 @@ async fn matches_never_reveal_another_companys_confidential_need() {
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn suggestion_queue_decisions_and_reviews() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
+        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
+        let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
+        let greenhouse = post_result(
+            &app,
+            &researcher,
+            "温室环境自动感应控制开闭窗系统",
+            "根据温湿度传感器自动控制温室天窗开闭，减少人工巡检。",
+            "01",
+        )
+        .await;
+        let drone =
+            post_result(&app, &researcher, "温室大棚无人机巡检", "无人机巡检温室大棚的覆膜破损和作物长势。", "01")
+                .await;
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "大棚开窗关窗全靠人跑", "description": "温室大棚希望根据温度自动开关窗，减少人工。", "industry_codes": ["01"]}),
+            )
+            .await;
+        let need_id = need.body["id"].as_i64().unwrap();
+
+        let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
+        assert_eq!(queue.status, StatusCode::OK, "{}: {}", app.backend, queue.body);
+        assert_eq!(queue.body["since"], Value::Null);
+        let pairs: Vec<(i64, i64)> = queue.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| (item["need"]["id"].as_i64().unwrap(), item["result"]["id"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(pairs.first(), Some(&(need_id, greenhouse)), "{}", queue.body);
+        assert!(pairs.contains(&(need_id, drone)), "{}", queue.body);
+        assert_explained(&queue.body["items"][0]["match"]);
+
+        let decide = |result: i64, decision: &str| json!({"need_id": need_id, "result_id": result, "decision": decision, "note": "联络员意见"});
+        let rejected = app.post("/api/v1/suggestions/decisions", Some(&liaison), &decide(drone, "reject")).await;
+        assert_eq!(rejected.status, StatusCode::CREATED, "{}", rejected.body);
+        let shortlisted =
+            app.post("/api/v1/suggestions/decisions", Some(&liaison), &decide(greenhouse, "shortlist")).await;
+        assert_eq!(shortlisted.body["decision"], "shortlist");
+        assert!(shortlisted.body["score"].as_f64().unwrap() > 0.0, "the pair's score is kept as feedback");
+        let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
+        assert!(
+            queue.body["items"].as_array().unwrap().is_empty(),
+            "decided pairs are not suggested again: {}",
+            queue.body
+        );
+
+        app.post("/api/v1/suggestions/decisions", Some(&liaison), &decide(greenhouse, "maybe"))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        app.post(
+            "/api/v1/suggestions/decisions",
+            Some(&liaison),
+            &json!({"need_id": 9999, "result_id": greenhouse, "decision": "reject"}),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+        app.get("/api/v1/suggestions", Some(&company)).await.assert_error(StatusCode::FORBIDDEN, "forbidden");
+
+        // After a review, only pairs with listings changed since appear.
+        let marked =
+            app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None).await;
+        assert_eq!(marked.status, StatusCode::NO_CONTENT);
+        let sensor = post_result(
+            &app,
+            &researcher,
+            "大棚温湿度无线传感网络",
+            "低功耗无线传感器监测大棚温度湿度，联动自动开窗。",
+            "01",
+        )
+        .await;
+        let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
+        assert!(queue.body["since"].is_string());
+        let results: Vec<i64> =
+            queue.body["items"].as_array().unwrap().iter().map(|item| item["result"]["id"].as_i64().unwrap()).collect();
+        assert_eq!(results, vec![sensor], "{}", queue.body);
+        app.stop().await;
+    }
+}

@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ensure_json_error, json_error, path_error, query_error};
-use crate::routes::{admin, auth, export, me, needs, results, search, system};
+use crate::routes::{admin, auth, export, me, needs, results, search, suggestions, system};
 
 /// Largest request body accepted, JSON or not.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -52,6 +52,7 @@ pub struct ApiSettings {
         (name = "results", description = "research results posted by researchers"),
         (name = "needs", description = "technology needs posted by companies, and open challenges"),
         (name = "search", description = "full-text search over both"),
+        (name = "suggestions", description = "the liaison officers' queue of suggested pairs"),
         (name = "system", description = "health and this document"),
     )
 )]
@@ -99,6 +100,9 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(needs::shortlist)
             .service(needs::need_matches)
             .service(results::result_matches)
+            .service(suggestions::list_suggestions)
+            .service(suggestions::decide)
+            .service(suggestions::mark_reviewed)
             .service(search::search)
             .service(export::export_results)
             .service(export::export_needs),

@@ -36,6 +36,8 @@ pub enum Action {
     CreateTechNeed,
     /// Research teams answer open challenges.
     ApplyToChallenge,
+    /// The platform-wide queue of suggested pairs, and decisions on them.
+    ReviewSuggestions,
 }
 
 impl Action {
@@ -53,6 +55,7 @@ impl Action {
             Action::CreateResearchResult,
             Action::CreateTechNeed,
             Action::ApplyToChallenge,
+            Action::ReviewSuggestions,
         ];
         actions.extend(Role::ALL.into_iter().map(|role| Action::CreateUser { role }));
         actions
@@ -81,6 +84,7 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Result<(), AccessDeni
         Action::CreateResearchResult => matches!(actor.role, Role::Researcher) || actor.role.is_staff(),
         Action::CreateTechNeed => matches!(actor.role, Role::Company) || actor.role.is_staff(),
         Action::ApplyToChallenge => actor.role == Role::Researcher,
+        Action::ReviewSuggestions => actor.role.is_staff(),
     };
     if allowed { Ok(()) } else { Err(AccessDenied::Forbidden) }
 }
@@ -177,6 +181,7 @@ mod tests {
             (Action::CreateResearchResult, &[Researcher, LiaisonOfficer, Admin]),
             (Action::CreateTechNeed, &[Company, LiaisonOfficer, Admin]),
             (Action::ApplyToChallenge, &[Researcher]),
+            (Action::ReviewSuggestions, &[LiaisonOfficer, Admin]),
         ];
         assert_eq!(expectations.len(), Action::all().len(), "every action needs a row");
         for (action, allowed_roles) in expectations {

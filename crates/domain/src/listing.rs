@@ -137,6 +137,14 @@ vocabulary!(Language, "invalid_language", {
     Mixed => "mixed",
 });
 
+vocabulary!(
+    /// A liaison officer's verdict on a suggested pair.
+    MatchDecision, "invalid_decision", {
+        Shortlist => "shortlist",
+        Reject => "reject",
+    }
+);
+
 vocabulary!(ApplicationStatus, "invalid_application_status", {
     Submitted => "submitted",
     Shortlisted => "shortlisted",

@@ -275,3 +275,107 @@ impl MatchService {
         Ok(matches)
     }
 }
+
+/// A suggested pair for the liaison officers' queue.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    pub need: TechNeed,
+    pub result: ResearchResult,
+    pub explanation: Explanation,
+}
+
+/// How many new listings of each kind a suggestion run looks at, and pairs per listing.
+const SUGGESTION_LISTINGS: u64 = 30;
+const PAIRS_PER_LISTING: usize = 5;
+
+impl MatchService {
+    /// The best undecided pairs involving listings changed since the officer's last review.
+    pub async fn suggestions(
+        &self,
+        actor: &Actor,
+        limit: usize,
+    ) -> Result<(Vec<Suggestion>, Option<chrono::DateTime<Utc>>), ServiceError> {
+        techmatch_domain::authorize(Some(actor), techmatch_domain::Action::ReviewSuggestions)?;
+        let since = self.store.last_review(actor.user_id).await?;
+        let from = since.unwrap_or(chrono::DateTime::<Utc>::UNIX_EPOCH);
+        let decided = self.store.decided_pairs().await?;
+        let mut pairs: HashMap<(i64, i64), Suggestion> = HashMap::new();
+        for need_id in self.store.open_needs_changed_since(from, SUGGESTION_LISTINGS).await? {
+            let Some(need) = self.store.find_need(need_id).await? else { continue };
+            for found in self.matches_for_need(actor, need_id, PAIRS_PER_LISTING).await? {
+                let key = (need_id.0, found.result.id.0);
+                if !decided.contains(&key) {
+                    pairs.insert(
+                        key,
+                        Suggestion { need: need.clone(), result: found.result, explanation: found.explanation },
+                    );
+                }
+            }
+        }
+        for result_id in self.store.published_results_changed_since(from, SUGGESTION_LISTINGS).await? {
+            let Some(result) = self.store.find_result(result_id).await? else { continue };
+            for found in self.matches_for_result(actor, result_id, PAIRS_PER_LISTING).await? {
+                let key = (found.need.id.0, result_id.0);
+                let open = found.need.status == techmatch_domain::listing::NeedStatus::Open;
+                if open && !decided.contains(&key) && !pairs.contains_key(&key) {
+                    pairs.insert(
+                        key,
+                        Suggestion { need: found.need, result: result.clone(), explanation: found.explanation },
+                    );
+                }
+            }
+        }
+        let mut suggestions: Vec<Suggestion> = pairs.into_values().collect();
+        suggestions.sort_by(|a, b| {
+            b.explanation
+                .score
+                .total_cmp(&a.explanation.score)
+                .then_with(|| (a.need.id, a.result.id).cmp(&(b.need.id, b.result.id)))
+        });
+        suggestions.truncate(limit);
+        Ok((suggestions, since))
+    }
+
+    /// The officer has seen the queue: later suggestions only involve listings changed after now.
+    pub async fn mark_reviewed(&self, actor: &Actor) -> Result<(), ServiceError> {
+        techmatch_domain::authorize(Some(actor), techmatch_domain::Action::ReviewSuggestions)?;
+        Ok(self.store.mark_reviewed(actor.user_id, Utc::now()).await?)
+    }
+
+    /// Shortlists or rejects a pair, keeping its score at the time as feedback. A rejected pair
+    /// is never suggested again.
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        need_id: NeedId,
+        result_id: ResultId,
+        decision: techmatch_domain::listing::MatchDecision,
+        note: Option<String>,
+    ) -> Result<techmatch_store::PairDecision, ServiceError> {
+        techmatch_domain::authorize(Some(actor), techmatch_domain::Action::ReviewSuggestions)?;
+        if self.store.find_need(need_id).await?.is_none() {
+            return Err(ServiceError::NotFound("technology need"));
+        }
+        if self.store.find_result(result_id).await?.is_none() {
+            return Err(ServiceError::NotFound("research result"));
+        }
+        let score = self
+            .matches_for_need(actor, need_id, 50)
+            .await?
+            .into_iter()
+            .find(|found| found.result.id == result_id)
+            .map_or(0.0, |found| found.explanation.score);
+        let decision = techmatch_store::PairDecision {
+            need_id,
+            result_id,
+            decision,
+            note,
+            score,
+            decided_by: actor.user_id,
+            decided_at: Utc::now(),
+        };
+        self.store.record_decision(&decision).await?;
+        tracing::info!(need_id = %need_id, result_id = %result_id, decision = %decision.decision, user_id = %actor.user_id, "pair decided");
+        Ok(decision)
+    }
+}

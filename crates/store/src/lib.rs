@@ -9,12 +9,14 @@
 
 mod accounts;
 mod connection;
+mod decisions;
 mod entity;
 mod error;
 mod listings;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
+pub use decisions::PairDecision;
 pub use error::StoreError;
 pub use listings::{
     NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,

@@ -45,7 +45,11 @@ async fn migrations_apply_and_are_idempotent() {
         let applied = store.applied_migrations().await.unwrap();
         assert_eq!(
             applied,
-            vec!["m20261127_000001_organizations_and_users".to_owned(), "m20261127_000002_listings".to_owned()],
+            vec![
+                "m20261127_000001_organizations_and_users".to_owned(),
+                "m20261127_000002_listings".to_owned(),
+                "m20261127_000003_match_decisions".to_owned()
+            ],
             "{label}"
         );
         store.ping().await.unwrap();

@@ -8,4 +8,5 @@ pub mod me;
 pub mod needs;
 pub mod results;
 pub mod search;
+pub mod suggestions;
 pub mod system;

@@ -1,8 +1,10 @@
 //! sea-orm entities. They never leave this crate: queries convert them to domain types.
 
 pub mod challenge_application;
+pub mod match_decision;
 pub mod organization;
 pub mod research_result;
 pub mod search_outbox;
+pub mod suggestion_review;
 pub mod tech_need;
 pub mod user;

@@ -1,0 +1,138 @@
+//! Decisions on suggested pairs and the time each officer last reviewed the queue.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use techmatch_domain::UserId;
+use techmatch_domain::listing::{MatchDecision, NeedId, NeedStatus, ResultId, ResultStatus};
+
+use crate::entity::{match_decision, research_result, suggestion_review, tech_need};
+use crate::{Store, StoreError};
+
+/// A stored decision on a pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairDecision {
+    pub need_id: NeedId,
+    pub result_id: ResultId,
+    pub decision: MatchDecision,
+    pub note: Option<String>,
+    pub score: f64,
+    pub decided_by: UserId,
+    pub decided_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records (or replaces) the decision on a pair.
+    pub async fn record_decision(&self, decision: &PairDecision) -> Result<(), StoreError> {
+        let model = match_decision::ActiveModel {
+            need_id: Set(decision.need_id.0),
+            result_id: Set(decision.result_id.0),
+            decision: Set(decision.decision.as_str().to_owned()),
+            note: Set(decision.note.clone()),
+            score: Set(decision.score),
+            decided_by: Set(decision.decided_by.0),
+            created_at: Set(decision.decided_at),
+            updated_at: Set(decision.decided_at),
+            ..Default::default()
+        };
+        match_decision::Entity::insert(model)
+            .on_conflict(
+                OnConflict::columns([match_decision::Column::NeedId, match_decision::Column::ResultId])
+                    .update_columns([
+                        match_decision::Column::Decision,
+                        match_decision::Column::Note,
+                        match_decision::Column::Score,
+                        match_decision::Column::DecidedBy,
+                        match_decision::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Every pair decided so far (either way): they are not suggested again.
+    pub async fn decided_pairs(&self) -> Result<HashSet<(i64, i64)>, StoreError> {
+        let rows: Vec<(i64, i64)> = match_decision::Entity::find()
+            .select_only()
+            .column(match_decision::Column::NeedId)
+            .column(match_decision::Column::ResultId)
+            .into_tuple()
+            .all(&self.reader)
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    pub async fn decisions(&self) -> Result<Vec<PairDecision>, StoreError> {
+        let models = match_decision::Entity::find().order_by_asc(match_decision::Column::Id).all(&self.reader).await?;
+        models
+            .into_iter()
+            .map(|model| {
+                Ok(PairDecision {
+                    need_id: NeedId(model.need_id),
+                    result_id: ResultId(model.result_id),
+                    decision: MatchDecision::parse("decision", &model.decision)
+                        .map_err(|_| StoreError::Corrupt(format!("decision {} is {:?}", model.id, model.decision)))?,
+                    note: model.note,
+                    score: model.score,
+                    decided_by: UserId(model.decided_by),
+                    decided_at: model.updated_at,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn last_review(&self, user_id: UserId) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(suggestion_review::Entity::find_by_id(user_id.0).one(&self.reader).await?.map(|model| model.reviewed_at))
+    }
+
+    pub async fn mark_reviewed(&self, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let model = suggestion_review::ActiveModel { user_id: Set(user_id.0), reviewed_at: Set(at) };
+        suggestion_review::Entity::insert(model)
+            .on_conflict(
+                OnConflict::column(suggestion_review::Column::UserId)
+                    .update_column(suggestion_review::Column::ReviewedAt)
+                    .to_owned(),
+            )
+            .exec(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Ids of open needs changed after `since`, newest first.
+    pub async fn open_needs_changed_since(&self, since: DateTime<Utc>, limit: u64) -> Result<Vec<NeedId>, StoreError> {
+        let ids: Vec<i64> = tech_need::Entity::find()
+            .select_only()
+            .column(tech_need::Column::Id)
+            .filter(tech_need::Column::Status.eq(NeedStatus::Open.as_str()))
+            .filter(tech_need::Column::UpdatedAt.gt(since))
+            .order_by_desc(tech_need::Column::UpdatedAt)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.reader)
+            .await?;
+        Ok(ids.into_iter().map(NeedId).collect())
+    }
+
+    /// Ids of published results changed after `since`, newest first.
+    pub async fn published_results_changed_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<ResultId>, StoreError> {
+        let ids: Vec<i64> = research_result::Entity::find()
+            .select_only()
+            .column(research_result::Column::Id)
+            .filter(research_result::Column::Status.eq(ResultStatus::Published.as_str()))
+            .filter(research_result::Column::UpdatedAt.gt(since))
+            .order_by_desc(research_result::Column::UpdatedAt)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.reader)
+            .await?;
+        Ok(ids.into_iter().map(ResultId).collect())
+    }
+}
