@@ -83,6 +83,11 @@ enum Command {
         expansion_terms: Option<usize>,
         #[arg(long)]
         original_weight: Option<f32>,
+        #[arg(long)]
+        title_repeat: Option<usize>,
+        /// Field boosts as title,keywords,body (default 3,2.5,1).
+        #[arg(long, value_delimiter = ',')]
+        boosts: Option<Vec<f32>>,
     },
     /// Measure speed (run with --release). `techmatch bench search --docs 1000000`.
     #[command(subcommand)]
@@ -149,7 +154,16 @@ pub fn main() -> ExitCode {
         Command::Bench(BenchCommand::Search { docs, rounds, memory_mb, dir }) => {
             bench_search(docs, rounds, memory_mb, dir)
         }
-        Command::Eval { set, baseline, query_terms, feedback_documents, expansion_terms, original_weight } => {
+        Command::Eval {
+            set,
+            baseline,
+            query_terms,
+            feedback_documents,
+            expansion_terms,
+            original_weight,
+            title_repeat,
+            boosts,
+        } => {
             let defaults = techmatch_service::matching::MatchingParameters::default();
             let parameters = techmatch_service::matching::MatchingParameters {
                 query_terms: query_terms.unwrap_or(defaults.query_terms),
@@ -157,6 +171,13 @@ pub fn main() -> ExitCode {
                 expansion_terms: expansion_terms.unwrap_or(defaults.expansion_terms),
                 original_weight: original_weight.unwrap_or(defaults.original_weight),
                 candidates: defaults.candidates,
+                title_repeat: title_repeat.unwrap_or(defaults.title_repeat),
+                boosts: match boosts.as_deref() {
+                    Some([title, keywords, body]) => {
+                        techmatch_search::FieldBoosts { title: *title, keywords: *keywords, body: *body }
+                    }
+                    _ => defaults.boosts,
+                },
             };
             evaluate(&set, baseline, &parameters)
         }

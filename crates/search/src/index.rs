@@ -98,6 +98,20 @@ struct CommitPayload {
     outbox_position: i64,
 }
 
+/// How much a match in each field counts, relative to the body.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldBoosts {
+    pub title: f32,
+    pub keywords: f32,
+    pub body: f32,
+}
+
+impl Default for FieldBoosts {
+    fn default() -> Self {
+        FieldBoosts { title: 3.0, keywords: 2.5, body: 1.0 }
+    }
+}
+
 /// A change to apply: re-index a listing, or take it out.
 #[derive(Debug, Clone)]
 pub enum IndexChange {
@@ -468,10 +482,26 @@ impl SearchIndex {
         terms: &[(String, f32)],
         limit: usize,
     ) -> Result<Vec<(i64, f32)>, SearchError> {
+        self.rank_terms_boosted(viewer, kind, terms, limit, FieldBoosts::default())
+    }
+
+    /// [`SearchIndex::rank_terms`] with other field boosts.
+    pub fn rank_terms_boosted(
+        &self,
+        viewer: Viewer,
+        kind: ListingKind,
+        terms: &[(String, f32)],
+        limit: usize,
+        boosts: FieldBoosts,
+    ) -> Result<Vec<(i64, f32)>, SearchError> {
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let fields = [(self.fields.title, 3.0), (self.fields.keywords, 2.5), (self.fields.body, 1.0)];
+        let fields = [
+            (self.fields.title, boosts.title),
+            (self.fields.keywords, boosts.keywords),
+            (self.fields.body, boosts.body),
+        ];
         let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, weight) in terms {
             for (field, boost) in fields {
