@@ -174,35 +174,9 @@ fn region_condition<C: ColumnTrait>(column: C, prefix: &str) -> Condition {
 
 impl Store {
     pub async fn create_result(&self, new: NewResearchResult) -> Result<Written<ResearchResult>, StoreError> {
-        let now = Utc::now();
-        let language = new.content.language();
-        let content = &new.content;
+        let row = new_result_row(&new)?;
         let transaction = self.begin_write().await?;
-        let model = research_result::ActiveModel {
-            owner_user_id: Set(new.owner_user_id.0),
-            organization_id: Set(new.organization_id.0),
-            title: Set(content.title.as_str().to_owned()),
-            r#abstract: Set(content.abstract_text.as_str().to_owned()),
-            keywords: Set(to_json(&content.keywords.as_slice())?),
-            field: Set(content.field.clone()),
-            industry_codes: Set(codes_json(&content.industry_codes)?),
-            maturity: Set(content.maturity.as_str().to_owned()),
-            ip_items: Set(ip_items_json(&content.ip_items)?),
-            transfer_modes: Set(modes_json(&content.transfer_modes)?),
-            price_min: Set(content.asking_price.min),
-            price_max: Set(content.asking_price.max),
-            institution: Set(content.institution.clone()),
-            region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
-            language: Set(language.as_str().to_owned()),
-            status: Set(new.status.as_str().to_owned()),
-            version: Set(1),
-            external_id: Set(new.external_id.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&transaction)
-        .await?;
+        let model = row.insert(&transaction).await?;
         let outbox_id = append_outbox(&transaction, ListingKind::Result, model.id).await?;
         transaction.commit().await?;
         Ok(Written { value: result_from_model(model)?, outbox_id })
@@ -216,27 +190,11 @@ impl Store {
         content: &ResultContent,
         status: ResultStatus,
     ) -> Result<Written<ResearchResult>, UpdateError> {
+        let columns = result_columns(content, status)?;
         let transaction = self.begin_write().await?;
         let outcome = research_result::Entity::update_many()
-            .col_expr(research_result::Column::Title, Expr::value(content.title.as_str()))
-            .col_expr(research_result::Column::Abstract, Expr::value(content.abstract_text.as_str()))
-            .col_expr(research_result::Column::Keywords, Expr::value(to_json(&content.keywords.as_slice())?))
-            .col_expr(research_result::Column::Field, Expr::value(content.field.clone()))
-            .col_expr(research_result::Column::IndustryCodes, Expr::value(codes_json(&content.industry_codes)?))
-            .col_expr(research_result::Column::Maturity, Expr::value(content.maturity.as_str()))
-            .col_expr(research_result::Column::IpItems, Expr::value(ip_items_json(&content.ip_items)?))
-            .col_expr(research_result::Column::TransferModes, Expr::value(modes_json(&content.transfer_modes)?))
-            .col_expr(research_result::Column::PriceMin, Expr::value(content.asking_price.min))
-            .col_expr(research_result::Column::PriceMax, Expr::value(content.asking_price.max))
-            .col_expr(research_result::Column::Institution, Expr::value(content.institution.clone()))
-            .col_expr(
-                research_result::Column::RegionCode,
-                Expr::value(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
-            )
-            .col_expr(research_result::Column::Language, Expr::value(content.language().as_str()))
-            .col_expr(research_result::Column::Status, Expr::value(status.as_str()))
+            .set(columns)
             .col_expr(research_result::Column::Version, Expr::col(research_result::Column::Version).add(1))
-            .col_expr(research_result::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(research_result::Column::Id.eq(id.0))
             .filter(research_result::Column::Version.eq(expected_version))
             .exec(&transaction)
@@ -270,29 +228,7 @@ impl Store {
                 }
                 None => None,
             };
-            let content = &new.content;
-            let now = Utc::now();
-            let mut model = research_result::ActiveModel {
-                owner_user_id: Set(new.owner_user_id.0),
-                organization_id: Set(new.organization_id.0),
-                title: Set(content.title.as_str().to_owned()),
-                r#abstract: Set(content.abstract_text.as_str().to_owned()),
-                keywords: Set(to_json(&content.keywords.as_slice())?),
-                field: Set(content.field.clone()),
-                industry_codes: Set(codes_json(&content.industry_codes)?),
-                maturity: Set(content.maturity.as_str().to_owned()),
-                ip_items: Set(ip_items_json(&content.ip_items)?),
-                transfer_modes: Set(modes_json(&content.transfer_modes)?),
-                price_min: Set(content.asking_price.min),
-                price_max: Set(content.asking_price.max),
-                institution: Set(content.institution.clone()),
-                region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
-                language: Set(content.language().as_str().to_owned()),
-                status: Set(new.status.as_str().to_owned()),
-                external_id: Set(new.external_id.clone()),
-                updated_at: Set(now),
-                ..Default::default()
-            };
+            let mut model = new_result_row(new)?;
             let (id, created) = match existing {
                 Some(found) => {
                     model.id = Set(found.id);
@@ -301,11 +237,7 @@ impl Store {
                     let updated = model.update(&transaction).await?;
                     (updated.id, false)
                 }
-                None => {
-                    model.version = Set(1);
-                    model.created_at = Set(now);
-                    (model.insert(&transaction).await?.id, true)
-                }
+                None => (model.insert(&transaction).await?.id, true),
             };
             let outbox_id = append_outbox(&transaction, ListingKind::Result, id).await?;
             outcomes.push(Upserted { id, created, outbox_id });
@@ -407,35 +339,9 @@ impl Store {
     }
 
     pub async fn create_need(&self, new: NewTechNeed) -> Result<Written<TechNeed>, StoreError> {
-        let now = Utc::now();
-        let content = &new.content;
+        let row = new_need_row(&new)?;
         let transaction = self.begin_write().await?;
-        let model = tech_need::ActiveModel {
-            owner_user_id: Set(new.owner_user_id.0),
-            organization_id: Set(new.organization_id.0),
-            title: Set(content.title.as_str().to_owned()),
-            description: Set(content.description.as_str().to_owned()),
-            keywords: Set(to_json(&content.keywords.as_slice())?),
-            industry_codes: Set(codes_json(&content.industry_codes)?),
-            min_maturity: Set(content.min_maturity.map(|maturity| maturity.as_str().to_owned())),
-            budget_min: Set(content.budget.min),
-            budget_max: Set(content.budget.max),
-            deadline: Set(content.deadline),
-            region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
-            cooperation_modes: Set(modes_json(&content.cooperation_modes)?),
-            confidential: Set(content.confidential),
-            challenge_bounty: Set(content.challenge.map(|challenge| challenge.bounty_yuan)),
-            challenge_deadline: Set(content.challenge.map(|challenge| challenge.deadline)),
-            language: Set(content.language().as_str().to_owned()),
-            status: Set(new.status.as_str().to_owned()),
-            version: Set(1),
-            external_id: Set(new.external_id.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&transaction)
-        .await?;
+        let model = row.insert(&transaction).await?;
         let outbox_id = append_outbox(&transaction, ListingKind::Need, model.id).await?;
         transaction.commit().await?;
         Ok(Written { value: need_from_model(model)?, outbox_id })
@@ -449,28 +355,11 @@ impl Store {
         status: NeedStatus,
     ) -> Result<Written<TechNeed>, UpdateError> {
         use tech_need::Column;
+        let columns = need_columns(content, status)?;
         let transaction = self.begin_write().await?;
         let outcome = tech_need::Entity::update_many()
-            .col_expr(Column::Title, Expr::value(content.title.as_str()))
-            .col_expr(Column::Description, Expr::value(content.description.as_str()))
-            .col_expr(Column::Keywords, Expr::value(to_json(&content.keywords.as_slice())?))
-            .col_expr(Column::IndustryCodes, Expr::value(codes_json(&content.industry_codes)?))
-            .col_expr(Column::MinMaturity, Expr::value(content.min_maturity.map(|m| m.as_str().to_owned())))
-            .col_expr(Column::BudgetMin, Expr::value(content.budget.min))
-            .col_expr(Column::BudgetMax, Expr::value(content.budget.max))
-            .col_expr(Column::Deadline, Expr::value(content.deadline))
-            .col_expr(
-                Column::RegionCode,
-                Expr::value(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
-            )
-            .col_expr(Column::CooperationModes, Expr::value(modes_json(&content.cooperation_modes)?))
-            .col_expr(Column::Confidential, Expr::value(content.confidential))
-            .col_expr(Column::ChallengeBounty, Expr::value(content.challenge.map(|challenge| challenge.bounty_yuan)))
-            .col_expr(Column::ChallengeDeadline, Expr::value(content.challenge.map(|challenge| challenge.deadline)))
-            .col_expr(Column::Language, Expr::value(content.language().as_str()))
-            .col_expr(Column::Status, Expr::value(status.as_str()))
+            .set(columns)
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(Column::Id.eq(id.0))
             .filter(Column::Version.eq(expected_version))
             .exec(&transaction)
@@ -502,30 +391,7 @@ impl Store {
                 }
                 None => None,
             };
-            let content = &new.content;
-            let now = Utc::now();
-            let mut model = tech_need::ActiveModel {
-                owner_user_id: Set(new.owner_user_id.0),
-                organization_id: Set(new.organization_id.0),
-                title: Set(content.title.as_str().to_owned()),
-                description: Set(content.description.as_str().to_owned()),
-                keywords: Set(to_json(&content.keywords.as_slice())?),
-                industry_codes: Set(codes_json(&content.industry_codes)?),
-                min_maturity: Set(content.min_maturity.map(|maturity| maturity.as_str().to_owned())),
-                budget_min: Set(content.budget.min),
-                budget_max: Set(content.budget.max),
-                deadline: Set(content.deadline),
-                region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
-                cooperation_modes: Set(modes_json(&content.cooperation_modes)?),
-                confidential: Set(content.confidential),
-                challenge_bounty: Set(content.challenge.map(|challenge| challenge.bounty_yuan)),
-                challenge_deadline: Set(content.challenge.map(|challenge| challenge.deadline)),
-                language: Set(content.language().as_str().to_owned()),
-                status: Set(new.status.as_str().to_owned()),
-                external_id: Set(new.external_id.clone()),
-                updated_at: Set(now),
-                ..Default::default()
-            };
+            let mut model = new_need_row(new)?;
             let (id, created) = match existing {
                 Some(found) => {
                     model.id = Set(found.id);
@@ -533,11 +399,7 @@ impl Store {
                     model.created_at = Set(found.created_at);
                     (model.update(&transaction).await?.id, false)
                 }
-                None => {
-                    model.version = Set(1);
-                    model.created_at = Set(now);
-                    (model.insert(&transaction).await?.id, true)
-                }
+                None => (model.insert(&transaction).await?.id, true),
             };
             let outbox_id = append_outbox(&transaction, ListingKind::Need, id).await?;
             outcomes.push(Upserted { id, created, outbox_id });
@@ -745,6 +607,73 @@ impl Store {
         transaction.commit().await?;
         model.map(application_from_model).transpose()
     }
+}
+
+/// A result's content columns (everything its owner writes, plus derived language, status and
+/// the update time), set once here for inserts, updates and imports alike.
+fn result_columns(content: &ResultContent, status: ResultStatus) -> Result<research_result::ActiveModel, StoreError> {
+    Ok(research_result::ActiveModel {
+        title: Set(content.title.as_str().to_owned()),
+        r#abstract: Set(content.abstract_text.as_str().to_owned()),
+        keywords: Set(to_json(&content.keywords.as_slice())?),
+        field: Set(content.field.clone()),
+        industry_codes: Set(codes_json(&content.industry_codes)?),
+        maturity: Set(content.maturity.as_str().to_owned()),
+        ip_items: Set(ip_items_json(&content.ip_items)?),
+        transfer_modes: Set(modes_json(&content.transfer_modes)?),
+        price_min: Set(content.asking_price.min),
+        price_max: Set(content.asking_price.max),
+        institution: Set(content.institution.clone()),
+        region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
+        language: Set(content.language().as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+}
+
+/// A new result's row: its content plus owner, version 1 and creation time.
+fn new_result_row(new: &NewResearchResult) -> Result<research_result::ActiveModel, StoreError> {
+    let mut model = result_columns(&new.content, new.status)?;
+    model.owner_user_id = Set(new.owner_user_id.0);
+    model.organization_id = Set(new.organization_id.0);
+    model.external_id = Set(new.external_id.clone());
+    model.version = Set(1);
+    model.created_at = model.updated_at.clone();
+    Ok(model)
+}
+
+/// A need's content columns, like [`result_columns`].
+fn need_columns(content: &NeedContent, status: NeedStatus) -> Result<tech_need::ActiveModel, StoreError> {
+    Ok(tech_need::ActiveModel {
+        title: Set(content.title.as_str().to_owned()),
+        description: Set(content.description.as_str().to_owned()),
+        keywords: Set(to_json(&content.keywords.as_slice())?),
+        industry_codes: Set(codes_json(&content.industry_codes)?),
+        min_maturity: Set(content.min_maturity.map(|maturity| maturity.as_str().to_owned())),
+        budget_min: Set(content.budget.min),
+        budget_max: Set(content.budget.max),
+        deadline: Set(content.deadline),
+        region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
+        cooperation_modes: Set(modes_json(&content.cooperation_modes)?),
+        confidential: Set(content.confidential),
+        challenge_bounty: Set(content.challenge.map(|challenge| challenge.bounty_yuan)),
+        challenge_deadline: Set(content.challenge.map(|challenge| challenge.deadline)),
+        language: Set(content.language().as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    })
+}
+
+fn new_need_row(new: &NewTechNeed) -> Result<tech_need::ActiveModel, StoreError> {
+    let mut model = need_columns(&new.content, new.status)?;
+    model.owner_user_id = Set(new.owner_user_id.0);
+    model.organization_id = Set(new.organization_id.0);
+    model.external_id = Set(new.external_id.clone());
+    model.version = Set(1);
+    model.created_at = model.updated_at.clone();
+    Ok(model)
 }
 
 fn ip_items_json(items: &[IpItem]) -> Result<String, StoreError> {
