@@ -185,14 +185,26 @@ impl SearchIndex {
         let (schema, fields) = build_schema();
         let mmap = tantivy::directory::MmapDirectory::open(directory)
             .map_err(|error| SearchError::Directory(format!("{}: {error}", directory.display())))?;
-        let index = Index::open_or_create(mmap, schema)?;
-        let search_index = SearchIndex::from_index(index, fields, writer_memory_bytes)?;
-        if let Some(payload) = search_index.payload()?
-            && payload.schema_version != SCHEMA_VERSION
-        {
-            return Err(SearchError::SchemaVersion { found: payload.schema_version });
-        }
-        Ok(search_index)
+        let exists = Index::exists(&mmap)
+            .map_err(|error| SearchError::Directory(format!("{}: {error}", directory.display())))?;
+        let index = if exists {
+            // Open with the stored schema: `open_or_create` would fail on a changed schema, and a
+            // changed schema is exactly when the caller must rebuild instead.
+            let existing = Index::open(mmap)?;
+            let payload = existing
+                .load_metas()?
+                .payload
+                .as_deref()
+                .and_then(|payload| serde_json::from_str::<CommitPayload>(payload).ok());
+            let found = payload.map_or(0, |payload| payload.schema_version);
+            if existing.schema() != schema || found != SCHEMA_VERSION {
+                return Err(SearchError::SchemaVersion { found });
+            }
+            existing
+        } else {
+            Index::create(mmap, schema, tantivy::IndexSettings::default())?
+        };
+        SearchIndex::from_index(index, fields, writer_memory_bytes)
     }
 
     /// Deletes whatever is in `directory` and creates an empty index there.

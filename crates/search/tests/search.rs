@@ -284,3 +284,29 @@ fn pagination_pages_through_hits() {
         assert!(!page_one.hits.iter().any(|other| other.id == hit.id));
     }
 }
+
+#[test]
+fn an_index_of_another_schema_asks_for_a_rebuild() {
+    let directory = tempfile::tempdir().unwrap();
+    {
+        // An index left by an older techmatch: another schema altogether.
+        let mut builder = tantivy::schema::Schema::builder();
+        builder.add_text_field("title", tantivy::schema::TEXT);
+        let old = tantivy::Index::create_in_dir(directory.path(), builder.build()).unwrap();
+        let mut writer: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+        writer.commit().unwrap();
+    }
+    let error = SearchIndex::open(directory.path(), 30_000_000).unwrap_err();
+    assert!(matches!(error, techmatch_search::SearchError::SchemaVersion { .. }), "{error}");
+    let rebuilt = SearchIndex::recreate(directory.path(), 30_000_000).unwrap();
+    assert_eq!(rebuilt.position().unwrap(), None, "empty, to be rebuilt from the database");
+    rebuilt
+        .apply(
+            &[IndexChange::Upsert(Box::new(result(1, "重建后的索引", "重建后的索引内容。", &[], "38", "420111")))],
+            9,
+        )
+        .unwrap();
+    drop(rebuilt);
+    let reopened = SearchIndex::open(directory.path(), 30_000_000).unwrap();
+    assert_eq!(reopened.position().unwrap(), Some(9));
+}
