@@ -96,6 +96,13 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// Match synthetic needs against N synthetic results: top 20 with explanations, per need.
+    Match {
+        #[arg(long, default_value_t = 100_000)]
+        results: u64,
+        #[arg(long, default_value_t = 200)]
+        needs: usize,
+    },
     /// Index N synthetic bilingual listings with techmatch's index and with bare tantivy, then
     /// time a fixed query mix on both.
     Search {
@@ -154,6 +161,7 @@ pub fn main() -> ExitCode {
         Command::Bench(BenchCommand::Search { docs, rounds, memory_mb, dir }) => {
             bench_search(docs, rounds, memory_mb, dir)
         }
+        Command::Bench(BenchCommand::Match { results, needs }) => bench_match(results, needs),
         Command::Eval {
             set,
             baseline,
@@ -493,6 +501,34 @@ fn bench_search(documents: u64, rounds: usize, memory_mb: usize, directory: Opti
             figures.queries
         );
     }
+    Ok(())
+}
+
+fn bench_match(results: u64, needs: usize) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is an unoptimised build; run with `cargo run --release -- bench match` for real figures"
+        );
+    }
+    let directory = tempfile_directory()?;
+    let bar = progress_bar("benchmark");
+    let report =
+        techmatch_service::matching::benchmark(&directory.join("match"), results, needs, |stage, done, total| {
+            bar.set_message(stage.to_owned());
+            bar.set_length(total);
+            bar.set_position(done);
+        })?;
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&directory);
+    let milliseconds = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
+    println!("results: {} synthetic bilingual results indexed in {:.1} s", report.results, report.index_seconds);
+    println!(
+        "matching one need (top 20 with explanations): p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} needs)",
+        milliseconds(report.p50),
+        milliseconds(report.p99),
+        milliseconds(report.max),
+        report.needs
+    );
     Ok(())
 }
 

@@ -352,6 +352,14 @@ fn synthetic(index: u64, rng: &mut Rng, vocabulary: &Vocabulary) -> ListingDocum
     }
 }
 
+/// `count` synthetic bilingual listings (ids from `first_id`), the same corpus as the search
+/// benchmark's for a given seed; for other benchmarks built on the index.
+pub fn synthetic_listings(first_id: u64, count: u64, seed: u64) -> Vec<ListingDocument> {
+    let vocabulary = Vocabulary::new();
+    let mut rng = Rng(seed | 1);
+    (first_id..first_id + count).map(|index| synthetic(index, &mut rng, &vocabulary)).collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct IndexFigures {
     pub documents: u64,

@@ -101,7 +101,7 @@ fn result_profile(result: &ResearchResult) -> ResultProfile {
 }
 
 /// Which query terms occur in which fields of the matched listing, heaviest terms first.
-fn matched_terms(
+pub(crate) fn matched_terms(
     query: &[techmatch_matching::expansion::WeightedTerm],
     title: &str,
     keywords: &[String],
@@ -186,27 +186,25 @@ impl MatchService {
             .map(|result| {
                 let scored =
                     score_pair(&profile, &result_profile(&result), retrieval[&result.id.0], &self.weights, section_of);
-                let content = &result.content;
-                let terms = matched_terms(
-                    &found.query,
-                    content.title.as_str(),
-                    content.keywords.as_slice(),
-                    content.abstract_text.as_str(),
-                );
-                ResultMatch {
-                    explanation: Explanation {
-                        score: scored.score,
-                        contributions: scored.contributions,
-                        matched_terms: terms,
-                    },
-                    result,
-                }
+                let explanation =
+                    Explanation { score: scored.score, contributions: scored.contributions, matched_terms: Vec::new() };
+                ResultMatch { explanation, result }
             })
             .collect();
         matches.sort_by(|a, b| {
             b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.result.id.cmp(&b.result.id))
         });
         matches.truncate(limit);
+        // Matched terms only for the pairs returned: finding them re-analyses each text.
+        for kept in &mut matches {
+            let content = &kept.result.content;
+            kept.explanation.matched_terms = matched_terms(
+                &found.query,
+                content.title.as_str(),
+                content.keywords.as_slice(),
+                content.abstract_text.as_str(),
+            );
+        }
         Ok(matches)
     }
 
@@ -251,27 +249,24 @@ impl MatchService {
             .map(|need| {
                 let scored =
                     score_pair(&need_profile(&need), &profile, retrieval[&need.id.0], &self.weights, section_of);
-                let content = &need.content;
-                let terms = matched_terms(
-                    &found.query,
-                    content.title.as_str(),
-                    content.keywords.as_slice(),
-                    content.description.as_str(),
-                );
-                NeedMatch {
-                    explanation: Explanation {
-                        score: scored.score,
-                        contributions: scored.contributions,
-                        matched_terms: terms,
-                    },
-                    need,
-                }
+                let explanation =
+                    Explanation { score: scored.score, contributions: scored.contributions, matched_terms: Vec::new() };
+                NeedMatch { explanation, need }
             })
             .collect();
         matches.sort_by(|a, b| {
             b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.need.id.cmp(&b.need.id))
         });
         matches.truncate(limit);
+        for kept in &mut matches {
+            let content = &kept.need.content;
+            kept.explanation.matched_terms = matched_terms(
+                &found.query,
+                content.title.as_str(),
+                content.keywords.as_slice(),
+                content.description.as_str(),
+            );
+        }
         Ok(matches)
     }
 }

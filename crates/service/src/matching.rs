@@ -30,7 +30,7 @@ impl Default for MatchingParameters {
     /// lowered nDCG@10 on both, so it is off until re-ranking can use it.
     fn default() -> Self {
         MatchingParameters {
-            query_terms: 80,
+            query_terms: 60,
             feedback_documents: 0,
             expansion_terms: 20,
             original_weight: 0.7,
@@ -190,5 +190,146 @@ mod tests {
             assert!(translated.iter().any(|term| term == expected), "{expected} missing from {translated:?}");
         }
         assert!(translate(&analyze("纯中文文本")).is_empty());
+    }
+}
+
+/// Figures of `techmatch bench match`.
+#[derive(Debug, Clone)]
+pub struct MatchBenchmark {
+    pub results: u64,
+    pub needs: usize,
+    pub index_seconds: f64,
+    pub p50: std::time::Duration,
+    pub p99: std::time::Duration,
+    pub max: std::time::Duration,
+}
+
+/// Times matching one need against `results` synthetic results, top 20 with explanations:
+/// the candidate query (significant terms and glossary), feature scoring of every candidate,
+/// and matched terms for the 20 kept. The database read of the candidates is not included.
+pub fn benchmark(
+    directory: &std::path::Path,
+    results: u64,
+    needs: usize,
+    mut progress: impl FnMut(&str, u64, u64),
+) -> anyhow::Result<MatchBenchmark> {
+    use techmatch_matching::features::{NeedProfile, ResultProfile, Weights, score_pair};
+    use techmatch_search::benchmark::synthetic_listings;
+
+    let index = SearchIndex::recreate(directory, 512 * 1024 * 1024)?;
+    let started = std::time::Instant::now();
+    let batch = 10_000;
+    let mut stored: Vec<ListingDocumentLite> = Vec::with_capacity(usize::try_from(results).unwrap_or(0));
+    let mut done = 0;
+    while done < results {
+        let mut documents = synthetic_listings(done, batch.min(results - done), 0x5eed_0000_0000_0001 + done);
+        for document in &mut documents {
+            document.kind = ListingKind::Result;
+            document.public = true;
+            document.status = "published".to_owned();
+        }
+        index.add_documents(&documents)?;
+        stored.extend(documents.into_iter().map(ListingDocumentLite::from));
+        done += batch.min(results - done);
+        progress("indexing results", done, results);
+    }
+    index.finish_rebuild(0)?;
+    let index_seconds = started.elapsed().as_secs_f64();
+
+    let parameters = MatchingParameters::default();
+    let weights = Weights::default();
+    let stage = |maturity: &Option<String>| {
+        maturity.as_deref().and_then(|raw| techmatch_domain::listing::Maturity::parse("m", raw).ok()).map(|m| {
+            techmatch_domain::listing::Maturity::ALL.iter().position(|candidate| *candidate == m).unwrap_or(0) as u8
+        })
+    };
+    let section = |code: &str| techmatch_domain::industry::IndustryCode::parse("i", code).ok().map(|c| c.section());
+    let need_documents = synthetic_listings(10_000_000, needs as u64, 0x0bad_cafe);
+    let mut samples = Vec::with_capacity(needs);
+    for (done, need) in need_documents.iter().enumerate() {
+        let started = std::time::Instant::now();
+        let found = candidates(
+            &index,
+            Viewer::Anonymous,
+            ListingKind::Result,
+            &need.title,
+            &need.body,
+            &need.keywords,
+            &parameters,
+        )?;
+        let best = found.ranked.first().map_or(1.0, |(_, score)| f64::from(*score).max(f64::EPSILON));
+        let need_profile = NeedProfile {
+            keywords: need.keywords.clone(),
+            text: need.body.clone(),
+            industry_codes: need.industry_codes.clone(),
+            min_maturity_stage: stage(&need.maturity),
+            budget_max: None,
+            cooperation_modes: need.transfer_modes.clone(),
+            region_code: need.region_code.clone(),
+            age_days: 0.0,
+        };
+        let mut scored: Vec<(usize, f64)> = found
+            .ranked
+            .iter()
+            .filter_map(|(id, score)| {
+                let position = usize::try_from(*id).ok()?;
+                let result = stored.get(position)?;
+                let profile = ResultProfile {
+                    keywords: result.keywords.clone(),
+                    text: result.text.clone(),
+                    industry_codes: result.industry_codes.clone(),
+                    maturity_stage: stage(&result.maturity),
+                    asking_price_min: None,
+                    transfer_modes: result.transfer_modes.clone(),
+                    region_code: result.region_code.clone(),
+                    age_days: 30.0,
+                };
+                let pair = score_pair(&need_profile, &profile, f64::from(*score) / best, &weights, section);
+                Some((position, pair.score))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.truncate(20);
+        for (position, _) in &scored {
+            let result = &stored[*position];
+            let _terms = crate::matches::matched_terms(&found.query, &result.title, &result.keywords, &result.text);
+        }
+        samples.push(started.elapsed());
+        progress("matching needs", (done + 1) as u64, needs as u64);
+    }
+    samples.sort();
+    let at = |fraction: f64| samples[((samples.len().max(1) - 1) as f64 * fraction).round() as usize];
+    Ok(MatchBenchmark {
+        results,
+        needs,
+        index_seconds,
+        p50: at(0.5),
+        p99: at(0.99),
+        max: samples.last().copied().unwrap_or_default(),
+    })
+}
+
+/// What the benchmark keeps of each result to score it (as the database would return it).
+struct ListingDocumentLite {
+    title: String,
+    text: String,
+    keywords: Vec<String>,
+    industry_codes: Vec<String>,
+    maturity: Option<String>,
+    transfer_modes: Vec<String>,
+    region_code: Option<String>,
+}
+
+impl From<techmatch_search::ListingDocument> for ListingDocumentLite {
+    fn from(document: techmatch_search::ListingDocument) -> Self {
+        ListingDocumentLite {
+            title: document.title,
+            text: document.body,
+            keywords: document.keywords,
+            industry_codes: document.industry_codes,
+            maturity: document.maturity,
+            transfer_modes: document.transfer_modes,
+            region_code: document.region_code,
+        }
     }
 }
