@@ -89,6 +89,9 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         boosts: Option<Vec<f32>>,
     },
+    /// Refit the matching weights from liaison officers' decisions (logistic regression); prints
+    /// the before/after AUC and the weights to put in the configuration.
+    RefitWeights,
     /// Measure speed (run with --release). `techmatch bench search --docs 1000000`.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -254,6 +257,42 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 strict,
             )
             .await
+        }
+        Command::RefitWeights => {
+            let store = open_store(&settings).await?;
+            let (decisions, report) =
+                techmatch_service::matches::refit_from_decisions(&store, &settings.matching.weights)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{error}"))?;
+            store.close().await;
+            match report {
+                None => println!(
+                    "{decisions} decisions so far: a refit needs at least {} with features, both shortlisted and rejected",
+                    techmatch_matching::refit::MINIMUM_SAMPLES
+                ),
+                Some(report) => {
+                    println!("refit from {} decisions with feature values", report.samples);
+                    println!(
+                        "auc before {:.4} (current weights)  after {:.4} (5-fold cross-validated)",
+                        report.auc_before, report.auc_after
+                    );
+                    let weights = report.weights;
+                    println!("[matching.weights]");
+                    for (name, value) in [
+                        ("text", weights.text),
+                        ("keywords", weights.keywords),
+                        ("industry", weights.industry),
+                        ("maturity", weights.maturity),
+                        ("budget", weights.budget),
+                        ("modes", weights.modes),
+                        ("region", weights.region),
+                        ("freshness", weights.freshness),
+                    ] {
+                        println!("{name} = {value:.3}");
+                    }
+                }
+            }
+            Ok(())
         }
         Command::Reindex => {
             let store = open_store(&settings).await?;

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_organizations_and_users;
 mod m20261127_000002_listings;
 mod m20261127_000003_match_decisions;
+mod m20261127_000004_decision_features;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_organizations_and_users::Migration),
             Box::new(m20261127_000002_listings::Migration),
             Box::new(m20261127_000003_match_decisions::Migration),
+            Box::new(m20261127_000004_decision_features::Migration),
         ]
     }
 }

@@ -5,3 +5,4 @@ pub mod expansion;
 pub mod features;
 pub mod glossary;
 pub mod metrics;
+pub mod refit;

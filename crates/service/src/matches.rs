@@ -354,18 +354,26 @@ impl MatchService {
         if self.store.find_result(result_id).await?.is_none() {
             return Err(ServiceError::NotFound("research result"));
         }
-        let score = self
-            .matches_for_need(actor, need_id, 50)
-            .await?
-            .into_iter()
-            .find(|found| found.result.id == result_id)
-            .map_or(0.0, |found| found.explanation.score);
+        let ranked =
+            self.matches_for_need(actor, need_id, 50).await?.into_iter().find(|found| found.result.id == result_id);
+        let score = ranked.as_ref().map_or(0.0, |found| found.explanation.score);
+        let features = ranked
+            .map(|found| {
+                found
+                    .explanation
+                    .contributions
+                    .iter()
+                    .map(|part| (part.feature.name().to_owned(), part.value))
+                    .collect()
+            })
+            .unwrap_or_default();
         let decision = techmatch_store::PairDecision {
             need_id,
             result_id,
             decision,
             note,
             score,
+            features,
             decided_by: actor.user_id,
             decided_at: Utc::now(),
         };
@@ -373,4 +381,23 @@ impl MatchService {
         tracing::info!(need_id = %need_id, result_id = %result_id, decision = %decision.decision, user_id = %actor.user_id, "pair decided");
         Ok(decision)
     }
+}
+
+/// Refits the feature weights from the decisions stored so far (see `techmatch_matching::refit`).
+/// `None` while there are too few decisions, or all of one kind.
+pub async fn refit_from_decisions(
+    store: &Store,
+    current: &Weights,
+) -> Result<(usize, Option<techmatch_matching::refit::RefitReport>), ServiceError> {
+    let decisions = store.decisions().await?;
+    let samples: Vec<techmatch_matching::refit::Sample> = decisions
+        .iter()
+        .filter_map(|decision| {
+            techmatch_matching::refit::sample_from(
+                &decision.features,
+                decision.decision == techmatch_domain::listing::MatchDecision::Shortlist,
+            )
+        })
+        .collect();
+    Ok((decisions.len(), techmatch_matching::refit::refit(&samples, current)))
 }

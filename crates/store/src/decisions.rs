@@ -19,6 +19,8 @@ pub struct PairDecision {
     pub decision: MatchDecision,
     pub note: Option<String>,
     pub score: f64,
+    /// Feature name → value when decided (empty for a pair the matcher did not rank).
+    pub features: Vec<(String, f64)>,
     pub decided_by: UserId,
     pub decided_at: DateTime<Utc>,
 }
@@ -32,6 +34,10 @@ impl Store {
             decision: Set(decision.decision.as_str().to_owned()),
             note: Set(decision.note.clone()),
             score: Set(decision.score),
+            features: Set(Some(
+                serde_json::to_string(&decision.features.iter().cloned().collect::<std::collections::BTreeMap<_, _>>())
+                    .map_err(|error| StoreError::Corrupt(format!("cannot encode features: {error}")))?,
+            )),
             decided_by: Set(decision.decided_by.0),
             created_at: Set(decision.decided_at),
             updated_at: Set(decision.decided_at),
@@ -44,6 +50,7 @@ impl Store {
                         match_decision::Column::Decision,
                         match_decision::Column::Note,
                         match_decision::Column::Score,
+                        match_decision::Column::Features,
                         match_decision::Column::DecidedBy,
                         match_decision::Column::UpdatedAt,
                     ])
@@ -78,6 +85,12 @@ impl Store {
                         .map_err(|_| StoreError::Corrupt(format!("decision {} is {:?}", model.id, model.decision)))?,
                     note: model.note,
                     score: model.score,
+                    features: model
+                        .features
+                        .as_deref()
+                        .and_then(|text| serde_json::from_str::<std::collections::BTreeMap<String, f64>>(text).ok())
+                        .map(|map| map.into_iter().collect())
+                        .unwrap_or_default(),
                     decided_by: UserId(model.decided_by),
                     decided_at: model.updated_at,
                 })

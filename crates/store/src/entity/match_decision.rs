@@ -11,6 +11,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
     pub score: f64,
+    /// JSON object: feature name → value in [0, 1] when decided.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub features: Option<String>,
     pub decided_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,0 +1,219 @@
+//! Refitting the feature weights from liaison officers' decisions: logistic regression on the
+//! feature vectors of decided pairs (shortlisted = 1, rejected = 0). The positive parts of the
+//! coefficients, normalised, become the suggested weights. Quality before and after is the AUC
+//! of the weighted score at telling shortlisted from rejected pairs; the refit's AUC is measured
+//! by 5-fold cross-validation, so it is not judged on the decisions it was fitted to.
+
+use crate::features::{Feature, Weights};
+
+/// One decided pair: its feature values in [`Feature::ALL`] order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub features: [f64; 8],
+    pub shortlisted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefitReport {
+    pub samples: usize,
+    pub auc_before: f64,
+    pub auc_after: f64,
+    pub weights: Weights,
+}
+
+/// Fewer decisions than this, or decisions all one way, give no refit.
+pub const MINIMUM_SAMPLES: usize = 20;
+
+fn as_array(weights: &Weights) -> [f64; 8] {
+    [
+        weights.text,
+        weights.keywords,
+        weights.industry,
+        weights.maturity,
+        weights.budget,
+        weights.modes,
+        weights.region,
+        weights.freshness,
+    ]
+}
+
+fn from_array(values: [f64; 8]) -> Weights {
+    Weights {
+        text: values[0],
+        keywords: values[1],
+        industry: values[2],
+        maturity: values[3],
+        budget: values[4],
+        modes: values[5],
+        region: values[6],
+        freshness: values[7],
+    }
+}
+
+fn weighted_score(weights: &[f64; 8], features: &[f64; 8]) -> f64 {
+    let total: f64 = weights.iter().map(|weight| weight.max(0.0)).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    weights.iter().zip(features).map(|(weight, value)| weight.max(0.0) * value).sum::<f64>() / total
+}
+
+/// Area under the ROC curve of `scores` for the positives: the chance that a random positive
+/// scores above a random negative (ties count half). 0.5 when either class is missing.
+pub fn auc(scored: &[(f64, bool)]) -> f64 {
+    let positives: Vec<f64> = scored.iter().filter(|(_, positive)| *positive).map(|(score, _)| *score).collect();
+    let negatives: Vec<f64> = scored.iter().filter(|(_, positive)| !*positive).map(|(score, _)| *score).collect();
+    if positives.is_empty() || negatives.is_empty() {
+        return 0.5;
+    }
+    let mut wins = 0.0;
+    for positive in &positives {
+        for negative in &negatives {
+            wins += if positive > negative {
+                1.0
+            } else if positive == negative {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    wins / (positives.len() * negatives.len()) as f64
+}
+
+/// Logistic regression by gradient descent with a little L2 regularisation; returns the
+/// feature coefficients (the intercept is fitted and dropped).
+pub fn fit_logistic(samples: &[Sample]) -> [f64; 8] {
+    let mut coefficients = [0.0f64; 8];
+    let mut intercept = 0.0f64;
+    let learning_rate = 0.5;
+    let l2 = 0.001;
+    let count = samples.len().max(1) as f64;
+    for _ in 0..3_000 {
+        let mut gradient = [0.0f64; 8];
+        let mut intercept_gradient = 0.0;
+        for sample in samples {
+            let linear: f64 = intercept + coefficients.iter().zip(&sample.features).map(|(c, x)| c * x).sum::<f64>();
+            let predicted = 1.0 / (1.0 + (-linear).exp());
+            let error = predicted - if sample.shortlisted { 1.0 } else { 0.0 };
+            for (slot, value) in gradient.iter_mut().zip(&sample.features) {
+                *slot += error * value;
+            }
+            intercept_gradient += error;
+        }
+        for (coefficient, slot) in coefficients.iter_mut().zip(&gradient) {
+            *coefficient -= learning_rate * (slot / count + l2 * *coefficient);
+        }
+        intercept -= learning_rate * intercept_gradient / count;
+    }
+    coefficients
+}
+
+/// Normalised positive parts of the coefficients; `None` if none is positive.
+fn weights_from(coefficients: [f64; 8]) -> Option<[f64; 8]> {
+    let positive = coefficients.map(|coefficient| coefficient.max(0.0));
+    let total: f64 = positive.iter().sum();
+    (total > 0.0).then(|| positive.map(|value| value / total))
+}
+
+/// Refits the weights, or `None` when the decisions are too few or all alike.
+pub fn refit(samples: &[Sample], current: &Weights) -> Option<RefitReport> {
+    let shortlisted = samples.iter().filter(|sample| sample.shortlisted).count();
+    if samples.len() < MINIMUM_SAMPLES || shortlisted == 0 || shortlisted == samples.len() {
+        return None;
+    }
+    let current = as_array(current);
+    let before: Vec<(f64, bool)> =
+        samples.iter().map(|sample| (weighted_score(&current, &sample.features), sample.shortlisted)).collect();
+    // 5-fold cross-validation: each fold scored by weights fitted on the other four.
+    let mut held_out = Vec::with_capacity(samples.len());
+    for fold in 0..5 {
+        let training: Vec<Sample> = samples
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| index % 5 != fold)
+            .map(|(_, sample)| sample.clone())
+            .collect();
+        let weights = weights_from(fit_logistic(&training)).unwrap_or(current);
+        for (_, sample) in samples.iter().enumerate().filter(|(index, _)| index % 5 == fold) {
+            held_out.push((weighted_score(&weights, &sample.features), sample.shortlisted));
+        }
+    }
+    let weights = weights_from(fit_logistic(samples))?;
+    Some(RefitReport {
+        samples: samples.len(),
+        auc_before: auc(&before),
+        auc_after: auc(&held_out),
+        weights: from_array(weights),
+    })
+}
+
+/// Feature values in [`Feature::ALL`] order from (name, value) pairs; missing ones count 0.5.
+pub fn sample_from(named: &[(String, f64)], shortlisted: bool) -> Option<Sample> {
+    if named.is_empty() {
+        return None;
+    }
+    let mut features = [0.5f64; 8];
+    for (slot, feature) in features.iter_mut().zip(Feature::ALL) {
+        if let Some((_, value)) = named.iter().find(|(name, _)| name == feature.name()) {
+            *slot = value.clamp(0.0, 1.0);
+        }
+    }
+    Some(Sample { features, shortlisted })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_by_hand() {
+        assert_eq!(auc(&[(0.9, true), (0.1, false)]), 1.0);
+        assert_eq!(auc(&[(0.1, true), (0.9, false)]), 0.0);
+        assert_eq!(auc(&[(0.5, true), (0.5, false)]), 0.5);
+        assert_eq!(auc(&[(0.5, true)]), 0.5);
+    }
+
+    /// Officers shortlist pairs in the same industry and reject the rest, whatever the text
+    /// says: the refit must move weight to the industry feature and rank decisions better.
+    #[test]
+    fn refit_learns_what_decisions_reward() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % 1000) as f64 / 1000.0
+        };
+        let samples: Vec<Sample> = (0..200)
+            .map(|index| {
+                let industry = if index % 2 == 0 { 1.0 } else { 0.0 };
+                let features = [next(), next(), industry, next(), 0.5, 0.5, next(), next()];
+                Sample { features, shortlisted: industry == 1.0 }
+            })
+            .collect();
+        let current = Weights::default();
+        let report = refit(&samples, &current).expect("enough decisions");
+        assert!(report.weights.industry > current.industry * 3.0, "{report:?}");
+        assert!(report.auc_after > report.auc_before, "{report:?}");
+        assert!(report.auc_after > 0.95, "{report:?}");
+        let total = report.weights.text
+            + report.weights.keywords
+            + report.weights.industry
+            + report.weights.maturity
+            + report.weights.budget
+            + report.weights.modes
+            + report.weights.region
+            + report.weights.freshness;
+        assert!((total - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn too_few_or_one_sided_decisions_give_no_refit() {
+        let sample = |shortlisted| Sample { features: [0.5; 8], shortlisted };
+        assert!(refit(&vec![sample(true); 10], &Weights::default()).is_none());
+        assert!(refit(&vec![sample(true); 50], &Weights::default()).is_none());
+        assert_eq!(sample_from(&[("industry".into(), 0.9)], true).unwrap().features[2], 0.9);
+        assert!(sample_from(&[], true).is_none());
+    }
+}
