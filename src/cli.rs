@@ -89,6 +89,15 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         boosts: Option<Vec<f32>>,
     },
+    /// Recompute and store the best results of every open need (can run beside the server).
+    Match {
+        /// Every open need (the only mode so far).
+        #[arg(long)]
+        all: bool,
+        /// Results kept per need.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Refit the matching weights from liaison officers' decisions (logistic regression); prints
     /// the before/after AUC and the weights to put in the configuration.
     RefitWeights,
@@ -257,6 +266,38 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 strict,
             )
             .await
+        }
+        Command::Match { all, limit } => {
+            anyhow::ensure!(all, "say --all: batch matching covers every open need");
+            anyhow::ensure!((1..=100).contains(&limit), "--limit must be between 1 and 100");
+            let store = open_store(&settings).await?;
+            let index_dir = settings.search.index_dir.clone();
+            let index = tokio::task::spawn_blocking(move || techmatch_search::SearchIndex::open_read_only(&index_dir))
+                .await?
+                .context("cannot open the search index (run `techmatch reindex` or start the server once)")?;
+            let bar = progress_bar("matching");
+            let started = std::time::Instant::now();
+            let summary = techmatch_service::matches::match_all(
+                &store,
+                std::sync::Arc::new(index),
+                &settings.matching.weights,
+                limit,
+                |done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                },
+            )
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+            bar.finish_and_clear();
+            store.close().await;
+            println!(
+                "matched {} open needs, stored {} pairs in {:.1} s",
+                summary.needs,
+                summary.pairs,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::RefitWeights => {
             let store = open_store(&settings).await?;

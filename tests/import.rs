@@ -183,3 +183,39 @@ fn reindex_rebuilds_a_lost_index_from_the_database() {
     assert_eq!(search(&served.address, "重金属 回收")["total"], 1);
     assert_eq!(search(&served.address, "drones spraying")["total"], 1);
 }
+
+#[test]
+fn match_all_stores_matches_for_every_open_need() {
+    let directory = tempfile::tempdir().unwrap();
+    let results = directory.path().join("results.csv");
+    std::fs::write(
+        &results,
+        "id,title,abstract\nr1,温室环境自动感应控制开闭窗系统,根据温湿度传感器自动控制温室天窗开闭，减少人工。\nr2,高镍三元锂电池正极材料,表面包覆提高高镍正极材料的循环寿命。\n",
+    )
+    .unwrap();
+    let needs = directory.path().join("needs.csv");
+    std::fs::write(
+        &needs,
+        "id,title,description,status\nn1,大棚开窗全靠人,温室大棚希望根据温度自动开关天窗。,open\nn2,电池寿命短,锂电池正极材料循环寿命不够。,open\nn3,已经解决的需求,这个需求已经解决，不再匹配。,solved\n",
+    )
+    .unwrap();
+    for (kind, file) in [("results", &results), ("needs", &needs)] {
+        let (ok, output) = import(directory.path(), &["--kind", kind, file.to_str().unwrap()]);
+        assert!(ok, "{output}");
+    }
+    let output = techmatch(directory.path()).arg("reindex").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Beside a running server, which holds the index writer.
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let output = techmatch(directory.path()).args(["match", "--all", "--limit", "5"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("matched 2 open needs"), "{stdout}");
+    let pairs: usize = stdout.split("stored ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!((2..=4).contains(&pairs), "each open need found its result: {stdout}");
+    drop(served);
+    let refused = techmatch(directory.path()).args(["match"]).output().unwrap();
+    assert!(!refused.status.success());
+}

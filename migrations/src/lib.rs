@@ -9,6 +9,7 @@ mod m20261127_000001_organizations_and_users;
 mod m20261127_000002_listings;
 mod m20261127_000003_match_decisions;
 mod m20261127_000004_decision_features;
+mod m20261127_000005_stored_matches;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_listings::Migration),
             Box::new(m20261127_000003_match_decisions::Migration),
             Box::new(m20261127_000004_decision_features::Migration),
+            Box::new(m20261127_000005_stored_matches::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ pub enum SearchError {
     Directory(String),
     #[error("the index was built by another schema version ({found}); it must be rebuilt")]
     SchemaVersion { found: u32 },
+    #[error("the index was opened for reading only")]
+    ReadOnly,
 }
 
 #[derive(Clone, Copy)]
@@ -164,7 +166,8 @@ pub struct SearchResults {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` for an index opened to read beside the process that writes it.
+    writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
 }
 
@@ -226,7 +229,33 @@ impl SearchIndex {
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer(writer_memory_bytes.max(15_000_000))?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), fields })
+        Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields })
+    }
+
+    /// Opens an existing index to read only, without the writer lock, so that a batch job can
+    /// read while the server keeps writing. It sees the commits made before it opened.
+    pub fn open_read_only(directory: &Path) -> Result<SearchIndex, SearchError> {
+        let mmap = tantivy::directory::MmapDirectory::open(directory)
+            .map_err(|error| SearchError::Directory(format!("{}: {error}", directory.display())))?;
+        let index = Index::open(mmap)?;
+        let (schema, fields) = build_schema();
+        let found = index
+            .load_metas()?
+            .payload
+            .as_deref()
+            .and_then(|payload| serde_json::from_str::<CommitPayload>(payload).ok())
+            .map_or(0, |payload| payload.schema_version);
+        if index.schema() != schema || found != SCHEMA_VERSION {
+            return Err(SearchError::SchemaVersion { found });
+        }
+        index.tokenizers().register(ANALYZER, analyzer());
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { index, reader, writer: None, fields })
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        let writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?;
+        Ok(writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     fn payload(&self) -> Result<Option<CommitPayload>, SearchError> {
@@ -247,7 +276,7 @@ impl SearchIndex {
     /// Applies changes and commits them together with `position`, atomically: after a crash
     /// either all of them and the new position are there, or none and the old position.
     pub fn apply(&self, changes: &[IndexChange], position: i64) -> Result<(), SearchError> {
-        let mut writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut writer = self.writer()?;
         for change in changes {
             match change {
                 IndexChange::Upsert(document) => {
@@ -266,7 +295,7 @@ impl SearchIndex {
     /// Replaces the whole content: used by rebuilds. `documents` is consumed in batches by the
     /// caller; call [`SearchIndex::clear`] first and [`SearchIndex::finish_rebuild`] last.
     pub fn add_documents(&self, documents: &[ListingDocument]) -> Result<(), SearchError> {
-        let writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let writer = self.writer()?;
         for document in documents {
             writer.add_document(self.to_tantivy(document))?;
         }
@@ -274,13 +303,13 @@ impl SearchIndex {
     }
 
     pub fn clear(&self) -> Result<(), SearchError> {
-        let writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let writer = self.writer()?;
         writer.delete_all_documents()?;
         Ok(())
     }
 
     pub fn finish_rebuild(&self, position: i64) -> Result<(), SearchError> {
-        let mut writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut writer = self.writer()?;
         self.commit(&mut writer, position)
     }
 

@@ -310,3 +310,27 @@ fn an_index_of_another_schema_asks_for_a_rebuild() {
     let reopened = SearchIndex::open(directory.path(), 30_000_000).unwrap();
     assert_eq!(reopened.position().unwrap(), Some(9));
 }
+
+#[test]
+fn a_read_only_index_reads_beside_the_writer_and_refuses_writes() {
+    let directory = tempfile::tempdir().unwrap();
+    let writer = SearchIndex::open(directory.path(), 30_000_000).unwrap();
+    writer
+        .apply(
+            &[IndexChange::Upsert(Box::new(result(
+                1,
+                "只读索引测试",
+                "只读打开的索引可以检索。",
+                &[],
+                "38",
+                "420111",
+            )))],
+            1,
+        )
+        .unwrap();
+    let reader = SearchIndex::open_read_only(directory.path()).unwrap();
+    assert_eq!(reader.search(Viewer::Anonymous, &request("只读")).unwrap().total, 1);
+    let refused = reader.apply(&[IndexChange::Remove { kind: ListingKind::Result, id: 1 }], 2);
+    assert!(matches!(refused, Err(techmatch_search::SearchError::ReadOnly)), "{refused:?}");
+    assert_eq!(writer.position().unwrap(), Some(1));
+}

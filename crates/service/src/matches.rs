@@ -170,42 +170,7 @@ impl MatchService {
                 content.keywords.as_slice().to_vec(),
             )
             .await?;
-        let best = found.ranked.first().map_or(1.0, |(_, score)| f64::from(*score).max(f64::EPSILON));
-        let retrieval: HashMap<i64, f64> =
-            found.ranked.iter().map(|(id, score)| (*id, f64::from(*score) / best)).collect();
-        let ids: Vec<i64> = found.ranked.iter().map(|(id, _)| *id).collect();
-        let profile = need_profile(&need);
-        let mut matches: Vec<ResultMatch> = self
-            .store
-            .results_by_ids(&ids)
-            .await?
-            .into_iter()
-            // The index is filtered already; the database has the last word.
-            .filter(|result| can_view_result(viewer, result.organization_id, result.status))
-            .filter(|result| result.status == techmatch_domain::listing::ResultStatus::Published || viewer.is_staff())
-            .map(|result| {
-                let scored =
-                    score_pair(&profile, &result_profile(&result), retrieval[&result.id.0], &self.weights, section_of);
-                let explanation =
-                    Explanation { score: scored.score, contributions: scored.contributions, matched_terms: Vec::new() };
-                ResultMatch { explanation, result }
-            })
-            .collect();
-        matches.sort_by(|a, b| {
-            b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.result.id.cmp(&b.result.id))
-        });
-        matches.truncate(limit);
-        // Matched terms only for the pairs returned: finding them re-analyses each text.
-        for kept in &mut matches {
-            let content = &kept.result.content;
-            kept.explanation.matched_terms = matched_terms(
-                &found.query,
-                content.title.as_str(),
-                content.keywords.as_slice(),
-                content.abstract_text.as_str(),
-            );
-        }
-        Ok(matches)
+        rank_results(&self.store, &self.weights, viewer, &need, &found, limit).await
     }
 
     /// Technology needs for a result, best first. For the result's organization and staff; a
@@ -269,6 +234,50 @@ impl MatchService {
         }
         Ok(matches)
     }
+}
+
+/// Scores the candidates found for a need, keeps the best `limit`, and explains them.
+async fn rank_results(
+    store: &Store,
+    weights: &Weights,
+    viewer: Viewer,
+    need: &TechNeed,
+    found: &Candidates,
+    limit: usize,
+) -> Result<Vec<ResultMatch>, ServiceError> {
+    let best = found.ranked.first().map_or(1.0, |(_, score)| f64::from(*score).max(f64::EPSILON));
+    let retrieval: HashMap<i64, f64> = found.ranked.iter().map(|(id, score)| (*id, f64::from(*score) / best)).collect();
+    let ids: Vec<i64> = found.ranked.iter().map(|(id, _)| *id).collect();
+    let profile = need_profile(need);
+    let mut matches: Vec<ResultMatch> = store
+        .results_by_ids(&ids)
+        .await?
+        .into_iter()
+        // The index is filtered already; the database has the last word.
+        .filter(|result| can_view_result(viewer, result.organization_id, result.status))
+        .filter(|result| result.status == techmatch_domain::listing::ResultStatus::Published || viewer.is_staff())
+        .map(|result| {
+            let scored = score_pair(&profile, &result_profile(&result), retrieval[&result.id.0], weights, section_of);
+            let explanation =
+                Explanation { score: scored.score, contributions: scored.contributions, matched_terms: Vec::new() };
+            ResultMatch { explanation, result }
+        })
+        .collect();
+    matches.sort_by(|a, b| {
+        b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.result.id.cmp(&b.result.id))
+    });
+    matches.truncate(limit);
+    // Matched terms only for the pairs returned: finding them re-analyses each text.
+    for kept in &mut matches {
+        let content = &kept.result.content;
+        kept.explanation.matched_terms = matched_terms(
+            &found.query,
+            content.title.as_str(),
+            content.keywords.as_slice(),
+            content.abstract_text.as_str(),
+        );
+    }
+    Ok(matches)
 }
 
 /// A suggested pair for the liaison officers' queue.
@@ -400,4 +409,73 @@ pub async fn refit_from_decisions(
         })
         .collect();
     Ok((decisions.len(), techmatch_matching::refit::refit(&samples, current)))
+}
+
+/// What `match_all` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub needs: usize,
+    pub pairs: usize,
+}
+
+/// Recomputes and stores the best `limit` published results for every open need, two needs at
+/// a time. `index` may be opened read-only beside a running server.
+pub async fn match_all(
+    store: &Store,
+    index: std::sync::Arc<techmatch_search::SearchIndex>,
+    weights: &Weights,
+    limit: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<BatchSummary, ServiceError> {
+    use futures_util::StreamExt;
+    // Stored matches serve everyone: only what anyone may see (published results).
+    let viewer = Viewer::Anonymous;
+    let parameters = MatchingParameters::default();
+    let need_ids = store.open_need_ids().await?;
+    let total = need_ids.len();
+    let mut work = futures_util::stream::iter(need_ids)
+        .map(|need_id| {
+            let index = std::sync::Arc::clone(&index);
+            let parameters = parameters.clone();
+            async move {
+                let Some(need) = store.find_need(need_id).await? else { return Ok::<usize, ServiceError>(0) };
+                let (title, body, keywords) = (
+                    need.content.title.as_str().to_owned(),
+                    need.content.description.as_str().to_owned(),
+                    need.content.keywords.as_slice().to_vec(),
+                );
+                let found = tokio::task::spawn_blocking(move || {
+                    candidates(&index, viewer, ListingKind::Result, &title, &body, &keywords, &parameters)
+                })
+                .await
+                .map_err(|error| ServiceError::Internal(anyhow::Error::new(error)))?
+                .map_err(|error| ServiceError::Internal(anyhow::Error::new(error).context("matching query failed")))?;
+                let ranked = rank_results(store, weights, viewer, &need, &found, limit).await?;
+                let stored: Vec<techmatch_store::StoredMatch> = ranked
+                    .iter()
+                    .enumerate()
+                    .map(|(position, found)| techmatch_store::StoredMatch {
+                        result_id: found.result.id,
+                        rank: i32::try_from(position + 1).unwrap_or(i32::MAX),
+                        score: found.explanation.score,
+                        features: found
+                            .explanation
+                            .contributions
+                            .iter()
+                            .map(|part| (part.feature.name().to_owned(), part.value))
+                            .collect(),
+                    })
+                    .collect();
+                store.replace_stored_matches(need_id, &stored).await?;
+                Ok(stored.len())
+            }
+        })
+        .buffer_unordered(2);
+    let mut summary = BatchSummary { needs: 0, pairs: 0 };
+    while let Some(outcome) = work.next().await {
+        summary.pairs += outcome?;
+        summary.needs += 1;
+        progress(summary.needs, total);
+    }
+    Ok(summary)
 }

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 use techmatch_domain::UserId;
 use techmatch_domain::listing::{MatchDecision, NeedId, NeedStatus, ResultId, ResultStatus};
 
-use crate::entity::{match_decision, research_result, suggestion_review, tech_need};
+use crate::entity::{match_decision, research_result, stored_match, suggestion_review, tech_need};
 use crate::{Store, StoreError};
 
 /// A stored decision on a pair.
@@ -25,7 +25,82 @@ pub struct PairDecision {
     pub decided_at: DateTime<Utc>,
 }
 
+/// One of a need's best results, as `match --all` stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMatch {
+    pub result_id: ResultId,
+    /// 1 for the best.
+    pub rank: i32,
+    pub score: f64,
+    pub features: Vec<(String, f64)>,
+}
+
 impl Store {
+    /// Replaces a need's stored matches in one transaction.
+    pub async fn replace_stored_matches(&self, need_id: NeedId, matches: &[StoredMatch]) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let transaction = self.begin_write().await?;
+        stored_match::Entity::delete_many()
+            .filter(stored_match::Column::NeedId.eq(need_id.0))
+            .exec(&transaction)
+            .await?;
+        if !matches.is_empty() {
+            let rows = matches
+                .iter()
+                .map(|found| {
+                    let features: std::collections::BTreeMap<&str, f64> =
+                        found.features.iter().map(|(name, value)| (name.as_str(), *value)).collect();
+                    Ok(stored_match::ActiveModel {
+                        need_id: Set(need_id.0),
+                        result_id: Set(found.result_id.0),
+                        rank: Set(found.rank),
+                        score: Set(found.score),
+                        features: Set(serde_json::to_string(&features)
+                            .map_err(|error| StoreError::Corrupt(format!("cannot encode features: {error}")))?),
+                        computed_at: Set(now),
+                        ..Default::default()
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            stored_match::Entity::insert_many(rows).exec(&transaction).await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// A need's stored matches, best first.
+    pub async fn stored_matches(&self, need_id: NeedId) -> Result<Vec<StoredMatch>, StoreError> {
+        let models = stored_match::Entity::find()
+            .filter(stored_match::Column::NeedId.eq(need_id.0))
+            .order_by_asc(stored_match::Column::Rank)
+            .all(&self.reader)
+            .await?;
+        Ok(models
+            .into_iter()
+            .map(|model| StoredMatch {
+                result_id: ResultId(model.result_id),
+                rank: model.rank,
+                score: model.score,
+                features: serde_json::from_str::<std::collections::BTreeMap<String, f64>>(&model.features)
+                    .map(|map| map.into_iter().collect())
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Ids of every open need, oldest first.
+    pub async fn open_need_ids(&self) -> Result<Vec<NeedId>, StoreError> {
+        let ids: Vec<i64> = tech_need::Entity::find()
+            .select_only()
+            .column(tech_need::Column::Id)
+            .filter(tech_need::Column::Status.eq(NeedStatus::Open.as_str()))
+            .order_by_asc(tech_need::Column::Id)
+            .into_tuple()
+            .all(&self.reader)
+            .await?;
+        Ok(ids.into_iter().map(NeedId).collect())
+    }
+
     /// Records (or replaces) the decision on a pair.
     pub async fn record_decision(&self, decision: &PairDecision) -> Result<(), StoreError> {
         let model = match_decision::ActiveModel {

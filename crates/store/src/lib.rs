@@ -16,7 +16,7 @@ mod listings;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
-pub use decisions::PairDecision;
+pub use decisions::{PairDecision, StoredMatch};
 pub use error::StoreError;
 pub use listings::{
     NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,

@@ -5,6 +5,7 @@ pub mod match_decision;
 pub mod organization;
 pub mod research_result;
 pub mod search_outbox;
+pub mod stored_match;
 pub mod suggestion_review;
 pub mod tech_need;
 pub mod user;
