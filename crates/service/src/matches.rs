@@ -438,7 +438,7 @@ pub async fn match_all(
             let index = std::sync::Arc::clone(&index);
             let parameters = parameters.clone();
             async move {
-                let Some(need) = store.find_need(need_id).await? else { return Ok::<usize, ServiceError>(0) };
+                let Some(need) = store.find_need(need_id).await? else { return Ok(None) };
                 let (title, body, keywords) = (
                     need.content.title.as_str().to_owned(),
                     need.content.description.as_str().to_owned(),
@@ -466,16 +466,28 @@ pub async fn match_all(
                             .collect(),
                     })
                     .collect();
-                store.replace_stored_matches(need_id, &stored).await?;
-                Ok(stored.len())
+                Ok::<_, ServiceError>(Some((need_id, stored)))
             }
         })
-        .buffer_unordered(2);
+        // A few needs in flight so that the index queries (blocking pool) overlap the writes.
+        .buffer_unordered(4);
     let mut summary = BatchSummary { needs: 0, pairs: 0 };
+    let mut pending: Vec<(NeedId, Vec<techmatch_store::StoredMatch>)> = Vec::new();
     while let Some(outcome) = work.next().await {
-        summary.pairs += outcome?;
+        if let Some((need_id, stored)) = outcome? {
+            summary.pairs += stored.len();
+            pending.push((need_id, stored));
+        }
         summary.needs += 1;
+        // Written 50 needs to a transaction: one commit per batch instead of one per need.
+        if pending.len() >= 50 {
+            store.replace_stored_matches_of(&pending).await?;
+            pending.clear();
+        }
         progress(summary.needs, total);
+    }
+    if !pending.is_empty() {
+        store.replace_stored_matches_of(&pending).await?;
     }
     Ok(summary)
 }

@@ -38,13 +38,22 @@ pub struct StoredMatch {
 impl Store {
     /// Replaces a need's stored matches in one transaction.
     pub async fn replace_stored_matches(&self, need_id: NeedId, matches: &[StoredMatch]) -> Result<(), StoreError> {
+        self.replace_stored_matches_of(&[(need_id, matches.to_vec())]).await
+    }
+
+    /// Replaces the stored matches of several needs in one transaction (one commit, one sync,
+    /// for a whole batch).
+    pub async fn replace_stored_matches_of(&self, needs: &[(NeedId, Vec<StoredMatch>)]) -> Result<(), StoreError> {
         let now = Utc::now();
         let transaction = self.begin_write().await?;
-        stored_match::Entity::delete_many()
-            .filter(stored_match::Column::NeedId.eq(need_id.0))
-            .exec(&transaction)
-            .await?;
-        if !matches.is_empty() {
+        for (need_id, matches) in needs {
+            stored_match::Entity::delete_many()
+                .filter(stored_match::Column::NeedId.eq(need_id.0))
+                .exec(&transaction)
+                .await?;
+            if matches.is_empty() {
+                continue;
+            }
             let rows = matches
                 .iter()
                 .map(|found| {
