@@ -57,6 +57,27 @@ fn optional(value: Option<impl ToString>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
+/// Every item of a list the caller may see, 500 at a time, up to the export limit.
+async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, ApiError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<techmatch_service::Page<T>, techmatch_service::ServiceError>>,
+{
+    const PAGE: u64 = 500;
+    let mut items = Vec::new();
+    let mut offset = 0;
+    while offset < EXPORT_LIMIT {
+        let page = fetch(PageRequest { offset, limit: PAGE.min(EXPORT_LIMIT - offset) }).await?;
+        let fetched = page.items.len() as u64;
+        items.extend(page.items);
+        if fetched < PAGE {
+            break;
+        }
+        offset += fetched;
+    }
+    Ok(items)
+}
+
 fn file_response(table: &Table, format: ExportFormat, name: &str) -> Result<HttpResponse, ApiError> {
     let bytes =
         render(table, format).map_err(|error| ApiError::from(techmatch_service::ServiceError::Internal(error)))?;
@@ -86,34 +107,25 @@ pub async fn export_results(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (format, filters) = query.into_inner().split()?;
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    while offset < EXPORT_LIMIT {
-        let page =
-            services.listings.list_results(caller.actor(), filters.clone(), PageRequest { offset, limit: 500 }).await?;
-        let fetched = page.items.len() as u64;
-        for result in page.items {
-            let content = result.content;
-            rows.push(vec![
-                result.external_id.unwrap_or_else(|| format!("result-{}", result.id)),
-                content.title.as_str().to_owned(),
-                content.abstract_text.as_str().to_owned(),
-                joined(content.keywords.as_slice()),
-                optional(content.field),
-                optional(content.institution),
-                joined(content.industry_codes.iter().map(|code| code.as_str())),
-                content.maturity.as_str().to_owned(),
-                joined(content.transfer_modes.iter().map(|mode| mode.as_str())),
-                optional(content.asking_price.min),
-                optional(content.asking_price.max),
-                optional(content.region_code.as_ref().map(|code| code.as_str())),
-                result.status.as_str().to_owned(),
-            ]);
-        }
-        if fetched < 500 {
-            break;
-        }
-        offset += fetched;
+    let items = collect_pages(|page| services.listings.list_results(caller.actor(), filters.clone(), page)).await?;
+    let mut rows = Vec::with_capacity(items.len());
+    for result in items {
+        let content = result.content;
+        rows.push(vec![
+            result.external_id.unwrap_or_else(|| format!("result-{}", result.id)),
+            content.title.as_str().to_owned(),
+            content.abstract_text.as_str().to_owned(),
+            joined(content.keywords.as_slice()),
+            optional(content.field),
+            optional(content.institution),
+            joined(content.industry_codes.iter().map(|code| code.as_str())),
+            content.maturity.as_str().to_owned(),
+            joined(content.transfer_modes.iter().map(|mode| mode.as_str())),
+            optional(content.asking_price.min),
+            optional(content.asking_price.max),
+            optional(content.region_code.as_ref().map(|code| code.as_str())),
+            result.status.as_str().to_owned(),
+        ]);
     }
     let table = Table {
         header: vec![
@@ -156,34 +168,25 @@ pub async fn export_needs(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (format, filters) = query.into_inner().split()?;
-    let mut rows = Vec::new();
-    let mut offset = 0;
-    while offset < EXPORT_LIMIT {
-        let page =
-            services.listings.list_needs(caller.actor(), filters.clone(), PageRequest { offset, limit: 500 }).await?;
-        let fetched = page.items.len() as u64;
-        for need in page.items {
-            let content = need.content;
-            rows.push(vec![
-                need.external_id.unwrap_or_else(|| format!("need-{}", need.id)),
-                content.title.as_str().to_owned(),
-                content.description.as_str().to_owned(),
-                joined(content.keywords.as_slice()),
-                joined(content.industry_codes.iter().map(|code| code.as_str())),
-                optional(content.min_maturity.map(|maturity| maturity.as_str())),
-                optional(content.budget.min),
-                optional(content.budget.max),
-                optional(content.deadline),
-                optional(content.region_code.as_ref().map(|code| code.as_str())),
-                joined(content.cooperation_modes.iter().map(|mode| mode.as_str())),
-                content.confidential.to_string(),
-                need.status.as_str().to_owned(),
-            ]);
-        }
-        if fetched < 500 {
-            break;
-        }
-        offset += fetched;
+    let items = collect_pages(|page| services.listings.list_needs(caller.actor(), filters.clone(), page)).await?;
+    let mut rows = Vec::with_capacity(items.len());
+    for need in items {
+        let content = need.content;
+        rows.push(vec![
+            need.external_id.unwrap_or_else(|| format!("need-{}", need.id)),
+            content.title.as_str().to_owned(),
+            content.description.as_str().to_owned(),
+            joined(content.keywords.as_slice()),
+            joined(content.industry_codes.iter().map(|code| code.as_str())),
+            optional(content.min_maturity.map(|maturity| maturity.as_str())),
+            optional(content.budget.min),
+            optional(content.budget.max),
+            optional(content.deadline),
+            optional(content.region_code.as_ref().map(|code| code.as_str())),
+            joined(content.cooperation_modes.iter().map(|mode| mode.as_str())),
+            content.confidential.to_string(),
+            need.status.as_str().to_owned(),
+        ]);
     }
     let table = Table {
         header: vec![
