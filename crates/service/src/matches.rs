@@ -306,7 +306,21 @@ impl MatchService {
         let mut pairs: HashMap<(i64, i64), Suggestion> = HashMap::new();
         for need_id in self.store.open_needs_changed_since(from, SUGGESTION_LISTINGS).await? {
             let Some(need) = self.store.find_need(need_id).await? else { continue };
-            for found in self.matches_for_need(actor, need_id, PAIRS_PER_LISTING).await? {
+            // Staff may see and act for every need: rank it directly rather than through
+            // `matches_for_need`, which would load it again to check that.
+            let viewer = Viewer::of(Some(actor));
+            let content = &need.content;
+            let candidates = self
+                .candidates_for(
+                    viewer,
+                    ListingKind::Result,
+                    content.title.as_str().to_owned(),
+                    content.description.as_str().to_owned(),
+                    content.keywords.as_slice().to_vec(),
+                )
+                .await?;
+            for found in rank_results(&self.store, &self.weights, viewer, &need, &candidates, PAIRS_PER_LISTING).await?
+            {
                 let key = (need_id.0, found.result.id.0);
                 if !decided.contains(&key) {
                     pairs.insert(
