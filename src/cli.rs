@@ -101,6 +101,17 @@ enum Command {
     /// Refit the matching weights from liaison officers' decisions (logistic regression); prints
     /// the before/after AUC and the weights to put in the configuration.
     RefitWeights,
+    /// Schedule 1:1 meetings into (slot, table) for an instance in the JSON format of
+    /// ../shared/eval/SCHEDULE.md; the last line is `meetings=N weight=W bound=B gap=G%`.
+    Schedule {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+        /// Wall-clock budget for the solve.
+        #[arg(long, default_value_t = 1800)]
+        time_limit_ms: u64,
+    },
     /// Measure speed (run with --release). `techmatch bench search --docs 1000000`.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -108,6 +119,22 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// Schedule generated fair-like instances of several sizes; prints weight, bound, gap and
+    /// time per instance, and with --highs the exact optimum from that external solver script.
+    Schedule {
+        /// Instances per size.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        /// Path of tests/scheduler/exact_optimum.py (needs python3 with highspy).
+        #[arg(long)]
+        highs: Option<PathBuf>,
+        /// Time limit for the external solver per instance, in seconds.
+        #[arg(long, default_value_t = 300)]
+        highs_time_limit: u64,
+        /// Only sizes with at most this many participants.
+        #[arg(long, default_value_t = 1000)]
+        max_participants: usize,
+    },
     /// Match synthetic needs against N synthetic results: top 20 with explanations, per need.
     Match {
         #[arg(long, default_value_t = 100_000)]
@@ -174,6 +201,12 @@ pub fn main() -> ExitCode {
             bench_search(docs, rounds, memory_mb, dir)
         }
         Command::Bench(BenchCommand::Match { results, needs }) => bench_match(results, needs),
+        Command::Bench(BenchCommand::Schedule { seeds, highs, highs_time_limit, max_participants }) => {
+            crate::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)
+        }
+        Command::Schedule { input, output, time_limit_ms } => {
+            crate::schedule::run(&input, &output, std::time::Duration::from_millis(time_limit_ms))
+        }
         Command::Eval {
             set,
             baseline,
@@ -356,7 +389,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => print_openapi(),
-        Command::Bench(_) | Command::Eval { .. } => Ok(()),
+        Command::Bench(_) | Command::Eval { .. } | Command::Schedule { .. } => Ok(()),
     }
 }
 

@@ -6,3 +6,4 @@ pub mod features;
 pub mod glossary;
 pub mod metrics;
 pub mod refit;
+pub mod schedule;
