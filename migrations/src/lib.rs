@@ -10,6 +10,7 @@ mod m20261127_000002_listings;
 mod m20261127_000003_match_decisions;
 mod m20261127_000004_decision_features;
 mod m20261127_000005_stored_matches;
+mod m20261127_000006_events;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_match_decisions::Migration),
             Box::new(m20261127_000004_decision_features::Migration),
             Box::new(m20261127_000005_stored_matches::Migration),
+            Box::new(m20261127_000006_events::Migration),
         ]
     }
 }

@@ -33,11 +33,19 @@ pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/search"),
     ("get", "/api/v1/export/results"),
     ("get", "/api/v1/export/needs"),
+    ("get", "/api/v1/events"),
+    ("get", "/api/v1/events/{id}"),
 ];
 
 const EVERYONE: &[Role] = &[Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];
 const STAFF: &[Role] = &[Role::LiaisonOfficer, Role::Admin];
 const ADMIN: &[Role] = &[Role::Admin];
+const PARTICIPANTS: &[Role] = &[Role::Researcher, Role::Company];
+
+/// An event body valid far into the future.
+const EVENT_BODY: &str = r#"{"title": "矩阵对接会", "kind": "matchmaking_fair", "mode": "on_site", "venue": "光谷会展中心",
+    "date": "2099-03-01", "slot_minutes": 20, "sessions": [{"start": "09:00", "slots": 4}], "tables": 4,
+    "capacity": 50, "registration_deadline": "2099-02-20T00:00:00Z"}"#;
 
 const fn route(
     method: &'static str,
@@ -165,9 +173,141 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         Some(r#"{"need_id": {need}, "result_id": {result}, "decision": "shortlist", "note": "值得对接"}"#),
     ),
     route("POST", "/api/v1/suggestions/reviewed", "/api/v1/suggestions/reviewed", STAFF, None),
+    route("POST", "/api/v1/events", "/api/v1/events", STAFF, Some(EVENT_BODY)),
+    route(
+        "POST",
+        "/api/v1/events/{spare_event}/status",
+        "/api/v1/events/{id}/status",
+        STAFF,
+        Some(r#"{"status": "closed"}"#),
+    ),
+    route(
+        "POST",
+        "/api/v1/events/{open_event}/registrations",
+        "/api/v1/events/{id}/registrations",
+        PARTICIPANTS,
+        Some(r#"{"listing_ids": [{own_listing}], "available_slots": [0, 1, 2, 3], "max_meetings": 3}"#),
+    ),
+    route("GET", "/api/v1/events/{event}/participants", "/api/v1/events/{id}/participants", EVERYONE, None),
+    route(
+        "POST",
+        "/api/v1/events/{event}/participants/{researcher_participant}/decision",
+        "/api/v1/events/{id}/participants/{participant_id}/decision",
+        STAFF,
+        Some(r#"{"approve": true}"#),
+    ),
+    // The fixture's pending request from the researcher: only the company answers it.
+    route(
+        "POST",
+        "/api/v1/meeting-requests/{meeting_request}/answer",
+        "/api/v1/meeting-requests/{id}/answer",
+        &[Role::Company],
+        Some(r#"{"accept": true}"#),
+    ),
+    route(
+        "POST",
+        "/api/v1/events/{event}/requests",
+        "/api/v1/events/{id}/requests",
+        PARTICIPANTS,
+        Some(r#"{"to": {counterpart}, "message": "想约您聊聊"}"#),
+    ),
+    route("GET", "/api/v1/events/{event}/requests", "/api/v1/events/{id}/requests", EVERYONE, None),
+    route("POST", "/api/v1/events/{event}/schedule", "/api/v1/events/{id}/schedule", STAFF, Some(r#"{"pairs": []}"#)),
+    route("GET", "/api/v1/events/{event}/meetings", "/api/v1/events/{id}/meetings", EVERYONE, None),
+    route("GET", "/api/v1/events/{event}/agenda.ics", "/api/v1/events/{id}/agenda.ics", EVERYONE, None),
+    route("PATCH", "/api/v1/meetings/{meeting}", "/api/v1/meetings/{id}", STAFF, Some(r#"{"attendance": "held"}"#)),
+    route(
+        "POST",
+        "/api/v1/meetings/{meeting}/rating",
+        "/api/v1/meetings/{id}/rating",
+        PARTICIPANTS,
+        Some(r#"{"rating": "good", "comment": "安排周到"}"#),
+    ),
+    route("GET", "/api/v1/stats?from=2099-01-01&to=2099-12-31", "/api/v1/stats", STAFF, None),
+    route("GET", "/api/v1/notifications", "/api/v1/notifications", EVERYONE, None),
+    route("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", EVERYONE, None),
     // Logout last: it revokes the caller's token.
     route("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", EVERYONE, None),
 ];
+
+/// Three events: `event` (open, researcher and company approved, a pending request from the
+/// researcher to the company), `open_event` (open, nobody registered) and `spare_event` (a
+/// draft to close).
+async fn event_fixture(
+    app: &TestApp,
+    tokens: &HashMap<Role, String>,
+    values: &HashMap<&str, String>,
+) -> Vec<(&'static str, String)> {
+    let officer = &tokens[&Role::LiaisonOfficer];
+    let _ = values;
+    // Listings of their own: the matrix archives the shared fixture's listings along the way.
+    let result = app
+        .post(
+            "/api/v1/results",
+            Some(&tokens[&Role::Researcher]),
+            &json!({"title": "活动用成果", "abstract": "用于活动矩阵的已发布成果。", "maturity": "pilot", "status": "published"}),
+        )
+        .await;
+    let need = app
+        .post(
+            "/api/v1/needs",
+            Some(&tokens[&Role::Company]),
+            &json!({"title": "活动用需求", "description": "用于活动矩阵的公开需求。"}),
+        )
+        .await;
+    let (event_result, event_need) = (result.body["id"].to_string(), need.body["id"].to_string());
+    let body: Value = serde_json::from_str(EVENT_BODY).unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let created = app.post("/api/v1/events", Some(officer), &body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        ids.push(created.body["id"].to_string());
+    }
+    for id in &ids[..2] {
+        let opened = app.post(&format!("/api/v1/events/{id}/status"), Some(officer), &json!({"status": "open"})).await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+    }
+    let mut participant_ids = Vec::new();
+    for (role, listing) in [(Role::Researcher, &event_result), (Role::Company, &event_need)] {
+        let registered = app
+            .post(
+                &format!("/api/v1/events/{}/registrations", ids[0]),
+                Some(&tokens[&role]),
+                &json!({"listing_ids": [listing.parse::<i64>().unwrap()], "available_slots": [0, 1, 2, 3], "max_meetings": 2}),
+            )
+            .await;
+        assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
+        let participant = registered.body["id"].to_string();
+        let approved = app
+            .post(
+                &format!("/api/v1/events/{}/participants/{participant}/decision", ids[0]),
+                Some(officer),
+                &json!({"approve": true}),
+            )
+            .await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+        participant_ids.push(participant);
+    }
+    let request = app
+        .post(
+            &format!("/api/v1/events/{}/requests", ids[0]),
+            Some(&tokens[&Role::Researcher]),
+            &json!({"to": participant_ids[1].parse::<i64>().unwrap(), "message": "矩阵请求"}),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+    vec![
+        ("event", ids[0].clone()),
+        ("open_event", ids[1].clone()),
+        ("spare_event", ids[2].clone()),
+        ("researcher_participant", participant_ids[0].clone()),
+        ("company_participant", participant_ids[1].clone()),
+        ("meeting_request", request.body["id"].to_string()),
+        ("meeting", "0".to_owned()),
+        ("event_result", event_result),
+        ("event_need", event_need),
+    ]
+}
 
 fn fill(template: &str, values: &HashMap<&str, String>) -> String {
     let mut filled = template.to_owned();
@@ -212,6 +352,8 @@ async fn every_role_against_every_protected_route() {
             ("need", need.body["id"].to_string()),
             ("application", "0".to_owned()),
         ]);
+        let events = event_fixture(&app, &tokens, &values).await;
+        values.extend(events);
 
         for route in PROTECTED_ROUTES {
             let method = Method::from_bytes(route.method.as_bytes()).unwrap();
@@ -239,6 +381,18 @@ async fn every_role_against_every_protected_route() {
                     app.get(&format!("/api/v1/needs/{}/applications", values["need"]), Some(&admin)).await.body;
                 if let Some(first) = applications["items"].as_array().and_then(|items| items.first()) {
                     values.insert("application", first["id"].to_string());
+                }
+                // Participants bring their own kind of listing and ask the other side.
+                let (own_listing, counterpart) = match role {
+                    Role::Company => (values["event_need"].clone(), values["researcher_participant"].clone()),
+                    _ => (values["event_result"].clone(), values["company_participant"].clone()),
+                };
+                values.insert("own_listing", own_listing);
+                values.insert("counterpart", counterpart);
+                let meetings =
+                    app.get(&format!("/api/v1/events/{}/meetings", values["event"]), Some(&admin)).await.body;
+                if let Some(first) = meetings["items"].as_array().and_then(|items| items.first()) {
+                    values.insert("meeting", first["id"].to_string());
                 }
                 let path = fill(route.path, &values);
                 let body = route.body.map(|body| serde_json::from_str::<Value>(&fill(body, &values)).unwrap());

@@ -112,8 +112,16 @@ impl TestApp {
         }
         let mut response = request.send_body(body).await.expect("request sent");
         let bytes = response.body().limit(4 * 1024 * 1024).await.expect("response body");
+        let calendar = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/calendar"));
         let body = if bytes.is_empty() {
             Value::Null
+        } else if calendar {
+            // The one deliberate non-JSON answer besides downloads: iCalendar agendas.
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
         } else {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| panic!("non-json body: {}", String::from_utf8_lossy(&bytes)))

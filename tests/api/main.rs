@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod accounts;
+mod events;
 mod helpers;
 mod http_edge;
 mod listings;

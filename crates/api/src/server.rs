@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ensure_json_error, json_error, path_error, query_error};
-use crate::routes::{admin, auth, export, me, needs, results, search, suggestions, system};
+use crate::routes::{admin, auth, events, export, me, needs, results, search, suggestions, system};
 
 /// Largest request body accepted, JSON or not.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -53,6 +53,7 @@ pub struct ApiSettings {
         (name = "needs", description = "technology needs posted by companies, and open challenges"),
         (name = "search", description = "full-text search over both"),
         (name = "suggestions", description = "the liaison officers' queue of suggested pairs"),
+        (name = "events", description = "roadshows and matchmaking fairs: registrations, meeting requests, the schedule, outcomes, statistics, notifications"),
         (name = "system", description = "health and this document"),
     )
 )]
@@ -105,7 +106,25 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(suggestions::mark_reviewed)
             .service(search::search)
             .service(export::export_results)
-            .service(export::export_needs),
+            .service(export::export_needs)
+            .service(events::list_events)
+            .service(events::create_event)
+            .service(events::get_event)
+            .service(events::change_status)
+            .service(events::register)
+            .service(events::list_participants)
+            .service(events::decide_registration)
+            .service(events::request_meeting)
+            .service(events::list_requests)
+            .service(events::answer_request)
+            .service(events::schedule)
+            .service(events::list_meetings)
+            .service(events::agenda)
+            .service(events::follow_up)
+            .service(events::rate)
+            .service(events::get_statistics)
+            .service(events::list_notifications)
+            .service(events::mark_notifications_read),
     );
 }
 

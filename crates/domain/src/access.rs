@@ -38,6 +38,12 @@ pub enum Action {
     ApplyToChallenge,
     /// The platform-wide queue of suggested pairs, and decisions on them.
     ReviewSuggestions,
+    /// Create and run events: approve registrations, schedule meetings, record outcomes.
+    ManageEvents,
+    /// Register for events with one's listings, request and answer meetings, rate them.
+    TakePartInEvents,
+    /// Platform statistics and the report sentence.
+    ReadStatistics,
 }
 
 impl Action {
@@ -56,6 +62,9 @@ impl Action {
             Action::CreateTechNeed,
             Action::ApplyToChallenge,
             Action::ReviewSuggestions,
+            Action::ManageEvents,
+            Action::TakePartInEvents,
+            Action::ReadStatistics,
         ];
         actions.extend(Role::ALL.into_iter().map(|role| Action::CreateUser { role }));
         actions
@@ -84,7 +93,8 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Result<(), AccessDeni
         Action::CreateResearchResult => matches!(actor.role, Role::Researcher) || actor.role.is_staff(),
         Action::CreateTechNeed => matches!(actor.role, Role::Company) || actor.role.is_staff(),
         Action::ApplyToChallenge => actor.role == Role::Researcher,
-        Action::ReviewSuggestions => actor.role.is_staff(),
+        Action::ReviewSuggestions | Action::ManageEvents | Action::ReadStatistics => actor.role.is_staff(),
+        Action::TakePartInEvents => matches!(actor.role, Role::Researcher | Role::Company),
     };
     if allowed { Ok(()) } else { Err(AccessDenied::Forbidden) }
 }
@@ -182,6 +192,9 @@ mod tests {
             (Action::CreateTechNeed, &[Company, LiaisonOfficer, Admin]),
             (Action::ApplyToChallenge, &[Researcher]),
             (Action::ReviewSuggestions, &[LiaisonOfficer, Admin]),
+            (Action::ManageEvents, &[LiaisonOfficer, Admin]),
+            (Action::TakePartInEvents, &[Researcher, Company]),
+            (Action::ReadStatistics, &[LiaisonOfficer, Admin]),
         ];
         assert_eq!(expectations.len(), Action::all().len(), "every action needs a row");
         for (action, allowed_roles) in expectations {

@@ -63,6 +63,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use {id_type, vocabulary};
 
 vocabulary!(
     /// How far a result is from the market. Five stages, ordered; the TRL (technology readiness

@@ -4,6 +4,7 @@
 mod accounts;
 mod error;
 pub mod evaluation;
+pub mod events;
 pub mod import;
 mod listings;
 pub mod matches;

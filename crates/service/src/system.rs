@@ -30,6 +30,7 @@ pub struct Services {
     pub accounts: AccountService,
     pub listings: ListingService,
     pub matches: crate::matches::MatchService,
+    pub events: crate::events::EventService,
     pub search: SearchService,
     pub system: SystemService,
 }
@@ -43,10 +44,12 @@ impl Services {
         weights: techmatch_matching::features::Weights,
     ) -> anyhow::Result<Services> {
         let search = SearchService::start(store.clone(), search).await?;
+        let matches = crate::matches::MatchService::new(store.clone(), search.clone(), weights);
         Ok(Services {
             accounts: AccountService::new(store.clone(), auth)?,
             listings: ListingService::new(store.clone(), search.clone()),
-            matches: crate::matches::MatchService::new(store.clone(), search.clone(), weights),
+            events: crate::events::EventService::new(store.clone(), matches.clone()),
+            matches,
             search,
             system: SystemService::new(store),
         })

@@ -12,12 +12,14 @@ mod connection;
 mod decisions;
 mod entity;
 mod error;
+mod events;
 mod listings;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
 pub use decisions::{PairDecision, StoredMatch};
 pub use error::StoreError;
+pub use events::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeting};
 pub use listings::{
     NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,
 };

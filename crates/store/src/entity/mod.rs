@@ -1,7 +1,12 @@
 //! sea-orm entities. They never leave this crate: queries convert them to domain types.
 
 pub mod challenge_application;
+pub mod event;
+pub mod event_participant;
 pub mod match_decision;
+pub mod meeting;
+pub mod meeting_request;
+pub mod notification;
 pub mod organization;
 pub mod research_result;
 pub mod search_outbox;

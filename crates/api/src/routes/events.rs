@@ -1,0 +1,1005 @@
+//! Events (roadshows and matchmaking fairs), registrations, meeting requests, the schedule,
+//! follow-up, statistics and notifications.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use techmatch_domain::event::{
+    Event, EventId, EventInput, EventStatus, Meeting, MeetingId, MeetingRequest, MeetingRequestId, Notification,
+    ParticipantId,
+};
+use techmatch_domain::{FieldError, ValidationErrors};
+use techmatch_service::Services;
+use techmatch_service::events::{PairInstruction, ParticipantView, RegistrationInput, ScheduleSummary, Statistics};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::dto::PageQuery;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Authenticated, MaybeAuthenticated};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// Local start time (China Standard Time), e.g. `09:00`.
+    pub start: String,
+    pub slots: u32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEventRequest {
+    pub title: String,
+    /// `roadshow`, `matchmaking_fair` or `both`.
+    pub kind: String,
+    #[serde(default)]
+    pub theme_industries: Vec<String>,
+    #[serde(default)]
+    pub theme_keywords: Vec<String>,
+    /// `on_site`, `online` or `hybrid`.
+    pub mode: String,
+    pub venue: Option<String>,
+    pub video_link: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub slot_minutes: u32,
+    pub sessions: Vec<SessionRequest>,
+    pub tables: u32,
+    pub capacity: u32,
+    pub registration_deadline: DateTime<Utc>,
+    /// Hours an unanswered meeting request stays open (default 48).
+    pub request_expiry_hours: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionBody {
+    pub start: String,
+    pub slots: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventResponse {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub theme_industries: Vec<String>,
+    pub theme_keywords: Vec<String>,
+    pub mode: String,
+    pub venue: Option<String>,
+    pub video_link: Option<String>,
+    pub date: NaiveDate,
+    pub slot_minutes: u32,
+    pub sessions: Vec<SessionBody>,
+    pub slot_count: u32,
+    pub tables: u32,
+    pub capacity: u32,
+    pub registration_deadline: DateTime<Utc>,
+    pub request_expiry_hours: u32,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Event> for EventResponse {
+    fn from(event: Event) -> Self {
+        let content = event.content;
+        EventResponse {
+            id: event.id.0,
+            title: content.title.as_str().to_owned(),
+            kind: content.kind.as_str().to_owned(),
+            theme_industries: content.theme_industries.iter().map(|code| code.as_str().to_owned()).collect(),
+            theme_keywords: content.theme_keywords.as_slice().to_vec(),
+            mode: content.mode.as_str().to_owned(),
+            venue: content.venue,
+            video_link: content.video_link,
+            date: content.timetable.date,
+            slot_minutes: content.timetable.slot_minutes,
+            slot_count: content.timetable.slot_count(),
+            sessions: content
+                .timetable
+                .sessions
+                .iter()
+                .map(|session| SessionBody { start: session.start.format("%H:%M").to_string(), slots: session.slots })
+                .collect(),
+            tables: content.tables,
+            capacity: content.capacity,
+            registration_deadline: content.registration_deadline,
+            request_expiry_hours: content.request_expiry_hours,
+            status: event.status.as_str().to_owned(),
+            created_at: event.created_at,
+            updated_at: event.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventListResponse {
+    pub items: Vec<EventResponse>,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// `open` or `closed` (an event becomes `scheduled` by running the scheduler).
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationRequest {
+    /// Researchers: ids of their organization's published results; companies: of its open needs.
+    pub listing_ids: Vec<i64>,
+    /// Slot numbers (0-based across sessions) the participant can meet in.
+    pub available_slots: Vec<u32>,
+    pub max_meetings: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListingTitle {
+    pub id: i64,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantResponse {
+    pub id: i64,
+    pub event_id: i64,
+    pub user_id: i64,
+    pub organization_id: i64,
+    pub organization_name: Option<String>,
+    /// `researcher` or `company`.
+    pub role: String,
+    /// The listings the participant brings that the caller may see.
+    pub listings: Vec<ListingTitle>,
+    pub available_slots: Vec<u32>,
+    pub max_meetings: u32,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+}
+
+fn participant_response(view: ParticipantView) -> ParticipantResponse {
+    let participant = view.participant;
+    ParticipantResponse {
+        id: participant.id.0,
+        event_id: participant.event_id.0,
+        user_id: participant.user_id.0,
+        organization_id: participant.organization_id.0,
+        organization_name: Some(view.organization_name).filter(|name| !name.is_empty()),
+        role: participant.role.as_str().to_owned(),
+        listings: view.listings.into_iter().map(|(id, title)| ListingTitle { id, title }).collect(),
+        available_slots: participant.available_slots,
+        max_meetings: participant.max_meetings,
+        status: participant.status.as_str().to_owned(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipantListResponse {
+    pub items: Vec<ParticipantResponse>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationDecisionRequest {
+    pub approve: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingRequestBody {
+    /// The participant id of the other side.
+    pub to: i64,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingRequestResponse {
+    pub id: i64,
+    pub event_id: i64,
+    pub from: i64,
+    pub to: i64,
+    pub message: String,
+    /// `pending`, `accepted`, `declined` or `expired`.
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub responded_at: Option<DateTime<Utc>>,
+}
+
+impl From<MeetingRequest> for MeetingRequestResponse {
+    fn from(request: MeetingRequest) -> Self {
+        let status = request.status_at(Utc::now()).as_str().to_owned();
+        MeetingRequestResponse {
+            id: request.id.0,
+            event_id: request.event_id.0,
+            from: request.from.0,
+            to: request.to.0,
+            message: request.message,
+            status,
+            expires_at: request.expires_at,
+            created_at: request.created_at,
+            responded_at: request.responded_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingRequestListResponse {
+    pub items: Vec<MeetingRequestResponse>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    pub accept: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairRequest {
+    pub researcher: i64,
+    pub company: i64,
+    /// Lock the meeting at this slot; without it the pair is recommended wherever it fits.
+    pub slot: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    /// Pairs the officer adds or locks; accepted requests and match-score proposals are added
+    /// by the system.
+    #[serde(default)]
+    pub pairs: Vec<PairRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduleResponse {
+    pub meetings: usize,
+    pub total_weight: f64,
+    /// Proven upper bound on the best total weight; equal to it when optimal.
+    pub upper_bound: f64,
+    pub gap_percent: f64,
+    pub from_requests: usize,
+    /// Meetings of the previous schedule kept at the same slot and table.
+    pub kept_in_place: usize,
+}
+
+impl From<ScheduleSummary> for ScheduleResponse {
+    fn from(summary: ScheduleSummary) -> Self {
+        ScheduleResponse {
+            meetings: summary.meetings,
+            total_weight: summary.total_weight,
+            upper_bound: summary.upper_bound,
+            gap_percent: summary.gap_percent,
+            from_requests: summary.from_requests,
+            kept_in_place: summary.kept_in_place,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeBody {
+    pub stage: String,
+    pub contract_amount_yuan: Option<i64>,
+    pub contract_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingBody {
+    pub rating: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingResponse {
+    pub id: i64,
+    pub event_id: i64,
+    pub researcher: i64,
+    pub company: i64,
+    pub slot: u32,
+    pub table: u32,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub weight: f64,
+    /// `request`, `proposal` or `officer`.
+    pub source: String,
+    pub locked: bool,
+    /// `scheduled`, `held` or `no_show`.
+    pub attendance: String,
+    pub result_id: Option<i64>,
+    pub need_id: Option<i64>,
+    pub outcome: Option<OutcomeBody>,
+    pub researcher_rating: Option<RatingBody>,
+    pub company_rating: Option<RatingBody>,
+}
+
+fn meeting_response(meeting: Meeting, event: Option<&Event>) -> MeetingResponse {
+    let times = event.and_then(|event| event.content.timetable.slot_time(meeting.slot));
+    let rating = |rating: Option<(techmatch_domain::event::ServiceRating, Option<String>)>| {
+        rating.map(|(rating, comment)| RatingBody { rating: rating.as_str().to_owned(), comment })
+    };
+    MeetingResponse {
+        id: meeting.id.0,
+        event_id: meeting.event_id.0,
+        researcher: meeting.researcher.0,
+        company: meeting.company.0,
+        slot: meeting.slot,
+        table: meeting.table,
+        starts_at: times.map(|(start, _)| format!("{}+08:00", start.format("%Y-%m-%dT%H:%M:%S"))),
+        ends_at: times.map(|(_, end)| format!("{}+08:00", end.format("%Y-%m-%dT%H:%M:%S"))),
+        weight: meeting.weight,
+        source: meeting.source.as_str().to_owned(),
+        locked: meeting.locked,
+        attendance: meeting.attendance.as_str().to_owned(),
+        result_id: meeting.result_id,
+        need_id: meeting.need_id,
+        outcome: meeting.outcome.map(|outcome| OutcomeBody {
+            stage: outcome.stage.as_str().to_owned(),
+            contract_amount_yuan: outcome.contract_amount_yuan,
+            contract_date: outcome.contract_date,
+        }),
+        researcher_rating: rating(meeting.researcher_rating),
+        company_rating: rating(meeting.company_rating),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingListResponse {
+    pub items: Vec<MeetingResponse>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    /// `contacted`, `intent_signed` or `contract_signed` (only forward).
+    pub stage: String,
+    /// Required for a signed contract, in yuan.
+    pub contract_amount_yuan: Option<i64>,
+    /// Required for a signed contract, `YYYY-MM-DD`.
+    pub contract_date: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpRequest {
+    /// `scheduled`, `held` or `no_show`.
+    pub attendance: Option<String>,
+    pub outcome: Option<OutcomeRequest>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// `good` or `poor`.
+    pub rating: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// First event date counted, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last event date counted, `YYYY-MM-DD`.
+    pub to: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TallyBody {
+    pub events: u64,
+    pub meetings_held: u64,
+    pub intents: u64,
+    pub contracts: u64,
+    pub contract_amount_yuan: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsResponse {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub events_held: u64,
+    pub roadshows: u64,
+    pub meetings_scheduled: u64,
+    pub meetings_held: u64,
+    pub intents: u64,
+    pub contracts: u64,
+    pub contract_amount_yuan: i64,
+    pub by_month: std::collections::BTreeMap<String, TallyBody>,
+    pub by_industry: std::collections::BTreeMap<String, TallyBody>,
+    pub by_region: std::collections::BTreeMap<String, TallyBody>,
+    /// The sentence a city report uses, in Chinese and in English.
+    pub summary_zh: String,
+    pub summary_en: String,
+}
+
+impl From<Statistics> for StatsResponse {
+    fn from(statistics: Statistics) -> Self {
+        let convert = |map: std::collections::BTreeMap<String, techmatch_service::events::Tally>| {
+            map.into_iter()
+                .map(|(key, tally)| {
+                    (
+                        key,
+                        TallyBody {
+                            events: tally.events,
+                            meetings_held: tally.meetings_held,
+                            intents: tally.intents,
+                            contracts: tally.contracts,
+                            contract_amount_yuan: tally.contract_amount_yuan,
+                        },
+                    )
+                })
+                .collect()
+        };
+        StatsResponse {
+            from: statistics.from,
+            to: statistics.to,
+            events_held: statistics.events_held,
+            roadshows: statistics.roadshows,
+            meetings_scheduled: statistics.meetings_scheduled,
+            meetings_held: statistics.meetings_held,
+            intents: statistics.intents,
+            contracts: statistics.contracts,
+            contract_amount_yuan: statistics.contract_amount_yuan,
+            by_month: convert(statistics.by_month),
+            by_industry: convert(statistics.by_industry),
+            by_region: convert(statistics.by_region),
+            summary_zh: statistics.summary_zh,
+            summary_en: statistics.summary_en,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationBody {
+    pub id: i64,
+    pub kind: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+impl From<Notification> for NotificationBody {
+    fn from(notice: Notification) -> Self {
+        NotificationBody {
+            id: notice.id.0,
+            kind: notice.kind,
+            message: notice.message,
+            created_at: notice.created_at,
+            read: notice.read_at.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationListResponse {
+    pub items: Vec<NotificationBody>,
+    pub unread: usize,
+}
+
+/// List events: the public sees open, scheduled and closed ones; staff also drafts.
+#[utoipa::path(
+    tag = "events",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "events, newest first", body = EventListResponse),
+        (status = 400, description = "invalid query string", body = ErrorBody),
+        (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
+        (status = 422, description = "limit out of range", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/events")]
+pub async fn list_events(
+    services: web::Data<Services>,
+    caller: MaybeAuthenticated,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<EventListResponse>, ApiError> {
+    let page = query.into_inner().into_page_request()?;
+    let events = services.events.list(caller.actor(), page).await?;
+    Ok(web::Json(EventListResponse { items: events.items.into_iter().map(Into::into).collect(), total: events.total }))
+}
+
+/// Create an event (draft). Liaison officers and admins.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    request_body = CreateEventRequest,
+    responses(
+        (status = 201, description = "created as a draft", body = EventResponse),
+        (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not staff", body = ErrorBody),
+        (status = 422, description = "invalid fields, listed in details", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/events")]
+pub async fn create_event(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    body: web::Json<CreateEventRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let input = EventInput {
+        title: body.title,
+        kind: body.kind,
+        theme_industries: body.theme_industries,
+        theme_keywords: body.theme_keywords,
+        mode: body.mode,
+        venue: body.venue,
+        video_link: body.video_link,
+        date: body.date,
+        slot_minutes: body.slot_minutes,
+        sessions: body.sessions.into_iter().map(|session| (session.start, session.slots)).collect(),
+        tables: body.tables,
+        capacity: body.capacity,
+        registration_deadline: body.registration_deadline,
+        request_expiry_hours: body.request_expiry_hours,
+    };
+    let event = services.events.create(&caller.0, &input).await?;
+    Ok(HttpResponse::Created().json(EventResponse::from(event)))
+}
+
+/// One event (drafts only for staff).
+#[utoipa::path(
+    tag = "events",
+    params(("id" = i64, Path, description = "event id")),
+    responses(
+        (status = 200, description = "the event", body = EventResponse),
+        (status = 400, description = "invalid id", body = ErrorBody),
+        (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
+        (status = 404, description = "no such event visible to the caller", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/events/{id}")]
+pub async fn get_event(
+    services: web::Data<Services>,
+    caller: MaybeAuthenticated,
+    path: web::Path<i64>,
+) -> Result<web::Json<EventResponse>, ApiError> {
+    Ok(web::Json(services.events.get(caller.actor(), EventId(path.into_inner())).await?.into()))
+}
+
+/// Open an event for registration or close it (staff). Setting the current status is a no-op.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    request_body = StatusRequest,
+    responses(
+        (status = 200, description = "the event with its new status", body = EventResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not staff", body = ErrorBody),
+        (status = 404, description = "no such event", body = ErrorBody),
+        (status = 409, description = "not a transition the lifecycle allows", body = ErrorBody),
+        (status = 422, description = "unknown status", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/events/{id}/status")]
+pub async fn change_status(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<StatusRequest>,
+) -> Result<web::Json<EventResponse>, ApiError> {
+    let status = EventStatus::parse("status", &body.status).map_err(|error| ApiError::validation(vec![error]))?;
+    Ok(web::Json(services.events.change_status(&caller.0, EventId(path.into_inner()), status).await?.into()))
+}
+
+/// Register for an open event with listings of one's organization (researchers and companies).
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    request_body = RegistrationRequest,
+    responses(
+        (status = 201, description = "registered, pending approval", body = ParticipantResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not a researcher or company account", body = ErrorBody),
+        (status = 404, description = "no such event", body = ErrorBody),
+        (status = 409, description = "registration closed, event full or already registered", body = ErrorBody),
+        (status = 422, description = "invalid listings, slots or maximum", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/events/{id}/registrations")]
+pub async fn register(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<RegistrationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let input = RegistrationInput {
+        listing_ids: body.listing_ids,
+        available_slots: body.available_slots,
+        max_meetings: body.max_meetings,
+    };
+    let participant = services.events.register(&caller.0, EventId(path.into_inner()), &input).await?;
+    Ok(HttpResponse::Created().json(participant_response(ParticipantView {
+        participant,
+        organization_name: String::new(),
+        listings: Vec::new(),
+    })))
+}
+
+/// Participants: staff see all registrations; approved participants see the approved others.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    responses(
+        (status = 200, description = "participants", body = ParticipantListResponse),
+        (status = 400, description = "bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "neither staff nor an approved participant", body = ErrorBody),
+        (status = 404, description = "no such event", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/events/{id}/participants")]
+pub async fn list_participants(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+) -> Result<web::Json<ParticipantListResponse>, ApiError> {
+    let views = services.events.participants(&caller.0, EventId(path.into_inner())).await?;
+    Ok(web::Json(ParticipantListResponse { items: views.into_iter().map(participant_response).collect() }))
+}
+
+/// Approve or reject a registration (staff).
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "event id"),
+        ("participant_id" = i64, Path, description = "participant id"),
+    ),
+    request_body = RegistrationDecisionRequest,
+    responses(
+        (status = 200, description = "decided", body = ParticipantResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not staff", body = ErrorBody),
+        (status = 404, description = "no such event or participant", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/events/{id}/participants/{participant_id}/decision")]
+pub async fn decide_registration(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<RegistrationDecisionRequest>,
+) -> Result<web::Json<ParticipantResponse>, ApiError> {
+    let (event, participant) = path.into_inner();
+    let decided = services
+        .events
+        .decide_registration(&caller.0, EventId(event), ParticipantId(participant), body.approve)
+        .await?;
+    Ok(web::Json(participant_response(ParticipantView {
+        participant: decided,
+        organization_name: String::new(),
+        listings: Vec::new(),
+    })))
+}
+
+/// Request a 1:1 meeting with an approved participant of the other side. Asking again returns
+/// the request already made; asking someone who asked you accepts their request.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    request_body = MeetingRequestBody,
+    responses(
+        (status = 201, description = "the request", body = MeetingRequestResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not an approved participant", body = ErrorBody),
+        (status = 404, description = "no such event or participant", body = ErrorBody),
+        (status = 409, description = "event not open or already started", body = ErrorBody),
+        (status = 422, description = "same side or message too long", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/events/{id}/requests")]
+pub async fn request_meeting(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<MeetingRequestBody>,
+) -> Result<HttpResponse, ApiError> {
+    let request = services
+        .events
+        .request_meeting(&caller.0, EventId(path.into_inner()), ParticipantId(body.to), &body.message)
+        .await?;
+    Ok(HttpResponse::Created().json(MeetingRequestResponse::from(request)))
+}
+
+/// Meeting requests: staff see all of the event's, participants those they sent or received.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    responses(
+        (status = 200, description = "requests", body = MeetingRequestListResponse),
+        (status = 400, description = "bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "neither staff nor a participant", body = ErrorBody),
+        (status = 404, description = "no such event", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/events/{id}/requests")]
+pub async fn list_requests(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+) -> Result<web::Json<MeetingRequestListResponse>, ApiError> {
+    let requests = services.events.requests(&caller.0, EventId(path.into_inner())).await?;
+    Ok(web::Json(MeetingRequestListResponse { items: requests.into_iter().map(Into::into).collect() }))
+}
+
+/// Accept or decline a meeting request (its recipient).
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "meeting request id")),
+    request_body = AnswerRequest,
+    responses(
+        (status = 200, description = "answered", body = MeetingRequestResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not the recipient", body = ErrorBody),
+        (status = 404, description = "no such request", body = ErrorBody),
+        (status = 409, description = "already answered or expired", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/meeting-requests/{id}/answer")]
+pub async fn answer_request(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<AnswerRequest>,
+) -> Result<web::Json<MeetingRequestResponse>, ApiError> {
+    let answered = services.events.answer_request(&caller.0, MeetingRequestId(path.into_inner()), body.accept).await?;
+    Ok(web::Json(answered.into()))
+}
+
+/// Run the scheduler and publish the meeting schedule (staff). Accepted requests weigh most,
+/// then the officer's pairs, then proposals by match score; existing meetings stay in place
+/// where possible; the response carries the proven bound and the gap.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "published", body = ScheduleResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not staff", body = ErrorBody),
+        (status = 404, description = "no such event", body = ErrorBody),
+        (status = 409, description = "event not open or scheduled, or a declined pair", body = ErrorBody),
+        (status = 422, description = "unknown pair or impossible lock", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/events/{id}/schedule")]
+pub async fn schedule(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<ScheduleRequest>,
+) -> Result<web::Json<ScheduleResponse>, ApiError> {
+    let pairs: Vec<PairInstruction> = body
+        .into_inner()
+        .pairs
+        .into_iter()
+        .map(|pair| PairInstruction {
+            researcher: ParticipantId(pair.researcher),
+            company: ParticipantId(pair.company),
+            slot: pair.slot,
+        })
+        .collect();
+    Ok(web::Json(services.events.schedule(&caller.0, EventId(path.into_inner()), &pairs).await?.into()))
+}
+
+/// Meetings: staff see the event's whole schedule, participants their own.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    responses(
+        (status = 200, description = "meetings by slot and table", body = MeetingListResponse),
+        (status = 400, description = "bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "neither staff nor a participant", body = ErrorBody),
+        (status = 404, description = "no such event", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/events/{id}/meetings")]
+pub async fn list_meetings(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+) -> Result<web::Json<MeetingListResponse>, ApiError> {
+    let (event, meetings) = services.events.meetings(&caller.0, EventId(path.into_inner())).await?;
+    Ok(web::Json(MeetingListResponse {
+        items: meetings.into_iter().map(|meeting| meeting_response(meeting, Some(&event))).collect(),
+    }))
+}
+
+/// The caller's agenda as iCalendar (.ics); staff get the whole schedule.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "event id")),
+    responses(
+        (status = 200, description = "text/calendar", content_type = "text/calendar", body = String),
+        (status = 400, description = "bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "neither staff nor a participant", body = ErrorBody),
+        (status = 404, description = "no such event", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/events/{id}/agenda.ics")]
+pub async fn agenda(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let calendar = services.events.agenda_ics(&caller.0, EventId(path.into_inner())).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"agenda.ics\""))
+        .body(calendar))
+}
+
+/// Record attendance and what followed a meeting (staff). Outcomes only move forward; a
+/// signed contract needs its amount and date. Intents and contracts feed the matching feedback.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "meeting id")),
+    request_body = FollowUpRequest,
+    responses(
+        (status = 200, description = "recorded", body = MeetingResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not staff", body = ErrorBody),
+        (status = 404, description = "no such meeting", body = ErrorBody),
+        (status = 422, description = "invalid attendance or outcome", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[patch("/meetings/{id}")]
+pub async fn follow_up(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<FollowUpRequest>,
+) -> Result<web::Json<MeetingResponse>, ApiError> {
+    let body = body.into_inner();
+    let outcome = body
+        .outcome
+        .as_ref()
+        .map(|outcome| (outcome.stage.as_str(), outcome.contract_amount_yuan, outcome.contract_date.as_deref()));
+    let meeting = services
+        .events
+        .record_follow_up(&caller.0, MeetingId(path.into_inner()), body.attendance.as_deref(), outcome)
+        .await?;
+    Ok(web::Json(meeting_response(meeting, None)))
+}
+
+/// Rate the service after a held meeting (either side): good or poor, with a comment.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "meeting id")),
+    request_body = RatingRequest,
+    responses(
+        (status = 200, description = "rated", body = MeetingResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not a researcher or company account", body = ErrorBody),
+        (status = 404, description = "no such meeting of the caller", body = ErrorBody),
+        (status = 409, description = "the meeting was not held", body = ErrorBody),
+        (status = 422, description = "invalid rating or comment", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/meetings/{id}/rating")]
+pub async fn rate(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<RatingRequest>,
+) -> Result<web::Json<MeetingResponse>, ApiError> {
+    let meeting =
+        services.events.rate(&caller.0, MeetingId(path.into_inner()), &body.rating, body.comment.as_deref()).await?;
+    Ok(web::Json(meeting_response(meeting, None)))
+}
+
+fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "invalid_date", "must be a date like 2026-12-01"))
+}
+
+/// Statistics over events dated within [from, to], with the report sentence (staff).
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "figures by month, industry and region", body = StatsResponse),
+        (status = 400, description = "invalid query string", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not staff", body = ErrorBody),
+        (status = 422, description = "invalid or reversed dates", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/stats")]
+pub async fn get_statistics(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    query: web::Query<StatsQuery>,
+) -> Result<web::Json<StatsResponse>, ApiError> {
+    let mut errors = ValidationErrors::new();
+    let from = errors.collect(parse_date("from", &query.from));
+    let to = errors.collect(parse_date("to", &query.to));
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(ApiError::validation(errors.0));
+    };
+    Ok(web::Json(services.events.statistics(&caller.0, from, to).await?.into()))
+}
+
+/// The caller's latest notifications (request received, accepted, expired; schedule published).
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "newest first", body = NotificationListResponse),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[get("/notifications")]
+pub async fn list_notifications(
+    services: web::Data<Services>,
+    caller: Authenticated,
+) -> Result<web::Json<NotificationListResponse>, ApiError> {
+    let items: Vec<NotificationBody> =
+        services.events.notifications(&caller.0).await?.into_iter().map(Into::into).collect();
+    let unread = items.iter().filter(|notice| !notice.read).count();
+    Ok(web::Json(NotificationListResponse { items, unread }))
+}
+
+/// Mark all of the caller's notifications read.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "marked"),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/notifications/read")]
+pub async fn mark_notifications_read(
+    services: web::Data<Services>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    services.events.mark_notifications_read(&caller.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

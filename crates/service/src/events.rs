@@ -1,0 +1,1020 @@
+//! Roadshows and matchmaking fairs: the liaison officers' events, registrations, meeting
+//! requests, the meeting schedule, outcomes, statistics and notifications.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use techmatch_domain::event::{
+    Attendance, Event, EventDraft, EventId, EventInput, EventStatus, Meeting, MeetingId, MeetingRequest,
+    MeetingRequestId, MeetingSource, Notification, Outcome, OutcomeStage, Participant, ParticipantId, ParticipantRole,
+    RegistrationStatus, RequestStatus, ServiceRating, parse_available_slots,
+};
+use techmatch_domain::listing::{NeedId, NeedStatus, ResultStatus};
+use techmatch_domain::{Action, Actor, FieldError, Role, ValidationErrors, authorize};
+use techmatch_matching::schedule::{
+    CandidatePair, ParticipantAvailability, ScheduleInstance, ScheduledMeeting, SchedulerOptions, SlotPlacement,
+};
+use techmatch_store::{NewNotification, NewParticipant, Page, PageRequest, PlacedMeeting, Store};
+
+use crate::error::ServiceError;
+use crate::matches::MatchService;
+
+/// Timetables are in China Standard Time (UTC+8, no daylight saving).
+pub fn china_time() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::Offset::fix(&Utc))
+}
+
+/// Weights the scheduler maximises: an accepted request outweighs any proposal, an officer's
+/// recommendation sits between, and proposals follow the match score.
+const ACCEPTED_REQUEST_WEIGHT: f64 = 100.0;
+const RECOMMENDED_WEIGHT: f64 = 90.0;
+const PROPOSAL_BASE: f64 = 10.0;
+const PROPOSAL_SPAN: f64 = 70.0;
+/// Pairs scoring below this are not proposed at all.
+const PROPOSAL_MINIMUM_SCORE: f64 = 0.2;
+
+#[derive(Debug, Clone)]
+pub struct RegistrationInput {
+    pub listing_ids: Vec<i64>,
+    pub available_slots: Vec<u32>,
+    pub max_meetings: u32,
+}
+
+/// A participant as others see them: listing titles only where the viewer may see the listing.
+#[derive(Debug, Clone)]
+pub struct ParticipantView {
+    pub participant: Participant,
+    pub organization_name: String,
+    pub listings: Vec<(i64, String)>,
+}
+
+/// An officer's instruction for the scheduler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairInstruction {
+    pub researcher: ParticipantId,
+    pub company: ParticipantId,
+    /// Locked at this slot; `None` recommends the pair without fixing where.
+    pub slot: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleSummary {
+    pub meetings: usize,
+    pub total_weight: f64,
+    pub upper_bound: f64,
+    pub gap_percent: f64,
+    pub from_requests: usize,
+    pub kept_in_place: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub attendance: Option<Attendance>,
+    pub outcome: Option<Outcome>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub events: u64,
+    pub meetings_held: u64,
+    pub intents: u64,
+    pub contracts: u64,
+    pub contract_amount_yuan: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistics {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub events_held: u64,
+    pub roadshows: u64,
+    pub meetings_scheduled: u64,
+    pub meetings_held: u64,
+    pub intents: u64,
+    pub contracts: u64,
+    pub contract_amount_yuan: i64,
+    pub by_month: BTreeMap<String, Tally>,
+    pub by_industry: BTreeMap<String, Tally>,
+    pub by_region: BTreeMap<String, Tally>,
+    pub summary_zh: String,
+    pub summary_en: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventService {
+    store: Store,
+    matches: MatchService,
+    scheduler_time_limit: StdDuration,
+}
+
+fn conflict(code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Conflict { code, message: message.into() }
+}
+
+fn invalid(field: &str, code: &'static str, message: &str) -> ServiceError {
+    ServiceError::Validation(ValidationErrors::single(FieldError::new(field, code, message)))
+}
+
+impl EventService {
+    pub fn new(store: Store, matches: MatchService) -> EventService {
+        EventService { store, matches, scheduler_time_limit: StdDuration::from_millis(1800) }
+    }
+
+    pub async fn create(&self, actor: &Actor, input: &EventInput) -> Result<Event, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let now = Utc::now();
+        let draft = EventDraft::parse(input, now)?;
+        Ok(self.store.create_event(&draft, actor.user_id, now).await?)
+    }
+
+    pub async fn list(&self, actor: Option<&Actor>, page: PageRequest) -> Result<Page<Event>, ServiceError> {
+        let staff = actor.is_some_and(|actor| actor.role.is_staff());
+        Ok(self.store.list_events(!staff, page).await?)
+    }
+
+    /// An event; drafts exist only for staff.
+    pub async fn get(&self, actor: Option<&Actor>, id: EventId) -> Result<Event, ServiceError> {
+        let event = self.store.find_event(id).await?.ok_or(ServiceError::NotFound("event"))?;
+        if !event.status.is_public() && !actor.is_some_and(|actor| actor.role.is_staff()) {
+            return Err(ServiceError::NotFound("event"));
+        }
+        Ok(event)
+    }
+
+    pub async fn change_status(&self, actor: &Actor, id: EventId, to: EventStatus) -> Result<Event, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let event = self.get(Some(actor), id).await?;
+        if to == event.status {
+            return Ok(event);
+        }
+        if to == EventStatus::Scheduled {
+            return Err(conflict("use_schedule", "an event becomes scheduled by running the scheduler"));
+        }
+        if !event.status.can_move_to(to) {
+            return Err(conflict("invalid_transition", format!("an event cannot go from {} to {}", event.status, to)));
+        }
+        if !self.store.set_event_status(id, event.status, to, Utc::now()).await? {
+            return Err(conflict("stale_status", "the event changed meanwhile; reload it"));
+        }
+        self.get(Some(actor), id).await
+    }
+
+    /// Registers the caller with some of their organization's listings.
+    pub async fn register(
+        &self,
+        actor: &Actor,
+        id: EventId,
+        input: &RegistrationInput,
+    ) -> Result<Participant, ServiceError> {
+        authorize(Some(actor), Action::TakePartInEvents)?;
+        let event = self.get(Some(actor), id).await?;
+        let now = Utc::now();
+        if event.status != EventStatus::Open {
+            return Err(conflict("registration_closed", "the event is not open for registration"));
+        }
+        if now > event.content.registration_deadline {
+            return Err(conflict("registration_closed", "the registration deadline has passed"));
+        }
+        let Some(organization_id) = actor.organization_id else {
+            return Err(ServiceError::Forbidden);
+        };
+        let role = match actor.role {
+            Role::Researcher => ParticipantRole::Researcher,
+            Role::Company => ParticipantRole::Company,
+            _ => return Err(ServiceError::Forbidden),
+        };
+        let mut errors = ValidationErrors::new();
+        let slot_count = event.content.timetable.slot_count();
+        let slots = errors.collect(parse_available_slots("available_slots", &input.available_slots, slot_count));
+        if input.max_meetings == 0 || input.max_meetings > slot_count {
+            errors.push(FieldError::new(
+                "max_meetings",
+                "out_of_range",
+                format!("must be between 1 and the event's {slot_count} slots"),
+            ));
+        }
+        let mut listing_ids = input.listing_ids.clone();
+        listing_ids.sort_unstable();
+        listing_ids.dedup();
+        if listing_ids.is_empty() || listing_ids.len() > 10 {
+            errors.push(FieldError::new("listing_ids", "out_of_range", "must list between 1 and 10 listings"));
+        } else if !self.own_listings(role, organization_id, &listing_ids).await? {
+            errors.push(FieldError::new(
+                "listing_ids",
+                "unknown_listing",
+                match role {
+                    ParticipantRole::Researcher => "must be published results of your organization",
+                    ParticipantRole::Company => "must be open needs of your organization",
+                },
+            ));
+        }
+        errors.into_result()?;
+        let new = NewParticipant {
+            event_id: id,
+            user_id: actor.user_id,
+            organization_id,
+            role,
+            listing_ids,
+            available_slots: slots.unwrap_or_default(),
+            max_meetings: input.max_meetings,
+        };
+        match self.store.register_participant(&new, event.content.capacity, now).await {
+            Ok(Some(participant)) => Ok(participant),
+            Ok(None) => Err(conflict("event_full", "the event has reached its capacity")),
+            Err(techmatch_store::StoreError::UniqueViolation(_)) => {
+                Err(conflict("already_registered", "this account is already registered for the event"))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn own_listings(
+        &self,
+        role: ParticipantRole,
+        organization: techmatch_domain::OrganizationId,
+        ids: &[i64],
+    ) -> Result<bool, ServiceError> {
+        Ok(match role {
+            ParticipantRole::Researcher => {
+                let found = self.store.results_by_ids(ids).await?;
+                found.len() == ids.len()
+                    && found.iter().all(|result| {
+                        result.organization_id == organization && result.status == ResultStatus::Published
+                    })
+            }
+            ParticipantRole::Company => {
+                let found = self.store.needs_by_ids(ids).await?;
+                found.len() == ids.len()
+                    && found.iter().all(|need| {
+                        need.organization_id == organization
+                            && matches!(need.status, NeedStatus::Open | NeedStatus::InTalks)
+                    })
+            }
+        })
+    }
+
+    /// Staff see every registration; an approved participant sees the other approved ones,
+    /// with the titles of the listings they may see (a confidential need stays untitled).
+    pub async fn participants(&self, actor: &Actor, id: EventId) -> Result<Vec<ParticipantView>, ServiceError> {
+        let event = self.get(Some(actor), id).await?;
+        let all = self.store.participants(event.id).await?;
+        let staff = actor.role.is_staff();
+        if !staff {
+            let own = all.iter().find(|participant| participant.user_id == actor.user_id);
+            if own.is_none_or(|own| own.status != RegistrationStatus::Approved) {
+                return Err(ServiceError::Forbidden);
+            }
+        }
+        let viewer = techmatch_domain::Viewer::of(Some(actor));
+        let mut views = Vec::new();
+        for participant in all {
+            if !staff && participant.status != RegistrationStatus::Approved {
+                continue;
+            }
+            let organization_name = self
+                .store
+                .find_organization(participant.organization_id)
+                .await?
+                .map(|organization| organization.name.as_str().to_owned())
+                .unwrap_or_default();
+            let listings = self.listing_titles(viewer, &participant).await?;
+            views.push(ParticipantView { participant, organization_name, listings });
+        }
+        Ok(views)
+    }
+
+    async fn listing_titles(
+        &self,
+        viewer: techmatch_domain::Viewer,
+        participant: &Participant,
+    ) -> Result<Vec<(i64, String)>, ServiceError> {
+        Ok(match participant.role {
+            ParticipantRole::Researcher => self
+                .store
+                .results_by_ids(&participant.listing_ids)
+                .await?
+                .into_iter()
+                .filter(|result| {
+                    techmatch_domain::access::can_view_result(viewer, result.organization_id, result.status)
+                })
+                .map(|result| (result.id.0, result.content.title.as_str().to_owned()))
+                .collect(),
+            ParticipantRole::Company => self
+                .store
+                .needs_by_ids(&participant.listing_ids)
+                .await?
+                .into_iter()
+                .filter(|need| {
+                    techmatch_domain::access::can_view_need(
+                        viewer,
+                        need.organization_id,
+                        need.status,
+                        need.content.confidential,
+                    )
+                })
+                .map(|need| (need.id.0, need.content.title.as_str().to_owned()))
+                .collect(),
+        })
+    }
+
+    pub async fn decide_registration(
+        &self,
+        actor: &Actor,
+        event_id: EventId,
+        participant_id: ParticipantId,
+        approve: bool,
+    ) -> Result<Participant, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let event = self.get(Some(actor), event_id).await?;
+        let participant = self
+            .store
+            .find_participant(participant_id)
+            .await?
+            .filter(|participant| participant.event_id == event_id)
+            .ok_or(ServiceError::NotFound("participant"))?;
+        let status = if approve { RegistrationStatus::Approved } else { RegistrationStatus::Rejected };
+        let notice = NewNotification {
+            user_id: participant.user_id,
+            kind: if approve { "registration_approved" } else { "registration_rejected" },
+            message: format!(
+                "您报名的活动“{}”{} / your registration for \"{}\" was {}",
+                event.content.title.as_str(),
+                if approve { "已通过审核" } else { "未通过审核" },
+                event.content.title.as_str(),
+                if approve { "approved" } else { "declined" }
+            ),
+        };
+        self.store.set_registration_status(participant_id, status, &notice, Utc::now()).await?;
+        Ok(Participant { status, ..participant })
+    }
+
+    async fn approved_participant(&self, actor: &Actor, event: &Event) -> Result<Participant, ServiceError> {
+        self.store
+            .participant_of(event.id, actor.user_id)
+            .await?
+            .filter(|participant| participant.status == RegistrationStatus::Approved)
+            .ok_or(ServiceError::Forbidden)
+    }
+
+    /// When a request sent now expires: after the event's expiry period, and never after the
+    /// event's first slot starts.
+    fn expiry(event: &Event, now: DateTime<Utc>) -> DateTime<Utc> {
+        let by_period = now + Duration::hours(i64::from(event.content.request_expiry_hours));
+        let first_slot = event
+            .content
+            .timetable
+            .slot_time(0)
+            .and_then(|(start, _)| china_time().from_local_datetime(&start).single())
+            .map(|start| start.with_timezone(&Utc));
+        first_slot.map_or(by_period, |first| by_period.min(first))
+    }
+
+    pub async fn request_meeting(
+        &self,
+        actor: &Actor,
+        event_id: EventId,
+        to: ParticipantId,
+        message: &str,
+    ) -> Result<MeetingRequest, ServiceError> {
+        authorize(Some(actor), Action::TakePartInEvents)?;
+        let event = self.get(Some(actor), event_id).await?;
+        if !matches!(event.status, EventStatus::Open | EventStatus::Scheduled) {
+            return Err(conflict("event_not_open", "meeting requests are taken while the event is open or scheduled"));
+        }
+        let from = self.approved_participant(actor, &event).await?;
+        let message = message.trim();
+        if message.chars().count() > 1000 {
+            return Err(invalid("message", "too_long", "must be at most 1000 characters"));
+        }
+        let target = self
+            .store
+            .find_participant(to)
+            .await?
+            .filter(|target| target.event_id == event_id && target.status == RegistrationStatus::Approved)
+            .ok_or(ServiceError::NotFound("participant"))?;
+        if target.role == from.role {
+            return Err(invalid("to", "same_side", "meetings are between a researcher and a company"));
+        }
+        let now = Utc::now();
+        let expires_at = Self::expiry(&event, now);
+        if expires_at <= now {
+            return Err(conflict("event_started", "the event has started; requests are closed"));
+        }
+        let notice = NewNotification {
+            user_id: target.user_id,
+            kind: "request_received",
+            message: format!(
+                "您在“{}”收到一个洽谈请求 / you received a meeting request for \"{}\"",
+                event.content.title.as_str(),
+                event.content.title.as_str()
+            ),
+        };
+        let existing = self.store.meeting_requests(event_id).await?;
+        // Asking again returns the request already made; asking someone who already asked you
+        // accepts their request: both sides want the meeting.
+        if let Some(request) = existing.iter().find(|request| request.from == from.id && request.to == target.id) {
+            return Ok(request.clone());
+        }
+        if let Some(theirs) = existing.iter().find(|request| request.from == target.id && request.to == from.id) {
+            if theirs.status_at(now) == RequestStatus::Pending {
+                return self.answer_request(actor, theirs.id, true).await;
+            }
+            return Ok(theirs.clone());
+        }
+        let new = techmatch_store::NewMeetingRequest {
+            event_id,
+            from: from.id,
+            to: target.id,
+            message: message.to_owned(),
+            expires_at,
+        };
+        match self.store.create_meeting_request(&new, &notice, now).await {
+            Err(techmatch_store::StoreError::UniqueViolation(_)) => {
+                Err(conflict("already_requested", "a request between you two exists already"))
+            }
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn answer_request(
+        &self,
+        actor: &Actor,
+        request_id: MeetingRequestId,
+        accept: bool,
+    ) -> Result<MeetingRequest, ServiceError> {
+        authorize(Some(actor), Action::TakePartInEvents)?;
+        let request =
+            self.store.find_meeting_request(request_id).await?.ok_or(ServiceError::NotFound("meeting request"))?;
+        let recipient = self.store.find_participant(request.to).await?.ok_or(ServiceError::NotFound("participant"))?;
+        if recipient.user_id != actor.user_id {
+            let sender = self.store.find_participant(request.from).await?;
+            // The sender may see the request but only its recipient answers it.
+            if sender.is_some_and(|sender| sender.user_id == actor.user_id) {
+                return Err(ServiceError::Forbidden);
+            }
+            return Err(ServiceError::NotFound("meeting request"));
+        }
+        let now = Utc::now();
+        match request.status_at(now) {
+            RequestStatus::Pending => {}
+            RequestStatus::Expired => return Err(conflict("request_expired", "the request has expired")),
+            _ => return Err(conflict("request_answered", "the request was answered already")),
+        }
+        let sender = self.store.find_participant(request.from).await?.ok_or(ServiceError::NotFound("participant"))?;
+        let answer = if accept { RequestStatus::Accepted } else { RequestStatus::Declined };
+        let notice = NewNotification {
+            user_id: sender.user_id,
+            kind: if accept { "request_accepted" } else { "request_declined" },
+            message: format!(
+                "您的洽谈请求已被{} / your meeting request was {}",
+                if accept { "接受" } else { "婉拒" },
+                if accept { "accepted" } else { "declined" }
+            ),
+        };
+        if !self.store.answer_meeting_request(request_id, answer, &notice, now).await? {
+            return Err(conflict("request_answered", "the request was answered or expired meanwhile"));
+        }
+        Ok(MeetingRequest { status: answer, responded_at: Some(now), ..request })
+    }
+
+    /// Expires overdue requests (telling both sides) and returns the event's requests the
+    /// caller may see: staff all, a participant those they sent or received.
+    pub async fn requests(&self, actor: &Actor, event_id: EventId) -> Result<Vec<MeetingRequest>, ServiceError> {
+        let event = self.get(Some(actor), event_id).await?;
+        self.sweep_expired(&event).await?;
+        let all = self.store.meeting_requests(event_id).await?;
+        if actor.role.is_staff() {
+            return Ok(all);
+        }
+        let own = self.store.participant_of(event_id, actor.user_id).await?.ok_or(ServiceError::Forbidden)?;
+        Ok(all.into_iter().filter(|request| request.from == own.id || request.to == own.id).collect())
+    }
+
+    async fn sweep_expired(&self, event: &Event) -> Result<(), ServiceError> {
+        let participants: HashMap<ParticipantId, Participant> = self
+            .store
+            .participants(event.id)
+            .await?
+            .into_iter()
+            .map(|participant| (participant.id, participant))
+            .collect();
+        let title = event.content.title.as_str().to_owned();
+        self.store
+            .expire_meeting_requests(event.id, Utc::now(), |request| {
+                [request.from, request.to]
+                    .iter()
+                    .filter_map(|id| participants.get(id))
+                    .map(|participant| NewNotification {
+                        user_id: participant.user_id,
+                        kind: "request_expired",
+                        message: format!(
+                            "“{title}”中的一个洽谈请求已过期 / a meeting request for \"{title}\" expired unanswered"
+                        ),
+                    })
+                    .collect()
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Builds the scheduling instance from registrations, requests, match scores and the
+    /// officer's instructions, runs the scheduler off the async executor and publishes the
+    /// result (replacing any previous schedule, keeping meetings in place where it can).
+    pub async fn schedule(
+        &self,
+        actor: &Actor,
+        event_id: EventId,
+        instructions: &[PairInstruction],
+    ) -> Result<ScheduleSummary, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let event = self.get(Some(actor), event_id).await?;
+        if !matches!(event.status, EventStatus::Open | EventStatus::Scheduled) {
+            return Err(conflict("event_not_open", "only an open or scheduled event can be scheduled"));
+        }
+        self.sweep_expired(&event).await?;
+        let participants: Vec<Participant> = self
+            .store
+            .participants(event_id)
+            .await?
+            .into_iter()
+            .filter(|participant| participant.status == RegistrationStatus::Approved)
+            .collect();
+        let by_id: HashMap<ParticipantId, &Participant> =
+            participants.iter().map(|participant| (participant.id, participant)).collect();
+
+        // Best match score (and the pair of listings behind it) per researcher-company pair.
+        let mut result_owner: HashMap<i64, ParticipantId> = HashMap::new();
+        for participant in participants.iter().filter(|p| p.role == ParticipantRole::Researcher) {
+            for &result in &participant.listing_ids {
+                result_owner.insert(result, participant.id);
+            }
+        }
+        let mut best: HashMap<(ParticipantId, ParticipantId), (f64, i64, i64)> = HashMap::new();
+        for company in participants.iter().filter(|p| p.role == ParticipantRole::Company) {
+            for &need in &company.listing_ids {
+                let matches = match self.matches.matches_for_need(actor, NeedId(need), 200).await {
+                    Ok(matches) => matches,
+                    // A need archived since registration simply brings no proposals.
+                    Err(ServiceError::NotFound(_)) => continue,
+                    Err(error) => return Err(error),
+                };
+                for found in matches {
+                    if let Some(&researcher) = result_owner.get(&found.result.id.0) {
+                        let entry = best.entry((researcher, company.id)).or_insert((0.0, found.result.id.0, need));
+                        if found.explanation.score > entry.0 {
+                            *entry = (found.explanation.score, found.result.id.0, need);
+                        }
+                    }
+                }
+            }
+        }
+
+        let requests = self.store.meeting_requests(event_id).await?;
+        let mut weights: HashMap<(ParticipantId, ParticipantId), (f64, MeetingSource)> = HashMap::new();
+        let mut declined: HashSet<(ParticipantId, ParticipantId)> = HashSet::new();
+        let orient = |a: ParticipantId, b: ParticipantId| -> Option<(ParticipantId, ParticipantId)> {
+            let (first, second) = (by_id.get(&a)?, by_id.get(&b)?);
+            match (first.role, second.role) {
+                (ParticipantRole::Researcher, ParticipantRole::Company) => Some((a, b)),
+                (ParticipantRole::Company, ParticipantRole::Researcher) => Some((b, a)),
+                _ => None,
+            }
+        };
+        for request in &requests {
+            let Some(pair) = orient(request.from, request.to) else { continue };
+            match request.status {
+                RequestStatus::Accepted => {
+                    let score = best.get(&pair).map_or(0.0, |found| found.0);
+                    weights.insert(pair, (ACCEPTED_REQUEST_WEIGHT + 20.0 * score, MeetingSource::Request));
+                }
+                RequestStatus::Declined => {
+                    declined.insert(pair);
+                }
+                _ => {}
+            }
+        }
+        let mut locked = Vec::new();
+        for instruction in instructions {
+            let Some(pair) = orient(instruction.researcher, instruction.company) else {
+                return Err(invalid(
+                    "pairs",
+                    "unknown_pair",
+                    "each pair must name an approved researcher and an approved company of this event",
+                ));
+            };
+            if declined.contains(&pair) {
+                return Err(conflict("declined_pair", "one side declined this meeting"));
+            }
+            let entry = weights.entry(pair).or_insert((RECOMMENDED_WEIGHT, MeetingSource::Officer));
+            entry.0 = entry.0.max(RECOMMENDED_WEIGHT);
+            if let Some(slot) = instruction.slot {
+                locked.push((pair, slot));
+            }
+        }
+        for (pair, (score, _, _)) in &best {
+            if *score >= PROPOSAL_MINIMUM_SCORE && !declined.contains(pair) {
+                weights.entry(*pair).or_insert((PROPOSAL_BASE + PROPOSAL_SPAN * score, MeetingSource::Proposal));
+            }
+        }
+
+        let key = |id: ParticipantId| format!("p{}", id.0);
+        let previous = self.store.meetings(event_id).await?;
+        let instance = ScheduleInstance {
+            slots: event.content.timetable.slot_count(),
+            tables: event.content.tables,
+            participants: participants
+                .iter()
+                .map(|participant| ParticipantAvailability {
+                    id: key(participant.id),
+                    max_meetings: participant.max_meetings,
+                    available: participant.available_slots.clone(),
+                })
+                .collect(),
+            candidates: weights
+                .iter()
+                .map(|((researcher, company), (weight, _))| CandidatePair {
+                    a: key(*researcher),
+                    b: key(*company),
+                    weight: (weight * 100.0).round() / 100.0,
+                })
+                .collect(),
+            locked: locked
+                .iter()
+                .map(|((researcher, company), slot)| SlotPlacement {
+                    a: key(*researcher),
+                    b: key(*company),
+                    slot: *slot,
+                })
+                .collect(),
+            previous: previous
+                .iter()
+                .map(|meeting| ScheduledMeeting {
+                    a: key(meeting.researcher),
+                    b: key(meeting.company),
+                    slot: meeting.slot,
+                    table: meeting.table,
+                })
+                .collect(),
+        };
+        let options = SchedulerOptions { time_limit: self.scheduler_time_limit, ..SchedulerOptions::default() };
+        let schedule = tokio::task::spawn_blocking(move || techmatch_matching::schedule::schedule(&instance, &options))
+            .await
+            .map_err(|error| ServiceError::Internal(anyhow::Error::new(error).context("scheduler task failed")))?
+            .map_err(|error| invalid("pairs", "unschedulable", &error.to_string()))?;
+
+        let participant_of =
+            |id: &str| -> Option<ParticipantId> { id.strip_prefix('p')?.parse().ok().map(ParticipantId) };
+        let locked_pairs: HashSet<(ParticipantId, ParticipantId)> = locked.iter().map(|(pair, _)| *pair).collect();
+        let previous_places: HashSet<(ParticipantId, ParticipantId, u32, u32)> =
+            previous.iter().map(|meeting| (meeting.researcher, meeting.company, meeting.slot, meeting.table)).collect();
+        let mut placed = Vec::with_capacity(schedule.meetings.len());
+        for meeting in &schedule.meetings {
+            let (Some(a), Some(b)) = (participant_of(&meeting.a), participant_of(&meeting.b)) else { continue };
+            let Some(pair) = orient(a, b) else { continue };
+            let (weight, source) = weights.get(&pair).copied().unwrap_or((0.0, MeetingSource::Officer));
+            let listings = best.get(&pair);
+            placed.push(PlacedMeeting {
+                researcher: pair.0,
+                company: pair.1,
+                slot: meeting.slot,
+                table: meeting.table,
+                weight,
+                source,
+                locked: locked_pairs.contains(&pair),
+                result_id: listings.map(|found| found.1),
+                need_id: listings.map(|found| found.2),
+            });
+        }
+        let kept_in_place = placed
+            .iter()
+            .filter(|meeting| {
+                previous_places.contains(&(meeting.researcher, meeting.company, meeting.slot, meeting.table))
+            })
+            .count();
+        let title = event.content.title.as_str();
+        let changed = !previous.is_empty();
+        let notices: Vec<NewNotification> = participants
+            .iter()
+            .map(|participant| NewNotification {
+                user_id: participant.user_id,
+                kind: if changed { "schedule_changed" } else { "schedule_published" },
+                message: format!(
+                    "“{title}”的洽谈日程已{} / the meeting schedule of \"{title}\" was {}",
+                    if changed { "更新" } else { "发布" },
+                    if changed { "changed" } else { "published" }
+                ),
+            })
+            .collect();
+        self.store.publish_schedule(event_id, &placed, &notices, Utc::now()).await?;
+        tracing::info!(
+            event_id = event_id.0,
+            meetings = placed.len(),
+            weight = schedule.total_weight,
+            bound = schedule.upper_bound,
+            "schedule published"
+        );
+        Ok(ScheduleSummary {
+            meetings: placed.len(),
+            total_weight: schedule.total_weight,
+            upper_bound: schedule.upper_bound,
+            gap_percent: schedule.gap_percent(),
+            from_requests: placed.iter().filter(|meeting| meeting.source == MeetingSource::Request).count(),
+            kept_in_place,
+        })
+    }
+
+    /// Staff see every meeting of the event; a participant their own.
+    pub async fn meetings(&self, actor: &Actor, event_id: EventId) -> Result<(Event, Vec<Meeting>), ServiceError> {
+        let event = self.get(Some(actor), event_id).await?;
+        let meetings = self.store.meetings(event_id).await?;
+        if actor.role.is_staff() {
+            return Ok((event, meetings));
+        }
+        let own = self.store.participant_of(event_id, actor.user_id).await?.ok_or(ServiceError::Forbidden)?;
+        let mine =
+            meetings.into_iter().filter(|meeting| meeting.researcher == own.id || meeting.company == own.id).collect();
+        Ok((event, mine))
+    }
+
+    /// The caller's agenda as an iCalendar document.
+    pub async fn agenda_ics(&self, actor: &Actor, event_id: EventId) -> Result<String, ServiceError> {
+        let (event, meetings) = self.meetings(actor, event_id).await?;
+        let mut names: HashMap<ParticipantId, String> = HashMap::new();
+        for participant in self.store.participants(event_id).await? {
+            let name = self
+                .store
+                .find_organization(participant.organization_id)
+                .await?
+                .map(|organization| organization.name.as_str().to_owned())
+                .unwrap_or_default();
+            names.insert(participant.id, name);
+        }
+        Ok(agenda_calendar(&event, &meetings, &names, Utc::now()))
+    }
+
+    /// Staff record attendance and what followed; an outcome also feeds the matching feedback
+    /// (a shortlisted pair with the match features it had).
+    pub async fn record_follow_up(
+        &self,
+        actor: &Actor,
+        meeting_id: MeetingId,
+        attendance: Option<&str>,
+        outcome: Option<(&str, Option<i64>, Option<&str>)>,
+    ) -> Result<Meeting, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let mut meeting = self.store.find_meeting(meeting_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
+        let mut errors = ValidationErrors::new();
+        if let Some(raw) = attendance
+            && let Some(parsed) = errors.collect(Attendance::parse("attendance", raw))
+        {
+            meeting.attendance = parsed;
+        }
+        if let Some((stage, amount, date)) = outcome {
+            let current = meeting.outcome.as_ref().map(|outcome| outcome.stage);
+            match Outcome::parse(stage, amount, date, current) {
+                Ok(parsed) => meeting.outcome = Some(parsed),
+                Err(found) => errors.0.extend(found.0),
+            }
+        }
+        if attendance.is_none() && outcome.is_none() {
+            errors.push(FieldError::new("body", "empty", "give attendance, an outcome or both"));
+        }
+        errors.into_result()?;
+        if meeting.outcome.is_some() && meeting.attendance == Attendance::NoShow {
+            return Err(invalid("attendance", "no_show_outcome", "a meeting nobody came to has no outcome"));
+        }
+        self.store.update_meeting_follow_up(&meeting, Utc::now()).await?;
+        if let (Some(outcome), Some(need_id), Some(result_id)) = (&meeting.outcome, meeting.need_id, meeting.result_id)
+            && outcome.stage >= OutcomeStage::IntentSigned
+        {
+            let note = format!("event meeting {}: {}", meeting.id, outcome.stage);
+            // Feedback is best effort: the outcome itself is recorded either way.
+            if let Err(error) = self
+                .matches
+                .decide(
+                    actor,
+                    NeedId(need_id),
+                    techmatch_domain::listing::ResultId(result_id),
+                    techmatch_domain::listing::MatchDecision::Shortlist,
+                    Some(note),
+                )
+                .await
+            {
+                tracing::warn!(meeting_id = meeting.id.0, error = %error, "outcome not stored as matching feedback");
+            }
+        }
+        Ok(meeting)
+    }
+
+    /// A side of a meeting rates the service (good or poor, with a comment).
+    pub async fn rate(
+        &self,
+        actor: &Actor,
+        meeting_id: MeetingId,
+        rating: &str,
+        comment: Option<&str>,
+    ) -> Result<Meeting, ServiceError> {
+        authorize(Some(actor), Action::TakePartInEvents)?;
+        let mut meeting = self.store.find_meeting(meeting_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
+        let own = self
+            .store
+            .participant_of(meeting.event_id, actor.user_id)
+            .await?
+            .filter(|own| own.id == meeting.researcher || own.id == meeting.company)
+            .ok_or(ServiceError::NotFound("meeting"))?;
+        let mut errors = ValidationErrors::new();
+        let rating = errors.collect(ServiceRating::parse("rating", rating));
+        let comment = comment.map(str::trim).filter(|comment| !comment.is_empty()).map(str::to_owned);
+        if comment.as_ref().is_some_and(|comment| comment.chars().count() > 1000) {
+            errors.push(FieldError::new("comment", "too_long", "must be at most 1000 characters"));
+        }
+        errors.into_result()?;
+        let Some(rating) = rating else { return Err(invalid("rating", "invalid_rating", "is required")) };
+        if meeting.attendance != Attendance::Held {
+            return Err(conflict("not_held", "only a meeting that was held can be rated"));
+        }
+        if own.id == meeting.researcher {
+            meeting.researcher_rating = Some((rating, comment));
+        } else {
+            meeting.company_rating = Some((rating, comment));
+        }
+        self.store.update_meeting_follow_up(&meeting, Utc::now()).await?;
+        Ok(meeting)
+    }
+
+    pub async fn statistics(&self, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<Statistics, ServiceError> {
+        authorize(Some(actor), Action::ReadStatistics)?;
+        if from > to {
+            return Err(invalid("from", "range_reversed", "must not be after to"));
+        }
+        let events: Vec<Event> = self
+            .store
+            .all_events()
+            .await?
+            .into_iter()
+            .filter(|event| event.status != EventStatus::Draft)
+            .filter(|event| (from..=to).contains(&event.content.timetable.date))
+            .collect();
+        let event_ids: Vec<i64> = events.iter().map(|event| event.id.0).collect();
+        let meetings = self.store.meetings_of_events(&event_ids).await?;
+        let need_ids: Vec<i64> = meetings.iter().filter_map(|meeting| meeting.need_id).collect();
+        let needs: HashMap<i64, techmatch_domain::listing::TechNeed> =
+            self.store.needs_by_ids(&need_ids).await?.into_iter().map(|need| (need.id.0, need)).collect();
+        let month_of: HashMap<i64, String> = events
+            .iter()
+            .map(|event| {
+                let date = event.content.timetable.date;
+                (event.id.0, format!("{:04}-{:02}", date.year(), date.month()))
+            })
+            .collect();
+        Ok(tally(from, to, &events, &meetings, &needs, &month_of))
+    }
+
+    pub async fn notifications(&self, actor: &Actor) -> Result<Vec<Notification>, ServiceError> {
+        Ok(self.store.notifications(actor.user_id, 100).await?)
+    }
+
+    pub async fn mark_notifications_read(&self, actor: &Actor) -> Result<(), ServiceError> {
+        Ok(self.store.mark_notifications_read(actor.user_id, Utc::now()).await?)
+    }
+}
+
+fn tally(
+    from: NaiveDate,
+    to: NaiveDate,
+    events: &[Event],
+    meetings: &[Meeting],
+    needs: &HashMap<i64, techmatch_domain::listing::TechNeed>,
+    month_of: &HashMap<i64, String>,
+) -> Statistics {
+    let mut statistics = Statistics {
+        from,
+        to,
+        events_held: events.len() as u64,
+        roadshows: events
+            .iter()
+            .filter(|event| {
+                matches!(
+                    event.content.kind,
+                    techmatch_domain::event::EventKind::Roadshow | techmatch_domain::event::EventKind::Both
+                )
+            })
+            .count() as u64,
+        meetings_scheduled: meetings.len() as u64,
+        meetings_held: 0,
+        intents: 0,
+        contracts: 0,
+        contract_amount_yuan: 0,
+        by_month: BTreeMap::new(),
+        by_industry: BTreeMap::new(),
+        by_region: BTreeMap::new(),
+        summary_zh: String::new(),
+        summary_en: String::new(),
+    };
+    for event in events {
+        if let Some(month) = month_of.get(&event.id.0) {
+            statistics.by_month.entry(month.clone()).or_default().events += 1;
+        }
+    }
+    for meeting in meetings {
+        let held = u64::from(meeting.attendance == Attendance::Held);
+        let stage = meeting.outcome.as_ref().map(|outcome| outcome.stage);
+        let intent = u64::from(stage.is_some_and(|stage| stage >= OutcomeStage::IntentSigned));
+        let contract = u64::from(stage == Some(OutcomeStage::ContractSigned));
+        let amount = meeting.outcome.as_ref().and_then(|outcome| outcome.contract_amount_yuan).unwrap_or(0);
+        let add = |tally: &mut Tally| {
+            tally.meetings_held += held;
+            tally.intents += intent;
+            tally.contracts += contract;
+            tally.contract_amount_yuan += amount;
+        };
+        statistics.meetings_held += held;
+        statistics.intents += intent;
+        statistics.contracts += contract;
+        statistics.contract_amount_yuan += amount;
+        if let Some(month) = month_of.get(&meeting.event_id.0) {
+            add(statistics.by_month.entry(month.clone()).or_default());
+        }
+        let need = meeting.need_id.and_then(|id| needs.get(&id));
+        let industry = need
+            .and_then(|need| need.content.industry_codes.first())
+            .map_or_else(|| "unclassified".to_owned(), |code| format!("{} {}", code.as_str(), code.name_zh()));
+        add(statistics.by_industry.entry(industry).or_default());
+        let region = need
+            .and_then(|need| need.content.region_code.as_ref())
+            .map_or_else(|| "unknown".to_owned(), |region| region.province());
+        add(statistics.by_region.entry(region).or_default());
+    }
+    let wan = statistics.contract_amount_yuan as f64 / 10_000.0;
+    statistics.summary_zh = format!(
+        "{} 至 {} 共举办对接活动 {} 场（其中路演 {} 场），安排洽谈 {} 场、实际举行 {} 场，促成转化意向 {} 项，签约 {} 项，签约金额 {:.1} 万元。",
+        from,
+        to,
+        statistics.events_held,
+        statistics.roadshows,
+        statistics.meetings_scheduled,
+        statistics.meetings_held,
+        statistics.intents,
+        statistics.contracts,
+        wan
+    );
+    statistics.summary_en = format!(
+        "From {} to {}, {} matchmaking events were held ({} roadshows); {} meetings were scheduled and {} held, leading to {} signed intents and {} contracts worth {:.1} ten-thousand yuan ({} yuan).",
+        from,
+        to,
+        statistics.events_held,
+        statistics.roadshows,
+        statistics.meetings_scheduled,
+        statistics.meetings_held,
+        statistics.intents,
+        statistics.contracts,
+        wan,
+        statistics.contract_amount_yuan
+    );
+    statistics
+}
+
+/// RFC 5545 text escaping.
+fn ics_text(raw: &str) -> String {
+    raw.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+}
+
+fn agenda_calendar(
+    event: &Event,
+    meetings: &[Meeting],
+    names: &HashMap<ParticipantId, String>,
+    now: DateTime<Utc>,
+) -> String {
+    let stamp = now.format("%Y%m%dT%H%M%SZ");
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//techmatch//event agenda//EN".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+    ];
+    let location = event.content.venue.clone().or_else(|| event.content.video_link.clone()).unwrap_or_default();
+    for meeting in meetings {
+        let Some((start, end)) = event.content.timetable.slot_time(meeting.slot) else { continue };
+        let to_utc = |local| china_time().from_local_datetime(&local).single().map(|time| time.with_timezone(&Utc));
+        let (Some(start), Some(end)) = (to_utc(start), to_utc(end)) else { continue };
+        let researcher = names.get(&meeting.researcher).cloned().unwrap_or_default();
+        let company = names.get(&meeting.company).cloned().unwrap_or_default();
+        lines.extend([
+            "BEGIN:VEVENT".to_owned(),
+            format!("UID:meeting-{}-event-{}@techmatch", meeting.id.0, event.id.0),
+            format!("DTSTAMP:{stamp}"),
+            format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ")),
+            format!("DTEND:{}", end.format("%Y%m%dT%H%M%SZ")),
+            format!("SUMMARY:{}", ics_text(&format!("{researcher} × {company} (table {})", meeting.table + 1))),
+            format!("DESCRIPTION:{}", ics_text(event.content.title.as_str())),
+            format!("LOCATION:{}", ics_text(&location)),
+            "END:VEVENT".to_owned(),
+        ]);
+    }
+    lines.push("END:VCALENDAR".to_owned());
+    // RFC 5545 lines end with CRLF.
+    let mut calendar = lines.join("\r\n");
+    calendar.push_str("\r\n");
+    calendar
+}

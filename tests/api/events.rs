@@ -1,0 +1,355 @@
+//! The whole event flow over HTTP: an officer creates and opens a fair, researchers and
+//! companies register, request and answer meetings, the officer schedules (with a locked pair),
+//! participants download their agenda, the officer records outcomes, both sides rate, and the
+//! statistics add up. Visibility of a confidential need is checked along the way.
+
+use actix_web::http::StatusCode;
+use serde_json::{Value, json};
+use techmatch_domain::Role;
+
+use crate::helpers::TestApp;
+
+fn event_body() -> Value {
+    json!({
+        "title": "光谷新能源与智慧农业对接会 Optics Valley fair",
+        "kind": "both",
+        "theme_industries": ["38"],
+        "theme_keywords": ["锂电池", "温室"],
+        "mode": "hybrid",
+        "venue": "武汉光谷科技会展中心",
+        "video_link": "https://meeting.example.org/fair",
+        "date": "2099-05-20",
+        "slot_minutes": 20,
+        "sessions": [{"start": "09:00", "slots": 3}, {"start": "14:00", "slots": 3}],
+        "tables": 3,
+        "capacity": 20,
+        "registration_deadline": "2099-05-10T00:00:00Z"
+    })
+}
+
+async fn listing(app: &TestApp, token: &str, path: &str, body: Value) -> i64 {
+    let created = app.post(path, Some(token), &body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.body["id"].as_i64().unwrap()
+}
+
+async fn register(app: &TestApp, token: &str, event: i64, listings: &[i64], slots: &[u32]) -> i64 {
+    let registered = app
+        .post(
+            &format!("/api/v1/events/{event}/registrations"),
+            Some(token),
+            &json!({"listing_ids": listings, "available_slots": slots, "max_meetings": 3}),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
+    assert_eq!(registered.body["status"], "pending");
+    registered.body["id"].as_i64().unwrap()
+}
+
+fn pair_present(meetings: &Value, researcher: i64, company: i64) -> Option<Value> {
+    meetings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|meeting| meeting["researcher"] == researcher && meeting["company"] == company)
+        .cloned()
+}
+
+#[actix_web::test]
+async fn an_event_from_creation_to_statistics() {
+    for app in TestApp::each_backend().await {
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@events.cn").await;
+        let researcher_a = app.account_with_role(Role::Researcher, "a@battery-lab.cn").await;
+        let researcher_b = app.account_with_role(Role::Researcher, "b@agri-lab.cn").await;
+        let company_c = app.account_with_role(Role::Company, "c@battery-maker.cn").await;
+        let company_d = app.account_with_role(Role::Company, "d@greenhouse.cn").await;
+
+        let result_a = listing(
+            &app,
+            &researcher_a,
+            "/api/v1/results",
+            json!({"title": "高镍三元锂电池正极材料表面包覆技术", "abstract": "表面包覆提高锂电池正极材料的循环寿命和安全性。",
+                   "keywords": ["锂电池", "正极材料"], "maturity": "pilot", "status": "published", "industry_codes": ["38"]}),
+        )
+        .await;
+        let result_b = listing(
+            &app,
+            &researcher_b,
+            "/api/v1/results",
+            json!({"title": "温室环境自动感应控制开闭窗系统", "abstract": "根据温湿度传感器自动控制温室天窗开闭。",
+                   "keywords": ["温室", "自动控制"], "maturity": "prototype", "status": "published"}),
+        )
+        .await;
+        let need_c = listing(
+            &app,
+            &company_c,
+            "/api/v1/needs",
+            json!({"title": "锂电池正极材料循环寿命不足", "description": "我们的锂电池正极材料循环几百次后容量衰减明显。",
+                   "keywords": ["锂电池"], "industry_codes": ["38"], "region_code": "420106"}),
+        )
+        .await;
+        let need_d = listing(
+            &app,
+            &company_d,
+            "/api/v1/needs",
+            json!({"title": "大棚开窗关窗全靠人跑", "description": "二十多个温室大棚的天窗希望自动开闭。", "confidential": true}),
+        )
+        .await;
+
+        // Creation: every bad field at once, then a draft nobody outside staff sees.
+        let mut bad = event_body();
+        bad["title"] = json!("");
+        bad["tables"] = json!(0);
+        bad["sessions"] = json!([{"start": "25:00", "slots": 3}]);
+        let refused = app.post("/api/v1/events", Some(&officer), &bad).await;
+        refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let fields: Vec<&str> =
+            refused.body["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+        for expected in ["title", "tables", "sessions[0].start"] {
+            assert!(fields.contains(&expected), "{expected} not in {fields:?}");
+        }
+        let created = app.post("/api/v1/events", Some(&officer), &event_body()).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        assert_eq!(created.body["status"], "draft");
+        assert_eq!(created.body["slot_count"], 6);
+        let event = created.body["id"].as_i64().unwrap();
+        app.get(&format!("/api/v1/events/{event}"), None).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+        let early = app
+            .post(
+                &format!("/api/v1/events/{event}/registrations"),
+                Some(&researcher_a),
+                &json!({"listing_ids": [result_a], "available_slots": [0], "max_meetings": 1}),
+            )
+            .await;
+        // A draft does not exist for anyone but staff.
+        early.assert_error(StatusCode::NOT_FOUND, "not_found");
+        let opened =
+            app.post(&format!("/api/v1/events/{event}/status"), Some(&officer), &json!({"status": "open"})).await;
+        assert_eq!(opened.body["status"], "open", "{}", opened.body);
+        let public = app.get("/api/v1/events", None).await;
+        assert!(public.body["items"].as_array().unwrap().iter().any(|item| item["id"] == event));
+        let wrong_transition =
+            app.post(&format!("/api/v1/events/{event}/status"), Some(&officer), &json!({"status": "scheduled"})).await;
+        wrong_transition.assert_error(StatusCode::CONFLICT, "use_schedule");
+
+        // Registration: only one's own listings, once.
+        let foreign = app
+            .post(
+                &format!("/api/v1/events/{event}/registrations"),
+                Some(&researcher_a),
+                &json!({"listing_ids": [result_b], "available_slots": [0, 1], "max_meetings": 2}),
+            )
+            .await;
+        foreign.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let p_a = register(&app, &researcher_a, event, &[result_a], &[0, 1, 2, 3, 4, 5]).await;
+        let again = app
+            .post(
+                &format!("/api/v1/events/{event}/registrations"),
+                Some(&researcher_a),
+                &json!({"listing_ids": [result_a], "available_slots": [0], "max_meetings": 1}),
+            )
+            .await;
+        again.assert_error(StatusCode::CONFLICT, "already_registered");
+        let p_b = register(&app, &researcher_b, event, &[result_b], &[0, 1, 2, 3, 4, 5]).await;
+        let p_c = register(&app, &company_c, event, &[need_c], &[0, 1, 2, 3, 4, 5]).await;
+        let p_d = register(&app, &company_d, event, &[need_d], &[3, 4, 5]).await;
+
+        // Unapproved participants see nobody; approval notifies.
+        app.get(&format!("/api/v1/events/{event}/participants"), Some(&researcher_b))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        for participant in [p_a, p_b, p_c, p_d] {
+            let decided = app
+                .post(
+                    &format!("/api/v1/events/{event}/participants/{participant}/decision"),
+                    Some(&officer),
+                    &json!({"approve": true}),
+                )
+                .await;
+            assert_eq!(decided.body["status"], "approved", "{}", decided.body);
+        }
+        let seen_by_b = app.get(&format!("/api/v1/events/{event}/participants"), Some(&researcher_b)).await;
+        assert_eq!(seen_by_b.status, StatusCode::OK, "{}", seen_by_b.body);
+        let listed = seen_by_b.body.to_string();
+        assert!(listed.contains("锂电池正极材料循环寿命不足"), "a public need is shown: {listed}");
+        assert!(!listed.contains("大棚开窗关窗全靠人跑"), "a confidential need's title is never shown: {listed}");
+        let seen_by_d = app.get(&format!("/api/v1/events/{event}/participants"), Some(&company_d)).await.body;
+        assert!(seen_by_d.to_string().contains("大棚开窗关窗全靠人跑"), "its owner sees it");
+
+        // Requests: C asks A (A accepts), D asks B (B declines); same side is refused.
+        let same_side =
+            app.post(&format!("/api/v1/events/{event}/requests"), Some(&company_c), &json!({"to": p_d})).await;
+        same_side.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let asked = app
+            .post(
+                &format!("/api/v1/events/{event}/requests"),
+                Some(&company_c),
+                &json!({"to": p_a, "message": "希望面谈包覆工艺的中试条件"}),
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.body);
+        assert_eq!(asked.body["status"], "pending");
+        let request_ca = asked.body["id"].as_i64().unwrap();
+        let inbox = app.get(&format!("/api/v1/events/{event}/requests"), Some(&researcher_a)).await;
+        assert_eq!(inbox.body["items"].as_array().unwrap().len(), 1, "{}", inbox.body);
+        let by_sender = app
+            .post(&format!("/api/v1/meeting-requests/{request_ca}/answer"), Some(&company_c), &json!({"accept": true}))
+            .await;
+        by_sender.assert_error(StatusCode::FORBIDDEN, "forbidden");
+        let accepted = app
+            .post(
+                &format!("/api/v1/meeting-requests/{request_ca}/answer"),
+                Some(&researcher_a),
+                &json!({"accept": true}),
+            )
+            .await;
+        assert_eq!(accepted.body["status"], "accepted", "{}", accepted.body);
+        app.post(
+            &format!("/api/v1/meeting-requests/{request_ca}/answer"),
+            Some(&researcher_a),
+            &json!({"accept": false}),
+        )
+        .await
+        .assert_error(StatusCode::CONFLICT, "request_answered");
+        let asked_b =
+            app.post(&format!("/api/v1/events/{event}/requests"), Some(&company_d), &json!({"to": p_b})).await;
+        let request_db = asked_b.body["id"].as_i64().unwrap();
+        let declined = app
+            .post(
+                &format!("/api/v1/meeting-requests/{request_db}/answer"),
+                Some(&researcher_b),
+                &json!({"accept": false}),
+            )
+            .await;
+        assert_eq!(declined.body["status"], "declined", "{}", declined.body);
+        let notices = app.get("/api/v1/notifications", Some(&company_c)).await.body;
+        let kinds: Vec<&str> =
+            notices["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+        assert!(kinds.contains(&"registration_approved") && kinds.contains(&"request_accepted"), "{kinds:?}");
+
+        // Scheduling: the accepted request is placed, the declined pair never is, the locked one
+        // sits where the officer put it.
+        let declined_lock = app
+            .post(
+                &format!("/api/v1/events/{event}/schedule"),
+                Some(&officer),
+                &json!({"pairs": [{"researcher": p_b, "company": p_d, "slot": 3}]}),
+            )
+            .await;
+        declined_lock.assert_error(StatusCode::CONFLICT, "declined_pair");
+        let scheduled = app
+            .post(
+                &format!("/api/v1/events/{event}/schedule"),
+                Some(&officer),
+                &json!({"pairs": [{"researcher": p_b, "company": p_c, "slot": 2}]}),
+            )
+            .await;
+        assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
+        assert!(scheduled.body["meetings"].as_u64().unwrap() >= 2);
+        assert_eq!(scheduled.body["from_requests"], 1);
+        assert!(scheduled.body["upper_bound"].as_f64().unwrap() >= scheduled.body["total_weight"].as_f64().unwrap());
+        let all = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let ca = pair_present(&all, p_a, p_c).expect("the accepted request is scheduled");
+        assert_eq!(ca["source"], "request");
+        let bc = pair_present(&all, p_b, p_c).expect("the locked pair is scheduled");
+        assert_eq!(bc["slot"], 2);
+        assert_eq!(bc["locked"], true);
+        assert_eq!(bc["starts_at"], "2099-05-20T09:40:00+08:00");
+        assert!(pair_present(&all, p_b, p_d).is_none(), "a declined pair is never scheduled");
+        let event_now = app.get(&format!("/api/v1/events/{event}"), None).await.body;
+        assert_eq!(event_now["status"], "scheduled");
+
+        // Participants see their own meetings, and get them as iCalendar.
+        let mine = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&researcher_a)).await.body;
+        let own = mine["items"].as_array().unwrap();
+        assert!(!own.is_empty() && own.iter().all(|meeting| meeting["researcher"] == p_a));
+        let (status, headers, bytes) =
+            app.download(&format!("/api/v1/events/{event}/agenda.ics"), Some(&researcher_a)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
+        let calendar = String::from_utf8(bytes).unwrap();
+        assert!(calendar.starts_with("BEGIN:VCALENDAR\r\n") && calendar.ends_with("END:VCALENDAR\r\n"));
+        assert_eq!(calendar.matches("BEGIN:VEVENT").count(), own.len());
+        assert!(calendar.contains("DTSTART:20990520T"), "{calendar}");
+
+        // Rescheduling with nothing changed keeps everything in place.
+        let again = app
+            .post(
+                &format!("/api/v1/events/{event}/schedule"),
+                Some(&officer),
+                &json!({"pairs": [{"researcher": p_b, "company": p_c, "slot": 2}]}),
+            )
+            .await;
+        assert_eq!(again.body["kept_in_place"], again.body["meetings"], "{}", again.body);
+        let all = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let ca = pair_present(&all, p_a, p_c).unwrap();
+        let meeting = ca["id"].as_i64().unwrap();
+        let changed = app.get("/api/v1/notifications", Some(&researcher_a)).await.body;
+        assert!(changed.to_string().contains("schedule_changed"));
+
+        // Outcomes: forward only, a contract needs amount and date.
+        let path = format!("/api/v1/meetings/{meeting}");
+        app.patch(&path, Some(&officer), &json!({"outcome": {"stage": "contract_signed"}}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let held = app
+            .patch(&path, Some(&officer), &json!({"attendance": "held", "outcome": {"stage": "intent_signed"}}))
+            .await;
+        assert_eq!(held.body["outcome"]["stage"], "intent_signed", "{}", held.body);
+        let contract = app
+            .patch(
+                &path,
+                Some(&officer),
+                &json!({"outcome": {"stage": "contract_signed", "contract_amount_yuan": 1_800_000, "contract_date": "2099-06-01"}}),
+            )
+            .await;
+        assert_eq!(contract.body["outcome"]["contract_amount_yuan"], 1_800_000, "{}", contract.body);
+        app.patch(&path, Some(&officer), &json!({"outcome": {"stage": "contacted"}}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        // Ratings: the two sides of a held meeting only.
+        let rated = app
+            .post(&format!("{path}/rating"), Some(&researcher_a), &json!({"rating": "good", "comment": "对接高效"}))
+            .await;
+        assert_eq!(rated.body["researcher_rating"]["rating"], "good", "{}", rated.body);
+        app.post(&format!("{path}/rating"), Some(&researcher_b), &json!({"rating": "poor"}))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        app.post(&format!("{path}/rating"), Some(&company_c), &json!({"rating": "meh"}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        // Statistics and the report sentence.
+        let stats = app.get("/api/v1/stats?from=2099-01-01&to=2099-12-31", Some(&officer)).await;
+        assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
+        assert_eq!(stats.body["events_held"], 1);
+        assert_eq!(stats.body["roadshows"], 1);
+        assert_eq!(stats.body["meetings_held"], 1);
+        assert_eq!(stats.body["intents"], 1);
+        assert_eq!(stats.body["contracts"], 1);
+        assert_eq!(stats.body["contract_amount_yuan"], 1_800_000);
+        assert_eq!(stats.body["by_month"]["2099-05"]["contracts"], 1);
+        assert_eq!(stats.body["by_region"]["420000"]["contract_amount_yuan"], 1_800_000, "{}", stats.body);
+        let zh = stats.body["summary_zh"].as_str().unwrap();
+        assert!(zh.contains("共举办对接活动 1 场") && zh.contains("签约 1 项") && zh.contains("180.0 万元"), "{zh}");
+        assert!(stats.body["summary_en"].as_str().unwrap().contains("1 contracts worth 180.0"));
+        let empty = app.get("/api/v1/stats?from=2000-01-01&to=2000-12-31", Some(&officer)).await;
+        assert_eq!(empty.body["events_held"], 0);
+        app.get("/api/v1/stats?from=2099-12-31&to=2099-01-01", Some(&officer))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        app.get("/api/v1/stats?from=yesterday&to=2099-01-01", Some(&officer))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        // Closing ends it; a closed event takes no more requests.
+        let closed =
+            app.post(&format!("/api/v1/events/{event}/status"), Some(&officer), &json!({"status": "closed"})).await;
+        assert_eq!(closed.body["status"], "closed");
+        app.post(&format!("/api/v1/events/{event}/requests"), Some(&company_d), &json!({"to": p_a}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "event_not_open");
+        app.stop().await;
+    }
+}
