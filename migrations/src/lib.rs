@@ -11,6 +11,7 @@ mod m20261127_000003_match_decisions;
 mod m20261127_000004_decision_features;
 mod m20261127_000005_stored_matches;
 mod m20261127_000006_events;
+mod m20261127_000007_presentations;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_decision_features::Migration),
             Box::new(m20261127_000005_stored_matches::Migration),
             Box::new(m20261127_000006_events::Migration),
+            Box::new(m20261127_000007_presentations::Migration),
         ]
     }
 }

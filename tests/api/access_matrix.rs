@@ -35,6 +35,7 @@ pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/export/needs"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/events/{id}"),
+    ("get", "/api/v1/events/{id}/presentations"),
 ];
 
 const EVERYONE: &[Role] = &[Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];
@@ -224,6 +225,23 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         Some(r#"{"rating": "good", "comment": "安排周到"}"#),
     ),
     route("GET", "/api/v1/stats?from=2099-01-01&to=2099-12-31", "/api/v1/stats", STAFF, None),
+    route("GET", "/api/v1/events/{event}/roadshow?places=3", "/api/v1/events/{id}/roadshow", STAFF, None),
+    route(
+        "GET",
+        "/api/v1/events/{event}/invitations?results={event_result}",
+        "/api/v1/events/{id}/invitations",
+        STAFF,
+        None,
+    ),
+    route(
+        "POST",
+        "/api/v1/events/{event}/presentations",
+        "/api/v1/events/{id}/presentations",
+        STAFF,
+        Some(r#"{"result_ids": [{event_result}]}"#),
+    ),
+    route("GET", "/api/v1/events/{event}/schedule.xlsx", "/api/v1/events/{id}/schedule.xlsx", STAFF, None),
+    route("GET", "/api/v1/events/{event}/schedule.html", "/api/v1/events/{id}/schedule.html", STAFF, None),
     route("GET", "/api/v1/notifications", "/api/v1/notifications", EVERYONE, None),
     route("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", EVERYONE, None),
     // Logout last: it revokes the caller's token.

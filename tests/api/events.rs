@@ -320,11 +320,67 @@ async fn an_event_from_creation_to_statistics() {
             .await
             .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 
+        // The roadshow: coverage picks the battery result for C and the greenhouse result for D,
+        // the officer confirms an order, the public sees it.
+        let plan = app.get(&format!("/api/v1/events/{event}/roadshow?places=2"), Some(&officer)).await;
+        assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+        let picked: Vec<i64> =
+            plan.body["items"].as_array().unwrap().iter().map(|item| item["result_id"].as_i64().unwrap()).collect();
+        assert!(picked.contains(&result_a), "{}", plan.body);
+        let first = &plan.body["items"][0];
+        assert!(first["gain"].as_f64().unwrap() > 0.0);
+        assert!(!first["covers"].as_array().unwrap().is_empty(), "{}", plan.body);
+        assert!(!first["covers"][0]["matched_terms"].as_array().unwrap().is_empty(), "{}", plan.body);
+        app.get(&format!("/api/v1/events/{event}/roadshow?places=0"), Some(&officer))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let invite = app.get(&format!("/api/v1/events/{event}/invitations?results={result_a}"), Some(&officer)).await;
+        assert_eq!(invite.status, StatusCode::OK, "{}", invite.body);
+        let invited = invite.body["items"].as_array().unwrap();
+        assert!(invited.iter().any(|line| line["need_id"] == need_c && line["registered"] == true), "{}", invite.body);
+        let stranger = app
+            .post(
+                &format!("/api/v1/events/{event}/presentations"),
+                Some(&officer),
+                &json!({"result_ids": [result_b, 999_999]}),
+            )
+            .await;
+        stranger.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let confirmed = app
+            .post(
+                &format!("/api/v1/events/{event}/presentations"),
+                Some(&officer),
+                &json!({"result_ids": [result_b, result_a]}),
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+        let public_order = app.get(&format!("/api/v1/events/{event}/presentations"), None).await.body;
+        assert_eq!(public_order["items"][0]["result_id"], result_b);
+        assert_eq!(public_order["items"][1]["position"], 2);
+
+        // The printed and spreadsheet schedules.
+        let (status, headers, bytes) =
+            app.download(&format!("/api/v1/events/{event}/schedule.html"), Some(&officer)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+        let page = String::from_utf8(bytes).unwrap();
+        assert!(
+            page.contains("<h1>光谷新能源与智慧农业对接会 Optics Valley fair</h1>") && page.contains("09:40–10:00"),
+            "{page}"
+        );
+        let (status, _, bytes) = app.download(&format!("/api/v1/events/{event}/schedule.xlsx"), Some(&officer)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(&bytes[..2], b"PK", "an xlsx file is a zip archive");
+        app.get(&format!("/api/v1/events/{event}/schedule.html"), Some(&researcher_a))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+
         // Statistics and the report sentence.
         let stats = app.get("/api/v1/stats?from=2099-01-01&to=2099-12-31", Some(&officer)).await;
         assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
         assert_eq!(stats.body["events_held"], 1);
         assert_eq!(stats.body["roadshows"], 1);
+        assert_eq!(stats.body["presentations"], 2);
         assert_eq!(stats.body["meetings_held"], 1);
         assert_eq!(stats.body["intents"], 1);
         assert_eq!(stats.body["contracts"], 1);

@@ -112,15 +112,16 @@ impl TestApp {
         }
         let mut response = request.send_body(body).await.expect("request sent");
         let bytes = response.body().limit(4 * 1024 * 1024).await.expect("response body");
-        let calendar = response
-            .headers()
-            .get("content-type")
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.starts_with("text/calendar"));
+        let calendar =
+            response.headers().get("content-type").and_then(|value| value.to_str().ok()).is_some_and(|value| {
+                ["text/calendar", "text/html", "application/vnd.openxmlformats"]
+                    .iter()
+                    .any(|kind| value.starts_with(kind))
+            });
         let body = if bytes.is_empty() {
             Value::Null
         } else if calendar {
-            // The one deliberate non-JSON answer besides downloads: iCalendar agendas.
+            // Deliberate non-JSON answers: iCalendar agendas and printable or spreadsheet schedules.
             Value::String(String::from_utf8_lossy(&bytes).into_owned())
         } else {
             serde_json::from_slice(&bytes)

@@ -124,7 +124,13 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(events::rate)
             .service(events::get_statistics)
             .service(events::list_notifications)
-            .service(events::mark_notifications_read),
+            .service(events::mark_notifications_read)
+            .service(events::roadshow)
+            .service(events::invitations)
+            .service(events::confirm_presentations)
+            .service(events::list_presentations)
+            .service(events::schedule_xlsx)
+            .service(events::schedule_html),
     );
 }
 

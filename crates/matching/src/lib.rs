@@ -6,4 +6,5 @@ pub mod features;
 pub mod glossary;
 pub mod metrics;
 pub mod refit;
+pub mod roadshow;
 pub mod schedule;

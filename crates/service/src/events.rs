@@ -89,6 +89,7 @@ pub struct Statistics {
     pub to: NaiveDate,
     pub events_held: u64,
     pub roadshows: u64,
+    pub presentations: u64,
     pub meetings_scheduled: u64,
     pub meetings_held: u64,
     pub intents: u64,
@@ -99,6 +100,58 @@ pub struct Statistics {
     pub by_region: BTreeMap<String, Tally>,
     pub summary_zh: String,
     pub summary_en: String,
+}
+
+/// A company a result on stage serves best, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoveredCompany {
+    pub participant: ParticipantId,
+    pub organization_name: String,
+    pub need_id: i64,
+    pub need_title: String,
+    pub score: f64,
+    pub matched_terms: Vec<String>,
+}
+
+/// A recommended presentation: the result, what it adds to the coverage of the registered
+/// companies' needs, and the companies it covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageRecommendation {
+    pub result_id: i64,
+    pub result_title: String,
+    pub researcher: ParticipantId,
+    pub gain: f64,
+    pub covers: Vec<CoveredCompany>,
+}
+
+/// A company worth inviting to hear a result, from anywhere on the platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    pub organization_id: i64,
+    pub organization_name: String,
+    pub need_id: i64,
+    pub need_title: String,
+    pub result_id: i64,
+    pub score: f64,
+    pub matched_terms: Vec<String>,
+    pub registered: bool,
+}
+
+/// One line of the printed or spreadsheet schedule. Tables are numbered from 1 here, as on the
+/// cards on the tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleRow {
+    pub slot: u32,
+    pub starts: String,
+    pub ends: String,
+    pub table: u32,
+    pub researcher: String,
+    pub result_title: String,
+    pub company: String,
+    pub need_title: String,
+    pub source: &'static str,
+    pub locked: bool,
+    pub attendance: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -868,7 +921,285 @@ impl EventService {
                 (event.id.0, format!("{:04}-{:02}", date.year(), date.month()))
             })
             .collect();
-        Ok(tally(from, to, &events, &meetings, &needs, &month_of))
+        let presentations = self.store.count_presentations(&event_ids).await?;
+        Ok(tally(from, to, &events, &meetings, &needs, &month_of, presentations))
+    }
+
+    /// The results to put on stage: greedy maximum coverage of the registered companies' needs
+    /// (see `techmatch_matching::roadshow`), each with the companies it serves and why.
+    pub async fn roadshow_recommendation(
+        &self,
+        actor: &Actor,
+        event_id: EventId,
+        places: usize,
+    ) -> Result<Vec<StageRecommendation>, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let event = self.get(Some(actor), event_id).await?;
+        let participants: Vec<Participant> = self
+            .store
+            .participants(event.id)
+            .await?
+            .into_iter()
+            .filter(|participant| participant.status == RegistrationStatus::Approved)
+            .collect();
+        let mut result_columns: Vec<(i64, ParticipantId)> = Vec::new();
+        for researcher in participants.iter().filter(|p| p.role == ParticipantRole::Researcher) {
+            for &result in &researcher.listing_ids {
+                result_columns.push((result, researcher.id));
+            }
+        }
+        let column_of: HashMap<i64, usize> =
+            result_columns.iter().enumerate().map(|(column, (result, _))| (*result, column)).collect();
+        let companies: Vec<&Participant> = participants.iter().filter(|p| p.role == ParticipantRole::Company).collect();
+        let mut scores = vec![vec![0.0; result_columns.len()]; companies.len()];
+        // Why: (company row, result column) → (need id, need title, matched terms).
+        let mut reasons: HashMap<(usize, usize), (i64, String, Vec<String>)> = HashMap::new();
+        for (row, company) in companies.iter().enumerate() {
+            for &need in &company.listing_ids {
+                let matches = match self.matches.matches_for_need(actor, NeedId(need), 200).await {
+                    Ok(matches) => matches,
+                    Err(ServiceError::NotFound(_)) => continue,
+                    Err(error) => return Err(error),
+                };
+                let need_title = self
+                    .store
+                    .find_need(NeedId(need))
+                    .await?
+                    .map(|found| found.content.title.as_str().to_owned())
+                    .unwrap_or_default();
+                for found in matches {
+                    let Some(&column) = column_of.get(&found.result.id.0) else { continue };
+                    if found.explanation.score > scores[row][column] {
+                        scores[row][column] = found.explanation.score;
+                        let terms = found.explanation.matched_terms.iter().map(|term| term.term.clone()).collect();
+                        reasons.insert((row, column), (need, need_title.clone(), terms));
+                    }
+                }
+            }
+        }
+        let picks = tokio::task::spawn_blocking(move || {
+            let picks = techmatch_matching::roadshow::choose_presentations(&scores, places);
+            (picks, scores)
+        })
+        .await
+        .map_err(|error| ServiceError::Internal(anyhow::Error::new(error).context("roadshow task failed")))?
+        .0;
+        let titles: HashMap<i64, String> = self
+            .store
+            .results_by_ids(&result_columns.iter().map(|(result, _)| *result).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|result| (result.id.0, result.content.title.as_str().to_owned()))
+            .collect();
+        let mut names: HashMap<ParticipantId, String> = HashMap::new();
+        for company in &companies {
+            let name = self
+                .store
+                .find_organization(company.organization_id)
+                .await?
+                .map(|organization| organization.name.as_str().to_owned())
+                .unwrap_or_default();
+            names.insert(company.id, name);
+        }
+        Ok(picks
+            .into_iter()
+            .map(|pick| {
+                let (result_id, researcher) = result_columns[pick.result];
+                StageRecommendation {
+                    result_id,
+                    result_title: titles.get(&result_id).cloned().unwrap_or_default(),
+                    researcher,
+                    gain: pick.gain,
+                    covers: pick
+                        .covers
+                        .iter()
+                        .map(|&(row, score)| {
+                            let (need_id, need_title, matched_terms) =
+                                reasons.get(&(row, pick.result)).cloned().unwrap_or_default();
+                            CoveredCompany {
+                                participant: companies[row].id,
+                                organization_name: names.get(&companies[row].id).cloned().unwrap_or_default(),
+                                need_id,
+                                need_title,
+                                score,
+                                matched_terms,
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// Companies across the platform whose needs the chosen results answer best, one line per
+    /// company (its best need), registered companies marked.
+    pub async fn invitations(
+        &self,
+        actor: &Actor,
+        event_id: EventId,
+        result_ids: &[i64],
+    ) -> Result<Vec<Invitation>, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let event = self.get(Some(actor), event_id).await?;
+        if result_ids.is_empty() || result_ids.len() > 20 {
+            return Err(invalid("results", "out_of_range", "name between 1 and 20 result ids"));
+        }
+        let registered: HashSet<i64> = self
+            .store
+            .participants(event.id)
+            .await?
+            .into_iter()
+            .filter(|participant| participant.status != RegistrationStatus::Rejected)
+            .map(|participant| participant.organization_id.0)
+            .collect();
+        let mut best: HashMap<i64, Invitation> = HashMap::new();
+        for &result in result_ids {
+            let found = self.matches.matches_for_result(actor, techmatch_domain::listing::ResultId(result), 50).await?;
+            for matched in found {
+                let organization = matched.need.organization_id.0;
+                let score = matched.explanation.score;
+                if best.get(&organization).is_some_and(|current| current.score >= score) {
+                    continue;
+                }
+                best.insert(
+                    organization,
+                    Invitation {
+                        organization_id: organization,
+                        organization_name: String::new(),
+                        need_id: matched.need.id.0,
+                        need_title: matched.need.content.title.as_str().to_owned(),
+                        result_id: result,
+                        score,
+                        matched_terms: matched.explanation.matched_terms.iter().map(|term| term.term.clone()).collect(),
+                        registered: registered.contains(&organization),
+                    },
+                );
+            }
+        }
+        let mut invitations: Vec<Invitation> = best.into_values().collect();
+        for invitation in &mut invitations {
+            invitation.organization_name = self
+                .store
+                .find_organization(techmatch_domain::OrganizationId(invitation.organization_id))
+                .await?
+                .map(|organization| organization.name.as_str().to_owned())
+                .unwrap_or_default();
+        }
+        invitations.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.organization_id.cmp(&b.organization_id)));
+        Ok(invitations)
+    }
+
+    /// The officer confirms the order of presentations: results registered by approved
+    /// researchers of the event, each once.
+    pub async fn confirm_presentations(
+        &self,
+        actor: &Actor,
+        event_id: EventId,
+        result_ids: &[i64],
+    ) -> Result<Vec<(i64, String)>, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let event = self.get(Some(actor), event_id).await?;
+        if event.status == EventStatus::Closed {
+            return Err(conflict("event_closed", "the event is closed"));
+        }
+        let on_offer: HashSet<i64> = self
+            .store
+            .participants(event.id)
+            .await?
+            .into_iter()
+            .filter(|participant| {
+                participant.status == RegistrationStatus::Approved && participant.role == ParticipantRole::Researcher
+            })
+            .flat_map(|participant| participant.listing_ids)
+            .collect();
+        let unique: HashSet<i64> = result_ids.iter().copied().collect();
+        if result_ids.len() > 50 || unique.len() != result_ids.len() {
+            return Err(invalid("result_ids", "invalid_order", "list at most 50 results, each once"));
+        }
+        if let Some(stranger) = result_ids.iter().find(|result| !on_offer.contains(result)) {
+            return Err(invalid(
+                "result_ids",
+                "not_registered",
+                &format!("result {stranger} is not registered by an approved researcher of this event"),
+            ));
+        }
+        self.store.replace_presentations(event_id, result_ids, actor.user_id, Utc::now()).await?;
+        self.presentations(Some(actor), event_id).await
+    }
+
+    /// The confirmed presentations in order, with titles (public for public events).
+    pub async fn presentations(
+        &self,
+        actor: Option<&Actor>,
+        event_id: EventId,
+    ) -> Result<Vec<(i64, String)>, ServiceError> {
+        let event = self.get(actor, event_id).await?;
+        let order = self.store.presentations(event.id).await?;
+        let titles: HashMap<i64, String> = self
+            .store
+            .results_by_ids(&order)
+            .await?
+            .into_iter()
+            .map(|result| (result.id.0, result.content.title.as_str().to_owned()))
+            .collect();
+        Ok(order.into_iter().map(|id| (id, titles.get(&id).cloned().unwrap_or_default())).collect())
+    }
+
+    /// The whole schedule as rows for the printed and spreadsheet versions (staff).
+    pub async fn schedule_sheet(
+        &self,
+        actor: &Actor,
+        event_id: EventId,
+    ) -> Result<(Event, Vec<ScheduleRow>), ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let event = self.get(Some(actor), event_id).await?;
+        let meetings = self.store.meetings(event_id).await?;
+        let mut organizations: HashMap<ParticipantId, String> = HashMap::new();
+        for participant in self.store.participants(event_id).await? {
+            let name = self
+                .store
+                .find_organization(participant.organization_id)
+                .await?
+                .map(|organization| organization.name.as_str().to_owned())
+                .unwrap_or_default();
+            organizations.insert(participant.id, name);
+        }
+        let result_ids: Vec<i64> = meetings.iter().filter_map(|meeting| meeting.result_id).collect();
+        let need_ids: Vec<i64> = meetings.iter().filter_map(|meeting| meeting.need_id).collect();
+        let results: HashMap<i64, String> = self
+            .store
+            .results_by_ids(&result_ids)
+            .await?
+            .into_iter()
+            .map(|result| (result.id.0, result.content.title.as_str().to_owned()))
+            .collect();
+        let needs: HashMap<i64, String> = self
+            .store
+            .needs_by_ids(&need_ids)
+            .await?
+            .into_iter()
+            .map(|need| (need.id.0, need.content.title.as_str().to_owned()))
+            .collect();
+        let rows = meetings
+            .into_iter()
+            .map(|meeting| {
+                let times = event.content.timetable.slot_time(meeting.slot);
+                ScheduleRow {
+                    slot: meeting.slot,
+                    starts: times.map(|(start, _)| start.format("%H:%M").to_string()).unwrap_or_default(),
+                    ends: times.map(|(_, end)| end.format("%H:%M").to_string()).unwrap_or_default(),
+                    table: meeting.table + 1,
+                    researcher: organizations.get(&meeting.researcher).cloned().unwrap_or_default(),
+                    result_title: meeting.result_id.and_then(|id| results.get(&id).cloned()).unwrap_or_default(),
+                    company: organizations.get(&meeting.company).cloned().unwrap_or_default(),
+                    need_title: meeting.need_id.and_then(|id| needs.get(&id).cloned()).unwrap_or_default(),
+                    source: meeting.source.as_str(),
+                    locked: meeting.locked,
+                    attendance: meeting.attendance.as_str(),
+                }
+            })
+            .collect();
+        Ok((event, rows))
     }
 
     pub async fn notifications(&self, actor: &Actor) -> Result<Vec<Notification>, ServiceError> {
@@ -887,6 +1218,7 @@ fn tally(
     meetings: &[Meeting],
     needs: &HashMap<i64, techmatch_domain::listing::TechNeed>,
     month_of: &HashMap<i64, String>,
+    presentations: u64,
 ) -> Statistics {
     let mut statistics = Statistics {
         from,
@@ -901,6 +1233,7 @@ fn tally(
                 )
             })
             .count() as u64,
+        presentations,
         meetings_scheduled: meetings.len() as u64,
         meetings_held: 0,
         intents: 0,

@@ -15,7 +15,7 @@ use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{Keywords, Title};
 use techmatch_domain::organization::OrganizationId;
 
-use crate::entity::{event, event_participant, meeting, meeting_request, notification};
+use crate::entity::{event, event_participant, event_presentation, meeting, meeting_request, notification};
 use crate::{Page, PageRequest, Store, StoreError};
 
 fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
@@ -599,5 +599,57 @@ impl Store {
             .exec(&self.writer)
             .await?;
         Ok(())
+    }
+
+    /// Replaces a roadshow's presentations with `results`, in this order.
+    pub async fn replace_presentations(
+        &self,
+        event_id: EventId,
+        results: &[i64],
+        confirmed_by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let transaction = self.begin_write().await?;
+        event_presentation::Entity::delete_many()
+            .filter(event_presentation::Column::EventId.eq(event_id.0))
+            .exec(&transaction)
+            .await?;
+        if !results.is_empty() {
+            let rows = results.iter().enumerate().map(|(position, result)| event_presentation::ActiveModel {
+                event_id: Set(event_id.0),
+                position: Set(position as i32 + 1),
+                result_id: Set(*result),
+                confirmed_by: Set(confirmed_by.0),
+                confirmed_at: Set(now),
+                ..Default::default()
+            });
+            event_presentation::Entity::insert_many(rows).exec(&transaction).await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// A roadshow's presentations as result ids, in order.
+    pub async fn presentations(&self, event_id: EventId) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<i64> = event_presentation::Entity::find()
+            .select_only()
+            .column(event_presentation::Column::ResultId)
+            .filter(event_presentation::Column::EventId.eq(event_id.0))
+            .order_by_asc(event_presentation::Column::Position)
+            .into_tuple()
+            .all(&self.reader)
+            .await?;
+        Ok(rows)
+    }
+
+    /// How many presentations the given events had.
+    pub async fn count_presentations(&self, event_ids: &[i64]) -> Result<u64, StoreError> {
+        if event_ids.is_empty() {
+            return Ok(0);
+        }
+        Ok(event_presentation::Entity::find()
+            .filter(event_presentation::Column::EventId.is_in(event_ids.iter().copied()))
+            .count(&self.reader)
+            .await?)
     }
 }
