@@ -33,6 +33,7 @@ impl Application {
             &settings.auth,
             &settings.search.service_settings(),
             settings.matching.weights,
+            settings.mail.clone(),
         )
         .await?;
         let listener = TcpListener::bind(&settings.server.listen)

@@ -268,6 +268,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     for (email, role) in &summary.accounts {
                         println!("  {role:<16} {email}");
                     }
+                    if let Some(event) = &summary.event {
+                        println!("demo fair: {event} (GET /api/v1/events)");
+                    }
                 }
             }
             println!("listening on http://{}", application.address());

@@ -27,6 +27,7 @@ pub struct Settings {
     pub matching: MatchingSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
+    pub mail: techmatch_service::mail::MailSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use techmatch_domain::{
-    DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationKind, OrganizationName, RegionCode, Role,
+    Actor, DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationKind, OrganizationName, RegionCode, Role,
 };
 use techmatch_service::import::{ImportOwner, ImportRow, parse_need_row, parse_result_row, read_jsonl};
 use techmatch_service::{NewUserByAdmin, Services};
@@ -100,6 +100,8 @@ pub struct DemoSummary {
     pub needs: usize,
     pub password: String,
     pub accounts: Vec<(String, &'static str)>,
+    /// The demo event, described in a line.
+    pub event: Option<String>,
 }
 
 fn organization_key(row: &ImportRow) -> Option<&str> {
@@ -195,5 +197,92 @@ pub async fn load(store: &Store, services: &Services) -> anyhow::Result<Option<D
     let written_needs = store.upsert_needs(&needs).await?;
     let last = written_results.iter().chain(&written_needs).map(|written| written.outbox_id).max().unwrap_or(0);
     services.search.wait_until_searchable(last).await;
-    Ok(Some(DemoSummary { results: written_results.len(), needs: written_needs.len(), password, accounts }))
+    let event = demo_event(store, services, &owners).await?;
+    Ok(Some(DemoSummary { results: written_results.len(), needs: written_needs.len(), password, accounts, event }))
+}
+
+/// A matchmaking fair a month ahead: every demo organization registered with some of its
+/// listings and approved, and the meetings scheduled, so the event pages have something to show.
+async fn demo_event(
+    store: &Store,
+    services: &Services,
+    owners: &[(&'static str, ImportOwner)],
+) -> anyhow::Result<Option<String>> {
+    use techmatch_domain::event::{EventId, EventInput};
+    use techmatch_service::events::RegistrationInput;
+
+    let liaison = EmailAddress::from_trusted(LIAISON_EMAIL.to_owned());
+    let Some(officer) = store.find_account_by_email(&liaison).await? else { return Ok(None) };
+    let officer = Actor { user_id: officer.id, role: Role::LiaisonOfficer, organization_id: None };
+    let today = chrono::Utc::now().date_naive();
+    let input = EventInput {
+        title: "光谷科技成果转化对接会（演示） Optics Valley matchmaking fair (demo)".into(),
+        kind: "both".into(),
+        theme_industries: Vec::new(),
+        theme_keywords: vec!["新能源".into(), "智能制造".into(), "生物医药".into()],
+        mode: "hybrid".into(),
+        venue: Some("武汉光谷科技会展中心 A 馆".into()),
+        video_link: Some("https://meeting.example.org/demo-fair".into()),
+        date: (today + chrono::Duration::days(30)).format("%Y-%m-%d").to_string(),
+        slot_minutes: 20,
+        sessions: vec![("09:00".into(), 6), ("14:00".into(), 6)],
+        tables: 6,
+        capacity: 60,
+        registration_deadline: chrono::Utc::now() + chrono::Duration::days(20),
+        request_expiry_hours: None,
+    };
+    let event =
+        services.events.create(&officer, &input).await.map_err(|error| anyhow::anyhow!("demo event: {error}"))?;
+    let id: EventId = event.id;
+    services
+        .events
+        .change_status(&officer, id, techmatch_domain::event::EventStatus::Open)
+        .await
+        .map_err(|error| anyhow::anyhow!("demo event: {error}"))?;
+    let viewer = techmatch_domain::Viewer::Staff { user_id: officer.user_id };
+    for (_, owner) in owners {
+        let Some(account) = store.find_account(owner.user_id).await? else { continue };
+        let actor = Actor { user_id: account.id, role: account.role, organization_id: Some(owner.organization_id) };
+        let page = techmatch_store::PageRequest { offset: 0, limit: 3 };
+        let listing_ids: Vec<i64> = if account.role == Role::Company {
+            let query = techmatch_store::NeedQuery {
+                viewer,
+                status: Some(techmatch_domain::listing::NeedStatus::Open),
+                organization_id: Some(owner.organization_id),
+                owner_user_id: None,
+                industry: None,
+                region_prefix: None,
+                challenges_only: false,
+            };
+            store.list_needs(&query, page).await?.items.into_iter().map(|need| need.id.0).collect()
+        } else {
+            let query = techmatch_store::ResultQuery {
+                viewer,
+                status: Some(techmatch_domain::listing::ResultStatus::Published),
+                organization_id: Some(owner.organization_id),
+                owner_user_id: None,
+                industry: None,
+                maturity: None,
+                region_prefix: None,
+            };
+            store.list_results(&query, page).await?.items.into_iter().map(|result| result.id.0).collect()
+        };
+        if listing_ids.is_empty() {
+            continue;
+        }
+        let registration = RegistrationInput { listing_ids, available_slots: (0..12).collect(), max_meetings: 6 };
+        let participant = services
+            .events
+            .register(&actor, id, &registration)
+            .await
+            .map_err(|error| anyhow::anyhow!("demo registration: {error}"))?;
+        services
+            .events
+            .decide_registration(&officer, id, participant.id, true)
+            .await
+            .map_err(|error| anyhow::anyhow!("demo approval: {error}"))?;
+    }
+    let summary =
+        services.events.schedule(&officer, id, &[]).await.map_err(|error| anyhow::anyhow!("demo schedule: {error}"))?;
+    Ok(Some(format!("event {} with {} scheduled meetings", id.0, summary.meetings)))
 }

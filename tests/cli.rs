@@ -78,6 +78,13 @@ fn serve_demo_on_a_fresh_directory_then_log_in_with_the_printed_password() {
     let (_, body) = http("GET", &format!("{}/api/v1/needs?per_page=100", served.address), None);
     let public_needs: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(public_needs["total"].as_u64().unwrap() < counts[1] as u64, "confidential demo needs are hidden");
+    // A demo fair, registered and scheduled through the same use cases the API calls.
+    let fair = served.lines.iter().find(|line| line.starts_with("demo fair:")).expect("demo fair line");
+    let (_, body) = http("GET", &format!("{}/api/v1/events", served.address), None);
+    let events: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(events["items"][0]["status"], "scheduled", "{body}");
+    let meetings: usize = fair.split(" with ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(meetings >= 5, "{fair}");
     drop(served);
 
     // A second start keeps the account and does not print a password again.

@@ -158,6 +158,7 @@ pub struct ScheduleRow {
 pub struct EventService {
     store: Store,
     matches: MatchService,
+    mailer: crate::mail::Mailer,
     scheduler_time_limit: StdDuration,
 }
 
@@ -170,8 +171,8 @@ fn invalid(field: &str, code: &'static str, message: &str) -> ServiceError {
 }
 
 impl EventService {
-    pub fn new(store: Store, matches: MatchService) -> EventService {
-        EventService { store, matches, scheduler_time_limit: StdDuration::from_millis(1800) }
+    pub fn new(store: Store, matches: MatchService, mailer: crate::mail::Mailer) -> EventService {
+        EventService { store, matches, mailer, scheduler_time_limit: StdDuration::from_millis(1800) }
     }
 
     pub async fn create(&self, actor: &Actor, input: &EventInput) -> Result<Event, ServiceError> {
@@ -399,6 +400,7 @@ impl EventService {
             ),
         };
         self.store.set_registration_status(participant_id, status, &notice, Utc::now()).await?;
+        self.mailer.deliver(vec![notice]);
         Ok(Participant { status, ..participant })
     }
 
@@ -486,7 +488,11 @@ impl EventService {
             Err(techmatch_store::StoreError::UniqueViolation(_)) => {
                 Err(conflict("already_requested", "a request between you two exists already"))
             }
-            other => Ok(other?),
+            other => {
+                let created = other?;
+                self.mailer.deliver(vec![notice]);
+                Ok(created)
+            }
         }
     }
 
@@ -528,6 +534,7 @@ impl EventService {
         if !self.store.answer_meeting_request(request_id, answer, &notice, now).await? {
             return Err(conflict("request_answered", "the request was answered or expired meanwhile"));
         }
+        self.mailer.deliver(vec![notice]);
         Ok(MeetingRequest { status: answer, responded_at: Some(now), ..request })
     }
 
@@ -553,21 +560,21 @@ impl EventService {
             .map(|participant| (participant.id, participant))
             .collect();
         let title = event.content.title.as_str().to_owned();
-        self.store
-            .expire_meeting_requests(event.id, Utc::now(), |request| {
-                [request.from, request.to]
-                    .iter()
-                    .filter_map(|id| participants.get(id))
-                    .map(|participant| NewNotification {
-                        user_id: participant.user_id,
-                        kind: "request_expired",
-                        message: format!(
-                            "“{title}”中的一个洽谈请求已过期 / a meeting request for \"{title}\" expired unanswered"
-                        ),
-                    })
-                    .collect()
-            })
-            .await?;
+        let notices_for = |request: &MeetingRequest| -> Vec<NewNotification> {
+            [request.from, request.to]
+                .iter()
+                .filter_map(|id| participants.get(id))
+                .map(|participant| NewNotification {
+                    user_id: participant.user_id,
+                    kind: "request_expired",
+                    message: format!(
+                        "“{title}”中的一个洽谈请求已过期 / a meeting request for \"{title}\" expired unanswered"
+                    ),
+                })
+                .collect()
+        };
+        let expired = self.store.expire_meeting_requests(event.id, Utc::now(), notices_for).await?;
+        self.mailer.deliver(expired.iter().flat_map(notices_for).collect());
         Ok(())
     }
 
@@ -760,6 +767,7 @@ impl EventService {
             })
             .collect();
         self.store.publish_schedule(event_id, &placed, &notices, Utc::now()).await?;
+        self.mailer.deliver(notices);
         tracing::info!(
             event_id = event_id.0,
             meetings = placed.len(),

@@ -7,6 +7,7 @@ pub mod evaluation;
 pub mod events;
 pub mod import;
 mod listings;
+pub mod mail;
 pub mod matches;
 pub mod matching;
 mod password;

@@ -42,13 +42,18 @@ impl Services {
         auth: &AuthSettings,
         search: &SearchSettings,
         weights: techmatch_matching::features::Weights,
+        mail: crate::mail::MailSettings,
     ) -> anyhow::Result<Services> {
         let search = SearchService::start(store.clone(), search).await?;
         let matches = crate::matches::MatchService::new(store.clone(), search.clone(), weights);
         Ok(Services {
             accounts: AccountService::new(store.clone(), auth)?,
             listings: ListingService::new(store.clone(), search.clone()),
-            events: crate::events::EventService::new(store.clone(), matches.clone()),
+            events: crate::events::EventService::new(
+                store.clone(),
+                matches.clone(),
+                crate::mail::Mailer::new(mail, store.clone()),
+            ),
             matches,
             search,
             system: SystemService::new(store),
