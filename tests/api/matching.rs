@@ -216,3 +216,46 @@ async fn suggestion_queue_decisions_and_reviews() {
         app.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn matching_crosses_languages_both_ways() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "smith@lab.edu").await;
+        let company = app.account_with_role(Role::Company, "zhao@bearing.cn").await;
+        // English results only: a Chinese need must still find the one that solves it.
+        let bearing = post_result(
+            &app,
+            &researcher,
+            "Rolling bearing fault diagnosis from vibration signals",
+            "Deep learning on vibration signals detects rolling bearing faults early in wind turbines and motors.",
+            "34",
+        )
+        .await;
+        post_result(
+            &app,
+            &researcher,
+            "Sweet potato storage rot prevention",
+            "Controlled atmosphere and humidity keep stored sweet potatoes from rotting through the winter.",
+            "01",
+        )
+        .await;
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "滚动轴承故障总是发现得太晚", "description": "风机和电机的滚动轴承坏了才发现，希望通过振动信号提前诊断故障。"}),
+            )
+            .await;
+        assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+        let matches = app.get(&format!("/api/v1/needs/{}/matches", need.body["id"]), Some(&company)).await;
+        assert_eq!(matches.status, StatusCode::OK, "{}", matches.body);
+        assert_eq!(
+            matches.body["items"][0]["id"], bearing,
+            "a Chinese need finds the English result: {}",
+            matches.body
+        );
+        let terms = matches.body["items"][0]["matched_terms"].to_string();
+        assert!(terms.contains("bear") || terms.contains("vibrat"), "matched through English words: {terms}");
+        app.stop().await;
+    }
+}

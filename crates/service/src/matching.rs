@@ -86,6 +86,42 @@ pub fn translate(terms: &[String]) -> Vec<String> {
     translated
 }
 
+/// The glossary read the other way: a Chinese term as written (e.g. 锂电池) → the analysed
+/// English words of each entry it translates.
+fn reverse_glossary() -> &'static std::collections::HashMap<String, Vec<String>> {
+    static REVERSE: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>> = std::sync::OnceLock::new();
+    REVERSE.get_or_init(|| {
+        let mut reverse: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for (english, chinese) in techmatch_matching::glossary::entries() {
+            let words = analyze(english);
+            for term in chinese {
+                let entry = reverse.entry(term.to_owned()).or_default();
+                for word in &words {
+                    if !entry.contains(word) {
+                        entry.push(word.clone());
+                    }
+                }
+            }
+        }
+        reverse
+    })
+}
+
+/// English words for the Chinese glossary terms among `terms`, kept only when `in_index` says
+/// the index has them: a Chinese need then also finds English results, and an index without
+/// English text loses no query places to words nothing contains.
+pub fn translate_to_english(terms: &[String], in_index: impl Fn(&str) -> bool) -> Vec<String> {
+    let reverse = reverse_glossary();
+    terms
+        .iter()
+        .filter(|term| !term.is_ascii())
+        .filter_map(|term| reverse.get(term.as_str()))
+        .flatten()
+        .filter(|word| in_index(word))
+        .cloned()
+        .collect()
+}
+
 fn document_terms(title: &str, body: &str, keywords: &[String], title_repeat: usize) -> Vec<String> {
     // The title states the problem; it counts more than once.
     let title_terms = analyze(title);
@@ -95,9 +131,6 @@ fn document_terms(title: &str, body: &str, keywords: &[String], title_repeat: us
     }
     terms.extend(analyze(body));
     terms.extend(analyze(&keywords.join("，")));
-    // English text also looks for the Chinese words research abstracts use.
-    let translations = translate(&terms);
-    terms.extend(translations);
     terms
 }
 
@@ -138,7 +171,14 @@ pub fn candidates(
 ) -> Result<Candidates, SearchError> {
     let documents = index.num_docs();
     let frequency = |term: &str| index.document_frequency(term);
-    let terms = document_terms(title, body, keywords, parameters.title_repeat);
+    let mut terms = document_terms(title, body, keywords, parameters.title_repeat);
+    // English text also looks for the Chinese words research abstracts use, and Chinese text
+    // for the English words of English listings (from the document's own words, not from
+    // translations, so nothing makes a round trip).
+    let chinese = translate(&terms);
+    let english = translate_to_english(&terms, |word| frequency(word) > 0);
+    terms.extend(chinese);
+    terms.extend(english);
     let query = significant_terms(&terms, frequency, documents, parameters.query_terms);
     let boosts = parameters.boosts;
     if parameters.feedback_documents == 0 {
