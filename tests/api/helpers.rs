@@ -141,6 +141,37 @@ impl TestApp {
         (response.status(), response.headers().clone(), bytes.to_vec())
     }
 
+    /// A page request as a browser sends it: cookies, a language, an optional form body.
+    /// Redirects are not followed. Answers status, headers and the body as text.
+    pub async fn page(
+        &self,
+        method: Method,
+        path: &str,
+        cookies: &str,
+        accept_language: Option<&str>,
+        form: Option<&str>,
+    ) -> (StatusCode, HeaderMap, String) {
+        // A browser would follow the redirect; the tests look at it.
+        let client = awc::Client::builder().disable_redirects().finish();
+        let mut request = client.request(method, self.url(path));
+        if !cookies.is_empty() {
+            request = request.insert_header(("Cookie", cookies.to_owned()));
+        }
+        if let Some(language) = accept_language {
+            request = request.insert_header(("Accept-Language", language.to_owned()));
+        }
+        let mut response = match form {
+            Some(form) => request
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .send_body(form.to_owned())
+                .await
+                .expect("request sent"),
+            None => request.send().await.expect("request sent"),
+        };
+        let bytes = response.body().limit(4 * 1024 * 1024).await.expect("response body");
+        (response.status(), response.headers().clone(), String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> TestResponse {
         match body {
             Some(body) => {

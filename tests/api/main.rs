@@ -9,4 +9,5 @@ mod helpers;
 mod http_edge;
 mod listings;
 mod matching;
+mod pages;
 mod tokens;

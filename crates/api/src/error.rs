@@ -207,7 +207,8 @@ pub fn ensure_json_error<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
+        .is_some_and(|value| value.starts_with("application/json") || value.starts_with("text/html"));
+    // Pages render their own error pages; everything else answers in the API's JSON.
     if is_json {
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }

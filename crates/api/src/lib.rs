@@ -8,6 +8,7 @@ pub mod extract;
 pub mod listing_dto;
 pub mod routes;
 mod server;
+pub mod web;
 
 pub use error::{ApiError, ErrorBody};
 pub use server::{ApiSettings, BODY_LIMIT_BYTES, build_server, openapi_document};

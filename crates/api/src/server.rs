@@ -35,6 +35,8 @@ pub struct ApiSettings {
     pub keep_alive_seconds: u64,
     /// Send `Strict-Transport-Security` (when served over https, as in production).
     pub strict_transport_security: bool,
+    /// Mark the pages' session and CSRF cookies Secure (served over https, as in production).
+    pub secure_cookies: bool,
 }
 
 #[derive(OpenApi)]
@@ -178,6 +180,7 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
             .app_data(PayloadConfig::new(BODY_LIMIT_BYTES))
             .app_data(QueryConfig::default().error_handler(query_error))
             .app_data(PathConfig::default().error_handler(path_error))
+            .configure(crate::web::configure)
             .default_service(web::to(unknown_route))
             .wrap(ErrorHandlers::new().default_handler(ensure_json_error))
             .wrap(headers)

@@ -1,0 +1,672 @@
+//! Server-rendered pages, in Chinese first and English second. Templates (minijinja), the
+//! translation tables and the stylesheet are compiled into the binary: nothing comes from a
+//! CDN, so the pages work on an intranet without internet.
+//!
+//! Sessions are an HttpOnly `tm_session` cookie holding the same access token the API issues
+//! (SameSite=Lax; Secure when `server.secure_cookies` is on), so a page sees exactly what the
+//! API would show its user. Every form carries a CSRF token that must equal the `tm_csrf`
+//! cookie (double submit; the cookie is SameSite=Strict and HttpOnly), or the form is refused.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde::{Deserialize, Serialize};
+use techmatch_domain::Actor;
+use techmatch_domain::event::{EventId, EventStatus};
+use techmatch_domain::listing::{ListingKind, NeedId, ResultId};
+use techmatch_service::{ListingFilters, PageRequest, SearchFilters, SearchRequest, ServiceError, Services};
+
+use crate::server::ApiSettings;
+
+const SESSION_COOKIE: &str = "tm_session";
+const CSRF_COOKIE: &str = "tm_csrf";
+const LANGUAGE_COOKIE: &str = "tm_lang";
+const PAGE_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const TEMPLATES: [(&str, &str); 8] = [
+    ("base.html", include_str!("../web/templates/base.html")),
+    ("home.html", include_str!("../web/templates/home.html")),
+    ("search.html", include_str!("../web/templates/search.html")),
+    ("listing.html", include_str!("../web/templates/listing.html")),
+    ("events.html", include_str!("../web/templates/events.html")),
+    ("event.html", include_str!("../web/templates/event.html")),
+    ("login.html", include_str!("../web/templates/login.html")),
+    ("message.html", include_str!("../web/templates/message.html")),
+];
+const CHINESE: &str = include_str!("../web/i18n/zh-CN.toml");
+const ENGLISH: &str = include_str!("../web/i18n/en.toml");
+const STYLESHEET: &str = include_str!("../web/static/app.css");
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Chinese,
+    English,
+}
+
+impl Language {
+    fn code(self) -> &'static str {
+        match self {
+            Language::Chinese => "zh-CN",
+            Language::English => "en",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Language> {
+        let raw = raw.trim().to_ascii_lowercase();
+        if raw.starts_with("zh") {
+            Some(Language::Chinese)
+        } else if raw.starts_with("en") {
+            Some(Language::English)
+        } else {
+            None
+        }
+    }
+
+    /// `?lang=` first, then the cookie a switch left, then the first language of
+    /// Accept-Language we have, then Chinese.
+    fn of(request: &HttpRequest) -> (Language, bool) {
+        let query = web::Query::<BTreeMap<String, String>>::from_query(request.query_string())
+            .ok()
+            .and_then(|query| query.get("lang").and_then(|raw| Language::parse(raw)));
+        if let Some(language) = query {
+            return (language, true);
+        }
+        if let Some(language) = request.cookie(LANGUAGE_COOKIE).and_then(|cookie| Language::parse(cookie.value())) {
+            return (language, false);
+        }
+        let accepted =
+            request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).and_then(|value| {
+                value.split(',').find_map(|part| Language::parse(part.split(';').next().unwrap_or("")))
+            });
+        (accepted.unwrap_or(Language::Chinese), false)
+    }
+}
+
+struct Pages {
+    environment: minijinja::Environment<'static>,
+    chinese: BTreeMap<String, String>,
+    english: BTreeMap<String, String>,
+}
+
+fn pages() -> Result<&'static Pages, String> {
+    static PAGES: OnceLock<Result<Pages, String>> = OnceLock::new();
+    PAGES
+        .get_or_init(|| {
+            let mut environment = minijinja::Environment::new();
+            // A missing translation or value is a bug to see in tests, not an empty gap.
+            environment.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+            for (name, source) in TEMPLATES {
+                environment.add_template(name, source).map_err(|error| format!("template {name}: {error}"))?;
+            }
+            let chinese = toml::from_str(CHINESE).map_err(|error| format!("zh-CN.toml: {error}"))?;
+            let english = toml::from_str(ENGLISH).map_err(|error| format!("en.toml: {error}"))?;
+            Ok(Pages { environment, chinese, english })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The translation keys of both languages; they must be the same (tested).
+pub fn translation_keys() -> (Vec<String>, Vec<String>) {
+    match pages() {
+        Ok(pages) => (pages.chinese.keys().cloned().collect(), pages.english.keys().cloned().collect()),
+        Err(_) => (Vec::new(), Vec::new()),
+    }
+}
+
+#[derive(Serialize)]
+struct SignedIn {
+    email: String,
+}
+
+/// Who is looking at a page, in which language, with which CSRF token.
+struct Visit {
+    actor: Option<Actor>,
+    email: Option<String>,
+    language: Language,
+    language_chosen: bool,
+    csrf: String,
+    csrf_is_new: bool,
+    secure_cookies: bool,
+}
+
+async fn visit(request: &HttpRequest, services: &Services) -> Visit {
+    let (language, language_chosen) = Language::of(request);
+    let secure_cookies = request.app_data::<web::Data<ApiSettings>>().is_some_and(|settings| settings.secure_cookies);
+    let (csrf, csrf_is_new) = match request.cookie(CSRF_COOKIE) {
+        Some(cookie) if cookie.value().len() == 32 => (cookie.value().to_owned(), false),
+        _ => (rand::rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect(), true),
+    };
+    let mut actor = None;
+    let mut email = None;
+    if let Some(cookie) = request.cookie(SESSION_COOKIE)
+        && let Ok(found) = services.accounts.authenticate(cookie.value()).await
+    {
+        email = services.accounts.me(&found).await.ok().map(|account| account.email.as_str().to_owned());
+        actor = Some(found);
+    }
+    Visit { actor, email, language, language_chosen, csrf, csrf_is_new, secure_cookies }
+}
+
+impl Visit {
+    fn cookie<'c>(&self, name: &'c str, value: String, same_site: SameSite) -> Cookie<'c> {
+        Cookie::build(name, value).path("/").http_only(true).same_site(same_site).secure(self.secure_cookies).finish()
+    }
+
+    /// Renders a template with the common context (language, translations, user, CSRF token).
+    fn render(&self, status: StatusCode, template: &str, values: minijinja::Value) -> HttpResponse {
+        let rendered = pages().and_then(|pages| {
+            let translations = match self.language {
+                Language::Chinese => &pages.chinese,
+                Language::English => &pages.english,
+            };
+            let other = match self.language {
+                Language::Chinese => "en",
+                Language::English => "zh-CN",
+            };
+            let common = minijinja::context! {
+                lang => self.language.code(),
+                other_lang => other,
+                t => translations,
+                csrf => &self.csrf,
+                user => self.email.as_ref().map(|email| SignedIn { email: email.clone() }),
+            };
+            pages
+                .environment
+                .get_template(template)
+                .and_then(|template| template.render(minijinja::context! { ..common, ..values }))
+                .map_err(|error| format!("rendering {template}: {error:#}"))
+        });
+        match rendered {
+            Ok(html) => {
+                let mut response = HttpResponse::build(status);
+                response
+                    .content_type("text/html; charset=utf-8")
+                    .insert_header(("Content-Security-Policy", PAGE_SECURITY_POLICY))
+                    .insert_header((header::CACHE_CONTROL, "no-store"));
+                if self.csrf_is_new {
+                    response.cookie(self.cookie(CSRF_COOKIE, self.csrf.clone(), SameSite::Strict));
+                }
+                if self.language_chosen {
+                    let mut cookie = self.cookie(LANGUAGE_COOKIE, self.language.code().to_owned(), SameSite::Lax);
+                    cookie.set_max_age(actix_web::cookie::time::Duration::days(365));
+                    response.cookie(cookie);
+                }
+                response.body(html)
+            }
+            Err(error) => {
+                tracing::error!(template, error = %error, "page rendering failed");
+                HttpResponse::InternalServerError().content_type("text/plain; charset=utf-8").body("internal error")
+            }
+        }
+    }
+
+    fn message(&self, status: StatusCode, heading_key: &str, text_key: &str) -> HttpResponse {
+        let (heading, text) = match pages() {
+            Ok(pages) => {
+                let table = if self.language == Language::Chinese { &pages.chinese } else { &pages.english };
+                (table.get(heading_key).cloned().unwrap_or_default(), table.get(text_key).cloned().unwrap_or_default())
+            }
+            Err(_) => (String::new(), String::new()),
+        };
+        self.render(status, "message.html", minijinja::context! { heading, text })
+    }
+
+    /// A page for a service error: the same refusals as the API, as pages.
+    fn failure(&self, error: &ServiceError) -> HttpResponse {
+        match error {
+            ServiceError::NotFound(_) | ServiceError::Forbidden | ServiceError::Unauthenticated => {
+                self.message(StatusCode::NOT_FOUND, "not_found_title", "not_found_text")
+            }
+            other => {
+                tracing::error!(error = %other, "page failed");
+                self.message(StatusCode::INTERNAL_SERVER_ERROR, "error_title", "error_text")
+            }
+        }
+    }
+
+    fn csrf_matches(&self, submitted: &str) -> bool {
+        // A fresh token means the browser sent none: nothing to match.
+        !self.csrf_is_new && constant_time_equal(submitted.as_bytes(), self.csrf.as_bytes())
+    }
+}
+
+fn constant_time_equal(left: &[u8], right: &[u8]) -> bool {
+    left.len() == right.len() && left.iter().zip(right).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+#[derive(Serialize)]
+struct ListingCard {
+    id: i64,
+    title: String,
+    meta: String,
+}
+
+#[derive(Serialize)]
+struct EventCard {
+    id: i64,
+    title: String,
+    date: String,
+    status: String,
+}
+
+fn event_card(event: techmatch_domain::event::Event) -> EventCard {
+    EventCard {
+        id: event.id.0,
+        title: event.content.title.as_str().to_owned(),
+        date: event.content.timetable.date.to_string(),
+        status: event.status.as_str().to_owned(),
+    }
+}
+
+pub async fn home(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let actor = visit.actor.as_ref();
+    let page = PageRequest { offset: 0, limit: 6 };
+    let published = ListingFilters { status: Some("published".into()), ..ListingFilters::default() };
+    let results = services.listings.list_results(actor, published, page).await;
+    let needs = services.listings.list_needs(actor, ListingFilters::default(), page).await;
+    let events = services.events.list(actor, page).await;
+    let (results, needs, events) = match (results, needs, events) {
+        (Ok(results), Ok(needs), Ok(events)) => (results, needs, events),
+        (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => return visit.failure(&error),
+    };
+    let counts = minijinja::context! { results => results.total, needs => needs.total, events => events.total };
+    let results: Vec<ListingCard> = results
+        .items
+        .into_iter()
+        .map(|result| ListingCard {
+            id: result.id.0,
+            title: result.content.title.as_str().to_owned(),
+            meta: result.content.institution.clone().unwrap_or_default(),
+        })
+        .collect();
+    let needs: Vec<ListingCard> = needs
+        .items
+        .into_iter()
+        .map(|need| ListingCard {
+            id: need.id.0,
+            title: need.content.title.as_str().to_owned(),
+            meta: need.content.industry_codes.iter().map(|code| code.name_zh()).collect::<Vec<_>>().join("、"),
+        })
+        .collect();
+    let events: Vec<EventCard> = events
+        .items
+        .into_iter()
+        .filter(|event| matches!(event.status, EventStatus::Open | EventStatus::Scheduled))
+        .map(event_card)
+        .collect();
+    visit.render(StatusCode::OK, "home.html", minijinja::context! { counts, results, needs, events })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchPageQuery {
+    #[serde(default)]
+    q: String,
+    kind: Option<String>,
+    industry: Option<String>,
+    maturity: Option<String>,
+    region: Option<String>,
+    transfer_mode: Option<String>,
+    field: Option<String>,
+    status: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FacetValue {
+    name: String,
+    count: u64,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct FacetGroup {
+    label: String,
+    values: Vec<FacetValue>,
+}
+
+#[derive(Serialize)]
+struct HitCard {
+    id: i64,
+    path: &'static str,
+    kind: String,
+    title: String,
+    snippet: String,
+}
+
+fn url_encode(raw: &str) -> String {
+    url::form_urlencoded::byte_serialize(raw.as_bytes()).collect()
+}
+
+pub async fn search(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    query: web::Query<SearchPageQuery>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let query = query.into_inner();
+    let _ = &query.lang;
+    let kind = match query.kind.as_deref() {
+        Some("results") => Some(ListingKind::Result),
+        Some("needs") => Some(ListingKind::Need),
+        _ => None,
+    };
+    let filters = SearchFilters {
+        kind,
+        industry: query.industry.clone(),
+        field: query.field.clone(),
+        maturity: query.maturity.clone(),
+        region: query.region.clone(),
+        transfer_mode: query.transfer_mode.clone(),
+        status: query.status.clone(),
+        open_challenges_only: false,
+    };
+    let search_request =
+        SearchRequest { query: query.q.chars().take(200).collect(), filters, offset: 0, limit: 20, with_facets: true };
+    let found = match services.search.search(visit.actor.as_ref(), search_request).await {
+        Ok(found) => found,
+        Err(ServiceError::Validation(_)) => Default::default(),
+        Err(error) => return visit.failure(&error),
+    };
+    let (result_label, need_label) = match visit.language {
+        Language::Chinese => ("科研成果", "技术需求"),
+        Language::English => ("Research result", "Technology need"),
+    };
+    let hits: Vec<HitCard> = found
+        .hits
+        .into_iter()
+        .map(|hit| HitCard {
+            id: hit.id,
+            path: if hit.kind == ListingKind::Result { "results" } else { "needs" },
+            kind: if hit.kind == ListingKind::Result { result_label } else { need_label }.to_owned(),
+            title: hit.title,
+            // The index escapes the text and adds only <mark> around matches.
+            snippet: hit.snippet,
+        })
+        .collect();
+    let translations =
+        pages().ok().map(|pages| if visit.language == Language::Chinese { &pages.chinese } else { &pages.english });
+    let label = |facet: &str| -> String {
+        translations.and_then(|table| table.get(&format!("facet_{facet}")).cloned()).unwrap_or_else(|| facet.to_owned())
+    };
+    let base = format!("/search?q={}", url_encode(&query.q));
+    let facets: Vec<FacetGroup> = found
+        .facets
+        .into_iter()
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(facet, values)| FacetGroup {
+            label: label(&facet),
+            values: values
+                .into_iter()
+                .take(10)
+                .map(|(name, count)| {
+                    let parameter = if facet == "kind" { "kind".to_owned() } else { facet.clone() };
+                    let value = if facet == "kind" {
+                        if name == "result" { "results".to_owned() } else { "needs".to_owned() }
+                    } else {
+                        name.trim_start_matches('/').rsplit('/').next().unwrap_or(&name).to_owned()
+                    };
+                    FacetValue { href: format!("{base}&{parameter}={}", url_encode(&value)), name, count }
+                })
+                .collect(),
+        })
+        .collect();
+    visit.render(
+        StatusCode::OK,
+        "search.html",
+        minijinja::context! { query => query.q, total => found.total, hits, facets },
+    )
+}
+
+#[derive(Serialize)]
+struct Fact {
+    label: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct ListingPage {
+    kind: String,
+    title: String,
+    body_label: String,
+    body: String,
+    confidential: bool,
+    facts: Vec<Fact>,
+}
+
+fn label(visit: &Visit, key: &str) -> String {
+    pages()
+        .ok()
+        .and_then(|pages| {
+            if visit.language == Language::Chinese { &pages.chinese } else { &pages.english }.get(key).cloned()
+        })
+        .unwrap_or_default()
+}
+
+fn money(min: Option<i64>, max: Option<i64>) -> String {
+    match (min, max) {
+        (Some(min), Some(max)) => format!("{min} – {max}"),
+        (Some(min), None) => format!("≥ {min}"),
+        (None, Some(max)) => format!("≤ {max}"),
+        (None, None) => String::new(),
+    }
+}
+
+pub async fn result_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let result = match services.listings.get_result(visit.actor.as_ref(), ResultId(path.into_inner())).await {
+        Ok(result) => result,
+        Err(error) => return visit.failure(&error),
+    };
+    let content = &result.content;
+    let mut facts = vec![
+        Fact { label: label(&visit, "keywords"), value: content.keywords.as_slice().join("、") },
+        Fact { label: label(&visit, "maturity"), value: content.maturity.as_str().to_owned() },
+        Fact {
+            label: label(&visit, "industry"),
+            value: content
+                .industry_codes
+                .iter()
+                .map(|code| format!("{} {}", code.as_str(), code.name_zh()))
+                .collect::<Vec<_>>()
+                .join("、"),
+        },
+    ];
+    let price = money(content.asking_price.min, content.asking_price.max);
+    if !price.is_empty() {
+        facts.push(Fact { label: label(&visit, "asking_price"), value: price });
+    }
+    if let Some(region) = &content.region_code {
+        facts.push(Fact { label: label(&visit, "region"), value: region.name().unwrap_or(region.as_str()).to_owned() });
+    }
+    let listing = ListingPage {
+        kind: label(&visit, "kind_result"),
+        title: content.title.as_str().to_owned(),
+        body_label: label(&visit, "abstract"),
+        body: content.abstract_text.as_str().to_owned(),
+        confidential: false,
+        facts,
+    };
+    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing })
+}
+
+pub async fn need_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let need = match services.listings.get_need(visit.actor.as_ref(), NeedId(path.into_inner())).await {
+        Ok(need) => need,
+        Err(error) => return visit.failure(&error),
+    };
+    let content = &need.content;
+    let mut facts = vec![
+        Fact { label: label(&visit, "keywords"), value: content.keywords.as_slice().join("、") },
+        Fact {
+            label: label(&visit, "industry"),
+            value: content
+                .industry_codes
+                .iter()
+                .map(|code| format!("{} {}", code.as_str(), code.name_zh()))
+                .collect::<Vec<_>>()
+                .join("、"),
+        },
+    ];
+    let budget = money(content.budget.min, content.budget.max);
+    if !budget.is_empty() {
+        facts.push(Fact { label: label(&visit, "budget"), value: budget });
+    }
+    if let Some(deadline) = content.deadline {
+        facts.push(Fact { label: label(&visit, "deadline"), value: deadline.to_string() });
+    }
+    if let Some(challenge) = &content.challenge {
+        facts.push(Fact { label: label(&visit, "bounty"), value: challenge.bounty_yuan.to_string() });
+    }
+    let listing = ListingPage {
+        kind: label(&visit, if content.challenge.is_some() { "challenge" } else { "kind_need" }),
+        title: content.title.as_str().to_owned(),
+        body_label: label(&visit, "description"),
+        body: content.description.as_str().to_owned(),
+        confidential: content.confidential,
+        facts,
+    };
+    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing })
+}
+
+pub async fn events_page(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    match services.events.list(visit.actor.as_ref(), PageRequest { offset: 0, limit: 50 }).await {
+        Ok(events) => {
+            let events: Vec<EventCard> = events.items.into_iter().map(event_card).collect();
+            visit.render(StatusCode::OK, "events.html", minijinja::context! { events })
+        }
+        Err(error) => visit.failure(&error),
+    }
+}
+
+#[derive(Serialize)]
+struct PresentationCard {
+    id: i64,
+    title: String,
+}
+
+pub async fn event_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let id = EventId(path.into_inner());
+    let event = match services.events.get(visit.actor.as_ref(), id).await {
+        Ok(event) => event,
+        Err(error) => return visit.failure(&error),
+    };
+    let presentations = match services.events.presentations(visit.actor.as_ref(), id).await {
+        Ok(items) => items.into_iter().map(|(id, title)| PresentationCard { id, title }).collect::<Vec<_>>(),
+        Err(error) => return visit.failure(&error),
+    };
+    let content = &event.content;
+    let event = minijinja::context! {
+        title => content.title.as_str(),
+        date => content.timetable.date.to_string(),
+        venue => content.venue.clone(),
+        video_link => content.video_link.clone(),
+        status => event.status.as_str(),
+    };
+    visit.render(StatusCode::OK, "event.html", minijinja::context! { event, presentations })
+}
+
+pub async fn login_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    visit.render(StatusCode::OK, "login.html", minijinja::context! { failed => false, email => "" })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, location.to_owned()));
+    response
+}
+
+pub async fn login(request: HttpRequest, services: web::Data<Services>, form: web::Form<LoginForm>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    if !visit.csrf_matches(&form.csrf) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let client = request.peer_addr().map(|address| address.ip().to_string()).unwrap_or_default();
+    match services.accounts.login(&form.email, &form.password, &client).await {
+        Ok(issued) => {
+            let mut cookie = visit.cookie(SESSION_COOKIE, issued.access_token, SameSite::Lax);
+            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
+                i64::try_from(issued.expires_in_seconds).unwrap_or(1800),
+            ));
+            see_other("/").cookie(cookie).finish()
+        }
+        Err(ServiceError::InvalidCredentials | ServiceError::AccountDisabled | ServiceError::Validation(_)) => visit
+            .render(
+                StatusCode::UNAUTHORIZED,
+                "login.html",
+                minijinja::context! { failed => true, email => form.email.clone() },
+            ),
+        Err(ServiceError::RateLimited { .. }) => visit.render(
+            StatusCode::TOO_MANY_REQUESTS,
+            "login.html",
+            minijinja::context! { failed => true, email => "" },
+        ),
+        Err(error) => visit.failure(&error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(request: HttpRequest, services: web::Data<Services>, form: web::Form<CsrfForm>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    if !visit.csrf_matches(&form.csrf) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    if let Some(actor) = &visit.actor
+        && let Err(error) = services.accounts.logout(actor).await
+    {
+        return visit.failure(&error);
+    }
+    let mut cookie = visit.cookie(SESSION_COOKIE, String::new(), SameSite::Lax);
+    cookie.make_removal();
+    see_other("/").cookie(cookie).finish()
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+/// The page routes, outside the API's OpenAPI document.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(home))
+        .route("/search", web::get().to(search))
+        .route("/results/{id}", web::get().to(result_page))
+        .route("/needs/{id}", web::get().to(need_page))
+        .route("/events", web::get().to(events_page))
+        .route("/events/{id}", web::get().to(event_page))
+        .route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/static/app.css", web::get().to(stylesheet));
+}

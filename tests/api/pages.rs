@@ -1,0 +1,159 @@
+//! The web pages over real HTTP: languages, what a visitor may see, the cookie session and its
+//! CSRF protection. (Browser journeys come with the Playwright tests.)
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::{Method, StatusCode};
+use serde_json::json;
+use techmatch_domain::Role;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+/// `name=value` of each Set-Cookie, and the attributes of the one named `name`.
+fn set_cookie(headers: &HeaderMap, name: &str) -> Option<(String, String)> {
+    headers.get_all("set-cookie").filter_map(|value| value.to_str().ok()).find_map(|value| {
+        let (pair, attributes) = value.split_once(';').unwrap_or((value, ""));
+        let (cookie, content) = pair.split_once('=')?;
+        (cookie.trim() == name).then(|| (content.to_owned(), attributes.to_owned()))
+    })
+}
+
+fn hidden_csrf(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    html[start..start + 32].to_owned()
+}
+
+/// Logs in through the form; returns the cookie header a browser would then send.
+async fn log_in(app: &TestApp, email: &str) -> String {
+    let (status, headers, html) = app.page(Method::GET, "/login", "", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (csrf_cookie, _) = set_cookie(&headers, "tm_csrf").expect("a csrf cookie");
+    assert_eq!(hidden_csrf(&html), csrf_cookie);
+    let cookies = format!("tm_csrf={csrf_cookie}");
+    let form =
+        format!("csrf={csrf_cookie}&email={}&password={}", email.replace('@', "%40"), PASSWORD.replace(' ', "+"));
+    let (status, headers, _) = app.page(Method::POST, "/login", &cookies, None, Some(&form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (session, attributes) = set_cookie(&headers, "tm_session").expect("a session cookie");
+    assert!(attributes.contains("HttpOnly") && attributes.contains("SameSite=Lax"), "{attributes}");
+    format!("{cookies}; tm_session={session}")
+}
+
+#[actix_web::test]
+async fn pages_speak_chinese_first_and_english_on_request() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let (status, headers, html) = app.page(Method::GET, "/", "", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+    assert!(headers.get("content-security-policy").unwrap().to_str().unwrap().contains("style-src 'self'"));
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("科技成果对接平台"), "{html}");
+    let (_, _, english) = app.page(Method::GET, "/", "", Some("en-GB,en;q=0.9"), None).await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Tech Transfer Matchmaking"));
+    let (_, headers, switched) = app.page(Method::GET, "/search?lang=en", "", Some("zh-CN"), None).await;
+    assert!(switched.contains("Search results"));
+    let (language, _) = set_cookie(&headers, "tm_lang").expect("the switch is remembered");
+    assert_eq!(language, "en");
+    let (status, headers, css) = app.page(Method::GET, "/static/app.css", "", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/css") && css.contains("mark"));
+    let (status, _, missing) = app.page(Method::GET, "/results/999999", "", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("页面不存在"), "an error page, in the page language");
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_confidential_need_never_shows_on_another_companys_pages() {
+    for app in TestApp::each_backend().await {
+        let owner = app.account_with_role(Role::Company, "owner@secret.cn").await;
+        app.account_with_role(Role::Company, "rival@other.cn").await;
+        let researcher = app.account_with_role(Role::Researcher, "li@lab.cn").await;
+        let secret = app
+            .post(
+                "/api/v1/needs",
+                Some(&owner),
+                &json!({"title": "保密的固态电池隔膜需求", "description": "固态电池隔膜的保密技术需求。", "confidential": true}),
+            )
+            .await;
+        assert_eq!(secret.status, StatusCode::CREATED, "{}", secret.body);
+        let public = app
+            .post(
+                "/api/v1/results",
+                Some(&researcher),
+                &json!({"title": "固态电池隔膜涂层", "abstract": "陶瓷涂层提高固态电池隔膜的耐热性。", "maturity": "pilot", "status": "published"}),
+            )
+            .await;
+        assert_eq!(public.status, StatusCode::CREATED, "{}", public.body);
+        let need_path = format!("/needs/{}", secret.body["id"]);
+        let search_path = "/search?q=%E5%9B%BA%E6%80%81%E7%94%B5%E6%B1%A0";
+
+        for cookies in [String::new(), log_in(&app, "founder-rival@other.cn").await] {
+            let (status, _, html) = app.page(Method::GET, &need_path, &cookies, None, None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{}", app.backend);
+            assert!(!html.contains("保密的固态电池隔膜需求"));
+            let (_, _, html) = app.page(Method::GET, search_path, &cookies, None, None).await;
+            assert!(html.contains("固态电池隔膜涂层"), "the public result is found: {html}");
+            assert!(!html.contains("保密的固态电池隔膜需求"), "{}: {html}", app.backend);
+            let (_, _, home) = app.page(Method::GET, "/", &cookies, None, None).await;
+            assert!(!home.contains("保密的固态电池隔膜需求"));
+        }
+        let owner_cookies = log_in(&app, "founder-owner@secret.cn").await;
+        let (status, _, html) = app.page(Method::GET, &need_path, &owner_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("保密的固态电池隔膜需求") && html.contains("保密需求"));
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn forms_without_a_valid_csrf_token_are_refused() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    app.account_with_role(Role::Researcher, "wang@lab.cn").await;
+    let email = "founder-wang%40lab.cn";
+    let password = PASSWORD.replace(' ', "+");
+    // No cookie at all, a token that does not match the cookie, and no token.
+    for (cookies, form) in [
+        (String::new(), format!("csrf=abcdefghijabcdefghijabcdefghij12&email={email}&password={password}")),
+        (
+            "tm_csrf=abcdefghijabcdefghijabcdefghij12".to_owned(),
+            format!("csrf=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz&email={email}&password={password}"),
+        ),
+        ("tm_csrf=abcdefghijabcdefghijabcdefghij12".to_owned(), format!("email={email}&password={password}")),
+    ] {
+        let (status, headers, html) = app.page(Method::POST, "/login", &cookies, None, Some(&form)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
+        assert!(set_cookie(&headers, "tm_session").is_none(), "no session without a valid token");
+    }
+    let cookies = log_in(&app, "founder-wang@lab.cn").await;
+    let (_, _, home) = app.page(Method::GET, "/", &cookies, None, None).await;
+    assert!(home.contains("founder-wang@lab.cn"), "signed in: {home}");
+    let (status, _, _) = app.page(Method::POST, "/logout", &cookies, None, Some("csrf=nope")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let csrf = cookies.split("tm_csrf=").nth(1).unwrap()[..32].to_owned();
+    let (status, headers, _) = app.page(Method::POST, "/logout", &cookies, None, Some(&format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        set_cookie(&headers, "tm_session").is_some_and(|(value, _)| value.is_empty()),
+        "the session cookie is cleared"
+    );
+    let (_, _, home) = app.page(Method::GET, "/", &cookies, None, None).await;
+    assert!(!home.contains("founder-wang@lab.cn"), "the old session token is revoked");
+    let (status, _, html) = app
+        .page(
+            Method::POST,
+            "/login",
+            &format!("tm_csrf={csrf}"),
+            None,
+            Some(&format!("csrf={csrf}&email={email}&password=wrong")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("邮箱或密码错误"));
+    app.stop().await;
+}
+
+#[test]
+fn both_languages_have_every_translation() {
+    let (chinese, english) = techmatch_api::web::translation_keys();
+    assert!(chinese.len() >= 50, "{chinese:?}");
+    assert_eq!(chinese, english);
+}
