@@ -157,3 +157,76 @@ fn both_languages_have_every_translation() {
     assert!(chinese.len() >= 50, "{chinese:?}");
     assert_eq!(chinese, english);
 }
+
+#[actix_web::test]
+async fn workspaces_matches_and_the_suggestion_queue_as_pages() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "chen@agri.cn").await;
+        let company = app.account_with_role(Role::Company, "wu@farm.cn").await;
+        app.account_with_role(Role::Company, "other@else.cn").await;
+        app.account_with_role(Role::LiaisonOfficer, "officer@city.cn").await;
+        let result = app
+            .post(
+                "/api/v1/results",
+                Some(&researcher),
+                &json!({"title": "温室环境自动感应控制开闭窗系统", "abstract": "根据温湿度传感器自动控制温室天窗开闭。",
+                        "maturity": "pilot", "status": "published"}),
+            )
+            .await;
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "大棚开窗关窗全靠人跑", "description": "温室大棚的天窗希望根据温度自动开闭。"}),
+            )
+            .await;
+        let (result_id, need_id) = (result.body["id"].as_i64().unwrap(), need.body["id"].as_i64().unwrap());
+
+        // Signed out, a workspace sends you to the login form.
+        let (status, headers, _) = app.page(Method::GET, "/my", "", None, None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers.get("location").unwrap(), "/login");
+
+        let company_cookies = log_in(&app, "founder-wu@farm.cn").await;
+        let (_, _, my) = app.page(Method::GET, "/my", &company_cookies, None, None).await;
+        assert!(my.contains("大棚开窗关窗全靠人跑") && my.contains(&format!("/needs/{need_id}/matches")), "{my}");
+        let (status, _, matches) =
+            app.page(Method::GET, &format!("/needs/{need_id}/matches"), &company_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{matches}");
+        assert!(matches.contains("温室环境自动感应控制开闭窗系统") && matches.contains("匹配理由"), "{matches}");
+        assert!(matches.contains("文本相关度") && matches.contains("行业匹配"), "feature rows are shown: {matches}");
+
+        // Another company may not see this need's matches.
+        let other_cookies = log_in(&app, "founder-other@else.cn").await;
+        let (status, _, _) =
+            app.page(Method::GET, &format!("/needs/{need_id}/matches"), &other_cookies, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, _) = app.page(Method::GET, "/suggestions", &other_cookies, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "the queue is staff's");
+
+        // The officer shortlists the pair from the queue, with a note, through a CSRF-checked form.
+        let officer_cookies = log_in(&app, "officer@city.cn").await;
+        let (status, _, queue) = app.page(Method::GET, "/suggestions", &officer_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(queue.contains("大棚开窗关窗全靠人跑") && queue.contains("温室环境自动感应控制开闭窗系统"), "{queue}");
+        let csrf = hidden_csrf(&queue);
+        let form = format!(
+            "need_id={need_id}&result_id={result_id}&decision=shortlist&note=%E5%80%BC%E5%BE%97%E5%AF%B9%E6%8E%A5"
+        );
+        let (status, _, _) = app.page(Method::POST, "/suggestions/decide", &officer_cookies, None, Some(&form)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "no token, no decision");
+        let (status, headers, _) = app
+            .page(Method::POST, "/suggestions/decide", &officer_cookies, None, Some(&format!("csrf={csrf}&{form}")))
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers.get("location").unwrap(), "/suggestions?decided=1");
+        let (_, _, queue) = app.page(Method::GET, "/suggestions?decided=1", &officer_cookies, None, None).await;
+        assert!(queue.contains("已记录您的决定"));
+        assert!(!queue.contains("大棚开窗关窗全靠人跑"), "a decided pair leaves the queue: {queue}");
+        let officer = app.token("officer@city.cn", PASSWORD).await;
+        let recorded = app.get("/api/v1/suggestions", Some(&officer)).await;
+        assert!(!recorded.body.to_string().contains("大棚开窗关窗全靠人跑"));
+        let _ = researcher;
+        app.stop().await;
+    }
+}

@@ -29,7 +29,7 @@ const LANGUAGE_COOKIE: &str = "tm_lang";
 const PAGE_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../web/templates/base.html")),
     ("home.html", include_str!("../web/templates/home.html")),
     ("search.html", include_str!("../web/templates/search.html")),
@@ -38,6 +38,9 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("event.html", include_str!("../web/templates/event.html")),
     ("login.html", include_str!("../web/templates/login.html")),
     ("message.html", include_str!("../web/templates/message.html")),
+    ("my.html", include_str!("../web/templates/my.html")),
+    ("matches.html", include_str!("../web/templates/matches.html")),
+    ("suggestions.html", include_str!("../web/templates/suggestions.html")),
 ];
 const CHINESE: &str = include_str!("../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../web/i18n/en.toml");
@@ -649,6 +652,262 @@ pub async fn logout(request: HttpRequest, services: web::Data<Services>, form: w
     see_other("/").cookie(cookie).finish()
 }
 
+/// Pages that need a signed-in user send visitors to the login form.
+fn to_login() -> HttpResponse {
+    see_other("/login").finish()
+}
+
+#[derive(Serialize)]
+struct OwnListing {
+    id: i64,
+    path: &'static str,
+    title: String,
+    status: String,
+    confidential: bool,
+    challenge: bool,
+}
+
+/// The signed-in user's workspace: their organization's listings with links to their matches;
+/// staff get the suggestion queue and events.
+pub async fn my_page(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let staff = actor.role.is_staff();
+    let page = PageRequest { offset: 0, limit: 100 };
+    let (listings, heading) = match actor.role {
+        techmatch_domain::Role::Researcher => {
+            let filters = ListingFilters { organization_id: actor.organization_id, ..ListingFilters::default() };
+            match services.listings.list_results(Some(&actor), filters, page).await {
+                Ok(found) => (
+                    Some(
+                        found
+                            .items
+                            .into_iter()
+                            .map(|result| OwnListing {
+                                id: result.id.0,
+                                path: "results",
+                                title: result.content.title.as_str().to_owned(),
+                                status: result.status.as_str().to_owned(),
+                                confidential: false,
+                                challenge: false,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    label(&visit, "my_results"),
+                ),
+                Err(error) => return visit.failure(&error),
+            }
+        }
+        techmatch_domain::Role::Company => {
+            let filters = ListingFilters { organization_id: actor.organization_id, ..ListingFilters::default() };
+            match services.listings.list_needs(Some(&actor), filters, page).await {
+                Ok(found) => (
+                    Some(
+                        found
+                            .items
+                            .into_iter()
+                            .map(|need| OwnListing {
+                                id: need.id.0,
+                                path: "needs",
+                                title: need.content.title.as_str().to_owned(),
+                                status: need.status.as_str().to_owned(),
+                                confidential: need.content.confidential,
+                                challenge: need.content.challenge.is_some(),
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    label(&visit, "my_needs"),
+                ),
+                Err(error) => return visit.failure(&error),
+            }
+        }
+        _ => (None, String::new()),
+    };
+    visit.render(StatusCode::OK, "my.html", minijinja::context! { staff, listings, listings_heading => heading })
+}
+
+#[derive(Serialize)]
+struct FeatureRow {
+    label: String,
+    value: String,
+    contribution: String,
+}
+
+#[derive(Serialize)]
+struct MatchCard {
+    id: i64,
+    path: &'static str,
+    title: String,
+    score: String,
+    features: Vec<FeatureRow>,
+    terms: String,
+}
+
+fn explanation_rows(visit: &Visit, explanation: &techmatch_service::matches::Explanation) -> (Vec<FeatureRow>, String) {
+    let rows = explanation
+        .contributions
+        .iter()
+        .map(|part| FeatureRow {
+            label: if visit.language == Language::Chinese { part.feature.label_zh() } else { part.feature.label_en() }
+                .to_owned(),
+            value: format!("{:.2}", part.value),
+            contribution: format!("{:.3}", part.contribution),
+        })
+        .collect();
+    let terms = explanation.matched_terms.iter().map(|term| term.term.as_str()).collect::<Vec<_>>().join("、");
+    (rows, terms)
+}
+
+/// A need's matching results, explained (its company and staff; others see "not found", as
+/// the API refuses them).
+pub async fn need_matches_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let need_id = NeedId(path.into_inner());
+    let subject = match services.listings.get_need(Some(&actor), need_id).await {
+        Ok(need) => need.content.title.as_str().to_owned(),
+        Err(error) => return visit.failure(&error),
+    };
+    let matches = match services.matches.matches_for_need(&actor, need_id, 20).await {
+        Ok(matches) => matches,
+        Err(error) => return visit.failure(&error),
+    };
+    let matches: Vec<MatchCard> = matches
+        .iter()
+        .map(|found| {
+            let (features, terms) = explanation_rows(&visit, &found.explanation);
+            MatchCard {
+                id: found.result.id.0,
+                path: "results",
+                title: found.result.content.title.as_str().to_owned(),
+                score: format!("{:.2}", found.explanation.score),
+                features,
+                terms,
+            }
+        })
+        .collect();
+    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches })
+}
+
+/// A result's matching needs, explained (its institution and staff).
+pub async fn result_matches_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let result_id = ResultId(path.into_inner());
+    let subject = match services.listings.get_result(Some(&actor), result_id).await {
+        Ok(result) => result.content.title.as_str().to_owned(),
+        Err(error) => return visit.failure(&error),
+    };
+    let matches = match services.matches.matches_for_result(&actor, result_id, 20).await {
+        Ok(matches) => matches,
+        Err(error) => return visit.failure(&error),
+    };
+    let matches: Vec<MatchCard> = matches
+        .iter()
+        .map(|found| {
+            let (features, terms) = explanation_rows(&visit, &found.explanation);
+            MatchCard {
+                id: found.need.id.0,
+                path: "needs",
+                title: found.need.content.title.as_str().to_owned(),
+                score: format!("{:.2}", found.explanation.score),
+                features,
+                terms,
+            }
+        })
+        .collect();
+    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches })
+}
+
+#[derive(Serialize)]
+struct SuggestionCard {
+    need_id: i64,
+    need_title: String,
+    result_id: i64,
+    result_title: String,
+    score: String,
+    terms: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SuggestionPageQuery {
+    #[serde(default)]
+    decided: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The liaison officers' queue, with a shortlist/reject form per pair.
+pub async fn suggestions_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    query: web::Query<SuggestionPageQuery>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let _ = &query.lang;
+    let suggestions = match services.matches.suggestions(&actor, 30).await {
+        Ok((suggestions, _)) => suggestions,
+        Err(error) => return visit.failure(&error),
+    };
+    let suggestions: Vec<SuggestionCard> = suggestions
+        .iter()
+        .map(|suggestion| SuggestionCard {
+            need_id: suggestion.need.id.0,
+            need_title: suggestion.need.content.title.as_str().to_owned(),
+            result_id: suggestion.result.id.0,
+            result_title: suggestion.result.content.title.as_str().to_owned(),
+            score: format!("{:.2}", suggestion.explanation.score),
+            terms: explanation_rows(&visit, &suggestion.explanation).1,
+        })
+        .collect();
+    visit.render(
+        StatusCode::OK,
+        "suggestions.html",
+        minijinja::context! { suggestions, decided => query.decided.is_some() },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    need_id: i64,
+    result_id: i64,
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    if !visit.csrf_matches(&form.csrf) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let Some(actor) = visit.actor else { return to_login() };
+    let Ok(decision) = techmatch_domain::listing::MatchDecision::parse("decision", &form.decision) else {
+        return visit.message(StatusCode::UNPROCESSABLE_ENTITY, "error_title", "error_text");
+    };
+    let note: String = form.note.trim().chars().take(2000).collect();
+    let note = (!note.is_empty()).then_some(note);
+    match services.matches.decide(&actor, NeedId(form.need_id), ResultId(form.result_id), decision, note).await {
+        Ok(_) => see_other("/suggestions?decided=1").finish(),
+        Err(error) => visit.failure(&error),
+    }
+}
+
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -668,5 +927,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
+        .route("/my", web::get().to(my_page))
+        .route("/needs/{id}/matches", web::get().to(need_matches_page))
+        .route("/results/{id}/matches", web::get().to(result_matches_page))
+        .route("/suggestions", web::get().to(suggestions_page))
+        .route("/suggestions/decide", web::post().to(decide))
         .route("/static/app.css", web::get().to(stylesheet));
 }
