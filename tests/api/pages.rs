@@ -230,3 +230,159 @@ async fn workspaces_matches_and_the_suggestion_queue_as_pages() {
         app.stop().await;
     }
 }
+
+fn csrf_of(cookies: &str) -> String {
+    cookies.split("tm_csrf=").nth(1).unwrap()[..32].to_owned()
+}
+
+/// Posts a page form and expects the redirect back to the event with `notice`.
+async fn post_form(app: &TestApp, cookies: &str, path: &str, form: &str, event: i64, notice: &str) {
+    let body = format!("csrf={}&{form}", csrf_of(cookies));
+    let (status, headers, html) = app.page(Method::POST, path, cookies, None, Some(&body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {html}");
+    assert_eq!(headers.get("location").unwrap(), &format!("/events/{event}?notice={notice}"), "{path}");
+}
+
+#[actix_web::test]
+async fn an_event_journey_through_the_pages() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "chen@agri.cn").await;
+        let company = app.account_with_role(Role::Company, "wu@farm.cn").await;
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@city.cn").await;
+        let result = app
+            .post(
+                "/api/v1/results",
+                Some(&researcher),
+                &json!({"title": "温室环境自动感应控制开闭窗系统", "abstract": "根据温湿度传感器自动控制温室天窗开闭。",
+                        "maturity": "pilot", "status": "published"}),
+            )
+            .await;
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "大棚开窗关窗全靠人跑", "description": "温室大棚的天窗希望根据温度自动开闭。"}),
+            )
+            .await;
+        let event = app
+            .post(
+                "/api/v1/events",
+                Some(&officer),
+                &json!({"title": "智慧农业对接会", "kind": "matchmaking_fair", "mode": "on_site", "venue": "农科院报告厅",
+                        "date": "2099-04-01", "slot_minutes": 20, "sessions": [{"start": "09:00", "slots": 3}],
+                        "tables": 2, "capacity": 10, "registration_deadline": "2099-03-20T00:00:00Z"}),
+            )
+            .await;
+        let event = event.body["id"].as_i64().unwrap();
+        app.post(&format!("/api/v1/events/{event}/status"), Some(&officer), &json!({"status": "open"})).await;
+
+        let researcher_cookies = log_in(&app, "founder-chen@agri.cn").await;
+        let company_cookies = log_in(&app, "founder-wu@farm.cn").await;
+        let officer_cookies = log_in(&app, "officer@city.cn").await;
+        let page = format!("/events/{event}");
+
+        // Registration through the form, with the listing and slots ticked.
+        let (_, _, html) = app.page(Method::GET, &page, &researcher_cookies, None, None).await;
+        assert!(html.contains("报名参加") && html.contains("温室环境自动感应控制开闭窗系统"), "{html}");
+        let form = format!("listing={}&slot=0&slot=1&slot=2&max_meetings=2", result.body["id"]);
+        let (status, _, _) =
+            app.page(Method::POST, &format!("{page}/register"), &researcher_cookies, None, Some(&form)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "no token, no registration");
+        post_form(&app, &researcher_cookies, &format!("{page}/register"), &form, event, "done").await;
+        post_form(
+            &app,
+            &company_cookies,
+            &format!("{page}/register"),
+            &format!("listing={}&slot=1&slot=2&max_meetings=2", need.body["id"]),
+            event,
+            "done",
+        )
+        .await;
+        post_form(&app, &researcher_cookies, &format!("{page}/register"), &form, event, "failed").await;
+
+        // The officer approves both from the page.
+        let (_, _, html) = app.page(Method::GET, &page, &officer_cookies, None, None).await;
+        let participants = app.get(&format!("/api/v1/events/{event}/participants"), Some(&officer)).await.body;
+        assert!(html.contains("报名者") && html.contains("pending"), "{html}");
+        let ids: Vec<(i64, String)> = participants["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| (item["id"].as_i64().unwrap(), item["role"].as_str().unwrap().to_owned()))
+            .collect();
+        for (id, _) in &ids {
+            post_form(
+                &app,
+                &officer_cookies,
+                &format!("{page}/participants/{id}/decision"),
+                "approve=true",
+                event,
+                "done",
+            )
+            .await;
+        }
+        let researcher_participant = ids.iter().find(|(_, role)| role == "researcher").unwrap().0;
+
+        // The company asks for a meeting, the researcher accepts on the page.
+        post_form(
+            &app,
+            &company_cookies,
+            &format!("{page}/request"),
+            &format!("to={researcher_participant}&message=%E6%83%B3%E8%81%8A%E8%81%8A"),
+            event,
+            "done",
+        )
+        .await;
+        let (_, _, html) = app.page(Method::GET, &page, &researcher_cookies, None, None).await;
+        assert!(html.contains("洽谈请求") && html.contains("想聊聊"), "{html}");
+        let requests = app.get(&format!("/api/v1/events/{event}/requests"), Some(&officer)).await.body;
+        let request_id = requests["items"][0]["id"].as_i64().unwrap();
+        post_form(
+            &app,
+            &researcher_cookies,
+            &format!("/meeting-requests/{request_id}/answer"),
+            "accept=true",
+            event,
+            "done",
+        )
+        .await;
+
+        // The officer schedules; the researcher sees the meeting and downloads the agenda.
+        post_form(&app, &officer_cookies, &format!("{page}/schedule"), "", event, "done").await;
+        let (_, _, html) = app.page(Method::GET, &page, &researcher_cookies, None, None).await;
+        assert!(html.contains("洽谈日程") && html.contains("agenda.ics"), "{html}");
+        let (status, headers, calendar) =
+            app.page(Method::GET, &format!("{page}/agenda.ics"), &researcher_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
+        assert_eq!(calendar.matches("BEGIN:VEVENT").count(), 1, "{calendar}");
+
+        // The officer records a signed contract from the page; the statistics count it.
+        let meetings = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let meeting = meetings["items"][0]["id"].as_i64().unwrap();
+        post_form(
+            &app,
+            &officer_cookies,
+            &format!("/meetings/{meeting}/outcome"),
+            "stage=contract_signed",
+            event,
+            "failed",
+        )
+        .await;
+        post_form(
+            &app,
+            &officer_cookies,
+            &format!("/meetings/{meeting}/outcome"),
+            "stage=contract_signed&amount=500000&date=2099-05-01",
+            event,
+            "done",
+        )
+        .await;
+        let stats = app.get("/api/v1/stats?from=2099-01-01&to=2099-12-31", Some(&officer)).await.body;
+        assert_eq!(stats["contracts"], 1, "{stats}");
+        assert_eq!(stats["contract_amount_yuan"], 500_000);
+        let (_, _, html) = app.page(Method::GET, &page, &officer_cookies, None, None).await;
+        assert!(html.contains("contract_signed"), "{html}");
+        app.stop().await;
+    }
+}

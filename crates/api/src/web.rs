@@ -559,26 +559,411 @@ struct PresentationCard {
     title: String,
 }
 
-pub async fn event_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+#[derive(Debug, Deserialize)]
+pub struct EventPageQuery {
+    #[serde(default)]
+    notice: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    id: i64,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct SlotChoice {
+    index: u32,
+    time: String,
+}
+
+#[derive(Serialize)]
+struct RegistrationForm {
+    listings: Vec<Choice>,
+    slots: Vec<SlotChoice>,
+}
+
+#[derive(Serialize)]
+struct OtherParticipant {
+    id: i64,
+    name: String,
+    listings: String,
+}
+
+#[derive(Serialize)]
+struct RequestCard {
+    id: i64,
+    from: String,
+    to: String,
+    status: String,
+    message: String,
+    answerable: bool,
+}
+
+#[derive(Serialize)]
+struct MeetingRow {
+    id: i64,
+    time: String,
+    table: u32,
+    researcher: String,
+    company: String,
+    attendance: String,
+    outcome: String,
+}
+
+#[derive(Serialize)]
+struct ParticipantRow {
+    id: i64,
+    name: String,
+    role: String,
+    status: String,
+    listings: String,
+}
+
+/// The event page: public details and presentations; for participants registration, requests
+/// and their meetings; for staff approvals, the scheduler and outcomes.
+pub async fn event_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    query: web::Query<EventPageQuery>,
+) -> HttpResponse {
     let visit = visit(&request, &services).await;
+    let _ = &query.lang;
     let id = EventId(path.into_inner());
-    let event = match services.events.get(visit.actor.as_ref(), id).await {
+    let actor = visit.actor;
+    let event = match services.events.get(actor.as_ref(), id).await {
         Ok(event) => event,
         Err(error) => return visit.failure(&error),
     };
-    let presentations = match services.events.presentations(visit.actor.as_ref(), id).await {
+    let presentations = match services.events.presentations(actor.as_ref(), id).await {
         Ok(items) => items.into_iter().map(|(id, title)| PresentationCard { id, title }).collect::<Vec<_>>(),
         Err(error) => return visit.failure(&error),
     };
+    let timetable = &event.content.timetable;
+    let slot_label = |slot: u32| {
+        timetable
+            .slot_time(slot)
+            .map(|(start, end)| format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")))
+            .unwrap_or_default()
+    };
+    let staff = actor.is_some_and(|actor| actor.role.is_staff());
+    let mut registration_form = None;
+    let mut my_status = None;
+    let mut others = Vec::new();
+    let mut requests = Vec::new();
+    let mut meetings = Vec::new();
+    let mut participants = Vec::new();
+    if let Some(actor) = actor {
+        let mine = if staff { None } else { services.events.participant_of(&actor, id).await.ok().flatten() };
+        let participant_role = match actor.role {
+            techmatch_domain::Role::Researcher => Some(techmatch_domain::event::ParticipantRole::Researcher),
+            techmatch_domain::Role::Company => Some(techmatch_domain::event::ParticipantRole::Company),
+            _ => None,
+        };
+        if let Some(mine) = &mine {
+            my_status = Some(mine.status.as_str().to_owned());
+        } else if participant_role.is_some() && event.status == EventStatus::Open {
+            let page = PageRequest { offset: 0, limit: 50 };
+            let filters = ListingFilters { organization_id: actor.organization_id, ..ListingFilters::default() };
+            let listings = if actor.role == techmatch_domain::Role::Researcher {
+                services
+                    .listings
+                    .list_results(Some(&actor), ListingFilters { status: Some("published".into()), ..filters }, page)
+                    .await
+                    .map(|found| {
+                        found
+                            .items
+                            .into_iter()
+                            .map(|result| Choice { id: result.id.0, title: result.content.title.as_str().to_owned() })
+                            .collect::<Vec<_>>()
+                    })
+            } else {
+                services
+                    .listings
+                    .list_needs(Some(&actor), ListingFilters { status: Some("open".into()), ..filters }, page)
+                    .await
+                    .map(|found| {
+                        found
+                            .items
+                            .into_iter()
+                            .map(|need| Choice { id: need.id.0, title: need.content.title.as_str().to_owned() })
+                            .collect::<Vec<_>>()
+                    })
+            };
+            match listings {
+                Ok(listings) => {
+                    let slots = (0..timetable.slot_count())
+                        .map(|index| SlotChoice { index, time: slot_label(index) })
+                        .collect();
+                    registration_form = Some(RegistrationForm { listings, slots });
+                }
+                Err(error) => return visit.failure(&error),
+            }
+        }
+        let approved =
+            mine.as_ref().is_some_and(|mine| mine.status == techmatch_domain::event::RegistrationStatus::Approved);
+        if staff || approved {
+            let views = match services.events.participants(&actor, id).await {
+                Ok(views) => views,
+                Err(error) => return visit.failure(&error),
+            };
+            let names: BTreeMap<i64, String> =
+                views.iter().map(|view| (view.participant.id.0, view.organization_name.clone())).collect();
+            let name = |participant: techmatch_domain::event::ParticipantId| {
+                names.get(&participant.0).cloned().unwrap_or_default()
+            };
+            for view in &views {
+                let listings = view.listings.iter().map(|(_, title)| title.as_str()).collect::<Vec<_>>().join("、");
+                if staff {
+                    participants.push(ParticipantRow {
+                        id: view.participant.id.0,
+                        name: view.organization_name.clone(),
+                        role: view.participant.role.as_str().to_owned(),
+                        status: view.participant.status.as_str().to_owned(),
+                        listings,
+                    });
+                } else if mine.as_ref().is_some_and(|mine| mine.role != view.participant.role) {
+                    others.push(OtherParticipant {
+                        id: view.participant.id.0,
+                        name: view.organization_name.clone(),
+                        listings,
+                    });
+                }
+            }
+            let now = chrono::Utc::now();
+            match services.events.requests(&actor, id).await {
+                Ok(found) => {
+                    for item in found {
+                        let status = item.status_at(now);
+                        requests.push(RequestCard {
+                            id: item.id.0,
+                            from: name(item.from),
+                            to: name(item.to),
+                            status: status.as_str().to_owned(),
+                            message: item.message.clone(),
+                            answerable: status == techmatch_domain::event::RequestStatus::Pending
+                                && mine.as_ref().is_some_and(|mine| mine.id == item.to),
+                        });
+                    }
+                }
+                Err(error) => return visit.failure(&error),
+            }
+            match services.events.meetings(&actor, id).await {
+                Ok((_, found)) => {
+                    for meeting in found {
+                        meetings.push(MeetingRow {
+                            id: meeting.id.0,
+                            time: slot_label(meeting.slot),
+                            table: meeting.table + 1,
+                            researcher: name(meeting.researcher),
+                            company: name(meeting.company),
+                            attendance: meeting.attendance.as_str().to_owned(),
+                            outcome: meeting
+                                .outcome
+                                .map(|outcome| outcome.stage.as_str().to_owned())
+                                .unwrap_or_default(),
+                        });
+                    }
+                }
+                Err(error) => return visit.failure(&error),
+            }
+        }
+    }
+    let notice = match query.notice.as_deref() {
+        Some("done") => Some(label(&visit, "notice_done")),
+        Some("failed") => Some(label(&visit, "notice_failed")),
+        _ => None,
+    };
     let content = &event.content;
     let event = minijinja::context! {
+        id => event.id.0,
         title => content.title.as_str(),
         date => content.timetable.date.to_string(),
         venue => content.venue.clone(),
         video_link => content.video_link.clone(),
         status => event.status.as_str(),
     };
-    visit.render(StatusCode::OK, "event.html", minijinja::context! { event, presentations })
+    visit.render(
+        StatusCode::OK,
+        "event.html",
+        minijinja::context! {
+            event, presentations, notice, staff, registration_form, my_status, others, requests, meetings, participants
+        },
+    )
+}
+
+/// A form body with repeated keys (checkbox lists), after its CSRF token was checked.
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).map(|(key, value)| (key.into_owned(), value.into_owned())).collect()
+}
+
+fn field<'f>(pairs: &'f [(String, String)], name: &str) -> &'f str {
+    pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
+}
+
+/// Checks the token and the session of an event form; the error is the page to answer.
+async fn event_form(
+    request: &HttpRequest,
+    services: &Services,
+    body: &[u8],
+) -> Result<(Visit, Actor, Vec<(String, String)>), HttpResponse> {
+    let visit = visit(request, services).await;
+    let pairs = form_pairs(body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return Err(visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text"));
+    }
+    match visit.actor {
+        Some(actor) => Ok((visit, actor, pairs)),
+        None => Err(to_login()),
+    }
+}
+
+fn back_to_event(event: i64, outcome: Result<(), ServiceError>) -> HttpResponse {
+    match outcome {
+        Ok(()) => see_other(&format!("/events/{event}?notice=done")).finish(),
+        Err(error) => {
+            tracing::info!(event, error = %error, "event form refused");
+            see_other(&format!("/events/{event}?notice=failed")).finish()
+        }
+    }
+}
+
+pub async fn register_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let event = path.into_inner();
+    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let listing_ids =
+        pairs.iter().filter(|(key, _)| key == "listing").filter_map(|(_, value)| value.parse().ok()).collect();
+    let available_slots =
+        pairs.iter().filter(|(key, _)| key == "slot").filter_map(|(_, value)| value.parse().ok()).collect();
+    let max_meetings = field(&pairs, "max_meetings").parse().unwrap_or(0);
+    let input = techmatch_service::events::RegistrationInput { listing_ids, available_slots, max_meetings };
+    back_to_event(event, services.events.register(&actor, EventId(event), &input).await.map(|_| ()))
+}
+
+pub async fn decision_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(i64, i64)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (event, participant) = path.into_inner();
+    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let approve = field(&pairs, "approve") == "true";
+    let outcome = services
+        .events
+        .decide_registration(&actor, EventId(event), techmatch_domain::event::ParticipantId(participant), approve)
+        .await
+        .map(|_| ());
+    back_to_event(event, outcome)
+}
+
+pub async fn request_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let event = path.into_inner();
+    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let to = techmatch_domain::event::ParticipantId(field(&pairs, "to").parse().unwrap_or(0));
+    let outcome =
+        services.events.request_meeting(&actor, EventId(event), to, field(&pairs, "message")).await.map(|_| ());
+    back_to_event(event, outcome)
+}
+
+pub async fn answer_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let accept = field(&pairs, "accept") == "true";
+    match services
+        .events
+        .answer_request(&actor, techmatch_domain::event::MeetingRequestId(path.into_inner()), accept)
+        .await
+    {
+        Ok(answered) => back_to_event(answered.event_id.0, Ok(())),
+        Err(error) => {
+            tracing::info!(error = %error, "answer refused");
+            see_other("/my").finish()
+        }
+    }
+}
+
+pub async fn schedule_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let event = path.into_inner();
+    let (_, actor, _) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    back_to_event(event, services.events.schedule(&actor, EventId(event), &[]).await.map(|_| ()))
+}
+
+pub async fn outcome_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let stage = field(&pairs, "stage");
+    let amount = field(&pairs, "amount").parse::<i64>().ok();
+    let date = Some(field(&pairs, "date")).filter(|date| !date.is_empty());
+    let outcome = (!stage.is_empty()).then_some((stage, amount, date));
+    let meeting = techmatch_domain::event::MeetingId(path.into_inner());
+    match services.events.record_follow_up(&actor, meeting, Some("held"), outcome).await {
+        Ok(recorded) => back_to_event(recorded.event_id.0, Ok(())),
+        Err(error) => {
+            tracing::info!(error = %error, "outcome refused");
+            match services.events.meeting_event(meeting).await {
+                Some(event) => back_to_event(event, Err(error)),
+                None => visit(&request, &services).await.failure(&error),
+            }
+        }
+    }
+}
+
+/// The signed-in participant's agenda (staff: the whole schedule) as iCalendar.
+pub async fn agenda_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    match services.events.agenda_ics(&actor, EventId(path.into_inner())).await {
+        Ok(calendar) => HttpResponse::Ok()
+            .content_type("text/calendar; charset=utf-8")
+            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"agenda.ics\""))
+            .body(calendar),
+        Err(error) => visit.failure(&error),
+    }
 }
 
 pub async fn login_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
@@ -932,5 +1317,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/results/{id}/matches", web::get().to(result_matches_page))
         .route("/suggestions", web::get().to(suggestions_page))
         .route("/suggestions/decide", web::post().to(decide))
+        .route("/events/{id}/register", web::post().to(register_form))
+        .route("/events/{id}/participants/{participant}/decision", web::post().to(decision_form))
+        .route("/events/{id}/request", web::post().to(request_form))
+        .route("/events/{id}/schedule", web::post().to(schedule_form))
+        .route("/events/{id}/agenda.ics", web::get().to(agenda_page))
+        .route("/meeting-requests/{id}/answer", web::post().to(answer_form))
+        .route("/meetings/{id}/outcome", web::post().to(outcome_form))
         .route("/static/app.css", web::get().to(stylesheet));
 }

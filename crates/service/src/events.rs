@@ -1210,6 +1210,16 @@ impl EventService {
         Ok((event, rows))
     }
 
+    /// The caller's own registration for an event, if any.
+    pub async fn participant_of(&self, actor: &Actor, event_id: EventId) -> Result<Option<Participant>, ServiceError> {
+        Ok(self.store.participant_of(event_id, actor.user_id).await?)
+    }
+
+    /// The event a meeting belongs to (to send a form back to its page).
+    pub async fn meeting_event(&self, meeting_id: MeetingId) -> Option<i64> {
+        self.store.find_meeting(meeting_id).await.ok().flatten().map(|meeting| meeting.event_id.0)
+    }
+
     pub async fn notifications(&self, actor: &Actor) -> Result<Vec<Notification>, ServiceError> {
         Ok(self.store.notifications(actor.user_id, 100).await?)
     }
