@@ -386,3 +386,51 @@ async fn an_event_journey_through_the_pages() {
         app.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn listings_are_posted_through_forms_with_messages_beside_the_fields() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    app.account_with_role(Role::Researcher, "he@lab.cn").await;
+    app.account_with_role(Role::Company, "ma@firm.cn").await;
+    let researcher = log_in(&app, "founder-he@lab.cn").await;
+    let (status, _, form) = app.page(Method::GET, "/my/results/new", &researcher, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("发布科研成果") && form.contains("name=\"abstract\""), "{form}");
+
+    let csrf = csrf_of(&researcher);
+    let bad = format!(
+        "csrf={csrf}&title=&abstract=%E6%91%98%E8%A6%81%E5%86%85%E5%AE%B9%E8%B6%B3%E5%A4%9F&maturity=pilot&asking_price_min=500&asking_price_max=100&industry_codes=99x&status=published"
+    );
+    let (status, _, html) = app.page(Method::POST, "/my/results/new", &researcher, None, Some(&bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请修改标出的内容后再提交"), "{html}");
+    assert!(html.contains("id=\"title-error\"") && html.contains("id=\"industry_codes-error\""), "{html}");
+    assert!(html.contains("value=\"500\""), "what was typed is kept: {html}");
+
+    let good = format!(
+        "csrf={csrf}&title=%E9%AB%98%E9%95%8D%E4%B8%89%E5%85%83%E6%AD%A3%E6%9E%81&abstract=%E8%A1%A8%E9%9D%A2%E5%8C%85%E8%A6%86%E6%8F%90%E9%AB%98%E5%BE%AA%E7%8E%AF%E5%AF%BF%E5%91%BD&keywords=%E9%94%82%E7%94%B5%E6%B1%A0%EF%BC%8C%E6%AD%A3%E6%9E%81&industry_codes=38&maturity=pilot&status=published"
+    );
+    let (status, headers, html) = app.page(Method::POST, "/my/results/new", &researcher, None, Some(&good)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let location = headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(location.starts_with("/results/"));
+    let (_, _, page) = app.page(Method::GET, &location, "", None, None).await;
+    assert!(page.contains("高镍三元正极") && page.contains("锂电池、正极"), "published and public: {page}");
+
+    let company = log_in(&app, "founder-ma@firm.cn").await;
+    let form = format!(
+        "csrf={}&title=%E4%BF%9D%E5%AF%86%E7%9A%84%E9%9C%80%E6%B1%82%E6%A0%87%E9%A2%98&description=%E4%BF%9D%E5%AF%86%E9%9C%80%E6%B1%82%E7%9A%84%E6%8F%8F%E8%BF%B0%E6%96%87%E5%AD%97%EF%BC%8C%E4%B8%8D%E5%AF%B9%E5%A4%96%E5%85%AC%E5%BC%80&confidential=true",
+        csrf_of(&company)
+    );
+    let (status, headers, html) = app.page(Method::POST, "/my/needs/new", &company, None, Some(&form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let location = headers.get("location").unwrap().to_str().unwrap().to_owned();
+    let (status, _, _) = app.page(Method::GET, &location, "", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "confidential: not for visitors");
+    let (status, _, page) = app.page(Method::GET, &location, &company, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("保密的需求标题"));
+    let (_, _, my) = app.page(Method::GET, "/my", &company, None, None).await;
+    assert!(my.contains("保密的需求标题") && my.contains("保密需求"), "{my}");
+    app.stop().await;
+}

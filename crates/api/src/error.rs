@@ -55,6 +55,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Field → message of a validation failure (empty otherwise): the pages show them beside
+    /// the fields.
+    pub fn field_messages(&self) -> Vec<(String, String)> {
+        self.details.iter().map(|detail| (detail.field.clone(), detail.message.clone())).collect()
+    }
+
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, code, message: message.into(), details: Vec::new(), retry_after: None }
     }
