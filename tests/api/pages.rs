@@ -406,6 +406,7 @@ async fn listings_are_posted_through_forms_with_messages_beside_the_fields() {
     assert!(html.contains("请修改标出的内容后再提交"), "{html}");
     assert!(html.contains("id=\"title-error\"") && html.contains("id=\"industry_codes-error\""), "{html}");
     assert!(html.contains("value=\"500\""), "what was typed is kept: {html}");
+    assert!(html.contains("不是 GB&#x2f;T 4754 的行业大类代码"), "messages in the page language: {html}");
 
     let good = format!(
         "csrf={csrf}&title=%E9%AB%98%E9%95%8D%E4%B8%89%E5%85%83%E6%AD%A3%E6%9E%81&abstract=%E8%A1%A8%E9%9D%A2%E5%8C%85%E8%A6%86%E6%8F%90%E9%AB%98%E5%BE%AA%E7%8E%AF%E5%AF%BF%E5%91%BD&keywords=%E9%94%82%E7%94%B5%E6%B1%A0%EF%BC%8C%E6%AD%A3%E6%9E%81&industry_codes=38&maturity=pilot&status=published"

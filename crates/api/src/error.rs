@@ -55,10 +55,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// Field → message of a validation failure (empty otherwise): the pages show them beside
-    /// the fields.
-    pub fn field_messages(&self) -> Vec<(String, String)> {
-        self.details.iter().map(|detail| (detail.field.clone(), detail.message.clone())).collect()
+    /// (field, code, message) of a validation failure (empty otherwise): the pages show them
+    /// beside the fields, translated by code.
+    pub fn field_messages(&self) -> Vec<(String, String, String)> {
+        self.details.iter().map(|detail| (detail.field.clone(), detail.code.clone(), detail.message.clone())).collect()
     }
 
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {

@@ -1337,11 +1337,18 @@ const NEED_FIELDS: [(&str, &str, &str, &[&str]); 10] = [
     ("confidential", "confidential", "checkbox", &[]),
 ];
 
+/// A field error in the page's language: `error_<code>` from the translation table, else the
+/// domain's own (English) message.
+fn error_text(visit: &Visit, code: &str, message: &str) -> String {
+    let translated = label(visit, &format!("error_{code}"));
+    if translated.is_empty() { message.to_owned() } else { translated }
+}
+
 fn listing_form(
     visit: &Visit,
     kind: ListingKind,
     values: &[(String, String)],
-    errors: &[(String, String)],
+    errors: &[(String, String, String)],
 ) -> HttpResponse {
     let fields: &[(&str, &str, &str, &[&str])] =
         if kind == ListingKind::Result { &RESULT_FIELDS } else { &NEED_FIELDS };
@@ -1356,10 +1363,10 @@ fn listing_form(
             // Errors name the API's fields; a list field's error may carry an index.
             error: errors
                 .iter()
-                .filter(|(field, _)| {
+                .filter(|(field, _, _)| {
                     field == name || field.starts_with(&format!("{name}[")) || field.starts_with(&format!("{name}."))
                 })
-                .map(|(_, message)| message.clone())
+                .map(|(_, code, message)| error_text(visit, code, message))
                 .next(),
         })
         .collect();
@@ -1422,7 +1429,7 @@ pub async fn create_listing(
     let mut number_of = |name: &str| match number(field(&pairs, name)) {
         Ok(value) => value,
         Err(()) => {
-            number_errors.push((name.to_owned(), label(&visit, "form_has_errors")));
+            number_errors.push((name.to_owned(), "not_a_number".to_owned(), "must be a whole number".to_owned()));
             None
         }
     };
@@ -1493,7 +1500,8 @@ pub async fn create_listing(
     match created {
         Ok(location) => see_other(&location).finish(),
         Err(ServiceError::Validation(found)) => {
-            let errors: Vec<(String, String)> = found.0.into_iter().map(|error| (error.field, error.message)).collect();
+            let errors: Vec<(String, String, String)> =
+                found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
             listing_form(&visit, kind, &pairs, &errors)
         }
         Err(error) => visit.failure(&error),
