@@ -435,3 +435,46 @@ async fn listings_are_posted_through_forms_with_messages_beside_the_fields() {
     assert!(my.contains("保密的需求标题") && my.contains("保密需求"), "{my}");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn officers_create_events_and_read_statistics_on_pages() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    app.account_with_role(Role::LiaisonOfficer, "officer@city.cn").await;
+    app.account_with_role(Role::Researcher, "gao@lab.cn").await;
+    let officer = log_in(&app, "officer@city.cn").await;
+    let researcher = log_in(&app, "founder-gao@lab.cn").await;
+    let (status, _, form) = app.page(Method::GET, "/events/new", &officer, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("创建对接活动") && form.contains("name=\"morning_start\""), "{form}");
+    let (status, _, _) = app.page(Method::GET, "/events/new", &researcher, None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "only staff create events");
+
+    let csrf = csrf_of(&officer);
+    let base = "kind=matchmaking_fair&mode=on_site&venue=%E5%B1%95%E5%8E%85&slot_minutes=20&morning_start=09%3A00&morning_slots=4&afternoon_start=14%3A00&afternoon_slots=0&tables=3&capacity=30";
+    let bad = format!("csrf={csrf}&title=&date=2099-06-01&registration_deadline=2099-07-01&{base}");
+    let (status, _, html) = app.page(Method::POST, "/events/new", &officer, None, Some(&bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"title-error\"") && html.contains("id=\"registration_deadline-error\""), "{html}");
+    let good = format!(
+        "csrf={csrf}&title=%E9%A1%B5%E9%9D%A2%E5%88%9B%E5%BB%BA%E7%9A%84%E6%B4%BB%E5%8A%A8&date=2099-06-01&registration_deadline=2099-05-25&{base}"
+    );
+    let (status, headers, html) = app.page(Method::POST, "/events/new", &officer, None, Some(&good)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let location = headers.get("location").unwrap().to_str().unwrap().to_owned();
+    let event: i64 = location.trim_start_matches("/events/").parse().unwrap();
+    let (_, _, page) = app.page(Method::GET, &location, &officer, None, None).await;
+    assert!(page.contains("页面创建的活动") && page.contains("draft") && page.contains("开放报名"), "{page}");
+    post_form(&app, &officer, &format!("/events/{event}/open"), "", event, "done").await;
+    let (_, _, page) = app.page(Method::GET, &location, "", None, None).await;
+    assert!(page.contains("open"), "the public sees the opened event: {page}");
+
+    let (status, _, stats) = app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31", &officer, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(stats.contains("共举办对接活动 1 场") && stats.contains("2099-06"), "{stats}");
+    let (_, _, english) =
+        app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31&lang=en", &officer, None, None).await;
+    assert!(english.contains("1 matchmaking events were held"), "{english}");
+    let (status, _, _) = app.page(Method::GET, "/stats", &researcher, None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "statistics are staff's");
+    app.stop().await;
+}

@@ -29,7 +29,7 @@ const LANGUAGE_COOKIE: &str = "tm_lang";
 const PAGE_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("../web/templates/base.html")),
     ("home.html", include_str!("../web/templates/home.html")),
     ("search.html", include_str!("../web/templates/search.html")),
@@ -42,6 +42,8 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("matches.html", include_str!("../web/templates/matches.html")),
     ("suggestions.html", include_str!("../web/templates/suggestions.html")),
     ("listing_form.html", include_str!("../web/templates/listing_form.html")),
+    ("event_form.html", include_str!("../web/templates/event_form.html")),
+    ("stats.html", include_str!("../web/templates/stats.html")),
 ];
 const CHINESE: &str = include_str!("../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../web/i18n/en.toml");
@@ -1516,6 +1518,211 @@ pub async fn create_need_form(request: HttpRequest, services: web::Data<Services
     create_listing(request, services, ListingKind::Need, &body).await
 }
 
+/// The event form's fields: (name, label key, input kind, choices, default).
+const EVENT_FIELDS: [(&str, &str, &str, &[&str], &str); 14] = [
+    ("title", "event_title", "text", &[], ""),
+    ("kind", "event_kind", "select", &["matchmaking_fair", "roadshow", "both"], "matchmaking_fair"),
+    ("mode", "event_mode", "select", &["on_site", "online", "hybrid"], "on_site"),
+    ("venue", "event_venue", "text", &[], ""),
+    ("video_link", "event_online", "url", &[], ""),
+    ("date", "event_date", "date", &[], ""),
+    ("slot_minutes", "slot_minutes", "number", &[], "20"),
+    ("morning_start", "morning_start", "time", &[], "09:00"),
+    ("morning_slots", "morning_slots", "number", &[], "6"),
+    ("afternoon_start", "afternoon_start", "time", &[], "14:00"),
+    ("afternoon_slots", "afternoon_slots", "number", &[], "0"),
+    ("tables", "tables_label", "number", &[], "10"),
+    ("capacity", "capacity_label", "number", &[], "100"),
+    ("registration_deadline", "registration_deadline", "date", &[], ""),
+];
+
+fn event_form_page(visit: &Visit, values: &[(String, String)], errors: &[(String, String, String)]) -> HttpResponse {
+    let inputs: Vec<FormInput> = EVENT_FIELDS
+        .iter()
+        .map(|(name, label_key, kind, options, default)| FormInput {
+            name,
+            label: label(visit, label_key),
+            kind,
+            value: values
+                .iter()
+                .find(|(key, _)| key == name)
+                .map_or_else(|| (*default).to_owned(), |(_, value)| value.clone()),
+            options: options.to_vec(),
+            error: errors
+                .iter()
+                .filter(|(field, _, _)| {
+                    field == name
+                        || (name.ends_with("_start") || name.ends_with("_slots")) && field.starts_with("sessions")
+                })
+                .map(|(_, code, message)| error_text(visit, code, message))
+                .next(),
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    visit.render(status, "event_form.html", minijinja::context! { inputs, errors => !errors.is_empty() })
+}
+
+pub async fn new_event_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    match visit.actor {
+        None => to_login(),
+        Some(actor) if !actor.role.is_staff() => {
+            visit.message(StatusCode::NOT_FOUND, "not_found_title", "not_found_text")
+        }
+        Some(_) => event_form_page(&visit, &[], &[]),
+    }
+}
+
+/// Creates an event (as a draft) from the form; the deadline date means the end of that day
+/// in China Standard Time.
+pub async fn create_event_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let pairs = form_pairs(&body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let Some(actor) = visit.actor else { return to_login() };
+    let count = |name: &str| field(&pairs, name).trim().parse::<u32>().unwrap_or(0);
+    let mut sessions = Vec::new();
+    for (start, slots) in [("morning_start", "morning_slots"), ("afternoon_start", "afternoon_slots")] {
+        if count(slots) > 0 {
+            sessions.push((field(&pairs, start).to_owned(), count(slots)));
+        }
+    }
+    let deadline = chrono::NaiveDate::parse_from_str(field(&pairs, "registration_deadline").trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(23, 59, 59))
+        .map(|local| local - chrono::Duration::hours(8))
+        .map(|utc| utc.and_utc());
+    let Some(registration_deadline) = deadline else {
+        let error = ("registration_deadline".to_owned(), "invalid_date".to_owned(), "must be a date".to_owned());
+        return event_form_page(&visit, &pairs, &[error]);
+    };
+    let input = techmatch_domain::event::EventInput {
+        title: field(&pairs, "title").to_owned(),
+        kind: field(&pairs, "kind").to_owned(),
+        theme_industries: Vec::new(),
+        theme_keywords: Vec::new(),
+        mode: field(&pairs, "mode").to_owned(),
+        venue: optional(field(&pairs, "venue")),
+        video_link: optional(field(&pairs, "video_link")),
+        date: field(&pairs, "date").to_owned(),
+        slot_minutes: count("slot_minutes"),
+        sessions,
+        tables: count("tables"),
+        capacity: count("capacity"),
+        registration_deadline,
+        request_expiry_hours: None,
+    };
+    match services.events.create(&actor, &input).await {
+        Ok(event) => see_other(&format!("/events/{}", event.id.0)).finish(),
+        Err(ServiceError::Validation(found)) => {
+            let errors: Vec<(String, String, String)> =
+                found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
+            event_form_page(&visit, &pairs, &errors)
+        }
+        Err(error) => visit.failure(&error),
+    }
+}
+
+pub async fn open_event_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let event = path.into_inner();
+    let (_, actor, _) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    back_to_event(event, services.events.change_status(&actor, EventId(event), EventStatus::Open).await.map(|_| ()))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatsPageQuery {
+    from: Option<String>,
+    to: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TallyRow {
+    key: String,
+    events: u64,
+    meetings: u64,
+    intents: u64,
+    contracts: u64,
+    amount: i64,
+    share: i64,
+}
+
+#[derive(Serialize)]
+struct TallyTable {
+    heading: String,
+    rows: Vec<TallyRow>,
+}
+
+/// The statistics for staff: headline figures, the report sentence in the page's language,
+/// and tables by month, industry and region with a bar for each amount (no scripts needed).
+pub async fn stats_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    query: web::Query<StatsPageQuery>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let _ = &query.lang;
+    let today = chrono::Utc::now().date_naive();
+    let year_start = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+    let parse = |raw: &Option<String>, default: chrono::NaiveDate| {
+        raw.as_deref().and_then(|raw| chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()).unwrap_or(default)
+    };
+    let (from, to) = (parse(&query.from, year_start), parse(&query.to, today + chrono::Duration::days(365)));
+    let statistics = match services.events.statistics(&actor, from, to).await {
+        Ok(statistics) => statistics,
+        Err(error) => return visit.failure(&error),
+    };
+    let table = |heading: &str, map: &BTreeMap<String, techmatch_service::events::Tally>| {
+        let largest = map.values().map(|tally| tally.contract_amount_yuan).max().unwrap_or(0).max(1);
+        TallyTable {
+            heading: label(&visit, heading),
+            rows: map
+                .iter()
+                .map(|(key, tally)| TallyRow {
+                    key: key.clone(),
+                    events: tally.events,
+                    meetings: tally.meetings_held,
+                    intents: tally.intents,
+                    contracts: tally.contracts,
+                    amount: tally.contract_amount_yuan,
+                    share: tally.contract_amount_yuan * 100 / largest,
+                })
+                .collect(),
+        }
+    };
+    let tables = vec![
+        table("by_month", &statistics.by_month),
+        table("by_industry", &statistics.by_industry),
+        table("by_region", &statistics.by_region),
+    ];
+    let summary =
+        if visit.language == Language::Chinese { statistics.summary_zh.clone() } else { statistics.summary_en.clone() };
+    let figures = minijinja::context! {
+        events_held => statistics.events_held,
+        meetings_held => statistics.meetings_held,
+        intents => statistics.intents,
+        contracts => statistics.contracts,
+        amount => statistics.contract_amount_yuan,
+    };
+    visit.render(
+        StatusCode::OK,
+        "stats.html",
+        minijinja::context! { from => from.to_string(), to => to.to_string(), summary, figures, tables },
+    )
+}
+
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -1531,6 +1738,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/results/{id}", web::get().to(result_page))
         .route("/needs/{id}", web::get().to(need_page))
         .route("/events", web::get().to(events_page))
+        // Before `/events/{id}`, which would take "new" for an id.
+        .route("/events/new", web::get().to(new_event_form))
+        .route("/events/new", web::post().to(create_event_form))
         .route("/events/{id}", web::get().to(event_page))
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
@@ -1544,6 +1754,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/results/{id}/matches", web::get().to(result_matches_page))
         .route("/suggestions", web::get().to(suggestions_page))
         .route("/suggestions/decide", web::post().to(decide))
+        .route("/events/{id}/open", web::post().to(open_event_form))
+        .route("/stats", web::get().to(stats_page))
         .route("/events/{id}/register", web::post().to(register_form))
         .route("/events/{id}/participants/{participant}/decision", web::post().to(decision_form))
         .route("/events/{id}/request", web::post().to(request_form))
