@@ -1154,6 +1154,17 @@ fn explanation_rows(visit: &Visit, explanation: &techmatch_service::matches::Exp
     (rows, terms)
 }
 
+fn match_card(
+    visit: &Visit,
+    id: i64,
+    path: &'static str,
+    title: &str,
+    explanation: &techmatch_service::matches::Explanation,
+) -> MatchCard {
+    let (features, terms) = explanation_rows(visit, explanation);
+    MatchCard { id, path, title: title.to_owned(), score: format!("{:.2}", explanation.score), features, terms }
+}
+
 /// A need's matching results, explained (its company and staff; others see "not found", as
 /// the API refuses them).
 pub async fn need_matches_page(
@@ -1175,15 +1186,7 @@ pub async fn need_matches_page(
     let matches: Vec<MatchCard> = matches
         .iter()
         .map(|found| {
-            let (features, terms) = explanation_rows(&visit, &found.explanation);
-            MatchCard {
-                id: found.result.id.0,
-                path: "results",
-                title: found.result.content.title.as_str().to_owned(),
-                score: format!("{:.2}", found.explanation.score),
-                features,
-                terms,
-            }
+            match_card(&visit, found.result.id.0, "results", found.result.content.title.as_str(), &found.explanation)
         })
         .collect();
     visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches })
@@ -1209,15 +1212,7 @@ pub async fn result_matches_page(
     let matches: Vec<MatchCard> = matches
         .iter()
         .map(|found| {
-            let (features, terms) = explanation_rows(&visit, &found.explanation);
-            MatchCard {
-                id: found.need.id.0,
-                path: "needs",
-                title: found.need.content.title.as_str().to_owned(),
-                score: format!("{:.2}", found.explanation.score),
-                features,
-                terms,
-            }
+            match_card(&visit, found.need.id.0, "needs", found.need.content.title.as_str(), &found.explanation)
         })
         .collect();
     visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches })
