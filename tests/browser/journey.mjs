@@ -1,0 +1,152 @@
+// The full journey through techmatch's pages in a real browser (Debian's chromium driven by
+// playwright-core), in Chinese, with the key pages checked again in English. Each step leaves
+// a screenshot in $ARTIFACTS. Run by tests/browser.rs, which starts the server and the accounts.
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const base = process.env.BASE_URL;
+const password = process.env.PASSWORD;
+const artifacts = process.env.ARTIFACTS;
+const accounts = {
+  researcher: process.env.RESEARCHER_EMAIL,
+  company: process.env.COMPANY_EMAIL,
+  officer: process.env.OFFICER_EMAIL,
+};
+mkdirSync(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+let step = 0;
+async function shot(page, name) {
+  step += 1;
+  await page.screenshot({ path: join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+function expect(condition, message) {
+  if (!condition) throw new Error(`journey failed: ${message}`);
+}
+async function session(who, locale = 'zh-CN') {
+  const context = await browser.newContext({ locale, acceptDownloads: true, extraHTTPHeaders: { 'Accept-Language': locale } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=email]', accounts[who]);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/login"] button[type=submit]')]);
+  expect((await page.content()).includes(accounts[who]), `${who} is signed in`);
+  return page;
+}
+
+try {
+  // A researcher posts a result.
+  const researcher = await session('researcher');
+  await researcher.goto(`${base}/my/results/new`);
+  await researcher.fill('#title', '温室环境自动感应控制开闭窗系统');
+  await researcher.fill('#abstract', '根据温湿度传感器自动控制温室天窗开闭，减少人工巡检，支持手机远程监控。');
+  await researcher.fill('#keywords', '温室，自动控制，开窗');
+  await researcher.fill('#industry_codes', '01');
+  await researcher.selectOption('#maturity', 'pilot');
+  await researcher.selectOption('#status', 'published');
+  await Promise.all([researcher.waitForURL(/\/results\/\d+$/), researcher.click('form[action="/my/results/new"] button[type=submit]')]);
+  expect((await researcher.content()).includes('温室环境自动感应控制开闭窗系统'), 'the result is published');
+  await shot(researcher, 'researcher-posted-result');
+
+  // A company posts a need.
+  const company = await session('company');
+  await company.goto(`${base}/my/needs/new`);
+  await company.fill('#title', '二十多个大棚开窗关窗全靠人跑');
+  await company.fill('#description', '大棚中午热了要开窗，下午降温要关窗，全靠人跑，希望能根据温度自动开关窗，手机上能看。');
+  await company.fill('#industry_codes', '01');
+  await Promise.all([company.waitForURL(/\/needs\/\d+$/), company.click('form[action="/my/needs/new"] button[type=submit]')]);
+  await shot(company, 'company-posted-need');
+
+  // The liaison officer sees the pair with its explanation and shortlists it.
+  const officer = await session('officer');
+  await officer.goto(`${base}/suggestions`);
+  const card = officer.locator('article.card', { hasText: '二十多个大棚开窗关窗全靠人跑' }).filter({ hasText: '温室环境自动感应控制开闭窗系统' });
+  expect(await card.count() === 1, 'the pair is in the suggestion queue');
+  expect((await card.textContent()).includes('匹配度'), 'with its score');
+  await shot(officer, 'officer-suggestion-queue');
+  await card.locator('input[name=note]').fill('值得安排对接');
+  await Promise.all([officer.waitForURL(/decided=1/), card.locator('button[value=shortlist]').click()]);
+  expect((await officer.content()).includes('已记录您的决定'), 'the decision is recorded');
+
+  // The officer creates an event and opens it.
+  await officer.goto(`${base}/events/new`);
+  await officer.fill('#title', '智慧农业技术对接会');
+  await officer.fill('#venue', '武汉农科院报告厅');
+  await officer.fill('#date', '2099-04-01');
+  await officer.fill('#registration_deadline', '2099-03-25');
+  await officer.fill('#morning_slots', '3');
+  await officer.fill('#tables', '2');
+  await Promise.all([officer.waitForURL(/\/events\/\d+$/), officer.click('form[action="/events/new"] button[type=submit]')]);
+  const eventUrl = officer.url();
+  await Promise.all([officer.waitForURL(/notice=done/), officer.click('form[action$="/open"] button')]);
+  await shot(officer, 'officer-opened-event');
+
+  // Both register with their listing; the officer approves both.
+  for (const page of [researcher, company]) {
+    await page.goto(eventUrl);
+    await page.locator('input[name=listing]').first().check();
+    await page.fill('#max_meetings', '2');
+    await Promise.all([page.waitForURL(/notice=done/), page.click('form[action$="/register"] button[type=submit]')]);
+  }
+  await officer.goto(eventUrl);
+  while (await officer.locator('form[action*="/decision"] button[value=true]').count() > 0) {
+    await Promise.all([
+      officer.waitForResponse((response) => response.url().includes('/decision')),
+      officer.locator('form[action*="/decision"] button[value=true]').first().click(),
+    ]);
+    await officer.goto(eventUrl);
+  }
+  await shot(officer, 'officer-approved-participants');
+
+  // The company requests a meeting; the researcher accepts it.
+  await company.goto(eventUrl);
+  await company.locator('form[action$="/request"] input[name=message]').first().fill('想请您来大棚现场看看');
+  await Promise.all([company.waitForURL(/notice=done/), company.locator('form[action$="/request"] button').first().click()]);
+  await researcher.goto(eventUrl);
+  expect((await researcher.content()).includes('想请您来大棚现场看看'), 'the request arrived');
+  await Promise.all([researcher.waitForURL(/notice=done/), researcher.click('form[action*="/answer"] button[value=true]')]);
+  await shot(researcher, 'researcher-accepted-request');
+
+  // The officer schedules and publishes; the researcher downloads the agenda.
+  await officer.goto(eventUrl);
+  await Promise.all([officer.waitForURL(/notice=done/), officer.click('form[action$="/schedule"] button')]);
+  await shot(officer, 'officer-published-schedule');
+  await researcher.goto(eventUrl);
+  const [download] = await Promise.all([researcher.waitForEvent('download'), researcher.click('a[href$="agenda.ics"]')]);
+  const saved = join(artifacts, 'agenda.ics');
+  await download.saveAs(saved);
+  const calendar = readFileSync(saved, 'utf8');
+  expect(calendar.includes('BEGIN:VCALENDAR') && calendar.includes('BEGIN:VEVENT'), 'the agenda has the meeting');
+  await shot(researcher, 'researcher-agenda');
+
+  // The officer records a signed contract; the statistics page shows it.
+  await officer.goto(eventUrl);
+  const row = officer.locator('form[action*="/outcome"]').first();
+  await row.locator('select[name=stage]').selectOption('contract_signed');
+  await row.locator('input[name=amount]').fill('800000');
+  await row.locator('input[name=date]').fill('2099-05-01');
+  await Promise.all([officer.waitForURL(/notice=done/), row.locator('button').click()]);
+  await officer.goto(`${base}/stats?from=2099-01-01&to=2099-12-31`);
+  const stats = await officer.content();
+  expect(stats.includes('签约 1 项') && stats.includes('80.0 万元'), 'the statistics count the contract');
+  await shot(officer, 'officer-statistics');
+
+  // The same key pages in English.
+  await officer.goto(`${base}/stats?from=2099-01-01&to=2099-12-31&lang=en`);
+  expect((await officer.content()).includes('1 contracts worth 80.0'), 'the English summary');
+  await shot(officer, 'officer-statistics-en');
+  await officer.goto(eventUrl);
+  expect((await officer.content()).includes('Schedule and publish the meetings'), 'the English event page');
+  await shot(officer, 'officer-event-en');
+  await officer.goto(`${base}/`);
+  expect((await officer.content()).includes('Latest research results'), 'the English home page');
+  await shot(officer, 'home-en');
+  console.log(`journey passed: ${step} screenshots in ${artifacts}`);
+} finally {
+  await browser.close();
+}
