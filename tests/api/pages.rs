@@ -303,7 +303,7 @@ async fn an_event_journey_through_the_pages() {
         // The officer approves both from the page.
         let (_, _, html) = app.page(Method::GET, &page, &officer_cookies, None, None).await;
         let participants = app.get(&format!("/api/v1/events/{event}/participants"), Some(&officer)).await.body;
-        assert!(html.contains("报名者") && html.contains("pending"), "{html}");
+        assert!(html.contains("报名者") && html.contains("待处理"), "{html}");
         let ids: Vec<(i64, String)> = participants["items"]
             .as_array()
             .unwrap()
@@ -382,7 +382,7 @@ async fn an_event_journey_through_the_pages() {
         assert_eq!(stats["contracts"], 1, "{stats}");
         assert_eq!(stats["contract_amount_yuan"], 500_000);
         let (_, _, html) = app.page(Method::GET, &page, &officer_cookies, None, None).await;
-        assert!(html.contains("contract_signed"), "{html}");
+        assert!(html.contains("已举行 · 已签约"), "{html}");
         app.stop().await;
     }
 }
@@ -463,10 +463,10 @@ async fn officers_create_events_and_read_statistics_on_pages() {
     let location = headers.get("location").unwrap().to_str().unwrap().to_owned();
     let event: i64 = location.trim_start_matches("/events/").parse().unwrap();
     let (_, _, page) = app.page(Method::GET, &location, &officer, None, None).await;
-    assert!(page.contains("页面创建的活动") && page.contains("draft") && page.contains("开放报名"), "{page}");
+    assert!(page.contains("页面创建的活动") && page.contains("草稿") && page.contains("开放报名"), "{page}");
     post_form(&app, &officer, &format!("/events/{event}/open"), "", event, "done").await;
     let (_, _, page) = app.page(Method::GET, &location, "", None, None).await;
-    assert!(page.contains("open"), "the public sees the opened event: {page}");
+    assert!(page.contains("<dd>开放</dd>"), "the public sees the opened event: {page}");
 
     let (status, _, stats) = app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31", &officer, None, None).await;
     assert_eq!(status, StatusCode::OK);
