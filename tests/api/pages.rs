@@ -478,3 +478,47 @@ async fn officers_create_events_and_read_statistics_on_pages() {
     assert_eq!(status, StatusCode::NOT_FOUND, "statistics are staff's");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn visitors_register_on_a_page_and_are_signed_in() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let (status, headers, form) = app.page(Method::GET, "/register", "", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("注册账号") && form.contains("name=\"organization.join_code\""), "{form}");
+    let (csrf, _) = set_cookie(&headers, "tm_csrf").unwrap();
+    let cookies = format!("tm_csrf={csrf}");
+    let organization = "organization.name=%E6%B1%9F%E5%9F%8E%E5%B7%A5%E5%AD%A6%E9%99%A2&organization.kind=university&organization.region_code=420111";
+
+    let (status, _, _) = app
+        .page(
+            Method::POST,
+            "/register",
+            &cookies,
+            None,
+            Some(&format!("email=a%40b.cn&password=x&role=researcher&{organization}")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no token, no account");
+    let short = format!(
+        "csrf={csrf}&email=zhou%40jcut.cn&password=short&display_name=%E5%91%A8&role=researcher&{organization}"
+    );
+    let (status, _, html) = app.page(Method::POST, "/register", &cookies, None, Some(&short)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"password-error\"") && html.contains("value=\"zhou@jcut.cn\""), "{html}");
+    assert!(!html.contains("value=\"short\""), "a password is never sent back");
+
+    let good = format!(
+        "csrf={csrf}&email=zhou%40jcut.cn&password=a+long+enough+passphrase&display_name=%E5%91%A8&role=researcher&{organization}"
+    );
+    let (status, headers, _) = app.page(Method::POST, "/register", &cookies, None, Some(&good)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get("location").unwrap(), "/my");
+    let (session, _) = set_cookie(&headers, "tm_session").expect("signed in");
+    let (_, _, my) = app.page(Method::GET, "/my", &format!("{cookies}; tm_session={session}"), None, None).await;
+    assert!(my.contains("zhou@jcut.cn") && my.contains("发布科研成果"), "{my}");
+
+    let (status, _, html) = app.page(Method::POST, "/register", &cookies, None, Some(&good)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"email-error\""), "{html}");
+    app.stop().await;
+}

@@ -29,7 +29,7 @@ const LANGUAGE_COOKIE: &str = "tm_lang";
 const PAGE_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 15] = [
     ("base.html", include_str!("../web/templates/base.html")),
     ("home.html", include_str!("../web/templates/home.html")),
     ("search.html", include_str!("../web/templates/search.html")),
@@ -44,6 +44,7 @@ const TEMPLATES: [(&str, &str); 14] = [
     ("listing_form.html", include_str!("../web/templates/listing_form.html")),
     ("event_form.html", include_str!("../web/templates/event_form.html")),
     ("stats.html", include_str!("../web/templates/stats.html")),
+    ("register.html", include_str!("../web/templates/register.html")),
 ];
 const CHINESE: &str = include_str!("../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../web/i18n/en.toml");
@@ -1718,6 +1719,115 @@ pub async fn stats_page(
     )
 }
 
+/// The registration form's fields: (name, label key, input kind, choices).
+const REGISTER_FIELDS: [(&str, &str, &str, &[&str]); 8] = [
+    ("email", "email", "email", &[]),
+    ("password", "password", "password", &[]),
+    ("display_name", "display_name", "text", &[]),
+    ("role", "role_label", "select", &["researcher", "company"]),
+    ("organization.name", "organization_name", "text", &[]),
+    (
+        "organization.kind",
+        "organization_kind",
+        "select",
+        &["university", "institute", "company", "agency", "incubator"],
+    ),
+    ("organization.region_code", "region_code_label", "text", &[]),
+    ("organization.join_code", "join_code", "text", &[]),
+];
+
+fn register_page(visit: &Visit, values: &[(String, String)], errors: &[(String, String, String)]) -> HttpResponse {
+    let inputs: Vec<FormInput> = REGISTER_FIELDS
+        .iter()
+        .map(|(name, label_key, kind, options)| FormInput {
+            name,
+            label: label(visit, label_key),
+            kind,
+            // A password is never sent back.
+            value: if *name == "password" {
+                String::new()
+            } else {
+                values.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).unwrap_or_default()
+            },
+            options: options.to_vec(),
+            error: errors
+                .iter()
+                .filter(|(field, _, _)| field == name || (*name == "organization.name" && field == "organization"))
+                .map(|(_, code, message)| error_text(visit, code, message))
+                .next(),
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    visit.render(status, "register.html", minijinja::context! { inputs, errors => !errors.is_empty() })
+}
+
+pub async fn register_form_page(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    register_page(&visit, &[], &[])
+}
+
+/// Registers a researcher or company user (founding or joining an organization) with the
+/// API's own checks, then signs them in.
+pub async fn register_account(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let pairs = form_pairs(&body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let joining = !field(&pairs, "organization.join_code").trim().is_empty();
+    let organization = if joining {
+        crate::dto::OrganizationInput {
+            name: None,
+            kind: None,
+            region_code: None,
+            join_code: optional(field(&pairs, "organization.join_code")),
+        }
+    } else {
+        crate::dto::OrganizationInput {
+            name: optional(field(&pairs, "organization.name")),
+            kind: optional(field(&pairs, "organization.kind")),
+            region_code: optional(field(&pairs, "organization.region_code")),
+            join_code: None,
+        }
+    };
+    let registration = crate::dto::RegisterRequest {
+        email: field(&pairs, "email").to_owned(),
+        password: field(&pairs, "password").to_owned(),
+        display_name: field(&pairs, "display_name").to_owned(),
+        role: field(&pairs, "role").to_owned(),
+        organization,
+    }
+    .into_registration();
+    let registration = match registration {
+        Ok(registration) => registration,
+        Err(error) => return register_page(&visit, &pairs, &error.field_messages()),
+    };
+    let created = match services.accounts.register(registration).await {
+        Ok(created) => created,
+        Err(ServiceError::Validation(found)) => {
+            let errors: Vec<(String, String, String)> =
+                found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
+            return register_page(&visit, &pairs, &errors);
+        }
+        Err(ServiceError::Conflict { code, message }) => {
+            let field_name = if code == "email_taken" { "email" } else { "organization.name" };
+            return register_page(&visit, &pairs, &[(field_name.to_owned(), code.to_owned(), message)]);
+        }
+        Err(error) => return visit.failure(&error),
+    };
+    let client = request.peer_addr().map(|address| address.ip().to_string()).unwrap_or_default();
+    match services.accounts.login(created.account.email.as_str(), field(&pairs, "password"), &client).await {
+        Ok(issued) => {
+            let mut cookie = visit.cookie(SESSION_COOKIE, issued.access_token, SameSite::Lax);
+            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
+                i64::try_from(issued.expires_in_seconds).unwrap_or(1800),
+            ));
+            see_other("/my").cookie(cookie).finish()
+        }
+        Err(_) => see_other("/login").finish(),
+    }
+}
+
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -1740,6 +1850,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
+        .route("/register", web::get().to(register_form_page))
+        .route("/register", web::post().to(register_account))
         .route("/my", web::get().to(my_page))
         .route("/my/results/new", web::get().to(new_result_form))
         .route("/my/results/new", web::post().to(create_result_form))
