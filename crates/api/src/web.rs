@@ -239,6 +239,15 @@ impl Visit {
         }
     }
 
+    /// The session cookie for a freshly issued token; it lasts as long as the token.
+    fn session_cookie(&self, issued: techmatch_service::IssuedToken) -> Cookie<'static> {
+        let mut cookie = self.cookie(SESSION_COOKIE, issued.access_token, SameSite::Lax);
+        cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
+            i64::try_from(issued.expires_in_seconds).unwrap_or(1800),
+        ));
+        cookie
+    }
+
     fn csrf_matches(&self, submitted: &str) -> bool {
         // A fresh token means the browser sent none: nothing to match.
         !self.csrf_is_new && constant_time_equal(submitted.as_bytes(), self.csrf.as_bytes())
@@ -999,10 +1008,7 @@ pub async fn login(request: HttpRequest, services: web::Data<Services>, form: we
     let client = request.peer_addr().map(|address| address.ip().to_string()).unwrap_or_default();
     match services.accounts.login(&form.email, &form.password, &client).await {
         Ok(issued) => {
-            let mut cookie = visit.cookie(SESSION_COOKIE, issued.access_token, SameSite::Lax);
-            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
-                i64::try_from(issued.expires_in_seconds).unwrap_or(1800),
-            ));
+            let cookie = visit.session_cookie(issued);
             see_other("/").cookie(cookie).finish()
         }
         Err(ServiceError::InvalidCredentials | ServiceError::AccountDisabled | ServiceError::Validation(_)) => visit
@@ -1818,10 +1824,7 @@ pub async fn register_account(request: HttpRequest, services: web::Data<Services
     let client = request.peer_addr().map(|address| address.ip().to_string()).unwrap_or_default();
     match services.accounts.login(created.account.email.as_str(), field(&pairs, "password"), &client).await {
         Ok(issued) => {
-            let mut cookie = visit.cookie(SESSION_COOKIE, issued.access_token, SameSite::Lax);
-            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
-                i64::try_from(issued.expires_in_seconds).unwrap_or(1800),
-            ));
+            let cookie = visit.session_cookie(issued);
             see_other("/my").cookie(cookie).finish()
         }
         Err(_) => see_other("/login").finish(),

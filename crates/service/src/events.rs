@@ -283,6 +283,32 @@ impl EventService {
         }
     }
 
+    /// Each participant's organization name, reading each organization once.
+    async fn organization_names<'p>(
+        &self,
+        participants: impl IntoIterator<Item = &'p Participant>,
+    ) -> Result<HashMap<ParticipantId, String>, ServiceError> {
+        let mut by_organization: HashMap<techmatch_domain::OrganizationId, String> = HashMap::new();
+        let mut names = HashMap::new();
+        for participant in participants {
+            let name = match by_organization.get(&participant.organization_id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = self
+                        .store
+                        .find_organization(participant.organization_id)
+                        .await?
+                        .map(|organization| organization.name.as_str().to_owned())
+                        .unwrap_or_default();
+                    by_organization.insert(participant.organization_id, name.clone());
+                    name
+                }
+            };
+            names.insert(participant.id, name);
+        }
+        Ok(names)
+    }
+
     async fn own_listings(
         &self,
         role: ParticipantRole,
@@ -321,17 +347,13 @@ impl EventService {
             }
         }
         let viewer = techmatch_domain::Viewer::of(Some(actor));
+        let names = self.organization_names(&all).await?;
         let mut views = Vec::new();
         for participant in all {
             if !staff && participant.status != RegistrationStatus::Approved {
                 continue;
             }
-            let organization_name = self
-                .store
-                .find_organization(participant.organization_id)
-                .await?
-                .map(|organization| organization.name.as_str().to_owned())
-                .unwrap_or_default();
+            let organization_name = names.get(&participant.id).cloned().unwrap_or_default();
             let listings = self.listing_titles(viewer, &participant).await?;
             views.push(ParticipantView { participant, organization_name, listings });
         }
@@ -801,16 +823,7 @@ impl EventService {
     /// The caller's agenda as an iCalendar document.
     pub async fn agenda_ics(&self, actor: &Actor, event_id: EventId) -> Result<String, ServiceError> {
         let (event, meetings) = self.meetings(actor, event_id).await?;
-        let mut names: HashMap<ParticipantId, String> = HashMap::new();
-        for participant in self.store.participants(event_id).await? {
-            let name = self
-                .store
-                .find_organization(participant.organization_id)
-                .await?
-                .map(|organization| organization.name.as_str().to_owned())
-                .unwrap_or_default();
-            names.insert(participant.id, name);
-        }
+        let names = self.organization_names(&self.store.participants(event_id).await?).await?;
         Ok(agenda_calendar(&event, &meetings, &names, Utc::now()))
     }
 
@@ -999,16 +1012,7 @@ impl EventService {
             .into_iter()
             .map(|result| (result.id.0, result.content.title.as_str().to_owned()))
             .collect();
-        let mut names: HashMap<ParticipantId, String> = HashMap::new();
-        for company in &companies {
-            let name = self
-                .store
-                .find_organization(company.organization_id)
-                .await?
-                .map(|organization| organization.name.as_str().to_owned())
-                .unwrap_or_default();
-            names.insert(company.id, name);
-        }
+        let names = self.organization_names(companies.iter().copied()).await?;
         Ok(picks
             .into_iter()
             .map(|pick| {
@@ -1162,16 +1166,7 @@ impl EventService {
         authorize(Some(actor), Action::ManageEvents)?;
         let event = self.get(Some(actor), event_id).await?;
         let meetings = self.store.meetings(event_id).await?;
-        let mut organizations: HashMap<ParticipantId, String> = HashMap::new();
-        for participant in self.store.participants(event_id).await? {
-            let name = self
-                .store
-                .find_organization(participant.organization_id)
-                .await?
-                .map(|organization| organization.name.as_str().to_owned())
-                .unwrap_or_default();
-            organizations.insert(participant.id, name);
-        }
+        let organizations = self.organization_names(&self.store.participants(event_id).await?).await?;
         let result_ids: Vec<i64> = meetings.iter().filter_map(|meeting| meeting.result_id).collect();
         let need_ids: Vec<i64> = meetings.iter().filter_map(|meeting| meeting.need_id).collect();
         let results: HashMap<i64, String> = self
