@@ -7,6 +7,9 @@
 //! API would show its user. Every form carries a CSRF token that must equal the `tm_csrf`
 //! cookie (double submit; the cookie is SameSite=Strict and HttpOnly), or the form is refused.
 
+mod events;
+mod listings;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -30,25 +33,25 @@ const PAGE_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const TEMPLATES: [(&str, &str); 15] = [
-    ("base.html", include_str!("../web/templates/base.html")),
-    ("home.html", include_str!("../web/templates/home.html")),
-    ("search.html", include_str!("../web/templates/search.html")),
-    ("listing.html", include_str!("../web/templates/listing.html")),
-    ("events.html", include_str!("../web/templates/events.html")),
-    ("event.html", include_str!("../web/templates/event.html")),
-    ("login.html", include_str!("../web/templates/login.html")),
-    ("message.html", include_str!("../web/templates/message.html")),
-    ("my.html", include_str!("../web/templates/my.html")),
-    ("matches.html", include_str!("../web/templates/matches.html")),
-    ("suggestions.html", include_str!("../web/templates/suggestions.html")),
-    ("listing_form.html", include_str!("../web/templates/listing_form.html")),
-    ("event_form.html", include_str!("../web/templates/event_form.html")),
-    ("stats.html", include_str!("../web/templates/stats.html")),
-    ("register.html", include_str!("../web/templates/register.html")),
+    ("base.html", include_str!("../../web/templates/base.html")),
+    ("home.html", include_str!("../../web/templates/home.html")),
+    ("search.html", include_str!("../../web/templates/search.html")),
+    ("listing.html", include_str!("../../web/templates/listing.html")),
+    ("events.html", include_str!("../../web/templates/events.html")),
+    ("event.html", include_str!("../../web/templates/event.html")),
+    ("login.html", include_str!("../../web/templates/login.html")),
+    ("message.html", include_str!("../../web/templates/message.html")),
+    ("my.html", include_str!("../../web/templates/my.html")),
+    ("matches.html", include_str!("../../web/templates/matches.html")),
+    ("suggestions.html", include_str!("../../web/templates/suggestions.html")),
+    ("listing_form.html", include_str!("../../web/templates/listing_form.html")),
+    ("event_form.html", include_str!("../../web/templates/event_form.html")),
+    ("stats.html", include_str!("../../web/templates/stats.html")),
+    ("register.html", include_str!("../../web/templates/register.html")),
 ];
-const CHINESE: &str = include_str!("../web/i18n/zh-CN.toml");
-const ENGLISH: &str = include_str!("../web/i18n/en.toml");
-const STYLESHEET: &str = include_str!("../web/static/app.css");
+const CHINESE: &str = include_str!("../../web/i18n/zh-CN.toml");
+const ENGLISH: &str = include_str!("../../web/i18n/en.toml");
+const STYLESHEET: &str = include_str!("../../web/static/app.css");
 
 /// The page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -555,430 +558,6 @@ pub async fn need_page(request: HttpRequest, services: web::Data<Services>, path
     visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing })
 }
 
-pub async fn events_page(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    match services.events.list(visit.actor.as_ref(), PageRequest { offset: 0, limit: 50 }).await {
-        Ok(events) => {
-            let events: Vec<EventCard> = events.items.into_iter().map(event_card).collect();
-            visit.render(StatusCode::OK, "events.html", minijinja::context! { events })
-        }
-        Err(error) => visit.failure(&error),
-    }
-}
-
-#[derive(Serialize)]
-struct PresentationCard {
-    id: i64,
-    title: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct EventPageQuery {
-    #[serde(default)]
-    notice: Option<String>,
-    #[serde(default)]
-    lang: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Choice {
-    id: i64,
-    title: String,
-}
-
-#[derive(Serialize)]
-struct SlotChoice {
-    index: u32,
-    time: String,
-}
-
-#[derive(Serialize)]
-struct RegistrationForm {
-    listings: Vec<Choice>,
-    slots: Vec<SlotChoice>,
-}
-
-#[derive(Serialize)]
-struct OtherParticipant {
-    id: i64,
-    name: String,
-    listings: String,
-}
-
-#[derive(Serialize)]
-struct RequestCard {
-    id: i64,
-    from: String,
-    to: String,
-    status: String,
-    message: String,
-    answerable: bool,
-}
-
-#[derive(Serialize)]
-struct MeetingRow {
-    id: i64,
-    time: String,
-    table: u32,
-    researcher: String,
-    company: String,
-    attendance: String,
-    outcome: String,
-}
-
-#[derive(Serialize)]
-struct ParticipantRow {
-    id: i64,
-    name: String,
-    role: String,
-    status: String,
-    listings: String,
-}
-
-/// The event page: public details and presentations; for participants registration, requests
-/// and their meetings; for staff approvals, the scheduler and outcomes.
-pub async fn event_page(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    query: web::Query<EventPageQuery>,
-) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let _ = &query.lang;
-    let id = EventId(path.into_inner());
-    let actor = visit.actor;
-    let event = match services.events.get(actor.as_ref(), id).await {
-        Ok(event) => event,
-        Err(error) => return visit.failure(&error),
-    };
-    let presentations = match services.events.presentations(actor.as_ref(), id).await {
-        Ok(items) => items.into_iter().map(|(id, title)| PresentationCard { id, title }).collect::<Vec<_>>(),
-        Err(error) => return visit.failure(&error),
-    };
-    let timetable = &event.content.timetable;
-    let slot_label = |slot: u32| {
-        timetable
-            .slot_time(slot)
-            .map(|(start, end)| format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")))
-            .unwrap_or_default()
-    };
-    let staff = actor.is_some_and(|actor| actor.role.is_staff());
-    let mut registration_form = None;
-    let mut my_status = None;
-    let mut others = Vec::new();
-    let mut requests = Vec::new();
-    let mut meetings = Vec::new();
-    let mut participants = Vec::new();
-    if let Some(actor) = actor {
-        let mine = if staff { None } else { services.events.participant_of(&actor, id).await.ok().flatten() };
-        let participant_role = match actor.role {
-            techmatch_domain::Role::Researcher => Some(techmatch_domain::event::ParticipantRole::Researcher),
-            techmatch_domain::Role::Company => Some(techmatch_domain::event::ParticipantRole::Company),
-            _ => None,
-        };
-        if let Some(mine) = &mine {
-            my_status = Some(mine.status.as_str().to_owned());
-        } else if participant_role.is_some() && event.status == EventStatus::Open {
-            let page = PageRequest { offset: 0, limit: 50 };
-            let filters = ListingFilters { organization_id: actor.organization_id, ..ListingFilters::default() };
-            let listings = if actor.role == techmatch_domain::Role::Researcher {
-                services
-                    .listings
-                    .list_results(Some(&actor), ListingFilters { status: Some("published".into()), ..filters }, page)
-                    .await
-                    .map(|found| {
-                        found
-                            .items
-                            .into_iter()
-                            .map(|result| Choice { id: result.id.0, title: result.content.title.as_str().to_owned() })
-                            .collect::<Vec<_>>()
-                    })
-            } else {
-                services
-                    .listings
-                    .list_needs(Some(&actor), ListingFilters { status: Some("open".into()), ..filters }, page)
-                    .await
-                    .map(|found| {
-                        found
-                            .items
-                            .into_iter()
-                            .map(|need| Choice { id: need.id.0, title: need.content.title.as_str().to_owned() })
-                            .collect::<Vec<_>>()
-                    })
-            };
-            match listings {
-                Ok(listings) => {
-                    let slots = (0..timetable.slot_count())
-                        .map(|index| SlotChoice { index, time: slot_label(index) })
-                        .collect();
-                    registration_form = Some(RegistrationForm { listings, slots });
-                }
-                Err(error) => return visit.failure(&error),
-            }
-        }
-        let approved =
-            mine.as_ref().is_some_and(|mine| mine.status == techmatch_domain::event::RegistrationStatus::Approved);
-        if staff || approved {
-            let views = match services.events.participants(&actor, id).await {
-                Ok(views) => views,
-                Err(error) => return visit.failure(&error),
-            };
-            let names: BTreeMap<i64, String> =
-                views.iter().map(|view| (view.participant.id.0, view.organization_name.clone())).collect();
-            let name = |participant: techmatch_domain::event::ParticipantId| {
-                names.get(&participant.0).cloned().unwrap_or_default()
-            };
-            for view in &views {
-                let listings = view.listings.iter().map(|(_, title)| title.as_str()).collect::<Vec<_>>().join("、");
-                if staff {
-                    participants.push(ParticipantRow {
-                        id: view.participant.id.0,
-                        name: view.organization_name.clone(),
-                        role: view.participant.role.as_str().to_owned(),
-                        status: view.participant.status.as_str().to_owned(),
-                        listings,
-                    });
-                } else if mine.as_ref().is_some_and(|mine| mine.role != view.participant.role) {
-                    others.push(OtherParticipant {
-                        id: view.participant.id.0,
-                        name: view.organization_name.clone(),
-                        listings,
-                    });
-                }
-            }
-            let now = chrono::Utc::now();
-            match services.events.requests(&actor, id).await {
-                Ok(found) => {
-                    for item in found {
-                        let status = item.status_at(now);
-                        requests.push(RequestCard {
-                            id: item.id.0,
-                            from: name(item.from),
-                            to: name(item.to),
-                            status: status.as_str().to_owned(),
-                            message: item.message.clone(),
-                            answerable: status == techmatch_domain::event::RequestStatus::Pending
-                                && mine.as_ref().is_some_and(|mine| mine.id == item.to),
-                        });
-                    }
-                }
-                Err(error) => return visit.failure(&error),
-            }
-            match services.events.meetings(&actor, id).await {
-                Ok((_, found)) => {
-                    for meeting in found {
-                        meetings.push(MeetingRow {
-                            id: meeting.id.0,
-                            time: slot_label(meeting.slot),
-                            table: meeting.table + 1,
-                            researcher: name(meeting.researcher),
-                            company: name(meeting.company),
-                            attendance: meeting.attendance.as_str().to_owned(),
-                            outcome: meeting
-                                .outcome
-                                .map(|outcome| outcome.stage.as_str().to_owned())
-                                .unwrap_or_default(),
-                        });
-                    }
-                }
-                Err(error) => return visit.failure(&error),
-            }
-        }
-    }
-    let notice = match query.notice.as_deref() {
-        Some("done") => Some(label(&visit, "notice_done")),
-        Some("failed") => Some(label(&visit, "notice_failed")),
-        _ => None,
-    };
-    let content = &event.content;
-    let event = minijinja::context! {
-        id => event.id.0,
-        title => content.title.as_str(),
-        date => content.timetable.date.to_string(),
-        venue => content.venue.clone(),
-        video_link => content.video_link.clone(),
-        status => event.status.as_str(),
-    };
-    visit.render(
-        StatusCode::OK,
-        "event.html",
-        minijinja::context! {
-            event, presentations, notice, staff, registration_form, my_status, others, requests, meetings, participants
-        },
-    )
-}
-
-/// A form body with repeated keys (checkbox lists), after its CSRF token was checked.
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).map(|(key, value)| (key.into_owned(), value.into_owned())).collect()
-}
-
-fn field<'f>(pairs: &'f [(String, String)], name: &str) -> &'f str {
-    pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
-}
-
-/// Checks the token and the session of an event form; the error is the page to answer.
-async fn event_form(
-    request: &HttpRequest,
-    services: &Services,
-    body: &[u8],
-) -> Result<(Visit, Actor, Vec<(String, String)>), HttpResponse> {
-    let visit = visit(request, services).await;
-    let pairs = form_pairs(body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return Err(visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text"));
-    }
-    match visit.actor {
-        Some(actor) => Ok((visit, actor, pairs)),
-        None => Err(to_login()),
-    }
-}
-
-fn back_to_event(event: i64, outcome: Result<(), ServiceError>) -> HttpResponse {
-    match outcome {
-        Ok(()) => see_other(&format!("/events/{event}?notice=done")).finish(),
-        Err(error) => {
-            tracing::info!(event, error = %error, "event form refused");
-            see_other(&format!("/events/{event}?notice=failed")).finish()
-        }
-    }
-}
-
-pub async fn register_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let event = path.into_inner();
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let listing_ids =
-        pairs.iter().filter(|(key, _)| key == "listing").filter_map(|(_, value)| value.parse().ok()).collect();
-    let available_slots =
-        pairs.iter().filter(|(key, _)| key == "slot").filter_map(|(_, value)| value.parse().ok()).collect();
-    let max_meetings = field(&pairs, "max_meetings").parse().unwrap_or(0);
-    let input = techmatch_service::events::RegistrationInput { listing_ids, available_slots, max_meetings };
-    back_to_event(event, services.events.register(&actor, EventId(event), &input).await.map(|_| ()))
-}
-
-pub async fn decision_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<(i64, i64)>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let (event, participant) = path.into_inner();
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let approve = field(&pairs, "approve") == "true";
-    let outcome = services
-        .events
-        .decide_registration(&actor, EventId(event), techmatch_domain::event::ParticipantId(participant), approve)
-        .await
-        .map(|_| ());
-    back_to_event(event, outcome)
-}
-
-pub async fn request_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let event = path.into_inner();
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let to = techmatch_domain::event::ParticipantId(field(&pairs, "to").parse().unwrap_or(0));
-    let outcome =
-        services.events.request_meeting(&actor, EventId(event), to, field(&pairs, "message")).await.map(|_| ());
-    back_to_event(event, outcome)
-}
-
-pub async fn answer_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let accept = field(&pairs, "accept") == "true";
-    match services
-        .events
-        .answer_request(&actor, techmatch_domain::event::MeetingRequestId(path.into_inner()), accept)
-        .await
-    {
-        Ok(answered) => back_to_event(answered.event_id.0, Ok(())),
-        Err(error) => {
-            tracing::info!(error = %error, "answer refused");
-            see_other("/my").finish()
-        }
-    }
-}
-
-pub async fn schedule_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let event = path.into_inner();
-    let (_, actor, _) = match event_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    back_to_event(event, services.events.schedule(&actor, EventId(event), &[]).await.map(|_| ()))
-}
-
-pub async fn outcome_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let stage = field(&pairs, "stage");
-    let amount = field(&pairs, "amount").parse::<i64>().ok();
-    let date = Some(field(&pairs, "date")).filter(|date| !date.is_empty());
-    let outcome = (!stage.is_empty()).then_some((stage, amount, date));
-    let meeting = techmatch_domain::event::MeetingId(path.into_inner());
-    match services.events.record_follow_up(&actor, meeting, Some("held"), outcome).await {
-        Ok(recorded) => back_to_event(recorded.event_id.0, Ok(())),
-        Err(error) => {
-            tracing::info!(error = %error, "outcome refused");
-            match services.events.meeting_event(meeting).await {
-                Some(event) => back_to_event(event, Err(error)),
-                None => visit(&request, &services).await.failure(&error),
-            }
-        }
-    }
-}
-
-/// The signed-in participant's agenda (staff: the whole schedule) as iCalendar.
-pub async fn agenda_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let Some(actor) = visit.actor else { return to_login() };
-    match services.events.agenda_ics(&actor, EventId(path.into_inner())).await {
-        Ok(calendar) => HttpResponse::Ok()
-            .content_type("text/calendar; charset=utf-8")
-            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"agenda.ics\""))
-            .body(calendar),
-        Err(error) => visit.failure(&error),
-    }
-}
-
 pub async fn login_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
     let visit = visit(&request, &services).await;
     visit.render(StatusCode::OK, "login.html", minijinja::context! { failed => false, email => "" })
@@ -1316,415 +895,6 @@ struct FormInput {
     error: Option<String>,
 }
 
-/// The fields of the two listing forms: (name, label key, input kind, choices).
-const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [
-    ("title", "title_label", "text", &[]),
-    ("abstract", "abstract", "textarea", &[]),
-    ("keywords", "keywords_hint", "text", &[]),
-    ("industry_codes", "industry_hint", "text", &[]),
-    ("maturity", "maturity", "select", &["lab", "prototype", "pilot", "small_batch", "mass_production"]),
-    ("asking_price_min", "asking_price_min", "number", &[]),
-    ("asking_price_max", "asking_price_max", "number", &[]),
-    ("region_code", "region_code_label", "text", &[]),
-    ("status", "status_label", "select", &["published", "draft"]),
-];
-const NEED_FIELDS: [(&str, &str, &str, &[&str]); 10] = [
-    ("title", "title_label", "text", &[]),
-    ("description", "description", "textarea", &[]),
-    ("keywords", "keywords_hint", "text", &[]),
-    ("industry_codes", "industry_hint", "text", &[]),
-    ("min_maturity", "min_maturity", "select", &["", "lab", "prototype", "pilot", "small_batch", "mass_production"]),
-    ("budget_min", "budget_min", "number", &[]),
-    ("budget_max", "budget_max", "number", &[]),
-    ("deadline", "deadline", "date", &[]),
-    ("region_code", "region_code_label", "text", &[]),
-    ("confidential", "confidential", "checkbox", &[]),
-];
-
-/// A field error in the page's language: `error_<code>` from the translation table, else the
-/// domain's own (English) message.
-fn error_text(visit: &Visit, code: &str, message: &str) -> String {
-    let translated = label(visit, &format!("error_{code}"));
-    if translated.is_empty() { message.to_owned() } else { translated }
-}
-
-fn listing_form(
-    visit: &Visit,
-    kind: ListingKind,
-    values: &[(String, String)],
-    errors: &[(String, String, String)],
-) -> HttpResponse {
-    let fields: &[(&str, &str, &str, &[&str])] =
-        if kind == ListingKind::Result { &RESULT_FIELDS } else { &NEED_FIELDS };
-    let inputs: Vec<FormInput> = fields
-        .iter()
-        .map(|(name, label_key, input_kind, options)| FormInput {
-            name,
-            label: label(visit, label_key),
-            kind: input_kind,
-            value: values.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).unwrap_or_default(),
-            options: options.to_vec(),
-            // Errors name the API's fields; a list field's error may carry an index.
-            error: errors
-                .iter()
-                .filter(|(field, _, _)| {
-                    field == name || field.starts_with(&format!("{name}[")) || field.starts_with(&format!("{name}."))
-                })
-                .map(|(_, code, message)| error_text(visit, code, message))
-                .next(),
-        })
-        .collect();
-    let (heading, action) = match kind {
-        ListingKind::Result => (label(visit, "new_result"), "/my/results/new"),
-        ListingKind::Need => (label(visit, "new_need"), "/my/needs/new"),
-    };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    visit.render(
-        status,
-        "listing_form.html",
-        minijinja::context! { heading, action, inputs, errors => !errors.is_empty() },
-    )
-}
-
-pub async fn new_result_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    if visit.actor.is_none() {
-        return to_login();
-    }
-    listing_form(&visit, ListingKind::Result, &[("status".into(), "published".into())], &[])
-}
-
-pub async fn new_need_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    if visit.actor.is_none() {
-        return to_login();
-    }
-    listing_form(&visit, ListingKind::Need, &[], &[])
-}
-
-fn list_value(raw: &str) -> Vec<String> {
-    raw.split([',', '，', '、', ';', '；']).map(str::trim).filter(|part| !part.is_empty()).map(str::to_owned).collect()
-}
-
-fn number(raw: &str) -> Result<Option<i64>, ()> {
-    let raw = raw.trim();
-    if raw.is_empty() { Ok(None) } else { raw.parse().map(Some).map_err(|_| ()) }
-}
-
-fn optional(raw: &str) -> Option<String> {
-    Some(raw.trim().to_owned()).filter(|value| !value.is_empty())
-}
-
-/// Creates a listing from its form, reusing the API's request types, so a page checks exactly
-/// what the API checks; the messages are shown beside their fields.
-pub async fn create_listing(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    kind: ListingKind,
-    body: &[u8],
-) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
-    let mut number_errors = Vec::new();
-    let mut number_of = |name: &str| match number(field(&pairs, name)) {
-        Ok(value) => value,
-        Err(()) => {
-            number_errors.push((name.to_owned(), "not_a_number".to_owned(), "must be a whole number".to_owned()));
-            None
-        }
-    };
-    let created = match kind {
-        ListingKind::Result => {
-            let draft = crate::listing_dto::CreateResultRequest {
-                title: field(&pairs, "title").to_owned(),
-                abstract_text: field(&pairs, "abstract").to_owned(),
-                keywords: list_value(field(&pairs, "keywords")),
-                field: None,
-                industry_codes: list_value(field(&pairs, "industry_codes")),
-                maturity: field(&pairs, "maturity").to_owned(),
-                ip_items: Vec::new(),
-                transfer_modes: Vec::new(),
-                asking_price_min: number_of("asking_price_min"),
-                asking_price_max: number_of("asking_price_max"),
-                institution: None,
-                region_code: optional(field(&pairs, "region_code")),
-                status: optional(field(&pairs, "status")),
-                organization_id: None,
-            }
-            .into_draft();
-            match draft {
-                Ok(draft) if number_errors.is_empty() => services
-                    .listings
-                    .create_result(&actor, draft)
-                    .await
-                    .map(|result| format!("/results/{}", result.id.0)),
-                Ok(_) => return listing_form(&visit, kind, &pairs, &number_errors),
-                Err(error) => {
-                    let mut errors = error.field_messages();
-                    errors.extend(number_errors);
-                    return listing_form(&visit, kind, &pairs, &errors);
-                }
-            }
-        }
-        ListingKind::Need => {
-            let draft = crate::listing_dto::CreateNeedRequest {
-                title: field(&pairs, "title").to_owned(),
-                description: field(&pairs, "description").to_owned(),
-                keywords: list_value(field(&pairs, "keywords")),
-                industry_codes: list_value(field(&pairs, "industry_codes")),
-                min_maturity: optional(field(&pairs, "min_maturity")),
-                budget_min: number_of("budget_min"),
-                budget_max: number_of("budget_max"),
-                deadline: optional(field(&pairs, "deadline")),
-                region_code: optional(field(&pairs, "region_code")),
-                cooperation_modes: Vec::new(),
-                confidential: field(&pairs, "confidential") == "true",
-                challenge: None,
-                status: None,
-                organization_id: None,
-            }
-            .into_draft();
-            match draft {
-                Ok(draft) if number_errors.is_empty() => {
-                    services.listings.create_need(&actor, draft).await.map(|need| format!("/needs/{}", need.id.0))
-                }
-                Ok(_) => return listing_form(&visit, kind, &pairs, &number_errors),
-                Err(error) => {
-                    let mut errors = error.field_messages();
-                    errors.extend(number_errors);
-                    return listing_form(&visit, kind, &pairs, &errors);
-                }
-            }
-        }
-    };
-    match created {
-        Ok(location) => see_other(&location).finish(),
-        Err(ServiceError::Validation(found)) => {
-            let errors: Vec<(String, String, String)> =
-                found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
-            listing_form(&visit, kind, &pairs, &errors)
-        }
-        Err(error) => visit.failure(&error),
-    }
-}
-
-pub async fn create_result_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
-    create_listing(request, services, ListingKind::Result, &body).await
-}
-
-pub async fn create_need_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
-    create_listing(request, services, ListingKind::Need, &body).await
-}
-
-/// The event form's fields: (name, label key, input kind, choices, default).
-const EVENT_FIELDS: [(&str, &str, &str, &[&str], &str); 14] = [
-    ("title", "event_title", "text", &[], ""),
-    ("kind", "event_kind", "select", &["matchmaking_fair", "roadshow", "both"], "matchmaking_fair"),
-    ("mode", "event_mode", "select", &["on_site", "online", "hybrid"], "on_site"),
-    ("venue", "event_venue", "text", &[], ""),
-    ("video_link", "event_online", "url", &[], ""),
-    ("date", "event_date", "date", &[], ""),
-    ("slot_minutes", "slot_minutes", "number", &[], "20"),
-    ("morning_start", "morning_start", "time", &[], "09:00"),
-    ("morning_slots", "morning_slots", "number", &[], "6"),
-    ("afternoon_start", "afternoon_start", "time", &[], "14:00"),
-    ("afternoon_slots", "afternoon_slots", "number", &[], "0"),
-    ("tables", "tables_label", "number", &[], "10"),
-    ("capacity", "capacity_label", "number", &[], "100"),
-    ("registration_deadline", "registration_deadline", "date", &[], ""),
-];
-
-fn event_form_page(visit: &Visit, values: &[(String, String)], errors: &[(String, String, String)]) -> HttpResponse {
-    let inputs: Vec<FormInput> = EVENT_FIELDS
-        .iter()
-        .map(|(name, label_key, kind, options, default)| FormInput {
-            name,
-            label: label(visit, label_key),
-            kind,
-            value: values
-                .iter()
-                .find(|(key, _)| key == name)
-                .map_or_else(|| (*default).to_owned(), |(_, value)| value.clone()),
-            options: options.to_vec(),
-            error: errors
-                .iter()
-                .filter(|(field, _, _)| {
-                    field == name
-                        || (name.ends_with("_start") || name.ends_with("_slots")) && field.starts_with("sessions")
-                })
-                .map(|(_, code, message)| error_text(visit, code, message))
-                .next(),
-        })
-        .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    visit.render(status, "event_form.html", minijinja::context! { inputs, errors => !errors.is_empty() })
-}
-
-pub async fn new_event_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    match visit.actor {
-        None => to_login(),
-        Some(actor) if !actor.role.is_staff() => {
-            visit.message(StatusCode::NOT_FOUND, "not_found_title", "not_found_text")
-        }
-        Some(_) => event_form_page(&visit, &[], &[]),
-    }
-}
-
-/// Creates an event (as a draft) from the form; the deadline date means the end of that day
-/// in China Standard Time.
-pub async fn create_event_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
-    let count = |name: &str| field(&pairs, name).trim().parse::<u32>().unwrap_or(0);
-    let mut sessions = Vec::new();
-    for (start, slots) in [("morning_start", "morning_slots"), ("afternoon_start", "afternoon_slots")] {
-        if count(slots) > 0 {
-            sessions.push((field(&pairs, start).to_owned(), count(slots)));
-        }
-    }
-    let deadline = chrono::NaiveDate::parse_from_str(field(&pairs, "registration_deadline").trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|date| date.and_hms_opt(23, 59, 59))
-        .map(|local| local - chrono::Duration::hours(8))
-        .map(|utc| utc.and_utc());
-    let Some(registration_deadline) = deadline else {
-        let error = ("registration_deadline".to_owned(), "invalid_date".to_owned(), "must be a date".to_owned());
-        return event_form_page(&visit, &pairs, &[error]);
-    };
-    let input = techmatch_domain::event::EventInput {
-        title: field(&pairs, "title").to_owned(),
-        kind: field(&pairs, "kind").to_owned(),
-        theme_industries: Vec::new(),
-        theme_keywords: Vec::new(),
-        mode: field(&pairs, "mode").to_owned(),
-        venue: optional(field(&pairs, "venue")),
-        video_link: optional(field(&pairs, "video_link")),
-        date: field(&pairs, "date").to_owned(),
-        slot_minutes: count("slot_minutes"),
-        sessions,
-        tables: count("tables"),
-        capacity: count("capacity"),
-        registration_deadline,
-        request_expiry_hours: None,
-    };
-    match services.events.create(&actor, &input).await {
-        Ok(event) => see_other(&format!("/events/{}", event.id.0)).finish(),
-        Err(ServiceError::Validation(found)) => {
-            let errors: Vec<(String, String, String)> =
-                found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
-            event_form_page(&visit, &pairs, &errors)
-        }
-        Err(error) => visit.failure(&error),
-    }
-}
-
-pub async fn open_event_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let event = path.into_inner();
-    let (_, actor, _) = match event_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    back_to_event(event, services.events.change_status(&actor, EventId(event), EventStatus::Open).await.map(|_| ()))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct StatsPageQuery {
-    from: Option<String>,
-    to: Option<String>,
-    #[serde(default)]
-    lang: Option<String>,
-}
-
-#[derive(Serialize)]
-struct TallyRow {
-    key: String,
-    events: u64,
-    meetings: u64,
-    intents: u64,
-    contracts: u64,
-    amount: i64,
-    share: i64,
-}
-
-#[derive(Serialize)]
-struct TallyTable {
-    heading: String,
-    rows: Vec<TallyRow>,
-}
-
-/// The statistics for staff: headline figures, the report sentence in the page's language,
-/// and tables by month, industry and region with a bar for each amount (no scripts needed).
-pub async fn stats_page(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    query: web::Query<StatsPageQuery>,
-) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let Some(actor) = visit.actor else { return to_login() };
-    let _ = &query.lang;
-    let today = chrono::Utc::now().date_naive();
-    let year_start = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
-    let parse = |raw: &Option<String>, default: chrono::NaiveDate| {
-        raw.as_deref().and_then(|raw| chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()).unwrap_or(default)
-    };
-    let (from, to) = (parse(&query.from, year_start), parse(&query.to, today + chrono::Duration::days(365)));
-    let statistics = match services.events.statistics(&actor, from, to).await {
-        Ok(statistics) => statistics,
-        Err(error) => return visit.failure(&error),
-    };
-    let table = |heading: &str, map: &BTreeMap<String, techmatch_service::events::Tally>| {
-        let largest = map.values().map(|tally| tally.contract_amount_yuan).max().unwrap_or(0).max(1);
-        TallyTable {
-            heading: label(&visit, heading),
-            rows: map
-                .iter()
-                .map(|(key, tally)| TallyRow {
-                    key: key.clone(),
-                    events: tally.events,
-                    meetings: tally.meetings_held,
-                    intents: tally.intents,
-                    contracts: tally.contracts,
-                    amount: tally.contract_amount_yuan,
-                    share: tally.contract_amount_yuan * 100 / largest,
-                })
-                .collect(),
-        }
-    };
-    let tables = vec![
-        table("by_month", &statistics.by_month),
-        table("by_industry", &statistics.by_industry),
-        table("by_region", &statistics.by_region),
-    ];
-    let summary =
-        if visit.language == Language::Chinese { statistics.summary_zh.clone() } else { statistics.summary_en.clone() };
-    let figures = minijinja::context! {
-        events_held => statistics.events_held,
-        meetings_held => statistics.meetings_held,
-        intents => statistics.intents,
-        contracts => statistics.contracts,
-        amount => statistics.contract_amount_yuan,
-    };
-    visit.render(
-        StatusCode::OK,
-        "stats.html",
-        minijinja::context! { from => from.to_string(), to => to.to_string(), summary, figures, tables },
-    )
-}
-
 /// The registration form's fields: (name, label key, input kind, choices).
 const REGISTER_FIELDS: [(&str, &str, &str, &[&str]); 8] = [
     ("email", "email", "email", &[]),
@@ -1831,6 +1001,35 @@ pub async fn register_account(request: HttpRequest, services: web::Data<Services
     }
 }
 
+/// A field error in the page's language: `error_<code>` from the translation table, else the
+/// domain's own (English) message.
+fn error_text(visit: &Visit, code: &str, message: &str) -> String {
+    let translated = label(visit, &format!("error_{code}"));
+    if translated.is_empty() { message.to_owned() } else { translated }
+}
+
+fn list_value(raw: &str) -> Vec<String> {
+    raw.split([',', '，', '、', ';', '；']).map(str::trim).filter(|part| !part.is_empty()).map(str::to_owned).collect()
+}
+
+fn number(raw: &str) -> Result<Option<i64>, ()> {
+    let raw = raw.trim();
+    if raw.is_empty() { Ok(None) } else { raw.parse().map(Some).map_err(|_| ()) }
+}
+
+fn optional(raw: &str) -> Option<String> {
+    Some(raw.trim().to_owned()).filter(|value| !value.is_empty())
+}
+
+/// A form body with repeated keys (checkbox lists), after its CSRF token was checked.
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).map(|(key, value)| (key.into_owned(), value.into_owned())).collect()
+}
+
+fn field<'f>(pairs: &'f [(String, String)], name: &str) -> &'f str {
+    pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
+}
+
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -1845,33 +1044,33 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/search", web::get().to(search))
         .route("/results/{id}", web::get().to(result_page))
         .route("/needs/{id}", web::get().to(need_page))
-        .route("/events", web::get().to(events_page))
+        .route("/events", web::get().to(events::events_page))
         // Before `/events/{id}`, which would take "new" for an id.
-        .route("/events/new", web::get().to(new_event_form))
-        .route("/events/new", web::post().to(create_event_form))
-        .route("/events/{id}", web::get().to(event_page))
+        .route("/events/new", web::get().to(events::new_event_form))
+        .route("/events/new", web::post().to(events::create_event_form))
+        .route("/events/{id}", web::get().to(events::event_page))
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
         .route("/register", web::get().to(register_form_page))
         .route("/register", web::post().to(register_account))
         .route("/my", web::get().to(my_page))
-        .route("/my/results/new", web::get().to(new_result_form))
-        .route("/my/results/new", web::post().to(create_result_form))
-        .route("/my/needs/new", web::get().to(new_need_form))
-        .route("/my/needs/new", web::post().to(create_need_form))
+        .route("/my/results/new", web::get().to(listings::new_result_form))
+        .route("/my/results/new", web::post().to(listings::create_result_form))
+        .route("/my/needs/new", web::get().to(listings::new_need_form))
+        .route("/my/needs/new", web::post().to(listings::create_need_form))
         .route("/needs/{id}/matches", web::get().to(need_matches_page))
         .route("/results/{id}/matches", web::get().to(result_matches_page))
         .route("/suggestions", web::get().to(suggestions_page))
         .route("/suggestions/decide", web::post().to(decide))
-        .route("/events/{id}/open", web::post().to(open_event_form))
-        .route("/stats", web::get().to(stats_page))
-        .route("/events/{id}/register", web::post().to(register_form))
-        .route("/events/{id}/participants/{participant}/decision", web::post().to(decision_form))
-        .route("/events/{id}/request", web::post().to(request_form))
-        .route("/events/{id}/schedule", web::post().to(schedule_form))
-        .route("/events/{id}/agenda.ics", web::get().to(agenda_page))
-        .route("/meeting-requests/{id}/answer", web::post().to(answer_form))
-        .route("/meetings/{id}/outcome", web::post().to(outcome_form))
+        .route("/events/{id}/open", web::post().to(events::open_event_form))
+        .route("/stats", web::get().to(events::stats_page))
+        .route("/events/{id}/register", web::post().to(events::register_form))
+        .route("/events/{id}/participants/{participant}/decision", web::post().to(events::decision_form))
+        .route("/events/{id}/request", web::post().to(events::request_form))
+        .route("/events/{id}/schedule", web::post().to(events::schedule_form))
+        .route("/events/{id}/agenda.ics", web::get().to(events::agenda_page))
+        .route("/meeting-requests/{id}/answer", web::post().to(events::answer_form))
+        .route("/meetings/{id}/outcome", web::post().to(events::outcome_form))
         .route("/static/app.css", web::get().to(stylesheet));
 }
