@@ -219,6 +219,13 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
     route("PATCH", "/api/v1/meetings/{meeting}", "/api/v1/meetings/{id}", STAFF, Some(r#"{"attendance": "held"}"#)),
     route(
         "POST",
+        "/api/v1/meetings/{meeting}/placement",
+        "/api/v1/meetings/{id}/placement",
+        STAFF,
+        Some(r#"{"locked": true}"#),
+    ),
+    route(
+        "POST",
         "/api/v1/meetings/{meeting}/rating",
         "/api/v1/meetings/{id}/rating",
         PARTICIPANTS,

@@ -409,3 +409,143 @@ async fn an_event_from_creation_to_statistics() {
         app.stop().await;
     }
 }
+
+/// Approves a registration as the officer.
+async fn approve(app: &TestApp, officer: &str, event: i64, participant: i64) {
+    let approved = app
+        .post(
+            &format!("/api/v1/events/{event}/participants/{participant}/decision"),
+            Some(officer),
+            &json!({"approve": true}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+}
+
+fn meeting_by_id(meetings: &Value, id: &Value) -> Value {
+    meetings["items"].as_array().unwrap().iter().find(|meeting| &meeting["id"] == id).cloned().unwrap()
+}
+
+#[actix_web::test]
+async fn the_schedule_grid_moves_swaps_and_locks_meetings() {
+    for app in TestApp::each_backend().await {
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@grid.cn").await;
+        let researcher_a = app.account_with_role(Role::Researcher, "a@grid-lab.cn").await;
+        let researcher_b = app.account_with_role(Role::Researcher, "b@grid-lab.cn").await;
+        let company_c = app.account_with_role(Role::Company, "c@grid-maker.cn").await;
+        let company_d = app.account_with_role(Role::Company, "d@grid-maker.cn").await;
+        let result_a = listing(
+            &app,
+            &researcher_a,
+            "/api/v1/results",
+            json!({"title": "工业机器人视觉定位", "abstract": "基于深度学习的机器人抓取定位。", "maturity": "pilot", "status": "published"}),
+        )
+        .await;
+        let result_b = listing(
+            &app,
+            &researcher_b,
+            "/api/v1/results",
+            json!({"title": "水产养殖溶解氧监测", "abstract": "低功耗溶解氧传感器与预警。", "maturity": "prototype", "status": "published"}),
+        )
+        .await;
+        let need_c = listing(
+            &app,
+            &company_c,
+            "/api/v1/needs",
+            json!({"title": "产线上料定位不准", "description": "零件位置偏差导致抓取失败。"}),
+        )
+        .await;
+        let need_d = listing(
+            &app,
+            &company_d,
+            "/api/v1/needs",
+            json!({"title": "鱼塘缺氧预警", "description": "夜间缺氧死鱼，希望提前预警。"}),
+        )
+        .await;
+        let event = app.post("/api/v1/events", Some(&officer), &event_body()).await.body["id"].as_i64().unwrap();
+        app.post(&format!("/api/v1/events/{event}/status"), Some(&officer), &json!({"status": "open"})).await;
+        let all_slots = [0, 1, 2, 3, 4, 5];
+        let a = register(&app, &researcher_a, event, &[result_a], &all_slots).await;
+        // Researcher b can only come in the morning.
+        let b = register(&app, &researcher_b, event, &[result_b], &[0, 1, 2]).await;
+        let c = register(&app, &company_c, event, &[need_c], &all_slots).await;
+        let d = register(&app, &company_d, event, &[need_d], &all_slots).await;
+        for participant in [a, b, c, d] {
+            approve(&app, &officer, event, participant).await;
+        }
+        let scheduled = app
+            .post(
+                &format!("/api/v1/events/{event}/schedule"),
+                Some(&officer),
+                &json!({"pairs": [{"researcher": a, "company": c}, {"researcher": b, "company": d}, {"researcher": a, "company": d}]}),
+            )
+            .await;
+        assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
+        let meetings = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let ac = pair_present(&meetings, a, c).expect("a-c scheduled");
+        let bd = pair_present(&meetings, b, d).expect("b-d scheduled");
+        let ad = pair_present(&meetings, a, d).expect("a-d scheduled");
+        let placement = |meeting: &Value| format!("/api/v1/meetings/{}/placement", meeting["id"]);
+
+        // A move into a free cell: the afternoon's last slot, last table; the meeting is locked.
+        let moved = app.post(&placement(&ac), Some(&officer), &json!({"slot": 5, "table": 2})).await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+        assert_eq!(moved.body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            (moved.body["items"][0]["slot"].as_u64(), moved.body["items"][0]["table"].as_u64()),
+            (Some(5), Some(2))
+        );
+        assert_eq!(moved.body["items"][0]["locked"], true);
+
+        // Dropping a-d on a-c's cell swaps them (researcher a is in both, so never twice in a slot).
+        let ad_cell = (ad["slot"].as_u64().unwrap(), ad["table"].as_u64().unwrap());
+        let swapped = app.post(&placement(&ad), Some(&officer), &json!({"slot": 5, "table": 2})).await;
+        assert_eq!(swapped.status, StatusCode::OK, "{}", swapped.body);
+        let after = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let ac_now = meeting_by_id(&after, &ac["id"]);
+        assert_eq!((ac_now["slot"].as_u64().unwrap(), ac_now["table"].as_u64().unwrap()), ad_cell);
+        let ad_now = meeting_by_id(&after, &ad["id"]);
+        assert_eq!((ad_now["slot"].as_u64(), ad_now["table"].as_u64()), (Some(5), Some(2)));
+
+        // Researcher a already meets company d in slot 5: a-c cannot go there, even at another table.
+        let busy = app.post(&placement(&ac), Some(&officer), &json!({"slot": 5, "table": 0})).await;
+        busy.assert_error(StatusCode::CONFLICT, "participant_busy");
+        // Researcher b is not there in the afternoon.
+        let away = app.post(&placement(&bd), Some(&officer), &json!({"slot": 4, "table": 0})).await;
+        away.assert_error(StatusCode::CONFLICT, "participant_unavailable");
+        app.post(&placement(&bd), Some(&officer), &json!({"slot": 6}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        app.post(&placement(&bd), Some(&officer), &json!({"table": 3}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        app.post(&placement(&bd), Some(&researcher_b), &json!({"locked": true}))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        app.post("/api/v1/meetings/999999/placement", Some(&officer), &json!({"locked": true}))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        let unchanged = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        assert_eq!(unchanged, after, "refused moves change nothing");
+
+        // Unlock and lock without moving.
+        let unlocked = app.post(&placement(&ac), Some(&officer), &json!({"locked": false})).await;
+        assert_eq!(unlocked.body["items"][0]["locked"], false, "{}", unlocked.body);
+
+        // A rerun keeps the locked meeting in its slot.
+        let rerun = app.post(&format!("/api/v1/events/{event}/schedule"), Some(&officer), &json!({"pairs": []})).await;
+        assert_eq!(rerun.status, StatusCode::OK, "{}", rerun.body);
+        let rescheduled = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let ad_kept = pair_present(&rescheduled, a, d).expect("the locked meeting stays");
+        assert_eq!(ad_kept["slot"].as_u64(), Some(5));
+        assert_eq!(ad_kept["locked"], true);
+
+        // Participants hear about the move.
+        let notices = app.get("/api/v1/notifications", Some(&company_d)).await.body;
+        assert!(
+            notices["items"].as_array().unwrap().iter().any(|notice| notice["kind"] == "meeting_moved"),
+            "{notices}"
+        );
+        app.stop().await;
+    }
+}

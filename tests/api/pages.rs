@@ -55,6 +55,10 @@ async fn pages_speak_chinese_first_and_english_on_request() {
     let (status, headers, css) = app.page(Method::GET, "/static/app.css", "", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/css") && css.contains("mark"));
+    let (status, headers, script) = app.page(Method::GET, "/static/grid.js", "", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/javascript"));
+    assert!(script.contains("schedule-grid"));
     let (status, _, missing) = app.page(Method::GET, "/results/999999", "", None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(missing.contains("页面不存在"), "an error page, in the page language");
@@ -356,6 +360,66 @@ async fn an_event_journey_through_the_pages() {
         assert_eq!(status, StatusCode::OK);
         assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
         assert_eq!(calendar.matches("BEGIN:VEVENT").count(), 1, "{calendar}");
+
+        // The officer moves the meeting on the grid (slot 3, table 2) and it is locked; a slot the
+        // company is not free in is refused with the reason on the page.
+        let grid = format!("{page}/grid");
+        let (status, _, html) = app.page(Method::GET, &grid, &officer_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("日程网格") && html.contains("data-meeting=") && html.contains("/static/grid.js"),
+            "{html}"
+        );
+        let (status, _, _) = app.page(Method::GET, &grid, &researcher_cookies, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "the grid is for staff only");
+        let meetings = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let meeting = meetings["items"][0]["id"].as_i64().unwrap();
+        let move_form = |form: &str| format!("csrf={}&meeting={meeting}&{form}", csrf_of(&officer_cookies));
+        let (status, headers, _) = app
+            .page(
+                Method::POST,
+                &format!("{grid}/move"),
+                &officer_cookies,
+                None,
+                Some(&move_form("mode=move&slot=2&table=2&locked=true")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers.get("location").unwrap(), &format!("{grid}?notice=done"));
+        let moved = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        assert_eq!((moved["items"][0]["slot"].as_u64(), moved["items"][0]["table"].as_u64()), (Some(2), Some(1)));
+        assert_eq!(moved["items"][0]["locked"], true);
+        let (_, headers, _) = app
+            .page(
+                Method::POST,
+                &format!("{grid}/move"),
+                &officer_cookies,
+                None,
+                Some(&move_form("mode=move&slot=0&table=1")),
+            )
+            .await;
+        let location = headers.get("location").unwrap().to_str().unwrap().to_owned();
+        assert_eq!(location, format!("{grid}?notice=failed&code=participant_unavailable"));
+        let (_, _, html) = app.page(Method::GET, &location, &officer_cookies, None, None).await;
+        assert!(html.contains("有参与方在该时段不能到场"), "{html}");
+        let (status, _, _) = app
+            .page(
+                Method::POST,
+                &format!("{grid}/move"),
+                &officer_cookies,
+                None,
+                Some(&format!("meeting={meeting}&locked=false")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a grid form without its token is refused");
+        let (status, headers, _) =
+            app.page(Method::GET, &format!("{page}/schedule.xlsx"), &officer_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().contains("spreadsheetml"));
+        let (status, _, printable) =
+            app.page(Method::GET, &format!("{page}/schedule.html"), &officer_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(printable.contains("智慧农业对接会"), "{printable}");
 
         // The officer records a signed contract from the page; the statistics count it.
         let meetings = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;

@@ -123,6 +123,7 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(events::list_meetings)
             .service(events::agenda)
             .service(events::follow_up)
+            .service(events::place_meeting)
             .service(events::rate)
             .service(events::get_statistics)
             .service(events::list_notifications)

@@ -6,12 +6,12 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use techmatch_domain::event::{
-    Attendance, Event, EventDraft, EventId, EventInput, EventStatus, Meeting, MeetingId, MeetingRequest,
-    MeetingRequestId, MeetingSource, Notification, Outcome, OutcomeStage, Participant, ParticipantId, ParticipantRole,
-    RegistrationStatus, RequestStatus, ServiceRating, parse_available_slots,
+    Attendance, Event, EventDraft, EventId, EventInput, EventStatus, Meeting, MeetingId, MeetingPlace, MeetingRequest,
+    MeetingRequestId, MeetingSource, MoveRefusal, Notification, Outcome, OutcomeStage, Participant, ParticipantId,
+    ParticipantRole, RegistrationStatus, RequestStatus, ServiceRating, parse_available_slots, plan_meeting_move,
 };
 use techmatch_domain::listing::{NeedId, NeedStatus, ResultStatus};
-use techmatch_domain::{Action, Actor, FieldError, Role, ValidationErrors, authorize};
+use techmatch_domain::{Action, Actor, FieldError, Role, UserId, ValidationErrors, authorize};
 use techmatch_matching::schedule::{
     CandidatePair, ParticipantAvailability, ScheduleInstance, ScheduledMeeting, SchedulerOptions, SlotPlacement,
 };
@@ -168,6 +168,14 @@ fn conflict(code: &'static str, message: impl Into<String>) -> ServiceError {
 
 fn invalid(field: &str, code: &'static str, message: &str) -> ServiceError {
     ServiceError::Validation(ValidationErrors::single(FieldError::new(field, code, message)))
+}
+
+/// An officer's change to one meeting on the grid; absent fields stay as they are.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MeetingAdjustment {
+    pub slot: Option<u32>,
+    pub table: Option<u32>,
+    pub locked: Option<bool>,
 }
 
 impl EventService {
@@ -694,6 +702,16 @@ impl EventService {
                 locked.push((pair, slot));
             }
         }
+        // Meetings an officer placed or locked on the grid keep their slot in a rerun.
+        let previous = self.store.meetings(event_id).await?;
+        for meeting in previous.iter().filter(|meeting| meeting.locked) {
+            let Some(pair) = orient(meeting.researcher, meeting.company) else { continue };
+            if declined.contains(&pair) || locked.iter().any(|(locked_pair, _)| *locked_pair == pair) {
+                continue;
+            }
+            weights.entry(pair).or_insert((meeting.weight, meeting.source));
+            locked.push((pair, meeting.slot));
+        }
         for (pair, (score, _, _)) in &best {
             if *score >= PROPOSAL_MINIMUM_SCORE && !declined.contains(pair) {
                 weights.entry(*pair).or_insert((PROPOSAL_BASE + PROPOSAL_SPAN * score, MeetingSource::Proposal));
@@ -701,7 +719,6 @@ impl EventService {
         }
 
         let key = |id: ParticipantId| format!("p{}", id.0);
-        let previous = self.store.meetings(event_id).await?;
         let instance = ScheduleInstance {
             slots: event.content.timetable.slot_count(),
             tables: event.content.tables,
@@ -825,6 +842,110 @@ impl EventService {
         let (event, meetings) = self.meetings(actor, event_id).await?;
         let names = self.organization_names(&self.store.participants(event_id).await?).await?;
         Ok(agenda_calendar(&event, &meetings, &names, Utc::now()))
+    }
+
+    /// An officer moves a meeting on the schedule grid, or locks or unlocks it. Dropping it on
+    /// an occupied cell swaps the two meetings. A moved meeting is locked unless `locked` says
+    /// otherwise, so a later rerun of the scheduler keeps the officer's placement. Returns the
+    /// meetings that changed.
+    pub async fn adjust_meeting(
+        &self,
+        actor: &Actor,
+        meeting_id: MeetingId,
+        adjustment: MeetingAdjustment,
+    ) -> Result<Vec<Meeting>, ServiceError> {
+        authorize(Some(actor), Action::ManageEvents)?;
+        let meeting = self.store.find_meeting(meeting_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
+        let event = self.get(Some(actor), meeting.event_id).await?;
+        if event.status != EventStatus::Scheduled {
+            return Err(conflict("event_not_scheduled", "meetings move only while the event is scheduled"));
+        }
+        let meetings = self.store.meetings(event.id).await?;
+        let participants = self.store.participants(event.id).await?;
+        let available: HashMap<ParticipantId, Vec<u32>> =
+            participants.iter().map(|participant| (participant.id, participant.available_slots.clone())).collect();
+        let places: Vec<MeetingPlace> = meetings
+            .iter()
+            .map(|meeting| MeetingPlace {
+                id: meeting.id,
+                researcher: meeting.researcher,
+                company: meeting.company,
+                slot: meeting.slot,
+                table: meeting.table,
+            })
+            .collect();
+        let target_slot = adjustment.slot.unwrap_or(meeting.slot);
+        let target_table = adjustment.table.unwrap_or(meeting.table);
+        let moves = plan_meeting_move(
+            &places,
+            &available,
+            event.content.timetable.slot_count(),
+            event.content.tables,
+            meeting.id,
+            target_slot,
+            target_table,
+        )
+        .map_err(|refusal| match refusal {
+            MoveRefusal::UnknownMeeting => ServiceError::NotFound("meeting"),
+            MoveRefusal::SlotOutOfRange => invalid("slot", "out_of_range", "no such slot in this event"),
+            MoveRefusal::TableOutOfRange => invalid("table", "out_of_range", "no such table in this event"),
+            MoveRefusal::ParticipantBusy(_) => {
+                conflict("participant_busy", "a participant already has another meeting in that slot")
+            }
+            MoveRefusal::ParticipantUnavailable(_) => {
+                conflict("participant_unavailable", "a participant is not available in that slot")
+            }
+        })?;
+        let by_id: HashMap<MeetingId, &Meeting> = meetings.iter().map(|meeting| (meeting.id, meeting)).collect();
+        let mut changes: Vec<(MeetingId, u32, u32, bool)> = moves
+            .iter()
+            .map(|place| {
+                let was_locked = by_id.get(&place.id).is_some_and(|meeting| meeting.locked);
+                let locked = if place.id == meeting.id { adjustment.locked.unwrap_or(true) } else { was_locked };
+                (place.id, place.slot, place.table, locked)
+            })
+            .collect();
+        if changes.is_empty() {
+            match adjustment.locked {
+                Some(locked) if locked != meeting.locked => {
+                    changes.push((meeting.id, meeting.slot, meeting.table, locked));
+                }
+                _ => return Ok(vec![meeting]),
+            }
+        }
+        let users: HashMap<ParticipantId, UserId> =
+            participants.iter().map(|participant| (participant.id, participant.user_id)).collect();
+        let title = event.content.title.as_str();
+        let mut notices = Vec::new();
+        for place in &moves {
+            let when = event
+                .content
+                .timetable
+                .slot_time(place.slot)
+                .map(|(start, _)| start.format("%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            for participant in [place.researcher, place.company] {
+                if let Some(&user_id) = users.get(&participant) {
+                    notices.push(NewNotification {
+                        user_id,
+                        kind: "meeting_moved",
+                        message: format!(
+                            "“{title}”的一场洽谈改到 {when}，{table} 号桌 / a meeting of \"{title}\" moved to {when}, table {table}",
+                            table = place.table + 1
+                        ),
+                    });
+                }
+            }
+        }
+        let expected: Vec<(MeetingId, u32, u32)> =
+            places.iter().map(|place| (place.id, place.slot, place.table)).collect();
+        if !self.store.relocate_meetings(event.id, &expected, &changes, &notices, Utc::now()).await? {
+            return Err(conflict("schedule_changed", "the schedule changed meanwhile; reload it and try again"));
+        }
+        self.mailer.deliver(notices);
+        tracing::info!(event_id = event.id.0, meeting_id = meeting.id.0, moved = moves.len(), "meeting adjusted");
+        let changed: HashSet<MeetingId> = changes.iter().map(|change| change.0).collect();
+        Ok(self.store.meetings(event.id).await?.into_iter().filter(|meeting| changed.contains(&meeting.id)).collect())
     }
 
     /// Staff record attendance and what followed; an outcome also feeds the matching feedback

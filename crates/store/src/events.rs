@@ -570,6 +570,52 @@ impl Store {
         if result.rows_affected == 1 { Ok(()) } else { Err(StoreError::NotFound) }
     }
 
+    /// Moves meetings to new cells (a move or a swap planned against `expected`, the places
+    /// the planner saw) and sets their lock, with notices, in one transaction. Returns false,
+    /// writing nothing, when the schedule changed since it was read: the officer's grid is stale.
+    pub async fn relocate_meetings(
+        &self,
+        event_id: EventId,
+        expected: &[(MeetingId, u32, u32)],
+        changes: &[(MeetingId, u32, u32, bool)],
+        notices: &[NewNotification],
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let transaction = self.begin_write().await?;
+        // Serializes grid edits of one event on PostgreSQL (SQLite's write lock already does).
+        event::Entity::find_by_id(event_id.0).lock_exclusive().one(&transaction).await?.ok_or(StoreError::NotFound)?;
+        let mut current: Vec<(MeetingId, u32, u32)> = meeting::Entity::find()
+            .filter(meeting::Column::EventId.eq(event_id.0))
+            .all(&transaction)
+            .await?
+            .into_iter()
+            .map(|model| (MeetingId(model.id), model.slot as u32, model.table_no as u32))
+            .collect();
+        current.sort_unstable();
+        let mut expected = expected.to_vec();
+        expected.sort_unstable();
+        if current != expected {
+            transaction.rollback().await?;
+            return Ok(false);
+        }
+        for (id, slot, table, locked) in changes {
+            meeting::Entity::update_many()
+                .col_expr(meeting::Column::Slot, Expr::value(*slot as i32))
+                .col_expr(meeting::Column::TableNo, Expr::value(*table as i32))
+                .col_expr(meeting::Column::Locked, Expr::value(*locked))
+                .col_expr(meeting::Column::UpdatedAt, Expr::value(now))
+                .filter(meeting::Column::Id.eq(id.0))
+                .filter(meeting::Column::EventId.eq(event_id.0))
+                .exec(&transaction)
+                .await?;
+        }
+        if !notices.is_empty() {
+            notification::Entity::insert_many(notification_rows(notices, now)).exec(&transaction).await?;
+        }
+        transaction.commit().await?;
+        Ok(true)
+    }
+
     pub async fn notifications(&self, user_id: UserId, limit: u64) -> Result<Vec<Notification>, StoreError> {
         let models = notification::Entity::find()
             .filter(notification::Column::UserId.eq(user_id.0))

@@ -8,9 +8,11 @@ use techmatch_domain::event::{
     Event, EventId, EventInput, EventStatus, Meeting, MeetingId, MeetingRequest, MeetingRequestId, Notification,
     ParticipantId,
 };
-use techmatch_domain::{FieldError, ValidationErrors};
+use techmatch_domain::{Actor, FieldError, ValidationErrors};
 use techmatch_service::Services;
-use techmatch_service::events::{PairInstruction, ParticipantView, RegistrationInput, ScheduleSummary, Statistics};
+use techmatch_service::events::{
+    MeetingAdjustment, PairInstruction, ParticipantView, RegistrationInput, ScheduleSummary, Statistics,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::PageQuery;
@@ -366,6 +368,16 @@ pub struct FollowUpRequest {
     /// `scheduled`, `held` or `no_show`.
     pub attendance: Option<String>,
     pub outcome: Option<OutcomeRequest>,
+}
+
+/// A move on the schedule grid: a new cell (0-based slot and table), a lock change, or both.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementRequest {
+    pub slot: Option<u32>,
+    pub table: Option<u32>,
+    /// A moved meeting is locked unless this says `false`.
+    pub locked: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -904,6 +916,41 @@ pub async fn follow_up(
     Ok(web::Json(meeting_response(meeting, None)))
 }
 
+/// Move a meeting to another cell of the schedule grid, or lock or unlock it (staff). A meeting
+/// already in the target cell swaps places with it; every participant must stay free and
+/// available. A moved meeting is locked, so rerunning the scheduler keeps it in its slot.
+/// Returns the meetings that changed.
+#[utoipa::path(
+    tag = "events",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "meeting id")),
+    request_body = PlacementRequest,
+    responses(
+        (status = 200, description = "the meetings that changed", body = MeetingListResponse),
+        (status = 400, description = "malformed json or bad id", body = ErrorBody),
+        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
+        (status = 403, description = "not staff", body = ErrorBody),
+        (status = 404, description = "no such meeting", body = ErrorBody),
+        (status = 409, description = "event not scheduled, a participant busy or unavailable, or the schedule changed meanwhile", body = ErrorBody),
+        (status = 422, description = "no such slot or table", body = ErrorBody),
+        (status = 503, description = "database unavailable", body = ErrorBody),
+    )
+)]
+#[post("/meetings/{id}/placement")]
+pub async fn place_meeting(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    path: web::Path<i64>,
+    body: web::Json<PlacementRequest>,
+) -> Result<web::Json<MeetingListResponse>, ApiError> {
+    let body = body.into_inner();
+    let adjustment = MeetingAdjustment { slot: body.slot, table: body.table, locked: body.locked };
+    let changed = services.events.adjust_meeting(&caller.0, MeetingId(path.into_inner()), adjustment).await?;
+    Ok(web::Json(MeetingListResponse {
+        items: changed.into_iter().map(|meeting| meeting_response(meeting, None)).collect(),
+    }))
+}
+
 /// Rate the service after a held meeting (either side): good or poor, with a comment.
 #[utoipa::path(
     tag = "events",
@@ -1313,7 +1360,16 @@ pub async fn schedule_xlsx(
     caller: Authenticated,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let (event, rows) = services.events.schedule_sheet(&caller.0, EventId(path.into_inner())).await?;
+    schedule_workbook(&services, &caller.0, EventId(path.into_inner())).await
+}
+
+/// The schedule workbook for a staff member (also behind the grid page's download link).
+pub(crate) async fn schedule_workbook(
+    services: &Services,
+    actor: &Actor,
+    event_id: EventId,
+) -> Result<HttpResponse, ApiError> {
+    let (event, rows) = services.events.schedule_sheet(actor, event_id).await?;
     let format = crate::export::ExportFormat::Xlsx;
     let bytes = crate::export::render(&schedule_table(&rows), format)
         .map_err(|error| ApiError::from(techmatch_service::ServiceError::Internal(error)))?;
@@ -1347,7 +1403,16 @@ pub async fn schedule_html(
     caller: Authenticated,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let (event, rows) = services.events.schedule_sheet(&caller.0, EventId(path.into_inner())).await?;
+    schedule_print_page(&services, &caller.0, EventId(path.into_inner())).await
+}
+
+/// The printable schedule for a staff member (also behind the grid page's print link).
+pub(crate) async fn schedule_print_page(
+    services: &Services,
+    actor: &Actor,
+    event_id: EventId,
+) -> Result<HttpResponse, ApiError> {
+    let (event, rows) = services.events.schedule_sheet(actor, event_id).await?;
     let title = html_escape(event.content.title.as_str());
     let mut page = format!(
         "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\n\

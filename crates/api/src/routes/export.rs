@@ -1,7 +1,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
-use techmatch_domain::FieldError;
+use techmatch_domain::{Actor, FieldError};
 use techmatch_service::{ListingFilters, PageRequest, Services};
 use utoipa::IntoParams;
 
@@ -107,7 +107,17 @@ pub async fn export_results(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (format, filters) = query.into_inner().split()?;
-    let items = collect_pages(|page| services.listings.list_results(caller.actor(), filters.clone(), page)).await?;
+    results_file(&services, caller.actor(), format, filters).await
+}
+
+/// The results file for a caller (also behind the pages' download links).
+pub(crate) async fn results_file(
+    services: &Services,
+    actor: Option<&Actor>,
+    format: ExportFormat,
+    filters: ListingFilters,
+) -> Result<HttpResponse, ApiError> {
+    let items = collect_pages(|page| services.listings.list_results(actor, filters.clone(), page)).await?;
     let mut rows = Vec::with_capacity(items.len());
     for result in items {
         let content = result.content;
@@ -168,7 +178,17 @@ pub async fn export_needs(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (format, filters) = query.into_inner().split()?;
-    let items = collect_pages(|page| services.listings.list_needs(caller.actor(), filters.clone(), page)).await?;
+    needs_file(&services, caller.actor(), format, filters).await
+}
+
+/// The needs file for a caller (also behind the pages' download links).
+pub(crate) async fn needs_file(
+    services: &Services,
+    actor: Option<&Actor>,
+    format: ExportFormat,
+    filters: ListingFilters,
+) -> Result<HttpResponse, ApiError> {
+    let items = collect_pages(|page| services.listings.list_needs(actor, filters.clone(), page)).await?;
     let mut rows = Vec::with_capacity(items.len());
     for need in items {
         let content = need.content;

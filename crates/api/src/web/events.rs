@@ -622,3 +622,173 @@ pub async fn stats_page(
         minijinja::context! { from => from.to_string(), to => to.to_string(), summary, figures, tables },
     )
 }
+
+#[derive(Serialize)]
+struct GridMeeting {
+    id: i64,
+    researcher: String,
+    company: String,
+    locked: bool,
+    attendance: String,
+}
+
+#[derive(Serialize)]
+struct GridRow {
+    slot: u32,
+    time: String,
+    cells: Vec<Option<GridMeeting>>,
+}
+
+#[derive(Deserialize)]
+pub struct GridQuery {
+    notice: Option<String>,
+    code: Option<String>,
+    #[allow(dead_code)]
+    lang: Option<String>,
+}
+
+/// The officer's schedule as a grid of slots × tables. Each meeting has a form to move it to
+/// another cell (a swap when that cell is taken) and to lock or unlock it; with scripts on, a
+/// meeting can also be dragged onto a cell. Staff only, like the API's schedule routes.
+pub async fn grid_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    query: web::Query<GridQuery>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    if !actor.role.is_staff() {
+        return visit.failure(&ServiceError::Forbidden);
+    }
+    let id = EventId(path.into_inner());
+    let (event, meetings) = match services.events.meetings(&actor, id).await {
+        Ok(found) => found,
+        Err(error) => return visit.failure(&error),
+    };
+    let views = match services.events.participants(&actor, id).await {
+        Ok(views) => views,
+        Err(error) => return visit.failure(&error),
+    };
+    let names: BTreeMap<i64, String> =
+        views.iter().map(|view| (view.participant.id.0, view.organization_name.clone())).collect();
+    let name =
+        |participant: techmatch_domain::event::ParticipantId| names.get(&participant.0).cloned().unwrap_or_default();
+    let timetable = &event.content.timetable;
+    let tables = event.content.tables;
+    let mut rows: Vec<GridRow> = (0..timetable.slot_count())
+        .map(|slot| GridRow {
+            slot,
+            time: timetable
+                .slot_time(slot)
+                .map(|(start, end)| format!("{}–{}", start.format("%H:%M"), end.format("%H:%M")))
+                .unwrap_or_default(),
+            cells: (0..tables).map(|_| None).collect(),
+        })
+        .collect();
+    for meeting in meetings {
+        if let Some(cell) =
+            rows.get_mut(meeting.slot as usize).and_then(|row| row.cells.get_mut(meeting.table as usize))
+        {
+            *cell = Some(GridMeeting {
+                id: meeting.id.0,
+                researcher: name(meeting.researcher),
+                company: name(meeting.company),
+                locked: meeting.locked,
+                attendance: meeting.attendance.as_str().to_owned(),
+            });
+        }
+    }
+    let notice = match (query.notice.as_deref(), query.code.as_deref()) {
+        (Some("done"), _) => Some(label(&visit, "notice_done")),
+        (Some("failed"), Some(code)) if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
+            Some(label(&visit, &format!("error_{code}"))).filter(|text| !text.is_empty())
+        }
+        (Some("failed"), _) => Some(label(&visit, "notice_failed")),
+        _ => None,
+    };
+    let slots: Vec<SlotChoice> =
+        rows.iter().map(|row| SlotChoice { index: row.slot, time: row.time.clone() }).collect();
+    let event = minijinja::context! {
+        id => event.id.0,
+        title => event.content.title.as_str(),
+        date => event.content.timetable.date.to_string(),
+        status => event.status.as_str(),
+    };
+    let table_numbers: Vec<u32> = (1..=tables).collect();
+    visit.render(StatusCode::OK, "grid.html", minijinja::context! { event, rows, slots, table_numbers, notice })
+}
+
+/// The stable code of a refusal, for the page's message.
+fn refusal_code(error: &ServiceError) -> &'static str {
+    match error {
+        ServiceError::Conflict { code, .. } => code,
+        ServiceError::Validation(errors) => errors.0.first().map_or("validation_failed", |first| first.code),
+        ServiceError::NotFound(_) => "not_found",
+        _ => "failed",
+    }
+}
+
+/// A move, swap, lock or unlock from the grid page. `table` is 1-based as printed; a move
+/// form sends `mode=move` and a lock checkbox, a lock button only `locked`.
+pub async fn grid_move_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let event = path.into_inner();
+    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let back = |outcome: Result<(), &'static str>| match outcome {
+        Ok(()) => see_other(&format!("/events/{event}/grid?notice=done")).finish(),
+        Err(code) => see_other(&format!("/events/{event}/grid?notice=failed&code={code}")).finish(),
+    };
+    let Ok(meeting) = field(&pairs, "meeting").parse::<i64>() else { return back(Err("validation_failed")) };
+    let slot = match field(&pairs, "slot") {
+        "" => None,
+        raw => match raw.parse::<u32>() {
+            Ok(slot) => Some(slot),
+            Err(_) => return back(Err("out_of_range")),
+        },
+    };
+    let table = match field(&pairs, "table") {
+        "" => None,
+        raw => match raw.parse::<u32>() {
+            Ok(table) if table >= 1 => Some(table - 1),
+            _ => return back(Err("out_of_range")),
+        },
+    };
+    let locked = match (field(&pairs, "locked"), field(&pairs, "mode")) {
+        ("true", _) => Some(true),
+        ("false", _) | ("", "move") => Some(false),
+        _ => None,
+    };
+    let adjustment = techmatch_service::events::MeetingAdjustment { slot, table, locked };
+    match services.events.adjust_meeting(&actor, techmatch_domain::event::MeetingId(meeting), adjustment).await {
+        Ok(_) => back(Ok(())),
+        Err(error) => {
+            tracing::info!(event, meeting, error = %error, "grid move refused");
+            back(Err(refusal_code(&error)))
+        }
+    }
+}
+
+/// The schedule workbook and printable page behind the grid page's links (staff).
+pub async fn schedule_download(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(i64, String)>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let (event, format) = path.into_inner();
+    let response = match format.as_str() {
+        "xlsx" => crate::routes::events::schedule_workbook(&services, &actor, EventId(event)).await,
+        "html" => crate::routes::events::schedule_print_page(&services, &actor, EventId(event)).await,
+        _ => return visit.failure(&ServiceError::NotFound("format")),
+    };
+    response.unwrap_or_else(|error| actix_web::ResponseError::error_response(&error))
+}

@@ -29,10 +29,10 @@ use crate::server::ApiSettings;
 const SESSION_COOKIE: &str = "tm_session";
 const CSRF_COOKIE: &str = "tm_csrf";
 const LANGUAGE_COOKIE: &str = "tm_lang";
-const PAGE_SECURITY_POLICY: &str =
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 16] = [
+    ("grid.html", include_str!("../../web/templates/grid.html")),
     ("base.html", include_str!("../../web/templates/base.html")),
     ("home.html", include_str!("../../web/templates/home.html")),
     ("search.html", include_str!("../../web/templates/search.html")),
@@ -52,6 +52,7 @@ const TEMPLATES: [(&str, &str); 15] = [
 const CHINESE: &str = include_str!("../../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../../web/i18n/en.toml");
 const STYLESHEET: &str = include_str!("../../web/static/app.css");
+const GRID_SCRIPT: &str = include_str!("../../web/static/grid.js");
 
 /// The page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1030,6 +1031,13 @@ fn field<'f>(pairs: &'f [(String, String)], name: &str) -> &'f str {
     pairs.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
 }
 
+pub async fn grid_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(GRID_SCRIPT)
+}
+
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
@@ -1064,6 +1072,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/suggestions", web::get().to(suggestions_page))
         .route("/suggestions/decide", web::post().to(decide))
         .route("/events/{id}/open", web::post().to(events::open_event_form))
+        .route("/events/{id}/grid", web::get().to(events::grid_page))
+        .route("/events/{id}/grid/move", web::post().to(events::grid_move_form))
+        .route("/events/{id}/schedule.{format}", web::get().to(events::schedule_download))
+        .route("/static/grid.js", web::get().to(grid_script))
         .route("/stats", web::get().to(events::stats_page))
         .route("/events/{id}/register", web::post().to(events::register_form))
         .route("/events/{id}/participants/{participant}/decision", web::post().to(events::decision_form))
