@@ -586,3 +586,128 @@ async fn visitors_register_on_a_page_and_are_signed_in() {
     assert!(html.contains("id=\"email-error\""), "{html}");
     app.stop().await;
 }
+
+fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+fn encoded(raw: &str) -> String {
+    raw.bytes()
+        .map(|byte| if byte.is_ascii_alphanumeric() { (byte as char).to_string() } else { format!("%{byte:02X}") })
+        .collect()
+}
+
+#[actix_web::test]
+async fn listings_are_edited_archived_and_challenges_answered_on_pages() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let researcher_token = app.account_with_role(Role::Researcher, "zhou@lab.cn").await;
+    app.account_with_role(Role::Researcher, "rival@lab2.cn").await;
+    app.account_with_role(Role::Company, "boss@factory.cn").await;
+    let created = app
+        .post(
+            "/api/v1/results",
+            Some(&researcher_token),
+            &json!({"title": "柔性钙钛矿太阳能电池", "abstract": "低温溶液法制备柔性钙钛矿电池。", "maturity": "lab", "status": "draft"}),
+        )
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    let researcher = log_in(&app, "founder-zhou@lab.cn").await;
+    let rival = log_in(&app, "founder-rival@lab2.cn").await;
+
+    // The owner sees the edit link and a form filled from the listing; others do not.
+    let (_, _, page) = app.page(Method::GET, &format!("/results/{id}"), &researcher, None, None).await;
+    // minijinja escapes the slashes of computed links.
+    assert!(page.contains(&format!("&#x2f;results&#x2f;{id}&#x2f;edit")), "{page}");
+    let (status, _, _) = app.page(Method::GET, &format!("/results/{id}/edit"), &rival, None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a draft of someone else does not exist for them");
+    let (status, _, form) = app.page(Method::GET, &format!("/results/{id}/edit"), &researcher, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("编辑科技成果") && form.contains("柔性钙钛矿太阳能电池"), "{form}");
+    let version = hidden_value(&form, "version");
+
+    // Publishing with a new title; the page shows it to everyone.
+    let csrf = csrf_of(&researcher);
+    let edit = |version: &str, title: &str, min: &str, max: &str| {
+        format!(
+            "csrf={csrf}&version={version}&title={}&abstract={}&keywords={}&industry_codes=38&maturity=pilot&asking_price_min={min}&asking_price_max={max}&region_code=&status=published",
+            encoded(title),
+            encoded("低温溶液法制备柔性钙钛矿电池，效率超过百分之二十。"),
+            encoded("钙钛矿，柔性")
+        )
+    };
+    let path = format!("/results/{id}/edit");
+    let (status, headers, html) =
+        app.page(Method::POST, &path, &researcher, None, Some(&edit(&version, "柔性钙钛矿电池组件", "", ""))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    assert_eq!(headers.get("location").unwrap(), &format!("/results/{id}"));
+    let (status, _, public) = app.page(Method::GET, &format!("/results/{id}"), "", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(public.contains("柔性钙钛矿电池组件") && !public.contains("edit\""), "{public}");
+
+    // The form's old version is stale now: refused, what was typed kept.
+    let (status, _, html) =
+        app.page(Method::POST, &path, &researcher, None, Some(&edit(&version, "又一个标题", "", ""))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("有人保存了这条信息") && html.contains("又一个标题"), "{html}");
+    let current = app.get(&format!("/api/v1/results/{id}"), Some(&researcher_token)).await.body;
+    assert_eq!(current["title"], "柔性钙钛矿电池组件", "nothing overwritten");
+    let fresh = current["version"].to_string();
+    let (status, _, html) =
+        app.page(Method::POST, &path, &researcher, None, Some(&edit(&fresh, "柔性钙钛矿电池组件", "900", "100"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"asking_price_min-error\"") && html.contains("下限不能高于上限"), "{html}");
+    let (status, _, _) = app.page(Method::POST, &path, &rival, None, Some(&edit(&fresh, "抢改标题", "", ""))).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+
+    // Archiving takes it off the public pages.
+    let (status, headers, _) = app
+        .page(Method::POST, &format!("/results/{id}/archive"), &researcher, None, Some(&format!("csrf={csrf}")))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get("location").unwrap(), "/my?archived=1");
+    let (status, _, _) = app.page(Method::GET, &format!("/results/{id}"), "", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An open challenge posted from the form; a researcher applies once; the company shortlists.
+    let company = log_in(&app, "founder-boss@factory.cn").await;
+    let form = format!(
+        "csrf={}&title={}&description={}&bounty_yuan=300000&challenge_deadline=2099-01-31&status=open",
+        csrf_of(&company),
+        encoded("揭榜：废旧电池回收分选"),
+        encoded("需要自动分选废旧锂电池的技术方案。")
+    );
+    let (status, headers, html) = app.page(Method::POST, "/my/needs/new", &company, None, Some(&form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let need = headers.get("location").unwrap().to_str().unwrap().to_owned();
+    let (_, _, page) = app.page(Method::GET, &need, &researcher, None, None).await;
+    assert!(page.contains("揭榜申请") && page.contains("name=\"proposal\""), "{page}");
+    let proposal = format!("csrf={csrf}&proposal={}", encoded("我们有基于机器视觉的电池分选方案，可现场演示。"));
+    let (status, headers, _) =
+        app.page(Method::POST, &format!("{need}/apply"), &researcher, None, Some(&proposal)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get("location").unwrap().to_str().unwrap(), format!("{need}?notice=done"));
+    let (_, headers, _) = app.page(Method::POST, &format!("{need}/apply"), &researcher, None, Some(&proposal)).await;
+    let again = headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(again, format!("{need}?notice=failed&code=already_applied"));
+    let (_, _, page) = app.page(Method::GET, &again, &researcher, None, None).await;
+    assert!(page.contains("您已经申请过该揭榜项目"), "{page}");
+    assert!(!page.contains("机器视觉的电池分选方案"), "applicants do not see the applications: {page}");
+    let (_, _, page) = app.page(Method::GET, &need, &company, None, None).await;
+    assert!(page.contains("机器视觉的电池分选方案") && page.contains("已提交"), "{page}");
+    let application = page.split("/applications/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let (status, _, _) = app
+        .page(
+            Method::POST,
+            &format!("{need}/applications/{application}/shortlist"),
+            &company,
+            None,
+            Some(&format!("csrf={}", csrf_of(&company))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = app.page(Method::GET, &need, &company, None, None).await;
+    assert!(page.contains("已入选"), "{page}");
+    app.stop().await;
+}

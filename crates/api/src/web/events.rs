@@ -699,14 +699,7 @@ pub async fn grid_page(
             });
         }
     }
-    let notice = match (query.notice.as_deref(), query.code.as_deref()) {
-        (Some("done"), _) => Some(label(&visit, "notice_done")),
-        (Some("failed"), Some(code)) if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
-            Some(label(&visit, &format!("error_{code}"))).filter(|text| !text.is_empty())
-        }
-        (Some("failed"), _) => Some(label(&visit, "notice_failed")),
-        _ => None,
-    };
+    let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
     let slots: Vec<SlotChoice> =
         rows.iter().map(|row| SlotChoice { index: row.slot, time: row.time.clone() }).collect();
     let event = minijinja::context! {
@@ -717,16 +710,6 @@ pub async fn grid_page(
     };
     let table_numbers: Vec<u32> = (1..=tables).collect();
     visit.render(StatusCode::OK, "grid.html", minijinja::context! { event, rows, slots, table_numbers, notice })
-}
-
-/// The stable code of a refusal, for the page's message.
-fn refusal_code(error: &ServiceError) -> &'static str {
-    match error {
-        ServiceError::Conflict { code, .. } => code,
-        ServiceError::Validation(errors) => errors.0.first().map_or("validation_failed", |first| first.code),
-        ServiceError::NotFound(_) => "not_found",
-        _ => "failed",
-    }
 }
 
 /// A move, swap, lock or unlock from the grid page. `table` is 1-based as printed; a move

@@ -14,7 +14,7 @@ const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [
     ("region_code", "region_code_label", "text", &[]),
     ("status", "status_label", "select", &["published", "draft"]),
 ];
-const NEED_FIELDS: [(&str, &str, &str, &[&str]); 10] = [
+const NEED_FIELDS: [(&str, &str, &str, &[&str]); 13] = [
     ("title", "title_label", "text", &[]),
     ("description", "description", "textarea", &[]),
     ("keywords", "keywords_hint", "text", &[]),
@@ -25,11 +25,49 @@ const NEED_FIELDS: [(&str, &str, &str, &[&str]); 10] = [
     ("deadline", "deadline", "date", &[]),
     ("region_code", "region_code_label", "text", &[]),
     ("confidential", "confidential", "checkbox", &[]),
+    ("bounty_yuan", "bounty_label", "number", &[]),
+    ("challenge_deadline", "challenge_deadline", "date", &[]),
+    ("status", "status_label", "select", &["open", "in_talks", "solved", "closed"]),
 ];
+
+/// Which listing a form edits: its id and the version the form was filled from.
+#[derive(Clone, Copy)]
+struct Editing {
+    id: i64,
+    version: i64,
+}
+
+/// The form field behind an API field name (the challenge is one nested object there).
+fn form_field(api_field: &str) -> String {
+    match api_field {
+        "challenge.bounty_yuan" => "bounty_yuan".to_owned(),
+        "challenge.deadline" => "challenge_deadline".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn kind_path(kind: ListingKind) -> &'static str {
+    match kind {
+        ListingKind::Result => "results",
+        ListingKind::Need => "needs",
+    }
+}
+
+/// An open challenge from the need form: a bounty, a deadline, or both.
+fn challenge_of(
+    pairs: &[(String, String)],
+    number_of: &mut impl FnMut(&str) -> Option<i64>,
+) -> Option<crate::listing_dto::ChallengeBody> {
+    let bounty = number_of("bounty_yuan");
+    let deadline = field(pairs, "challenge_deadline").trim();
+    (bounty.is_some() || !deadline.is_empty())
+        .then(|| crate::listing_dto::ChallengeBody { bounty_yuan: bounty.unwrap_or(0), deadline: deadline.to_owned() })
+}
 
 fn listing_form(
     visit: &Visit,
     kind: ListingKind,
+    editing: Option<Editing>,
     values: &[(String, String)],
     errors: &[(String, String, String)],
 ) -> HttpResponse {
@@ -46,6 +84,7 @@ fn listing_form(
             // Errors name the API's fields; a list field's error may carry an index.
             error: errors
                 .iter()
+                .map(|(field, code, message)| (form_field(field), code, message))
                 .filter(|(field, _, _)| {
                     field == name || field.starts_with(&format!("{name}[")) || field.starts_with(&format!("{name}."))
                 })
@@ -53,15 +92,27 @@ fn listing_form(
                 .next(),
         })
         .collect();
-    let (heading, action) = match kind {
-        ListingKind::Result => (label(visit, "new_result"), "/my/results/new"),
-        ListingKind::Need => (label(visit, "new_need"), "/my/needs/new"),
+    let (heading, action) = match (kind, editing) {
+        (ListingKind::Result, None) => (label(visit, "new_result"), "/my/results/new".to_owned()),
+        (ListingKind::Need, None) => (label(visit, "new_need"), "/my/needs/new".to_owned()),
+        (ListingKind::Result, Some(editing)) => (label(visit, "edit_result"), format!("/results/{}/edit", editing.id)),
+        (ListingKind::Need, Some(editing)) => (label(visit, "edit_need"), format!("/needs/{}/edit", editing.id)),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    // A stale version is a form-level error: someone saved the listing meanwhile.
+    let stale = errors.iter().any(|(field, _, _)| field == "version");
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else if stale {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let version = editing.map(|editing| editing.version);
+    let archive = editing.map(|editing| format!("/{}/{}/archive", kind_path(kind), editing.id));
     visit.render(
         status,
         "listing_form.html",
-        minijinja::context! { heading, action, inputs, errors => !errors.is_empty() },
+        minijinja::context! { heading, action, inputs, version, archive, stale, errors => !errors.is_empty() },
     )
 }
 
@@ -70,7 +121,7 @@ pub async fn new_result_form(request: HttpRequest, services: web::Data<Services>
     if visit.actor.is_none() {
         return to_login();
     }
-    listing_form(&visit, ListingKind::Result, &[("status".into(), "published".into())], &[])
+    listing_form(&visit, ListingKind::Result, None, &[("status".into(), "published".into())], &[])
 }
 
 pub async fn new_need_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
@@ -78,7 +129,7 @@ pub async fn new_need_form(request: HttpRequest, services: web::Data<Services>) 
     if visit.actor.is_none() {
         return to_login();
     }
-    listing_form(&visit, ListingKind::Need, &[], &[])
+    listing_form(&visit, ListingKind::Need, None, &[], &[])
 }
 
 /// Creates a listing from its form, reusing the API's request types, so a page checks exactly
@@ -128,11 +179,11 @@ pub async fn create_listing(
                     .create_result(&actor, draft)
                     .await
                     .map(|result| format!("/results/{}", result.id.0)),
-                Ok(_) => return listing_form(&visit, kind, &pairs, &number_errors),
+                Ok(_) => return listing_form(&visit, kind, None, &pairs, &number_errors),
                 Err(error) => {
                     let mut errors = error.field_messages();
                     errors.extend(number_errors);
-                    return listing_form(&visit, kind, &pairs, &errors);
+                    return listing_form(&visit, kind, None, &pairs, &errors);
                 }
             }
         }
@@ -149,8 +200,8 @@ pub async fn create_listing(
                 region_code: optional(field(&pairs, "region_code")),
                 cooperation_modes: Vec::new(),
                 confidential: field(&pairs, "confidential") == "true",
-                challenge: None,
-                status: None,
+                challenge: challenge_of(&pairs, &mut number_of),
+                status: optional(field(&pairs, "status")),
                 organization_id: None,
             }
             .into_draft();
@@ -158,11 +209,11 @@ pub async fn create_listing(
                 Ok(draft) if number_errors.is_empty() => {
                     services.listings.create_need(&actor, draft).await.map(|need| format!("/needs/{}", need.id.0))
                 }
-                Ok(_) => return listing_form(&visit, kind, &pairs, &number_errors),
+                Ok(_) => return listing_form(&visit, kind, None, &pairs, &number_errors),
                 Err(error) => {
                     let mut errors = error.field_messages();
                     errors.extend(number_errors);
-                    return listing_form(&visit, kind, &pairs, &errors);
+                    return listing_form(&visit, kind, None, &pairs, &errors);
                 }
             }
         }
@@ -172,7 +223,7 @@ pub async fn create_listing(
         Err(ServiceError::Validation(found)) => {
             let errors: Vec<(String, String, String)> =
                 found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
-            listing_form(&visit, kind, &pairs, &errors)
+            listing_form(&visit, kind, None, &pairs, &errors)
         }
         Err(error) => visit.failure(&error),
     }
@@ -184,4 +235,270 @@ pub async fn create_result_form(request: HttpRequest, services: web::Data<Servic
 
 pub async fn create_need_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
     create_listing(request, services, ListingKind::Need, &body).await
+}
+
+fn joined_codes<'c>(codes: impl Iterator<Item = &'c techmatch_domain::industry::IndustryCode>) -> String {
+    codes.map(|code| code.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn text_of(value: Option<impl ToString>) -> String {
+    value.map(|value| value.to_string()).unwrap_or_default()
+}
+
+/// The edit form of a result, filled from the stored listing (its owner and staff only).
+pub async fn edit_result_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let result = match services.listings.get_result(Some(&actor), ResultId(path.into_inner())).await {
+        Ok(result) => result,
+        Err(error) => return visit.failure(&error),
+    };
+    if !techmatch_domain::access::can_edit_listing(&actor, result.owner_user_id) {
+        return visit.failure(&ServiceError::Forbidden);
+    }
+    let content = &result.content;
+    let values: Vec<(String, String)> = [
+        ("title", content.title.as_str().to_owned()),
+        ("abstract", content.abstract_text.as_str().to_owned()),
+        ("keywords", content.keywords.as_slice().join(", ")),
+        ("industry_codes", joined_codes(content.industry_codes.iter())),
+        ("maturity", content.maturity.as_str().to_owned()),
+        ("asking_price_min", text_of(content.asking_price.min)),
+        ("asking_price_max", text_of(content.asking_price.max)),
+        ("region_code", text_of(content.region_code.as_ref().map(|code| code.as_str()))),
+        ("status", result.status.as_str().to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect();
+    let editing = Editing { id: result.id.0, version: result.version };
+    listing_form(&visit, ListingKind::Result, Some(editing), &values, &[])
+}
+
+/// The edit form of a need, filled from the stored listing (its company and staff only).
+pub async fn edit_need_form(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let Some(actor) = visit.actor else { return to_login() };
+    let need = match services.listings.get_need(Some(&actor), NeedId(path.into_inner())).await {
+        Ok(need) => need,
+        Err(error) => return visit.failure(&error),
+    };
+    if !techmatch_domain::access::can_edit_listing(&actor, need.owner_user_id) {
+        return visit.failure(&ServiceError::Forbidden);
+    }
+    let content = &need.content;
+    let values: Vec<(String, String)> = [
+        ("title", content.title.as_str().to_owned()),
+        ("description", content.description.as_str().to_owned()),
+        ("keywords", content.keywords.as_slice().join(", ")),
+        ("industry_codes", joined_codes(content.industry_codes.iter())),
+        ("min_maturity", text_of(content.min_maturity.map(|maturity| maturity.as_str()))),
+        ("budget_min", text_of(content.budget.min)),
+        ("budget_max", text_of(content.budget.max)),
+        ("deadline", text_of(content.deadline)),
+        ("region_code", text_of(content.region_code.as_ref().map(|code| code.as_str()))),
+        ("confidential", content.confidential.to_string()),
+        ("bounty_yuan", text_of(content.challenge.as_ref().map(|challenge| challenge.bounty_yuan))),
+        ("challenge_deadline", text_of(content.challenge.as_ref().map(|challenge| challenge.deadline))),
+        ("status", need.status.as_str().to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect();
+    let editing = Editing { id: need.id.0, version: need.version };
+    listing_form(&visit, ListingKind::Need, Some(editing), &values, &[])
+}
+
+/// Saves an edit form through the API's own update types (so the same checks apply); a
+/// version that is no longer current is refused with the form kept as typed.
+pub async fn save_listing(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(String, i64)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (kind_segment, id) = path.into_inner();
+    let kind = match kind_segment.as_str() {
+        "results" => ListingKind::Result,
+        "needs" => ListingKind::Need,
+        _ => return see_other("/").finish(),
+    };
+    let visit = visit(&request, &services).await;
+    let pairs = form_pairs(&body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let Some(actor) = visit.actor else { return to_login() };
+    let version = field(&pairs, "version").parse::<i64>().unwrap_or(-1);
+    let editing = Some(Editing { id, version });
+    let mut number_errors = Vec::new();
+    let mut number_of = |name: &str| match number(field(&pairs, name)) {
+        Ok(value) => value,
+        Err(()) => {
+            number_errors.push((name.to_owned(), "not_a_number".to_owned(), "must be a whole number".to_owned()));
+            None
+        }
+    };
+    let saved = match kind {
+        ListingKind::Result => {
+            let changes = crate::listing_dto::UpdateResultRequest {
+                version,
+                title: Some(field(&pairs, "title").to_owned()),
+                abstract_text: Some(field(&pairs, "abstract").to_owned()),
+                keywords: Some(list_value(field(&pairs, "keywords"))),
+                field: None,
+                industry_codes: Some(list_value(field(&pairs, "industry_codes"))),
+                maturity: Some(field(&pairs, "maturity").to_owned()),
+                ip_items: None,
+                transfer_modes: None,
+                asking_price_min: Some(number_of("asking_price_min")),
+                asking_price_max: Some(number_of("asking_price_max")),
+                institution: None,
+                region_code: Some(optional(field(&pairs, "region_code"))),
+                status: optional(field(&pairs, "status")),
+            }
+            .into_changes();
+            match changes {
+                Ok((version, changes)) if number_errors.is_empty() => services
+                    .listings
+                    .update_result(&actor, ResultId(id), version, changes)
+                    .await
+                    .map(|result| format!("/results/{}", result.id.0)),
+                Ok(_) => return listing_form(&visit, kind, editing, &pairs, &number_errors),
+                Err(error) => {
+                    let mut errors = error.field_messages();
+                    errors.extend(number_errors);
+                    return listing_form(&visit, kind, editing, &pairs, &errors);
+                }
+            }
+        }
+        ListingKind::Need => {
+            let challenge = challenge_of(&pairs, &mut number_of);
+            let changes = crate::listing_dto::UpdateNeedRequest {
+                version,
+                title: Some(field(&pairs, "title").to_owned()),
+                description: Some(field(&pairs, "description").to_owned()),
+                keywords: Some(list_value(field(&pairs, "keywords"))),
+                industry_codes: Some(list_value(field(&pairs, "industry_codes"))),
+                min_maturity: Some(optional(field(&pairs, "min_maturity"))),
+                budget_min: Some(number_of("budget_min")),
+                budget_max: Some(number_of("budget_max")),
+                deadline: Some(optional(field(&pairs, "deadline"))),
+                region_code: Some(optional(field(&pairs, "region_code"))),
+                cooperation_modes: None,
+                confidential: Some(field(&pairs, "confidential") == "true"),
+                challenge: Some(challenge),
+                status: optional(field(&pairs, "status")),
+            }
+            .into_changes();
+            match changes {
+                Ok((version, changes)) if number_errors.is_empty() => services
+                    .listings
+                    .update_need(&actor, NeedId(id), version, changes)
+                    .await
+                    .map(|need| format!("/needs/{}", need.id.0)),
+                Ok(_) => return listing_form(&visit, kind, editing, &pairs, &number_errors),
+                Err(error) => {
+                    let mut errors = error.field_messages();
+                    errors.extend(number_errors);
+                    return listing_form(&visit, kind, editing, &pairs, &errors);
+                }
+            }
+        }
+    };
+    match saved {
+        Ok(location) => see_other(&location).finish(),
+        Err(ServiceError::Validation(found)) => {
+            let errors: Vec<(String, String, String)> =
+                found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
+            listing_form(&visit, kind, editing, &pairs, &errors)
+        }
+        Err(ServiceError::Conflict { code, message }) => {
+            listing_form(&visit, kind, editing, &pairs, &[("version".to_owned(), code.to_owned(), message)])
+        }
+        Err(error) => visit.failure(&error),
+    }
+}
+
+/// Archives a listing (the API's DELETE) from its edit page.
+pub async fn archive_listing(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(String, i64)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (kind_segment, id) = path.into_inner();
+    let visit = visit(&request, &services).await;
+    let pairs = form_pairs(&body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let Some(actor) = visit.actor else { return to_login() };
+    let archived = match kind_segment.as_str() {
+        "results" => services.listings.archive_result(&actor, ResultId(id), None).await.map(|_| ()),
+        "needs" => services.listings.archive_need(&actor, NeedId(id), None).await.map(|_| ()),
+        _ => Err(ServiceError::NotFound("listing")),
+    };
+    match archived {
+        Ok(()) => see_other("/my?archived=1").finish(),
+        Err(error) => visit.failure(&error),
+    }
+}
+
+/// A researcher applies to an open challenge with a short proposal.
+pub async fn apply_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let need = path.into_inner();
+    let visit = visit(&request, &services).await;
+    let pairs = form_pairs(&body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let Some(actor) = visit.actor else { return to_login() };
+    let outcome = match techmatch_domain::listing::LongText::parse("proposal", field(&pairs, "proposal")) {
+        Ok(proposal) => services.listings.apply_to_challenge(&actor, NeedId(need), proposal).await.map(|_| ()),
+        Err(error) => Err(ServiceError::Validation(techmatch_domain::ValidationErrors::single(error))),
+    };
+    back_to_need(need, outcome)
+}
+
+/// The need's company (or staff) shortlists one application.
+pub async fn shortlist_form(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(i64, i64)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (need, application) = path.into_inner();
+    let visit = visit(&request, &services).await;
+    let pairs = form_pairs(&body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
+    }
+    let Some(actor) = visit.actor else { return to_login() };
+    let outcome = services
+        .listings
+        .shortlist_application(&actor, NeedId(need), techmatch_domain::listing::ApplicationId(application))
+        .await
+        .map(|_| ());
+    back_to_need(need, outcome)
+}
+
+fn back_to_need(need: i64, outcome: Result<(), ServiceError>) -> HttpResponse {
+    match outcome {
+        Ok(()) => see_other(&format!("/needs/{need}?notice=done")).finish(),
+        Err(error) => {
+            let code = refusal_code(&error);
+            tracing::info!(need, error = %error, "challenge form refused");
+            see_other(&format!("/needs/{need}?notice=failed&code={code}")).finish()
+        }
+    }
 }

@@ -461,6 +461,64 @@ struct ListingPage {
     body: String,
     confidential: bool,
     facts: Vec<Fact>,
+    /// Links for the owner and staff: edit and the ranked matches.
+    edit_path: Option<String>,
+    matches_path: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ApplicationCard {
+    id: i64,
+    proposal: String,
+    status: String,
+    created: String,
+}
+
+/// An open challenge on its need's page: who may apply, and the applications for reviewers.
+#[derive(Serialize)]
+struct ChallengePanel {
+    id: i64,
+    can_apply: bool,
+    applications: Option<Vec<ApplicationCard>>,
+}
+
+#[derive(Deserialize)]
+pub struct ListingQuery {
+    notice: Option<String>,
+    code: Option<String>,
+    #[allow(dead_code)]
+    lang: Option<String>,
+}
+
+/// The page's message after a form: done, or the refusal's reason in the page language.
+fn form_notice(visit: &Visit, notice: Option<&str>, code: Option<&str>) -> Option<String> {
+    match (notice, code) {
+        (Some("done"), _) => Some(label(visit, "notice_done")),
+        (Some("failed"), Some(code)) if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
+            Some(label(visit, &format!("error_{code}"))).filter(|text| !text.is_empty())
+        }
+        (Some("failed"), _) => Some(label(visit, "notice_failed")),
+        _ => None,
+    }
+}
+
+/// The stable code of a refusal, for the page's message.
+fn refusal_code(error: &ServiceError) -> &'static str {
+    match error {
+        ServiceError::Conflict { code, .. } => code,
+        ServiceError::Validation(errors) => errors.0.first().map_or("validation_failed", |first| first.code),
+        ServiceError::NotFound(_) => "not_found",
+        _ => "failed",
+    }
+}
+
+fn owner_links(visit: &Visit, owner: techmatch_domain::UserId, path: &str) -> (Option<String>, Option<String>) {
+    match &visit.actor {
+        Some(actor) if techmatch_domain::access::can_edit_listing(actor, owner) => {
+            (Some(format!("{path}/edit")), Some(format!("{path}/matches")))
+        }
+        _ => (None, None),
+    }
 }
 
 fn label(visit: &Visit, key: &str) -> String {
@@ -481,7 +539,12 @@ fn money(min: Option<i64>, max: Option<i64>) -> String {
     }
 }
 
-pub async fn result_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+pub async fn result_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    query: web::Query<ListingQuery>,
+) -> HttpResponse {
     let visit = visit(&request, &services).await;
     let result = match services.listings.get_result(visit.actor.as_ref(), ResultId(path.into_inner())).await {
         Ok(result) => result,
@@ -508,6 +571,11 @@ pub async fn result_page(request: HttpRequest, services: web::Data<Services>, pa
     if let Some(region) = &content.region_code {
         facts.push(Fact { label: label(&visit, "region"), value: region.name().unwrap_or(region.as_str()).to_owned() });
     }
+    let (edit_path, matches_path) = owner_links(&visit, result.owner_user_id, &format!("/results/{}", result.id.0));
+    facts.push(Fact {
+        label: label(&visit, "status_label"),
+        value: label(&visit, &format!("code_{}", result.status.as_str())),
+    });
     let listing = ListingPage {
         kind: label(&visit, "kind_result"),
         title: content.title.as_str().to_owned(),
@@ -515,11 +583,23 @@ pub async fn result_page(request: HttpRequest, services: web::Data<Services>, pa
         body: content.abstract_text.as_str().to_owned(),
         confidential: false,
         facts,
+        edit_path,
+        matches_path,
     };
-    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing })
+    let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
+    visit.render(
+        StatusCode::OK,
+        "listing.html",
+        minijinja::context! { listing, notice, challenge => None::<ChallengePanel> },
+    )
 }
 
-pub async fn need_page(request: HttpRequest, services: web::Data<Services>, path: web::Path<i64>) -> HttpResponse {
+pub async fn need_page(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    query: web::Query<ListingQuery>,
+) -> HttpResponse {
     let visit = visit(&request, &services).await;
     let need = match services.listings.get_need(visit.actor.as_ref(), NeedId(path.into_inner())).await {
         Ok(need) => need,
@@ -548,6 +628,38 @@ pub async fn need_page(request: HttpRequest, services: web::Data<Services>, path
     if let Some(challenge) = &content.challenge {
         facts.push(Fact { label: label(&visit, "bounty"), value: challenge.bounty_yuan.to_string() });
     }
+    let (edit_path, matches_path) = owner_links(&visit, need.owner_user_id, &format!("/needs/{}", need.id.0));
+    facts.push(Fact {
+        label: label(&visit, "status_label"),
+        value: label(&visit, &format!("code_{}", need.status.as_str())),
+    });
+    let challenge = match (&content.challenge, &visit.actor) {
+        (Some(_), Some(actor)) => {
+            let reviewer = techmatch_domain::access::can_review_applications(actor, need.organization_id);
+            let applications = if reviewer {
+                match services.listings.list_applications(actor, need.id).await {
+                    Ok(found) => Some(
+                        found
+                            .into_iter()
+                            .map(|application| ApplicationCard {
+                                id: application.id.0,
+                                proposal: application.proposal.as_str().to_owned(),
+                                status: application.status.as_str().to_owned(),
+                                created: application.created_at.format("%Y-%m-%d").to_string(),
+                            })
+                            .collect(),
+                    ),
+                    Err(error) => return visit.failure(&error),
+                }
+            } else {
+                None
+            };
+            let can_apply =
+                techmatch_domain::authorize(Some(actor), techmatch_domain::Action::ApplyToChallenge).is_ok();
+            Some(ChallengePanel { id: need.id.0, can_apply, applications })
+        }
+        _ => None,
+    };
     let listing = ListingPage {
         kind: label(&visit, if content.challenge.is_some() { "challenge" } else { "kind_need" }),
         title: content.title.as_str().to_owned(),
@@ -555,8 +667,11 @@ pub async fn need_page(request: HttpRequest, services: web::Data<Services>, path
         body: content.description.as_str().to_owned(),
         confidential: content.confidential,
         facts,
+        edit_path,
+        matches_path,
     };
-    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing })
+    let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
+    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing, challenge, notice })
 }
 
 pub async fn login_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
@@ -1067,6 +1182,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/my/results/new", web::post().to(listings::create_result_form))
         .route("/my/needs/new", web::get().to(listings::new_need_form))
         .route("/my/needs/new", web::post().to(listings::create_need_form))
+        .route("/results/{id}/edit", web::get().to(listings::edit_result_form))
+        .route("/needs/{id}/edit", web::get().to(listings::edit_need_form))
+        .route("/{kind}/{id}/edit", web::post().to(listings::save_listing))
+        .route("/{kind}/{id}/archive", web::post().to(listings::archive_listing))
+        .route("/needs/{id}/apply", web::post().to(listings::apply_form))
+        .route("/needs/{id}/applications/{application}/shortlist", web::post().to(listings::shortlist_form))
         .route("/needs/{id}/matches", web::get().to(need_matches_page))
         .route("/results/{id}/matches", web::get().to(result_matches_page))
         .route("/suggestions", web::get().to(suggestions_page))
