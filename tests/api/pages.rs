@@ -711,3 +711,92 @@ async fn listings_are_edited_archived_and_challenges_answered_on_pages() {
     assert!(page.contains("已入选"), "{page}");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn admins_manage_accounts_and_see_organizations_on_pages() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    app.account_with_role(Role::Admin, "root@city.cn").await;
+    app.account_with_role(Role::LiaisonOfficer, "officer@city.cn").await;
+    app.account_with_role(Role::Company, "boss@firm.cn").await;
+    let admin = log_in(&app, "root@city.cn").await;
+    let officer = log_in(&app, "officer@city.cn").await;
+
+    let (status, _, html) = app.page(Method::GET, "/admin", &admin, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("账户与机构") && html.contains("founder-boss@firm.cn") && html.contains("机构 boss@firm.cn"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/admin\""), "admins get the link in the navigation");
+    let (status, _, _) = app.page(Method::GET, "/admin", &officer, None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "officers are not admins");
+    let (status, _, _) = app.page(Method::GET, "/admin", "", None, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "visitors are sent to sign in");
+
+    // A bad address is refused beside its field; a good one shows the generated password once.
+    let csrf = csrf_of(&admin);
+    let (status, _, html) = app
+        .page(
+            Method::POST,
+            "/admin/users",
+            &admin,
+            None,
+            Some(&format!("csrf={csrf}&email=nope&display_name=Li&role=liaison_officer")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"email-error\""), "{html}");
+    let form = format!(
+        "csrf={csrf}&email=new-officer%40city.cn&display_name=%E6%96%B0%E7%BB%8F%E7%BA%AA%E4%BA%BA&role=liaison_officer"
+    );
+    let (status, _, html) = app.page(Method::POST, "/admin/users", &admin, None, Some(&form)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("只显示这一次") && html.contains("new-officer@city.cn"), "{html}");
+    let password = html.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let signed_in = app.login("new-officer@city.cn", &password).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "the shown password works: {}", signed_in.body);
+    let (_, _, html) = app.page(Method::POST, "/admin/users", &admin, None, Some(&form)).await;
+    assert!(html.contains("id=\"email-error\"") && html.contains("该电子邮箱已注册"), "{html}");
+
+    // Deactivation ends sign-ins; an admin cannot deactivate themself.
+    let users = app.get("/api/v1/admin/users", Some(&app.token("root@city.cn", PASSWORD).await)).await.body;
+    let id_of = |email: &str| {
+        users["items"].as_array().unwrap().iter().find(|user| user["email"] == email).unwrap()["id"].as_i64().unwrap()
+    };
+    let (status, headers, _) = app
+        .page(
+            Method::POST,
+            &format!("/admin/users/{}/activation", id_of("new-officer@city.cn")),
+            &admin,
+            None,
+            Some(&format!("csrf={csrf}&active=false")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get("location").unwrap(), "/admin?notice=done");
+    assert_ne!(app.login("new-officer@city.cn", &password).await.status, StatusCode::OK);
+    let (_, headers, _) = app
+        .page(
+            Method::POST,
+            &format!("/admin/users/{}/activation", id_of("root@city.cn")),
+            &admin,
+            None,
+            Some(&format!("csrf={csrf}&active=false")),
+        )
+        .await;
+    let location = headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(location, "/admin?notice=failed&code=cannot_deactivate_self");
+    let (_, _, html) = app.page(Method::GET, &location, &admin, None, None).await;
+    assert!(html.contains("不能停用自己的账户"), "{html}");
+    let (status, _, _) = app
+        .page(
+            Method::POST,
+            &format!("/admin/users/{}/activation", id_of("officer@city.cn")),
+            &admin,
+            None,
+            Some("active=false"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no token, no change");
+    app.stop().await;
+}

@@ -7,6 +7,7 @@
 //! API would show its user. Every form carries a CSRF token that must equal the `tm_csrf`
 //! cookie (double submit; the cookie is SameSite=Strict and HttpOnly), or the form is refused.
 
+mod admin;
 mod events;
 mod listings;
 
@@ -31,7 +32,8 @@ const CSRF_COOKIE: &str = "tm_csrf";
 const LANGUAGE_COOKIE: &str = "tm_lang";
 const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
+    ("admin.html", include_str!("../../web/templates/admin.html")),
     ("grid.html", include_str!("../../web/templates/grid.html")),
     ("base.html", include_str!("../../web/templates/base.html")),
     ("home.html", include_str!("../../web/templates/home.html")),
@@ -135,6 +137,8 @@ pub fn translation_keys() -> (Vec<String>, Vec<String>) {
 #[derive(Serialize)]
 struct SignedIn {
     email: String,
+    staff: bool,
+    admin: bool,
 }
 
 /// Who is looking at a page, in which language, with which CSRF token.
@@ -187,7 +191,11 @@ impl Visit {
                 other_lang => other,
                 t => translations,
                 csrf => &self.csrf,
-                user => self.email.as_ref().map(|email| SignedIn { email: email.clone() }),
+                user => self.email.as_ref().map(|email| SignedIn {
+                    email: email.clone(),
+                    staff: self.actor.is_some_and(|actor| actor.role.is_staff()),
+                    admin: self.actor.is_some_and(|actor| actor.role == techmatch_domain::Role::Admin),
+                }),
             };
             pages
                 .environment
@@ -1198,6 +1206,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/events/{id}/schedule.{format}", web::get().to(events::schedule_download))
         .route("/static/grid.js", web::get().to(grid_script))
         .route("/stats", web::get().to(events::stats_page))
+        .route("/admin", web::get().to(admin::admin_users))
+        .route("/admin/users", web::post().to(admin::create_user_form))
+        .route("/admin/users/{id}/activation", web::post().to(admin::activation_form))
         .route("/events/{id}/register", web::post().to(events::register_form))
         .route("/events/{id}/participants/{participant}/decision", web::post().to(events::decision_form))
         .route("/events/{id}/request", web::post().to(events::request_form))
