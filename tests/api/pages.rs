@@ -327,6 +327,28 @@ async fn an_event_journey_through_the_pages() {
         }
         let researcher_participant = ids.iter().find(|(_, role)| role == "researcher").unwrap().0;
 
+        // The officer puts the result on stage from the roadshow page; the public event page
+        // then shows the confirmed order.
+        let roadshow = format!("{page}/roadshow");
+        let (status, _, html) = app.page(Method::GET, &roadshow, &officer_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        let result_id = result.body["id"].as_i64().unwrap();
+        assert!(
+            html.contains("路演安排") && html.contains(&format!("name=\"position_{result_id}\" value=\"1\"")),
+            "{html}"
+        );
+        let (status, _, _) = app.page(Method::GET, &roadshow, &researcher_cookies, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "the roadshow tools are for staff");
+        let body = format!("csrf={}&position_{result_id}=1", csrf_of(&officer_cookies));
+        let (status, headers, _) = app.page(Method::POST, &roadshow, &officer_cookies, None, Some(&body)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers.get("location").unwrap().to_str().unwrap(), format!("{roadshow}?notice=done"));
+        let (_, _, public) = app.page(Method::GET, &page, "", None, None).await;
+        assert!(
+            public.contains(&format!("<li><a href=\"/results/{result_id}\">温室环境自动感应控制开闭窗系统</a></li>")),
+            "{public}"
+        );
+
         // The company asks for a meeting, the researcher accepts on the page.
         post_form(
             &app,

@@ -15,9 +15,9 @@ pub async fn events_page(request: HttpRequest, services: web::Data<Services>) ->
 }
 
 #[derive(Serialize)]
-struct PresentationCard {
-    id: i64,
-    title: String,
+pub(super) struct PresentationCard {
+    pub(super) id: i64,
+    pub(super) title: String,
 }
 
 #[derive(Debug, Deserialize)]

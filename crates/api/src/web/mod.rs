@@ -10,6 +10,7 @@
 mod admin;
 mod events;
 mod listings;
+mod roadshow;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -32,7 +33,8 @@ const CSRF_COOKIE: &str = "tm_csrf";
 const LANGUAGE_COOKIE: &str = "tm_lang";
 const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 18] = [
+    ("roadshow.html", include_str!("../../web/templates/roadshow.html")),
     ("admin.html", include_str!("../../web/templates/admin.html")),
     ("grid.html", include_str!("../../web/templates/grid.html")),
     ("base.html", include_str!("../../web/templates/base.html")),
@@ -1202,6 +1204,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/suggestions/decide", web::post().to(decide))
         .route("/events/{id}/open", web::post().to(events::open_event_form))
         .route("/events/{id}/grid", web::get().to(events::grid_page))
+        .route("/events/{id}/roadshow", web::get().to(roadshow::roadshow_page))
+        .route("/events/{id}/roadshow", web::post().to(roadshow::confirm_form))
         .route("/events/{id}/grid/move", web::post().to(events::grid_move_form))
         .route("/events/{id}/schedule.{format}", web::get().to(events::schedule_download))
         .route("/static/grid.js", web::get().to(grid_script))
