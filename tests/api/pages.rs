@@ -90,7 +90,19 @@ async fn a_confidential_need_never_shows_on_another_companys_pages() {
         let need_path = format!("/needs/{}", secret.body["id"]);
         let search_path = "/search?q=%E5%9B%BA%E6%80%81%E7%94%B5%E6%B1%A0";
 
-        for cookies in [String::new(), log_in(&app, "founder-rival@other.cn").await] {
+        let result_matches = format!("/results/{}/matches", public.body["id"]);
+        let researcher_cookies = log_in(&app, "founder-li@lab.cn").await;
+        let (status, _, html) = app.page(Method::GET, &result_matches, &researcher_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains("保密的固态电池隔膜需求"), "not among the result's matches: {html}");
+        for cookies in [String::new(), log_in(&app, "founder-rival@other.cn").await, researcher_cookies] {
+            for export in ["/export/needs.csv", "/export/needs.csv?mine=true"] {
+                let (status, _, file) = app.page(Method::GET, export, &cookies, None, None).await;
+                assert_eq!(status, StatusCode::OK, "{export}");
+                assert!(!file.contains("保密的固态电池隔膜需求"), "{export}: {file}");
+            }
+            let (_, _, my) = app.page(Method::GET, "/my", &cookies, None, None).await;
+            assert!(!my.contains("保密的固态电池隔膜需求"));
             let (status, _, html) = app.page(Method::GET, &need_path, &cookies, None, None).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{}", app.backend);
             assert!(!html.contains("保密的固态电池隔膜需求"));
@@ -104,6 +116,8 @@ async fn a_confidential_need_never_shows_on_another_companys_pages() {
         let (status, _, html) = app.page(Method::GET, &need_path, &owner_cookies, None, None).await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("保密的固态电池隔膜需求") && html.contains("保密需求"));
+        let (_, _, file) = app.page(Method::GET, "/export/needs.csv?mine=true", &owner_cookies, None, None).await;
+        assert!(file.contains("保密的固态电池隔膜需求"), "the owner's own export has it: {file}");
         app.stop().await;
     }
 }
@@ -467,6 +481,10 @@ async fn an_event_journey_through_the_pages() {
         let stats = app.get("/api/v1/stats?from=2099-01-01&to=2099-12-31", Some(&officer)).await.body;
         assert_eq!(stats["contracts"], 1, "{stats}");
         assert_eq!(stats["contract_amount_yuan"], 500_000);
+        let (_, _, chart) =
+            app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31", &officer_cookies, None, None).await;
+        // One held meeting that ended in a contract: full-length bars for all three counts.
+        assert!(chart.contains("<svg class=\"bars\"") && chart.contains("width=\"300\" fill=\"#2e7d32\""), "{chart}");
         let (_, _, html) = app.page(Method::GET, &page, &officer_cookies, None, None).await;
         assert!(html.contains("已举行 · 已签约"), "{html}");
         app.stop().await;

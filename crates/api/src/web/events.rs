@@ -556,6 +556,8 @@ struct TallyRow {
     contracts: u64,
     amount: i64,
     share: i64,
+    /// Bar lengths in the chart (0–300), on one scale per table.
+    bars: [u64; 3],
 }
 
 #[derive(Serialize)]
@@ -586,6 +588,12 @@ pub async fn stats_page(
     };
     let table = |heading: &str, map: &BTreeMap<String, techmatch_service::events::Tally>| {
         let largest = map.values().map(|tally| tally.contract_amount_yuan).max().unwrap_or(0).max(1);
+        let most = map
+            .values()
+            .map(|tally| tally.meetings_held.max(tally.intents).max(tally.contracts))
+            .max()
+            .unwrap_or(0)
+            .max(1);
         TallyTable {
             heading: label(&visit, heading),
             rows: map
@@ -598,6 +606,7 @@ pub async fn stats_page(
                     contracts: tally.contracts,
                     amount: tally.contract_amount_yuan,
                     share: tally.contract_amount_yuan * 100 / largest,
+                    bars: [tally.meetings_held, tally.intents, tally.contracts].map(|count| count * 300 / most),
                 })
                 .collect(),
         }

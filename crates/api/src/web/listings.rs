@@ -502,3 +502,31 @@ fn back_to_need(need: i64, outcome: Result<(), ServiceError>) -> HttpResponse {
         }
     }
 }
+
+#[derive(Deserialize)]
+pub struct ExportPageQuery {
+    mine: Option<bool>,
+}
+
+/// The download links of the pages: the listings the signed-in user may see (or only their
+/// own with `mine=true`) as CSV or XLSX, the same files as the API's export routes.
+pub async fn export_download(
+    request: HttpRequest,
+    services: web::Data<Services>,
+    path: web::Path<(String, String)>,
+    query: web::Query<ExportPageQuery>,
+) -> HttpResponse {
+    let visit = visit(&request, &services).await;
+    let (kind, format) = path.into_inner();
+    let Some(format) = crate::export::ExportFormat::parse(Some(&format)) else {
+        return visit.failure(&ServiceError::NotFound("format"));
+    };
+    let filters =
+        ListingFilters { mine: query.mine.unwrap_or(false) && visit.actor.is_some(), ..ListingFilters::default() };
+    let file = match kind.as_str() {
+        "results" => crate::routes::export::results_file(&services, visit.actor.as_ref(), format, filters).await,
+        "needs" => crate::routes::export::needs_file(&services, visit.actor.as_ref(), format, filters).await,
+        _ => return visit.failure(&ServiceError::NotFound("listing kind")),
+    };
+    file.unwrap_or_else(|error| actix_web::ResponseError::error_response(&error))
+}

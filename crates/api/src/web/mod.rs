@@ -823,14 +823,16 @@ pub async fn my_page(request: HttpRequest, services: web::Data<Services>) -> Htt
         }
         _ => (None, String::new()),
     };
-    let (new_listing_path, new_listing_label) = match actor.role {
-        techmatch_domain::Role::Company => ("/my/needs/new", label(&visit, "new_need")),
-        _ => ("/my/results/new", label(&visit, "new_result")),
+    let (new_listing_path, new_listing_label, export_kind) = match actor.role {
+        techmatch_domain::Role::Company => ("/my/needs/new", label(&visit, "new_need"), "needs"),
+        _ => ("/my/results/new", label(&visit, "new_result"), "results"),
     };
     visit.render(
         StatusCode::OK,
         "my.html",
-        minijinja::context! { staff, listings, listings_heading => heading, new_listing_path, new_listing_label },
+        minijinja::context! {
+            staff, listings, listings_heading => heading, new_listing_path, new_listing_label, export_kind
+        },
     )
 }
 
@@ -1210,6 +1212,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/events/{id}/schedule.{format}", web::get().to(events::schedule_download))
         .route("/static/grid.js", web::get().to(grid_script))
         .route("/stats", web::get().to(events::stats_page))
+        .route("/export/{kind}.{format}", web::get().to(listings::export_download))
         .route("/admin", web::get().to(admin::admin_users))
         .route("/admin/users", web::post().to(admin::create_user_form))
         .route("/admin/users/{id}/activation", web::post().to(admin::activation_form))
