@@ -72,7 +72,7 @@ pub async fn roadshow_page(
         .enumerate()
         .map(|(rank, pick)| {
             let position = if confirmed.is_empty() {
-                (rank < places).then(|| (rank + 1).to_string()).unwrap_or_default()
+                if rank < places { (rank + 1).to_string() } else { String::new() }
             } else {
                 confirmed
                     .iter()
