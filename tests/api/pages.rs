@@ -396,6 +396,12 @@ async fn an_event_journey_through_the_pages() {
         assert_eq!(status, StatusCode::OK);
         assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/calendar"));
         assert_eq!(calendar.matches("BEGIN:VEVENT").count(), 1, "{calendar}");
+        let (_, _, my) = app.page(Method::GET, "/my", &researcher_cookies, None, None).await;
+        assert!(
+            my.contains("我的活动") && my.contains("智慧农业对接会") && my.contains("为我安排的洽谈： 1"),
+            "the researcher's own events: {my}"
+        );
+        assert!(my.contains("洽谈日程已发布"), "the schedule notice: {my}");
 
         // The officer moves the meeting on the grid (slot 3, table 2) and it is locked; a slot the
         // company is not free in is refused with the reason on the page.

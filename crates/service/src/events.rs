@@ -170,6 +170,14 @@ fn invalid(field: &str, code: &'static str, message: &str) -> ServiceError {
     ServiceError::Validation(ValidationErrors::single(FieldError::new(field, code, message)))
 }
 
+/// One of the caller's registrations, for their own page.
+#[derive(Debug, Clone)]
+pub struct MyEvent {
+    pub event: Event,
+    pub participant: Participant,
+    pub meetings: usize,
+}
+
 /// An officer's change to one meeting on the grid; absent fields stay as they are.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MeetingAdjustment {
@@ -842,6 +850,24 @@ impl EventService {
         let (event, meetings) = self.meetings(actor, event_id).await?;
         let names = self.organization_names(&self.store.participants(event_id).await?).await?;
         Ok(agenda_calendar(&event, &meetings, &names, Utc::now()))
+    }
+
+    /// The caller's own registrations with their events and how many meetings they have there.
+    pub async fn my_events(&self, actor: &Actor) -> Result<Vec<MyEvent>, ServiceError> {
+        let registrations = self.store.registrations_of_user(actor.user_id).await?;
+        let mut found = Vec::with_capacity(registrations.len());
+        for participant in registrations {
+            let Some(event) = self.store.find_event(participant.event_id).await? else { continue };
+            let meetings = self
+                .store
+                .meetings(event.id)
+                .await?
+                .iter()
+                .filter(|meeting| meeting.researcher == participant.id || meeting.company == participant.id)
+                .count();
+            found.push(MyEvent { event, participant, meetings });
+        }
+        Ok(found)
     }
 
     /// An officer moves a meeting on the schedule grid, or locks or unlocks it. Dropping it on

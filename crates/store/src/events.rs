@@ -321,6 +321,19 @@ impl Store {
             .transpose()
     }
 
+    /// Every registration of one user, newest first (their "my events").
+    pub async fn registrations_of_user(&self, user_id: UserId) -> Result<Vec<Participant>, StoreError> {
+        event_participant::Entity::find()
+            .filter(event_participant::Column::UserId.eq(user_id.0))
+            .order_by_desc(event_participant::Column::Id)
+            .limit(200)
+            .all(&self.reader)
+            .await?
+            .into_iter()
+            .map(to_participant)
+            .collect()
+    }
+
     /// Approves or rejects a registration, with a notice to the participant.
     pub async fn set_registration_status(
         &self,

@@ -769,6 +769,23 @@ struct OwnListing {
 
 /// The signed-in user's workspace: their organization's listings with links to their matches;
 /// staff get the suggestion queue and events.
+#[derive(Serialize)]
+struct MyEventCard {
+    id: i64,
+    title: String,
+    date: String,
+    event_status: String,
+    registration: String,
+    meetings: usize,
+}
+
+#[derive(Serialize)]
+struct NoticeLine {
+    message: String,
+    at: String,
+    unread: bool,
+}
+
 pub async fn my_page(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
     let visit = visit(&request, &services).await;
     let Some(actor) = visit.actor else { return to_login() };
@@ -823,6 +840,36 @@ pub async fn my_page(request: HttpRequest, services: web::Data<Services>) -> Htt
         }
         _ => (None, String::new()),
     };
+    let my_events: Vec<MyEventCard> = match services.events.my_events(&actor).await {
+        Ok(found) => found
+            .into_iter()
+            .map(|mine| MyEventCard {
+                id: mine.event.id.0,
+                title: mine.event.content.title.as_str().to_owned(),
+                date: mine.event.content.timetable.date.to_string(),
+                event_status: mine.event.status.as_str().to_owned(),
+                registration: mine.participant.status.as_str().to_owned(),
+                meetings: mine.meetings,
+            })
+            .collect(),
+        Err(error) => return visit.failure(&error),
+    };
+    let notifications: Vec<NoticeLine> = match services.events.notifications(&actor).await {
+        Ok(found) => found
+            .into_iter()
+            .take(20)
+            .map(|notice| NoticeLine {
+                message: notice.message,
+                at: notice
+                    .created_at
+                    .with_timezone(&techmatch_service::events::china_time())
+                    .format("%m-%d %H:%M")
+                    .to_string(),
+                unread: notice.read_at.is_none(),
+            })
+            .collect(),
+        Err(error) => return visit.failure(&error),
+    };
     let (new_listing_path, new_listing_label, export_kind) = match actor.role {
         techmatch_domain::Role::Company => ("/my/needs/new", label(&visit, "new_need"), "needs"),
         _ => ("/my/results/new", label(&visit, "new_result"), "results"),
@@ -831,7 +878,8 @@ pub async fn my_page(request: HttpRequest, services: web::Data<Services>) -> Htt
         StatusCode::OK,
         "my.html",
         minijinja::context! {
-            staff, listings, listings_heading => heading, new_listing_path, new_listing_label, export_kind
+            staff, listings, listings_heading => heading, new_listing_path, new_listing_label, export_kind,
+            my_events, notifications
         },
     )
 }
