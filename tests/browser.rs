@@ -63,6 +63,7 @@ fn the_whole_journey_in_a_real_browser() {
     let address = served.address.clone();
     register(&address, "researcher@journey.cn", "researcher", "旅程农业大学");
     register(&address, "company@journey.cn", "company", "旅程农业科技有限公司");
+    register(&address, "rival@journey.cn", "company", "旅程竞争企业");
     let mut child = techmatch(directory.path())
         .args(["user", "create", "--role", "liaison_officer", "--email", "officer@journey.cn", "--password-stdin"])
         .stdin(Stdio::piped())
@@ -84,6 +85,7 @@ fn the_whole_journey_in_a_real_browser() {
         .env("RESEARCHER_EMAIL", "researcher@journey.cn")
         .env("COMPANY_EMAIL", "company@journey.cn")
         .env("OFFICER_EMAIL", "officer@journey.cn")
+        .env("RIVAL_EMAIL", "rival@journey.cn")
         .env("CHROMIUM", chromium().unwrap())
         .output()
         .unwrap();

@@ -12,6 +12,7 @@ const accounts = {
   researcher: process.env.RESEARCHER_EMAIL,
   company: process.env.COMPANY_EMAIL,
   officer: process.env.OFFICER_EMAIL,
+  rival: process.env.RIVAL_EMAIL,
 };
 mkdirSync(artifacts, { recursive: true });
 
@@ -61,6 +62,26 @@ try {
   await company.fill('#industry_codes', '01');
   await Promise.all([company.waitForURL(/\/needs\/\d+$/), company.click('form[action="/my/needs/new"] button[type=submit]')]);
   await shot(company, 'company-posted-need');
+
+  // The company also posts a confidential need; another company never sees it on any page.
+  const secretTitle = '保密：温室补光灯节能改造方案';
+  await company.goto(`${base}/my/needs/new`);
+  await company.fill('#title', secretTitle);
+  await company.fill('#description', '温室补光灯耗电太高，希望找到节能改造方案，此需求不对外公开。');
+  await company.check('#confidential');
+  await Promise.all([company.waitForURL(/\/needs\/\d+$/), company.click('form[action="/my/needs/new"] button[type=submit]')]);
+  const secretUrl = company.url();
+  expect((await company.content()).includes(secretTitle), 'the owner sees the confidential need');
+  const rival = await session('rival');
+  for (const path of ['/', '/search?q=%E8%A1%A5%E5%85%89%E7%81%AF', '/search?q=%E8%A1%A5%E5%85%89%E7%81%AF&kind=need', '/my', '/events']) {
+    await rival.goto(`${base}${path}`);
+    expect(!(await rival.content()).includes(secretTitle), `the confidential need is not on ${path} for another company`);
+  }
+  await shot(rival, 'rival-search-without-confidential-need');
+  const direct = await rival.goto(secretUrl);
+  expect(direct.status() === 404 && !(await rival.content()).includes(secretTitle), 'its own page is not found for another company');
+  const exported = await rival.context().request.get(`${base}/export/needs.csv`);
+  expect(exported.ok() && !(await exported.text()).includes(secretTitle), 'nor in the export');
 
   // The liaison officer sees the pair with its explanation and shortlists it.
   const officer = await session('officer');
@@ -116,6 +137,18 @@ try {
   await officer.goto(eventUrl);
   await Promise.all([officer.waitForURL(/notice=done/), officer.click('form[action$="/schedule"] button')]);
   await shot(officer, 'officer-published-schedule');
+
+  // On the grid, the officer drags the meeting onto an empty cell; it moves there, locked.
+  await officer.goto(`${eventUrl}/grid`);
+  const meeting = officer.locator('[data-meeting]').first();
+  const meetingId = await meeting.getAttribute('data-meeting');
+  const empty = officer.locator('td[data-slot]:not(:has([data-meeting]))').first();
+  const target = [await empty.getAttribute('data-slot'), await empty.getAttribute('data-table')];
+  await Promise.all([officer.waitForURL(/grid\?notice=done/), meeting.dragTo(empty)]);
+  const moved = officer.locator(`td[data-slot="${target[0]}"][data-table="${target[1]}"] [data-meeting="${meetingId}"]`);
+  expect(await moved.count() === 1, 'the meeting sits in the cell it was dropped on');
+  expect((await moved.textContent()).includes('已锁定'), 'and is locked');
+  await shot(officer, 'officer-schedule-grid');
   await researcher.goto(eventUrl);
   const [download] = await Promise.all([researcher.waitForEvent('download'), researcher.click('a[href$="agenda.ics"]')]);
   const saved = join(artifacts, 'agenda.ics');
@@ -143,6 +176,9 @@ try {
   await officer.goto(eventUrl);
   expect((await officer.content()).includes('Schedule and publish the meetings'), 'the English event page');
   await shot(officer, 'officer-event-en');
+  await officer.goto(`${eventUrl}/grid`);
+  expect((await officer.content()).includes('Schedule grid'), 'the English schedule grid');
+  await shot(officer, 'officer-grid-en');
   await officer.goto(`${base}/`);
   expect((await officer.content()).includes('Latest research results'), 'the English home page');
   await shot(officer, 'home-en');
