@@ -174,6 +174,7 @@ fn both_languages_have_every_translation() {
     let (chinese, english) = techmatch_api::web::translation_keys();
     assert!(chinese.len() >= 50, "{chinese:?}");
     assert_eq!(chinese, english);
+    assert_eq!(techmatch_api::web::untranslated_choices(), Vec::<String>::new());
 }
 
 #[actix_web::test]
@@ -844,5 +845,38 @@ async fn admins_manage_accounts_and_see_organizations_on_pages() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "no token, no change");
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn officers_post_results_for_an_institution_on_the_page() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    app.account_with_role(Role::Researcher, "qian@uni.cn").await;
+    app.account_with_role(Role::Company, "sun@firm.cn").await;
+    app.account_with_role(Role::LiaisonOfficer, "broker@city.cn").await;
+    let officer = log_in(&app, "broker@city.cn").await;
+    let (_, _, form) = app.page(Method::GET, "/my/results/new", &officer, None, None).await;
+    assert!(form.contains("代表以下机构发布") && form.contains("机构 qian@uni.cn"), "{form}");
+    assert!(!form.contains("机构 sun@firm.cn"), "companies do not hold research results: {form}");
+    assert!(form.contains(">中试</option>"), "choices are shown by name: {form}");
+    let organization = form.split("<option value=\"").nth(2).unwrap().split('"').next().unwrap().to_owned();
+    let body = |organization: &str| {
+        format!(
+            "csrf={}&organization_id={organization}&title={}&abstract={}&maturity=pilot&status=published",
+            csrf_of(&officer),
+            encoded("代发布的农机导航成果"),
+            encoded("北斗导航的农机自动驾驶系统。")
+        )
+    };
+    let (status, _, html) = app.page(Method::POST, "/my/results/new", &officer, None, Some(&body(""))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"organization_id-error\""), "the officer must name the institution: {html}");
+    let (status, headers, html) =
+        app.page(Method::POST, "/my/results/new", &officer, None, Some(&body(&organization))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let location = headers.get("location").unwrap().to_str().unwrap().to_owned();
+    let id = location.trim_start_matches("/results/");
+    let stored = app.get(&format!("/api/v1/results/{id}"), None).await.body;
+    assert_eq!(stored["organization_id"].to_string(), organization, "{stored}");
     app.stop().await;
 }

@@ -29,12 +29,6 @@ pub struct EventPageQuery {
 }
 
 #[derive(Serialize)]
-struct Choice {
-    id: i64,
-    title: String,
-}
-
-#[derive(Serialize)]
 struct SlotChoice {
     index: u32,
     time: String,
@@ -419,7 +413,7 @@ pub async fn agenda_page(request: HttpRequest, services: web::Data<Services>, pa
 }
 
 /// The event form's fields: (name, label key, input kind, choices, default).
-const EVENT_FIELDS: [(&str, &str, &str, &[&str], &str); 14] = [
+pub(super) const EVENT_FIELDS: [(&str, &str, &str, &[&str], &str); 14] = [
     ("title", "event_title", "text", &[], ""),
     ("kind", "event_kind", "select", &["matchmaking_fair", "roadshow", "both"], "matchmaking_fair"),
     ("mode", "event_mode", "select", &["on_site", "online", "hybrid"], "on_site"),

@@ -3,7 +3,7 @@
 use super::*;
 
 /// The fields of the two listing forms: (name, label key, input kind, choices).
-const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [
+pub(super) const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [
     ("title", "title_label", "text", &[]),
     ("abstract", "abstract", "textarea", &[]),
     ("keywords", "keywords_hint", "text", &[]),
@@ -14,7 +14,7 @@ const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [
     ("region_code", "region_code_label", "text", &[]),
     ("status", "status_label", "select", &["published", "draft"]),
 ];
-const NEED_FIELDS: [(&str, &str, &str, &[&str]); 13] = [
+pub(super) const NEED_FIELDS: [(&str, &str, &str, &[&str]); 13] = [
     ("title", "title_label", "text", &[]),
     ("description", "description", "textarea", &[]),
     ("keywords", "keywords_hint", "text", &[]),
@@ -64,7 +64,8 @@ fn challenge_of(
         .then(|| crate::listing_dto::ChallengeBody { bounty_yuan: bounty.unwrap_or(0), deadline: deadline.to_owned() })
 }
 
-fn listing_form(
+async fn listing_form(
+    services: &Services,
     visit: &Visit,
     kind: ListingKind,
     editing: Option<Editing>,
@@ -107,12 +108,36 @@ fn listing_form(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    // Staff post results on behalf of a university or institute: they pick which.
+    let staff_posting =
+        editing.is_none() && kind == ListingKind::Result && visit.actor.is_some_and(|actor| actor.role.is_staff());
+    let mut organizations: Vec<Choice> = Vec::new();
+    if staff_posting && let Some(actor) = &visit.actor {
+        match services.accounts.list_organizations(actor, PageRequest { offset: 0, limit: 500 }).await {
+            Ok(found) => organizations.extend(
+                found
+                    .items
+                    .into_iter()
+                    .filter(|organization| organization.kind.admits(techmatch_domain::Role::Researcher))
+                    .map(|organization| Choice { id: organization.id.0, title: organization.name.as_str().to_owned() }),
+            ),
+            Err(error) => return visit.failure(&error),
+        }
+    }
+    let chosen_organization = field(values, "organization_id").to_owned();
+    let organization_error = errors
+        .iter()
+        .find(|(field, _, _)| field == "organization_id")
+        .map(|(_, code, message)| error_text(visit, code, message));
     let version = editing.map(|editing| editing.version);
     let archive = editing.map(|editing| format!("/{}/{}/archive", kind_path(kind), editing.id));
     visit.render(
         status,
         "listing_form.html",
-        minijinja::context! { heading, action, inputs, version, archive, stale, errors => !errors.is_empty() },
+        minijinja::context! {
+            heading, action, inputs, version, archive, stale, organizations, chosen_organization, organization_error,
+            staff_posting, errors => !errors.is_empty()
+        },
     )
 }
 
@@ -121,7 +146,7 @@ pub async fn new_result_form(request: HttpRequest, services: web::Data<Services>
     if visit.actor.is_none() {
         return to_login();
     }
-    listing_form(&visit, ListingKind::Result, None, &[("status".into(), "published".into())], &[])
+    listing_form(&services, &visit, ListingKind::Result, None, &[("status".into(), "published".into())], &[]).await
 }
 
 pub async fn new_need_form(request: HttpRequest, services: web::Data<Services>) -> HttpResponse {
@@ -129,7 +154,7 @@ pub async fn new_need_form(request: HttpRequest, services: web::Data<Services>) 
     if visit.actor.is_none() {
         return to_login();
     }
-    listing_form(&visit, ListingKind::Need, None, &[], &[])
+    listing_form(&services, &visit, ListingKind::Need, None, &[], &[]).await
 }
 
 /// Creates a listing from its form, reusing the API's request types, so a page checks exactly
@@ -170,7 +195,7 @@ pub async fn create_listing(
                 institution: None,
                 region_code: optional(field(&pairs, "region_code")),
                 status: optional(field(&pairs, "status")),
-                organization_id: None,
+                organization_id: field(&pairs, "organization_id").parse().ok(),
             }
             .into_draft();
             match draft {
@@ -179,11 +204,11 @@ pub async fn create_listing(
                     .create_result(&actor, draft)
                     .await
                     .map(|result| format!("/results/{}", result.id.0)),
-                Ok(_) => return listing_form(&visit, kind, None, &pairs, &number_errors),
+                Ok(_) => return listing_form(&services, &visit, kind, None, &pairs, &number_errors).await,
                 Err(error) => {
                     let mut errors = error.field_messages();
                     errors.extend(number_errors);
-                    return listing_form(&visit, kind, None, &pairs, &errors);
+                    return listing_form(&services, &visit, kind, None, &pairs, &errors).await;
                 }
             }
         }
@@ -209,11 +234,11 @@ pub async fn create_listing(
                 Ok(draft) if number_errors.is_empty() => {
                     services.listings.create_need(&actor, draft).await.map(|need| format!("/needs/{}", need.id.0))
                 }
-                Ok(_) => return listing_form(&visit, kind, None, &pairs, &number_errors),
+                Ok(_) => return listing_form(&services, &visit, kind, None, &pairs, &number_errors).await,
                 Err(error) => {
                     let mut errors = error.field_messages();
                     errors.extend(number_errors);
-                    return listing_form(&visit, kind, None, &pairs, &errors);
+                    return listing_form(&services, &visit, kind, None, &pairs, &errors).await;
                 }
             }
         }
@@ -223,7 +248,7 @@ pub async fn create_listing(
         Err(ServiceError::Validation(found)) => {
             let errors: Vec<(String, String, String)> =
                 found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
-            listing_form(&visit, kind, None, &pairs, &errors)
+            listing_form(&services, &visit, kind, None, &pairs, &errors).await
         }
         Err(error) => visit.failure(&error),
     }
@@ -276,7 +301,7 @@ pub async fn edit_result_form(
     .map(|(name, value)| (name.to_owned(), value))
     .collect();
     let editing = Editing { id: result.id.0, version: result.version };
-    listing_form(&visit, ListingKind::Result, Some(editing), &values, &[])
+    listing_form(&services, &visit, ListingKind::Result, Some(editing), &values, &[]).await
 }
 
 /// The edit form of a need, filled from the stored listing (its company and staff only).
@@ -310,7 +335,7 @@ pub async fn edit_need_form(request: HttpRequest, services: web::Data<Services>,
     .map(|(name, value)| (name.to_owned(), value))
     .collect();
     let editing = Editing { id: need.id.0, version: need.version };
-    listing_form(&visit, ListingKind::Need, Some(editing), &values, &[])
+    listing_form(&services, &visit, ListingKind::Need, Some(editing), &values, &[]).await
 }
 
 /// Saves an edit form through the API's own update types (so the same checks apply); a
@@ -368,11 +393,11 @@ pub async fn save_listing(
                     .update_result(&actor, ResultId(id), version, changes)
                     .await
                     .map(|result| format!("/results/{}", result.id.0)),
-                Ok(_) => return listing_form(&visit, kind, editing, &pairs, &number_errors),
+                Ok(_) => return listing_form(&services, &visit, kind, editing, &pairs, &number_errors).await,
                 Err(error) => {
                     let mut errors = error.field_messages();
                     errors.extend(number_errors);
-                    return listing_form(&visit, kind, editing, &pairs, &errors);
+                    return listing_form(&services, &visit, kind, editing, &pairs, &errors).await;
                 }
             }
         }
@@ -401,11 +426,11 @@ pub async fn save_listing(
                     .update_need(&actor, NeedId(id), version, changes)
                     .await
                     .map(|need| format!("/needs/{}", need.id.0)),
-                Ok(_) => return listing_form(&visit, kind, editing, &pairs, &number_errors),
+                Ok(_) => return listing_form(&services, &visit, kind, editing, &pairs, &number_errors).await,
                 Err(error) => {
                     let mut errors = error.field_messages();
                     errors.extend(number_errors);
-                    return listing_form(&visit, kind, editing, &pairs, &errors);
+                    return listing_form(&services, &visit, kind, editing, &pairs, &errors).await;
                 }
             }
         }
@@ -415,10 +440,11 @@ pub async fn save_listing(
         Err(ServiceError::Validation(found)) => {
             let errors: Vec<(String, String, String)> =
                 found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
-            listing_form(&visit, kind, editing, &pairs, &errors)
+            listing_form(&services, &visit, kind, editing, &pairs, &errors).await
         }
         Err(ServiceError::Conflict { code, message }) => {
-            listing_form(&visit, kind, editing, &pairs, &[("version".to_owned(), code.to_owned(), message)])
+            listing_form(&services, &visit, kind, editing, &pairs, &[("version".to_owned(), code.to_owned(), message)])
+                .await
         }
         Err(error) => visit.failure(&error),
     }

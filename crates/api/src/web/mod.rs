@@ -129,6 +129,26 @@ fn pages() -> Result<&'static Pages, String> {
 }
 
 /// The translation keys of both languages; they must be the same (tested).
+/// The choices of every form's drop-down lists that lack a `code_<choice>` translation in
+/// either language (the lists show translated names, never codes).
+pub fn untranslated_choices() -> Vec<String> {
+    let mut choices: Vec<&str> = Vec::new();
+    for fields in [&listings::RESULT_FIELDS[..], &listings::NEED_FIELDS[..], &REGISTER_FIELDS[..]] {
+        choices.extend(fields.iter().flat_map(|(_, _, _, options)| options.iter().copied()));
+    }
+    choices.extend(events::EVENT_FIELDS.iter().flat_map(|(_, _, _, options, _)| options.iter().copied()));
+    let Ok(pages) = pages() else { return vec!["the translation tables do not load".to_owned()] };
+    choices
+        .into_iter()
+        .filter(|choice| !choice.is_empty())
+        .filter(|choice| {
+            let key = format!("code_{choice}");
+            !pages.chinese.contains_key(&key) || !pages.english.contains_key(&key)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 pub fn translation_keys() -> (Vec<String>, Vec<String>) {
     match pages() {
         Ok(pages) => (pages.chinese.keys().cloned().collect(), pages.english.keys().cloned().collect()),
@@ -373,6 +393,29 @@ struct HitCard {
     snippet: String,
 }
 
+/// A facet value as the reader knows it: a translated code, a named industry or region.
+fn facet_value_name(
+    translations: Option<&BTreeMap<String, String>>,
+    language: Language,
+    facet: &str,
+    value: &str,
+) -> Option<String> {
+    let code = if facet == "kind" { if value == "results" { "result" } else { "need" } } else { value };
+    if let Some(text) = translations.and_then(|table| table.get(&format!("code_{code}"))) {
+        return Some(text.clone());
+    }
+    match facet {
+        "industry" => techmatch_domain::industry::IndustryCode::parse("industry", value).ok().map(|code| {
+            let name = if language == Language::Chinese { code.name_zh() } else { code.name_en() };
+            format!("{} {name}", code.as_str())
+        }),
+        "region" => {
+            techmatch_domain::RegionCode::parse("region", value).ok().and_then(|code| code.name()).map(str::to_owned)
+        }
+        _ => None,
+    }
+}
+
 fn url_encode(raw: &str) -> String {
     url::form_urlencoded::byte_serialize(raw.as_bytes()).collect()
 }
@@ -445,6 +488,7 @@ pub async fn search(
                     } else {
                         name.trim_start_matches('/').rsplit('/').next().unwrap_or(&name).to_owned()
                     };
+                    let name = facet_value_name(translations, visit.language, &facet, &value).unwrap_or(name);
                     FacetValue { href: format!("{base}&{parameter}={}", url_encode(&value)), name, count }
                 })
                 .collect(),
@@ -563,7 +607,7 @@ pub async fn result_page(
     let content = &result.content;
     let mut facts = vec![
         Fact { label: label(&visit, "keywords"), value: content.keywords.as_slice().join("、") },
-        Fact { label: label(&visit, "maturity"), value: content.maturity.as_str().to_owned() },
+        Fact { label: label(&visit, "maturity"), value: label(&visit, &format!("code_{}", content.maturity.as_str())) },
         Fact {
             label: label(&visit, "industry"),
             value: content
@@ -1059,6 +1103,12 @@ pub async fn decide(
         Ok(_) => see_other("/suggestions?decided=1").finish(),
         Err(error) => visit.failure(&error),
     }
+}
+
+#[derive(Serialize)]
+struct Choice {
+    id: i64,
+    title: String,
 }
 
 #[derive(Serialize)]
