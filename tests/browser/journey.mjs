@@ -182,6 +182,15 @@ try {
   await officer.goto(`${base}/`);
   expect((await officer.content()).includes('Latest research results'), 'the English home page');
   await shot(officer, 'home-en');
+  // On a phone: the pages fit the screen's width (wide tables scroll inside their own box).
+  const phone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const mobile = await phone.newPage();
+  for (const [path, name] of [['/', 'phone-home'], [new URL(eventUrl).pathname, 'phone-event'], ['/search?q=%E6%B8%A9%E5%AE%A4', 'phone-search']]) {
+    await mobile.goto(`${base}${path}`);
+    const overflow = await mobile.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow <= 1, `${path} fits a phone's width (overflow ${overflow}px)`);
+    await shot(mobile, name);
+  }
   console.log(`journey passed: ${step} screenshots in ${artifacts}`);
 } finally {
   await browser.close();
