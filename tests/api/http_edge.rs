@@ -118,8 +118,67 @@ async fn health_reports_the_database() {
         assert_eq!(response.status, StatusCode::OK, "{}", app.backend);
         assert_eq!(response.body["status"], "ok");
         assert_eq!(response.body["database"], "ok");
+        assert_eq!(response.body["index"]["pending"], 0, "{}", response.body);
+        assert!(response.body["index"]["applied"].is_i64());
         app.stop().await;
     }
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_pattern_and_report_the_index_backlog() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "metrics@lab.cn").await;
+        let created = app
+            .post(
+                "/api/v1/results",
+                Some(&researcher),
+                &json!({"title": "计量用成果", "abstract": "用于检查指标的成果。", "maturity": "lab", "status": "published"}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        for _ in 0..3 {
+            app.get("/api/v1/search?q=%E6%88%90%E6%9E%9C", None).await;
+        }
+        app.get("/api/v1/results/987654", None).await;
+        let (status, headers, body) = app.page(Method::GET, "/metrics", "", None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+        let count = |line_start: &str| -> f64 {
+            body.lines()
+                .find_map(|line| line.strip_prefix(line_start).map(|rest| rest.trim().parse::<f64>().unwrap()))
+                .unwrap_or_else(|| panic!("no {line_start} in {body}"))
+        };
+        assert_eq!(count("techmatch_http_requests_total{method=\"GET\",route=\"/api/v1/search\",status=\"200\"}"), 3.0);
+        assert_eq!(
+            count("techmatch_http_requests_total{method=\"GET\",route=\"/api/v1/results/{id}\",status=\"404\"}"),
+            1.0,
+            "counted by pattern, not by raw path"
+        );
+        assert!(!body.contains("987654"));
+        assert_eq!(count("techmatch_http_request_duration_seconds_count{route=\"/api/v1/search\"}"), 3.0);
+        assert_eq!(count("techmatch_http_request_duration_seconds_bucket{route=\"/api/v1/search\",le=\"+Inf\"}"), 3.0);
+        assert_eq!(count("techmatch_up"), 1.0);
+        assert_eq!(count("techmatch_outbox_depth"), 0.0, "the write waited until searchable");
+        assert!(count("techmatch_index_position") >= 1.0);
+        assert_eq!(count("techmatch_index_lag_seconds"), 0.0);
+        assert!(count("techmatch_index_documents") >= 1.0);
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_handler_past_its_time_limit_is_cut_off_with_a_coded_503() {
+    let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
+        settings.server.handler_timeout_ms = 1;
+    })
+    .await;
+    // A search runs on the blocking pool: it cannot answer within its first poll.
+    let response = app.get("/api/v1/search?q=%E9%94%82%E7%94%B5%E6%B1%A0", None).await;
+    response.assert_error(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    // The server stays up and answers the next request the same way (nothing is left locked).
+    let again = app.get("/api/v1/search?q=x", None).await;
+    again.assert_error(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    app.stop().await;
 }
 
 #[actix_web::test]
@@ -158,5 +217,24 @@ async fn openapi_covers_every_route_with_its_errors() {
         }
     }
     assert!(document.body["components"]["securitySchemes"]["bearer"].is_object());
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn a_client_that_never_finishes_its_request_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
+        settings.server.client_request_timeout_ms = 300;
+    })
+    .await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    // Half a request head, then silence.
+    stream.write_all(b"GET /health HTTP/1.1\r\nHost: techmatch\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the server still holds the connection after 20 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
     app.stop().await;
 }

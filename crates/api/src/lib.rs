@@ -6,6 +6,7 @@ pub mod error;
 mod export;
 pub mod extract;
 pub mod listing_dto;
+mod metrics;
 pub mod routes;
 mod server;
 pub mod web;

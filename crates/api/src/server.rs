@@ -37,6 +37,8 @@ pub struct ApiSettings {
     pub strict_transport_security: bool,
     /// Mark the pages' session and CSRF cookies Secure (served over https, as in production).
     pub secure_cookies: bool,
+    /// A handler still running after this long is cut off with a 503 `timeout`.
+    pub handler_timeout_ms: u64,
 }
 
 #[derive(OpenApi)]
@@ -158,6 +160,9 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
     let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
     let keep_alive = Duration::from_secs(settings.keep_alive_seconds);
     let services = web::Data::new(services);
+    let metrics = web::Data::new(crate::metrics::Metrics::default());
+    let handler_timeout =
+        web::Data::new(crate::metrics::HandlerTimeout(Duration::from_millis(settings.handler_timeout_ms.max(1))));
     let settings = web::Data::new(settings);
     let server = HttpServer::new(move || {
         let (app, document) =
@@ -177,6 +182,9 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
         app.app_data(web::Data::new(document))
             .app_data(services.clone())
             .app_data(settings.clone())
+            .app_data(metrics.clone())
+            .app_data(handler_timeout.clone())
+            .route("/metrics", web::get().to(crate::metrics::metrics))
             .app_data(JsonConfig::default().limit(BODY_LIMIT_BYTES).error_handler(json_error))
             .app_data(PayloadConfig::new(BODY_LIMIT_BYTES))
             .app_data(QueryConfig::default().error_handler(query_error))
@@ -185,6 +193,7 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
             .default_service(web::to(unknown_route))
             .wrap(ErrorHandlers::new().default_handler(ensure_json_error))
             .wrap(headers)
+            .wrap(actix_web::middleware::from_fn(crate::metrics::observe))
             .wrap(TracingLogger::default())
     })
     .workers(workers)

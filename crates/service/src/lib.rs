@@ -26,7 +26,7 @@ pub use listings::{ListingFilters, ListingService, NeedChanges, NeedDraft, Resul
 pub use password::PasswordHasher;
 pub use search::{SearchService, SearchSettings};
 pub use settings::{AuthSettings, JwtSecret, LoginLimits, PasswordHashSettings, SHIPPED_DEVELOPMENT_SECRET};
-pub use system::{Services, SystemService};
+pub use system::{IndexStatus, Services, SystemService};
 /// Search requests and answers, as the edge needs them (no tantivy types inside).
 pub use techmatch_search::{SearchFilters, SearchHit, SearchRequest, SearchResults};
 pub use throttle::LoginThrottle;

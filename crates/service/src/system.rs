@@ -11,16 +11,40 @@ use crate::settings::AuthSettings;
 #[derive(Clone, Debug)]
 pub struct SystemService {
     store: Store,
+    search: SearchService,
+}
+
+/// How far this node's search index is behind the database.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IndexStatus {
+    /// The outbox position the index has applied.
+    pub applied: i64,
+    /// Outbox entries written but not applied here yet.
+    pub pending: u64,
+    /// Age of the oldest of them in seconds (0 when none is pending).
+    pub lag_seconds: f64,
+    pub documents: u64,
 }
 
 impl SystemService {
-    pub fn new(store: Store) -> SystemService {
-        SystemService { store }
+    pub fn new(store: Store, search: SearchService) -> SystemService {
+        SystemService { store, search }
     }
 
     /// Whether the database answers.
     pub async fn check_database(&self) -> Result<(), ServiceError> {
         Ok(self.store.ping().await?)
+    }
+
+    /// The index's backlog against the outbox (needs the database).
+    pub async fn index_status(&self) -> Result<IndexStatus, ServiceError> {
+        let applied = self.search.position();
+        let (pending, oldest) = self.store.outbox_backlog(applied).await?;
+        let lag_seconds = oldest
+            .map(|written| (chrono::Utc::now() - written).num_milliseconds().max(0) as f64 / 1000.0)
+            .unwrap_or(0.0);
+        let documents = self.search.with_index(|index| index.num_docs()).await.map_err(ServiceError::Internal)?;
+        Ok(IndexStatus { applied, pending, lag_seconds, documents })
     }
 }
 
@@ -55,8 +79,8 @@ impl Services {
                 crate::mail::Mailer::new(mail, store.clone()),
             ),
             matches,
+            system: SystemService::new(store, search.clone()),
             search,
-            system: SystemService::new(store),
         })
     }
 }

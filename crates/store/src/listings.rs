@@ -511,6 +511,15 @@ impl Store {
             .collect()
     }
 
+    /// How many outbox entries lie after `after_id`, and when the oldest of them was written:
+    /// a node's indexing backlog.
+    pub async fn outbox_backlog(&self, after_id: i64) -> Result<(u64, Option<chrono::DateTime<Utc>>), StoreError> {
+        let pending = search_outbox::Entity::find().filter(search_outbox::Column::Id.gt(after_id));
+        let count = pending.clone().count(&self.reader).await?;
+        let oldest = pending.order_by_asc(search_outbox::Column::Id).one(&self.reader).await?.map(|row| row.created_at);
+        Ok((count, oldest))
+    }
+
     /// The newest outbox position (0 when empty).
     pub async fn latest_outbox_id(&self) -> Result<i64, StoreError> {
         let latest = search_outbox::Entity::find()

@@ -1,9 +1,10 @@
 use actix_web::{HttpResponse, get, web};
 use techmatch_service::Services;
 
-use crate::dto::HealthResponse;
+use crate::dto::{HealthResponse, IndexHealth};
 
-/// Liveness and database reachability. 503 while the database is unreachable.
+/// Liveness, database reachability and this node's index lag. 503 while the database is
+/// unreachable.
 #[utoipa::path(
     tag = "system",
     responses(
@@ -15,13 +16,27 @@ use crate::dto::HealthResponse;
 pub async fn health(services: web::Data<Services>) -> HttpResponse {
     let version = env!("CARGO_PKG_VERSION");
     match services.system.check_database().await {
-        Ok(()) => HttpResponse::Ok().json(HealthResponse { status: "ok", database: "ok", version }),
+        Ok(()) => {
+            let index = match services.system.index_status().await {
+                Ok(status) => Some(IndexHealth {
+                    applied: status.applied,
+                    pending: status.pending,
+                    lag_seconds: status.lag_seconds,
+                }),
+                Err(error) => {
+                    tracing::warn!(error = %error, "index status unavailable");
+                    None
+                }
+            };
+            HttpResponse::Ok().json(HealthResponse { status: "ok", database: "ok", version, index })
+        }
         Err(error) => {
             tracing::warn!(error = %error, "health check failed");
             HttpResponse::ServiceUnavailable().json(HealthResponse {
                 status: "unavailable",
                 database: "unavailable",
                 version,
+                index: None,
             })
         }
     }
