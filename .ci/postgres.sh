@@ -2,6 +2,7 @@
 # Installs PostgreSQL from Debian's packages when missing and starts a throwaway cluster on
 # 127.0.0.1:$TECHMATCH_PG_PORT owned by the `postgres` user. Prints the admin URL on stdout.
 # Used by .ci/run; developers can source it too: `export TECHMATCH_TEST_POSTGRES_URL=$(bash .ci/postgres.sh start)`.
+# `pause` and `resume` stop and restart a cluster keeping its data (tests/outage.rs).
 set -euo pipefail
 
 port="${TECHMATCH_PG_PORT:-55432}"
@@ -52,8 +53,22 @@ stop() {
   fi
 }
 
+# The outage test stops a cluster of its own and starts it again with its data kept.
+pause() {
+  local bin; bin="$(find_bin)"
+  as_postgres "$bin/pg_ctl" -D "$data_dir" -m fast -w stop >&2
+}
+
+resume() {
+  local bin; bin="$(find_bin)"
+  as_postgres "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
+    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >&2
+}
+
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  pause) pause ;;
+  resume) resume ;;
+  *) echo "usage: $0 start|stop|pause|resume" >&2; exit 2 ;;
 esac
