@@ -24,6 +24,9 @@ const PASSWORD: &str = "outage test passphrase";
 /// here) plus the time to fail a connection attempt, with a generous margin.
 const BOUND: Duration = Duration::from_secs(10);
 
+/// When a request was sent, its status, its error code and how long it took.
+type Answer = (Instant, u16, String, Duration);
+
 /// A PostgreSQL cluster of this test's own, stopped when dropped.
 struct Cluster {
     port: u16,
@@ -120,7 +123,7 @@ fn the_service_rides_out_a_database_restart() {
 
     // Load: writes, reads and searches, each answer's status, code and time kept.
     let stop = Arc::new(AtomicBool::new(false));
-    let answers: Arc<Mutex<Vec<(Instant, u16, String, Duration)>>> = Arc::default();
+    let answers: Arc<Mutex<Vec<Answer>>> = Arc::default();
     let acknowledged: Arc<Mutex<Vec<i64>>> = Arc::default();
     let mut clients = Vec::new();
     for client in 0..3 {
