@@ -1,0 +1,140 @@
+//! Two service nodes share one PostgreSQL database; each keeps its own index replica fed from
+//! the outbox and tracks its own position. A write through one node is searchable through the
+//! other within 2 s, and after a burst of writes through both, both replicas hold exactly the
+//! stored listings.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::{serve, techmatch, try_http};
+use serde_json::Value;
+
+const RESEARCHER: &str = "nodes.researcher@whut.edu.cn";
+const PASSWORD: &str = "two nodes passphrase";
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+fn searchable(address: &str, token: &str, query: &str) -> BTreeSet<i64> {
+    let (status, body) = try_http(
+        "GET",
+        &format!("{address}/api/v1/search?kind=results&facets=false&per_page=100&q={query}"),
+        Some(token),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    json(&body)["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_i64().unwrap()).collect()
+}
+
+/// Waits until `check` holds, returning how long it took; fails after `limit`.
+fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        if check() {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "{what} not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_write_through_one_node_is_searchable_through_the_other() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let Some(database) = runtime.block_on(techmatch_store::testing::TestDatabase::postgres()) else { return };
+    let url = database.settings.url.clone();
+    // Each node in its own directory: its own index replica under data/index.
+    let (first_dir, second_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let node = |directory: &std::path::Path| {
+        let mut command = techmatch(directory);
+        command.env("TECHMATCH__DATABASE__URL", &url).args(["serve", "--listen", "127.0.0.1:0"]);
+        serve(command)
+    };
+    let first = node(first_dir.path());
+    let second = node(second_dir.path());
+    let (a, b) = (first.address.clone(), second.address.clone());
+    let (status, body) = try_http(
+        "POST",
+        &format!("{a}/api/v1/auth/register"),
+        None,
+        Some(&format!(
+            r#"{{"email": "{RESEARCHER}", "password": "{PASSWORD}", "display_name": "双节点", "role": "researcher",
+                "organization": {{"name": "双节点大学", "kind": "university", "region_code": "420111"}}}}"#
+        )),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    // Tokens are signed with the shared secret: one issued by node A works on node B.
+    let (_, body) = try_http(
+        "POST",
+        &format!("{a}/api/v1/auth/login"),
+        None,
+        Some(&format!(r#"{{"email": "{RESEARCHER}", "password": "{PASSWORD}"}}"#)),
+    )
+    .unwrap();
+    let token = json(&body)["access_token"].as_str().unwrap().to_owned();
+
+    // Written through A, found through B.
+    let (status, body) = try_http(
+        "POST",
+        &format!("{a}/api/v1/results"),
+        Some(&token),
+        Some(r#"{"title": "钠离子电池层状氧化物正极", "abstract": "钠离子电池正极材料的低成本合成。", "maturity": "pilot", "status": "published"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let id = json(&body)["id"].as_i64().unwrap();
+    let query = "%E9%92%A0%E7%A6%BB%E5%AD%90"; // 钠离子
+    let took = within(Duration::from_secs(2), "A's write searchable through B", || {
+        searchable(&b, &token, query).contains(&id)
+    });
+    eprintln!("searchable through the other node after {took:?}");
+
+    // Edited through B, the change reaches A; archived through A, it leaves B.
+    let (status, body) = try_http(
+        "PATCH",
+        &format!("{b}/api/v1/results/{id}"),
+        Some(&token),
+        Some(r#"{"version": 1, "title": "钠离子电池普鲁士蓝正极"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let renamed = "%E6%99%AE%E9%B2%81%E5%A3%AB%E8%93%9D"; // 普鲁士蓝
+    within(Duration::from_secs(2), "B's edit searchable through A", || searchable(&a, &token, renamed).contains(&id));
+    let (status, body) = try_http("DELETE", &format!("{a}/api/v1/results/{id}"), Some(&token), None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    within(Duration::from_secs(2), "A's archive gone from B", || !searchable(&b, &token, query).contains(&id));
+
+    // A burst through both nodes at once: both replicas end up with exactly what is stored.
+    let mut writers = Vec::new();
+    for (writer, address) in [a.clone(), b.clone(), a.clone(), b.clone()].into_iter().enumerate() {
+        let token = token.clone();
+        writers.push(std::thread::spawn(move || {
+            let mut ids = Vec::new();
+            for index in 0..15 {
+                let body = format!(
+                    r#"{{"title": "并发写入的钠离子成果 {writer}-{index}", "abstract": "两节点并发写入的钠离子电池成果。", "maturity": "lab", "status": "published"}}"#
+                );
+                let (status, answer) =
+                    try_http("POST", &format!("{address}/api/v1/results"), Some(&token), Some(&body)).unwrap();
+                assert_eq!(status, 201, "{answer}");
+                ids.push(json(&answer)["id"].as_i64().unwrap());
+            }
+            ids
+        }));
+    }
+    let written: BTreeSet<i64> = writers.into_iter().flat_map(|writer| writer.join().unwrap()).collect();
+    assert_eq!(written.len(), 60);
+    for address in [&a, &b] {
+        within(Duration::from_secs(5), "both replicas hold every write", || {
+            searchable(address, &token, query) == written
+        });
+    }
+    drop((first, second));
+    drop(database);
+}
