@@ -64,6 +64,12 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Copy the embedded database to FILE while the service runs (a consistent snapshot,
+    /// integrity-checked). PostgreSQL: use pg_dump (README).
+    Backup { file: PathBuf },
+    /// Replace the embedded database with a backup (stop the server first), then rebuild the
+    /// search index from it. The replaced database is kept beside it.
+    Restore { file: PathBuf },
     /// Print the OpenAPI document.
     Openapi,
     /// Score matching on an evaluation set (results.jsonl, needs.jsonl, qrels.tsv) in a temporary
@@ -391,6 +397,8 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Backup { file } => crate::ops::backup(&settings, &file).await,
+        Command::Restore { file } => crate::ops::restore(&settings, &file).await,
         Command::Openapi => print_openapi(),
         Command::Bench(_) | Command::Eval { .. } | Command::Schedule { .. } => Ok(()),
     }

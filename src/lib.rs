@@ -5,5 +5,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod ops;
 pub mod schedule;
 pub mod telemetry;

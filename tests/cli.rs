@@ -165,3 +165,108 @@ fn openapi_command_prints_the_document() {
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(document["paths"]["/api/v1/auth/login"]["post"].is_object());
 }
+
+/// Logs in and returns the access token (the minimal client of `common`).
+fn login_token(address: &str, email: &str, password: &str) -> String {
+    let (status, body) = http(
+        "POST",
+        &format!("{address}/api/v1/auth/login"),
+        Some(&format!(r#"{{"email": "{email}", "password": "{password}"}}"#)),
+    );
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["access_token"].as_str().unwrap().to_owned()
+}
+
+fn create_result(address: &str, token: &str, title: &str) -> i64 {
+    let (status, body) = common::try_http(
+        "POST",
+        &format!("{address}/api/v1/results"),
+        Some(token),
+        Some(&format!(r#"{{"title": "{title}", "abstract": "备份恢复测试用的成果。", "maturity": "pilot", "status": "published"}}"#)),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap()
+}
+
+fn search_ids(address: &str, query: &str) -> Vec<i64> {
+    let (status, body) =
+        common::try_http("GET", &format!("{address}/api/v1/search?kind=results&q={query}"), None, None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    body["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_i64().unwrap()).collect()
+}
+
+#[test]
+fn backup_while_serving_then_restore_brings_back_that_moment() {
+    let directory = tempfile::tempdir().unwrap();
+    let backup = directory.path().join("snapshot.db");
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let address = served.address.clone();
+    let (status, body) = http(
+        "POST",
+        &format!("{address}/api/v1/auth/register"),
+        Some(
+            r#"{"email": "backup@lab.cn", "password": "backup passphrase 1", "display_name": "备份", "role": "researcher",
+                "organization": {"name": "备份大学", "kind": "university", "region_code": "420111"}}"#,
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let token = login_token(&address, "backup@lab.cn", "backup passphrase 1");
+    let before = create_result(&address, &token, "备份之前的石墨烯成果");
+
+    // Online: the server keeps serving during and after the copy.
+    let output = techmatch(directory.path()).arg("backup").arg(&backup).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("integrity ok"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let again = techmatch(directory.path()).arg("backup").arg(&backup).output().unwrap();
+    assert!(!again.status.success(), "an existing file is never overwritten");
+    let after = create_result(&address, &token, "备份之后的石墨烯成果");
+    let query = "%E7%9F%B3%E5%A2%A8%E7%83%AF"; // 石墨烯
+    let mut both = vec![before, after];
+    both.sort_unstable();
+    let mut found = search_ids(&address, query);
+    found.sort_unstable();
+    assert_eq!(found, both);
+
+    // Refused while the server holds the data, and for a file that is not a backup.
+    let refused = techmatch(directory.path()).arg("restore").arg(&backup).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("stop it before restoring"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    drop(served);
+    let junk = directory.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all").unwrap();
+    let refused = techmatch(directory.path()).arg("restore").arg(&junk).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("is not a usable backup"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    // Restored: the moment of the backup, in the database and in search; the replaced database kept.
+    let output = techmatch(directory.path()).arg("restore").arg(&backup).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("index rebuilt: 1 listings") && stdout.contains("kept as"), "{stdout}");
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let address = served.address.clone();
+    assert_eq!(search_ids(&address, query), vec![before]);
+    let (status, _) = common::try_http("GET", &format!("{address}/api/v1/results/{after}"), None, None).unwrap();
+    assert_eq!(status, 404, "the write after the backup is not in it");
+    let token = login_token(&address, "backup@lab.cn", "backup passphrase 1");
+    let next = create_result(&address, &token, "恢复之后的石墨烯成果");
+    assert!(search_ids(&address, query).contains(&next), "writes and indexing carry on after a restore");
+}

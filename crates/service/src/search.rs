@@ -127,9 +127,18 @@ async fn open_or_rebuild(store: &Store, directory: &Path, memory: usize) -> anyh
             return Err(anyhow::Error::new(error).context(format!("cannot open index at {}", directory.display())));
         }
     };
-    if index.position()?.is_none() {
-        info!(directory = %directory.display(), "index is new; building it from the database");
-        rebuild(store, &index, |_, _| {}).await?;
+    match index.position()? {
+        None => {
+            info!(directory = %directory.display(), "index is new; building it from the database");
+            rebuild(store, &index, |_, _| {}).await?;
+        }
+        // An index ahead of the outbox belongs to another history (a database restored from an
+        // older backup): replaying from its position would skip changes, so start over.
+        Some(position) if position > store.latest_outbox_id().await? => {
+            warn!(position, directory = %directory.display(), "index is ahead of the database; rebuilding it");
+            rebuild(store, &index, |_, _| {}).await?;
+        }
+        Some(_) => {}
     }
     Ok(index)
 }

@@ -8,6 +8,7 @@
 //! `BEGIN IMMEDIATE`; reads use a separate read-only pool and are never blocked (WAL).
 
 mod accounts;
+mod backup;
 mod connection;
 mod decisions;
 mod entity;
@@ -16,6 +17,7 @@ mod events;
 mod listings;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
+pub use backup::{sqlite_file, verify_sqlite_backup};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
 pub use decisions::{PairDecision, StoredMatch};
 pub use error::StoreError;
