@@ -141,6 +141,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         max_participants: usize,
     },
+    /// The service under load on loopback: a plain /hello route's ceiling, then a mix of
+    /// 70% searches, 20% reads and 10% writes; prints requests/s, p50/p99/max and errors.
+    Load {
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Length of each phase.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Synthetic listings imported first.
+        #[arg(long, default_value_t = 5000)]
+        listings: u64,
+        /// An empty PostgreSQL database to run on (default: SQLite in a temporary directory).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Match synthetic needs against N synthetic results: top 20 with explanations, per need.
     Match {
         #[arg(long, default_value_t = 100_000)]
@@ -207,6 +222,9 @@ pub fn main() -> ExitCode {
             bench_search(docs, rounds, memory_mb, dir)
         }
         Command::Bench(BenchCommand::Match { results, needs }) => bench_match(results, needs),
+        Command::Bench(BenchCommand::Load { connections, seconds, listings, database_url }) => {
+            crate::load::run(&crate::load::LoadOptions { connections, seconds, listings, database_url })
+        }
         Command::Bench(BenchCommand::Schedule { seeds, highs, highs_time_limit, max_participants }) => {
             crate::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)
         }

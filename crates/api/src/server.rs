@@ -146,6 +146,11 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     document
 }
 
+/// The smallest answer this HTTP stack gives: the load benchmark's ceiling.
+async fn hello() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("hello")
+}
+
 async fn unknown_route() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found())
 }
@@ -185,6 +190,7 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
             .app_data(metrics.clone())
             .app_data(handler_timeout.clone())
             .route("/metrics", web::get().to(crate::metrics::metrics))
+            .route("/hello", web::get().to(hello))
             .app_data(JsonConfig::default().limit(BODY_LIMIT_BYTES).error_handler(json_error))
             .app_data(PayloadConfig::new(BODY_LIMIT_BYTES))
             .app_data(QueryConfig::default().error_handler(query_error))

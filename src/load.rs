@@ -1,0 +1,387 @@
+//! `techmatch bench load`: the service under a mixed load, on loopback, with its own
+//! ceiling measured in the same run. It starts this binary's `serve` as a child process (on
+//! SQLite in a temporary directory, or on the PostgreSQL database given), imports synthetic
+//! listings, then drives it from N keep-alive connections: first a plain `/hello` route (the
+//! machine's ceiling for this HTTP stack), then the mix: 70% searches, 20% reads, 10% writes.
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as AsyncBufReader};
+use tokio::net::TcpStream;
+
+const QUERIES: &[&str] = &[
+    "锂电池",
+    "正极材料",
+    "储能",
+    "传感器",
+    "深度学习",
+    "光模块",
+    "半导体",
+    "温室",
+    "机器人",
+    "检测",
+    "lithium",
+    "battery",
+    "sensor",
+    "laser",
+    "robot",
+    "coating",
+    "锂电池 正极材料",
+    "machine vision",
+    "固态电池",
+    "激光器",
+    "算法",
+    "芯片 封装",
+    "热管理",
+    "充电桩",
+];
+
+pub struct LoadOptions {
+    pub connections: usize,
+    pub seconds: u64,
+    pub listings: u64,
+    pub database_url: Option<String>,
+}
+
+/// One keep-alive HTTP/1.1 connection: enough client for measuring, nothing more.
+struct Connection {
+    reader: AsyncBufReader<TcpStream>,
+    host: String,
+}
+
+impl Connection {
+    async fn open(host: &str) -> std::io::Result<Connection> {
+        let stream = TcpStream::connect(host).await?;
+        stream.set_nodelay(true)?;
+        Ok(Connection { reader: AsyncBufReader::new(stream), host: host.to_owned() })
+    }
+
+    /// Sends a request and reads the whole answer; returns the status.
+    async fn exchange(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> std::io::Result<u16> {
+        let body = body.unwrap_or("");
+        let authorization = token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.host,
+            body.len()
+        );
+        self.reader.get_mut().write_all(request.as_bytes()).await?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line).await?;
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|status| status.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
+        let mut length = None;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line).await? == 0 {
+                return Err(std::io::Error::other("connection closed"));
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+        let length = length.ok_or_else(|| std::io::Error::other("no content-length"))?;
+        let mut sink = vec![0u8; length];
+        self.reader.read_exact(&mut sink).await?;
+        Ok(status)
+    }
+}
+
+struct Figures {
+    requests: usize,
+    errors: usize,
+    seconds: f64,
+    latencies_micros: Vec<u64>,
+}
+
+impl Figures {
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+
+    fn percentile(&self, fraction: f64) -> f64 {
+        if self.latencies_micros.is_empty() {
+            return 0.0;
+        }
+        let at = ((self.latencies_micros.len() as f64 - 1.0) * fraction).round() as usize;
+        self.latencies_micros[at] as f64 / 1000.0
+    }
+}
+
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// Drives `connections` connections for `duration`; `pick` chooses each request.
+async fn drive(
+    host: &str,
+    connections: usize,
+    duration: Duration,
+    token: Arc<String>,
+    listings: u64,
+    mixed: bool,
+) -> anyhow::Result<Figures> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(connections);
+    for task in 0..connections {
+        let (host, stop, token) = (host.to_owned(), Arc::clone(&stop), Arc::clone(&token));
+        tasks.push(tokio::spawn(async move {
+            let mut random = Xorshift(0x9E37_79B9_7F4A_7C15 ^ (task as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+            let mut latencies = Vec::new();
+            let (mut requests, mut errors) = (0usize, 0usize);
+            let mut connection = Connection::open(&host).await.ok();
+            let mut written = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let roll = random.next() % 100;
+                let (method, path, body, authorized) = if !mixed {
+                    ("GET", "/hello".to_owned(), None, false)
+                } else if roll < 70 {
+                    let query = QUERIES[(random.next() % QUERIES.len() as u64) as usize];
+                    let encoded: String = query
+                        .bytes()
+                        .map(|byte| if byte.is_ascii_alphanumeric() { (byte as char).to_string() } else { format!("%{byte:02X}") })
+                        .collect();
+                    ("GET", format!("/api/v1/search?q={encoded}&per_page=10"), None, false)
+                } else if roll < 90 {
+                    ("GET", format!("/api/v1/results/{}", 1 + random.next() % listings.max(1)), None, false)
+                } else {
+                    written += 1;
+                    let body = format!(
+                        r#"{{"title": "压测写入的锂电池成果 {task}-{written}", "abstract": "负载测试写入的锂电池正极材料成果，用于测量混合负载。", "maturity": "pilot", "status": "published"}}"#
+                    );
+                    ("POST", "/api/v1/results".to_owned(), Some(body), true)
+                };
+                let Some(open) = connection.as_mut() else {
+                    errors += 1;
+                    connection = Connection::open(&host).await.ok();
+                    continue;
+                };
+                let sent = Instant::now();
+                let answer = open
+                    .exchange(method, &path, authorized.then_some(token.as_str()), body.as_deref())
+                    .await;
+                latencies.push(sent.elapsed().as_micros() as u64);
+                requests += 1;
+                match answer {
+                    Ok(status) if (200..300).contains(&status) => {}
+                    Ok(_) => errors += 1,
+                    Err(_) => {
+                        errors += 1;
+                        connection = Connection::open(&host).await.ok();
+                    }
+                }
+            }
+            (requests, errors, latencies)
+        }));
+    }
+    tokio::time::sleep(duration).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut figures = Figures { requests: 0, errors: 0, seconds: 0.0, latencies_micros: Vec::new() };
+    for task in tasks {
+        let (requests, errors, latencies) = task.await?;
+        figures.requests += requests;
+        figures.errors += errors;
+        figures.latencies_micros.extend(latencies);
+    }
+    figures.seconds = started.elapsed().as_secs_f64();
+    figures.latencies_micros.sort_unstable();
+    Ok(figures)
+}
+
+/// The benchmark's working directory, removed afterwards.
+struct TemporaryDirectory(std::path::PathBuf);
+
+impl TemporaryDirectory {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TemporaryDirectory {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The server as a child process, killed when dropped.
+struct Server {
+    child: Child,
+    host: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn command(directory: &Path, database_url: Option<&str>) -> anyhow::Result<Command> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.current_dir(directory).env("RUST_LOG", "error").env("TECHMATCH__LOG__FILTER", "error");
+    if let Some(url) = database_url {
+        command.env("TECHMATCH__DATABASE__URL", url);
+    }
+    Ok(command)
+}
+
+fn start_server(directory: &Path, database_url: Option<&str>) -> anyhow::Result<Server> {
+    let mut child = command(directory, database_url)?
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        if let Some(address) = line.strip_prefix("listening on http://") {
+            return Ok(Server { child, host: address.to_owned() });
+        }
+    }
+    bail!("the server exited before listening")
+}
+
+/// Blocking JSON call used for setup only.
+fn setup_call(host: &str, method: &str, path: &str, body: &str) -> anyhow::Result<serde_json::Value> {
+    let mut stream = std::net::TcpStream::connect(host)?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response)?;
+    let body = response.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or("");
+    Ok(serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is an unoptimised build; run with `cargo run --release -- bench load` for real figures"
+        );
+    }
+    let directory = TemporaryDirectory(std::env::temp_dir().join(format!("techmatch-load-{}", std::process::id())));
+    std::fs::create_dir_all(directory.path())?;
+    let database_url = options.database_url.as_deref();
+    // Synthetic bilingual listings through the importer, before the server starts.
+    let file = directory.path().join("listings.jsonl");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        for document in techmatch_search::benchmark::synthetic_listings(1, options.listings, 7) {
+            let row = serde_json::json!({
+                "title": document.title,
+                "abstract": document.body,
+                "keywords": document.keywords,
+                "maturity": "pilot",
+                "status": "published",
+            });
+            writeln!(out, "{row}")?;
+        }
+    }
+    eprintln!("importing {} synthetic listings…", options.listings);
+    let imported = command(directory.path(), database_url)?
+        .args(["import", "--kind", "results"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .status()?;
+    if !imported.success() {
+        bail!("the import failed");
+    }
+    let server = start_server(directory.path(), database_url)?;
+    let email = format!("load-{}@bench.local", std::process::id());
+    setup_call(
+        &server.host,
+        "POST",
+        "/api/v1/auth/register",
+        &format!(
+            r#"{{"email": "{email}", "password": "load bench passphrase", "display_name": "压测", "role": "researcher",
+                "organization": {{"name": "压测大学 {email}", "kind": "university", "region_code": "420111"}}}}"#
+        ),
+    )?;
+    let login = setup_call(
+        &server.host,
+        "POST",
+        "/api/v1/auth/login",
+        &format!(r#"{{"email": "{email}", "password": "load bench passphrase"}}"#),
+    )?;
+    let token = Arc::new(login["access_token"].as_str().context("login failed")?.to_owned());
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let duration = Duration::from_secs(options.seconds);
+    let backend = if database_url.is_some() { "postgresql" } else { "sqlite" };
+    eprintln!("warming up…");
+    runtime.block_on(drive(
+        &server.host,
+        options.connections,
+        Duration::from_secs(2),
+        Arc::clone(&token),
+        options.listings,
+        true,
+    ))?;
+    eprintln!("hello ceiling: {} connections for {} s…", options.connections, options.seconds);
+    let hello = runtime.block_on(drive(
+        &server.host,
+        options.connections,
+        duration,
+        Arc::clone(&token),
+        options.listings,
+        false,
+    ))?;
+    eprintln!("mixed load: {} connections for {} s…", options.connections, options.seconds);
+    let mixed = runtime.block_on(drive(&server.host, options.connections, duration, token, options.listings, true))?;
+    drop(server);
+
+    println!(
+        "load on {backend}: {} connections, {} s per phase, {} listings, {} cores",
+        options.connections,
+        options.seconds,
+        options.listings,
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    for (name, figures) in [("hello", &hello), ("mixed", &mixed)] {
+        println!(
+            "{name:<6} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  errors {}  ({} requests)",
+            figures.per_second(),
+            figures.percentile(0.5),
+            figures.percentile(0.99),
+            figures.latencies_micros.last().copied().unwrap_or(0) as f64 / 1000.0,
+            figures.errors,
+            figures.requests
+        );
+    }
+    println!(
+        "mixed/hello {:.1} %  (targets: ≥ 25 %, p99 ≤ 50 ms, 0 errors)",
+        100.0 * mixed.per_second() / hello.per_second().max(1.0)
+    );
+    Ok(())
+}
