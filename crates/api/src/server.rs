@@ -151,8 +151,55 @@ async fn hello() -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("hello")
 }
 
-async fn unknown_route() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found())
+/// No route took the request. If the path is one of the API's with other methods, that is a
+/// 405 naming them in `Allow`; otherwise a 404.
+async fn unknown_route(
+    request: actix_web::HttpRequest,
+    document: web::Data<utoipa::openapi::OpenApi>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let allowed = allowed_methods(&document, request.path());
+    if allowed.is_empty() {
+        return Err(ApiError::not_found());
+    }
+    let error = ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this resource answers {}", allowed.join(", ")),
+    );
+    let mut response = actix_web::ResponseError::error_response(&error);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+    }
+    Ok(response)
+}
+
+/// The methods the OpenAPI document lists for the path template matching `path`.
+fn allowed_methods(document: &utoipa::openapi::OpenApi, path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let mut methods = Vec::new();
+    for (template, item) in &document.paths.paths {
+        let pattern: Vec<&str> = template.trim_end_matches('/').split('/').collect();
+        let matches = pattern.len() == segments.len()
+            && pattern.iter().zip(&segments).all(|(expected, actual)| {
+                (expected.starts_with('{') && expected.ends_with('}') && !actual.is_empty()) || expected == actual
+            });
+        if !matches {
+            continue;
+        }
+        let operations = [
+            ("GET", item.get.is_some()),
+            ("PUT", item.put.is_some()),
+            ("POST", item.post.is_some()),
+            ("DELETE", item.delete.is_some()),
+            ("PATCH", item.patch.is_some()),
+        ];
+        for (method, present) in operations {
+            if present && !methods.iter().any(|known: &String| known == method) {
+                methods.push(method.to_owned());
+            }
+        }
+    }
+    methods
 }
 
 /// Starts serving on `listener`. The returned server runs until stopped or signalled.
