@@ -155,6 +155,9 @@ enum BenchCommand {
         /// An empty PostgreSQL database to run on (default: SQLite in a temporary directory).
         #[arg(long)]
         database_url: Option<String>,
+        /// Writes in the mix, in percent (20% reads, searches the rest).
+        #[arg(long, default_value_t = 10)]
+        write_percent: u64,
     },
     /// Match synthetic needs against N synthetic results: top 20 with explanations, per need.
     Match {
@@ -222,8 +225,8 @@ pub fn main() -> ExitCode {
             bench_search(docs, rounds, memory_mb, dir)
         }
         Command::Bench(BenchCommand::Match { results, needs }) => bench_match(results, needs),
-        Command::Bench(BenchCommand::Load { connections, seconds, listings, database_url }) => {
-            crate::load::run(&crate::load::LoadOptions { connections, seconds, listings, database_url })
+        Command::Bench(BenchCommand::Load { connections, seconds, listings, database_url, write_percent }) => {
+            crate::load::run(&crate::load::LoadOptions { connections, seconds, listings, database_url, write_percent })
         }
         Command::Bench(BenchCommand::Schedule { seeds, highs, highs_time_limit, max_participants }) => {
             crate::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)

@@ -47,6 +47,8 @@ pub struct LoadOptions {
     pub seconds: u64,
     pub listings: u64,
     pub database_url: Option<String>,
+    /// Share of writes in the mix, in percent (reads take 20, searches the rest).
+    pub write_percent: u64,
 }
 
 /// One keep-alive HTTP/1.1 connection: enough client for measuring, nothing more.
@@ -148,6 +150,7 @@ async fn drive(
     token: Arc<String>,
     listings: u64,
     mixed: bool,
+    write_percent: u64,
 ) -> anyhow::Result<Figures> {
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -164,14 +167,14 @@ async fn drive(
                 let roll = random.next() % 100;
                 let (method, path, body, authorized) = if !mixed {
                     ("GET", "/hello".to_owned(), None, false)
-                } else if roll < 70 {
+                } else if roll < 80 - write_percent.min(80) {
                     let query = QUERIES[(random.next() % QUERIES.len() as u64) as usize];
                     let encoded: String = query
                         .bytes()
                         .map(|byte| if byte.is_ascii_alphanumeric() { (byte as char).to_string() } else { format!("%{byte:02X}") })
                         .collect();
                     ("GET", format!("/api/v1/search?q={encoded}&per_page=10"), None, false)
-                } else if roll < 90 {
+                } else if roll < 100 - write_percent.min(80) {
                     ("GET", format!("/api/v1/results/{}", 1 + random.next() % listings.max(1)), None, false)
                 } else {
                     written += 1;
@@ -347,6 +350,7 @@ pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
         Arc::clone(&token),
         options.listings,
         true,
+        options.write_percent,
     ))?;
     eprintln!("hello ceiling: {} connections for {} s…", options.connections, options.seconds);
     let hello = runtime.block_on(drive(
@@ -356,16 +360,26 @@ pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
         Arc::clone(&token),
         options.listings,
         false,
+        0,
     ))?;
     eprintln!("mixed load: {} connections for {} s…", options.connections, options.seconds);
-    let mixed = runtime.block_on(drive(&server.host, options.connections, duration, token, options.listings, true))?;
+    let mixed = runtime.block_on(drive(
+        &server.host,
+        options.connections,
+        duration,
+        token,
+        options.listings,
+        true,
+        options.write_percent,
+    ))?;
     drop(server);
 
     println!(
-        "load on {backend}: {} connections, {} s per phase, {} listings, {} cores",
+        "load on {backend}: {} connections, {} s per phase, {} listings, {}% writes, {} cores",
         options.connections,
         options.seconds,
         options.listings,
+        options.write_percent,
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     for (name, figures) in [("hello", &hello), ("mixed", &mixed)] {
