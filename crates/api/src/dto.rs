@@ -177,8 +177,10 @@ pub struct UpdateUserRequest {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Rows to skip (default 0).
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_u64)]
     pub offset: Option<u64>,
     /// Rows to return, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 

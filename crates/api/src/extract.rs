@@ -97,3 +97,64 @@ impl FromRequest for MaybeAuthenticated {
         })
     }
 }
+
+/// A JSON request body. Read like `web::Json` (same size limit, content type and error codes),
+/// but a number with a zero fraction (`5.0`) is accepted where an integer is expected: JSON
+/// Schema counts it as an integer, and so do clients that only have floating point.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T> JsonBody<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonBody<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Whole numbers written with a fraction become integers, at any depth; other values stay.
+fn integral_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    // Beyond 2^53 a float no longer holds every integer exactly: leave those as they are.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(number) => match number.as_f64() {
+            Some(float) if !number.is_i64() && !number.is_u64() && float.fract() == 0.0 && float.abs() <= EXACT => {
+                if float >= 0.0 {
+                    Value::from(float as u64)
+                } else {
+                    Value::from(float as i64)
+                }
+            }
+            _ => Value::Number(number),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(integral_numbers).collect()),
+        Value::Object(fields) => {
+            Value::Object(fields.into_iter().map(|(key, value)| (key, integral_numbers(value))).collect())
+        }
+        other => other,
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let value = web::Json::<serde_json::Value>::from_request(request, payload);
+        Box::pin(async move {
+            let web::Json(value) = value.await?;
+            serde_json::from_value::<T>(integral_numbers(value)).map(JsonBody).map_err(|error| {
+                let code =
+                    if error.to_string().starts_with("unknown field") { "unknown_field" } else { "invalid_body" };
+                ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, code, error.to_string()).into()
+            })
+        })
+    }
+}

@@ -521,8 +521,10 @@ impl From<TechNeed> for NeedResponse {
 #[into_params(parameter_in = Query)]
 pub struct ListingListQuery {
     /// 1-based page (default 1).
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<u64>,
     /// 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
     /// A status; without it everything but archived.
     pub status: Option<String>,
@@ -677,7 +679,9 @@ pub struct SearchQuery {
     pub q: Option<String>,
     /// `results` or `needs` (singular accepted); both when absent.
     pub kind: Option<String>,
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
     pub industry: Option<String>,
     /// Discipline of results.
@@ -812,6 +816,7 @@ impl SearchResponse {
 #[into_params(parameter_in = Query)]
 pub struct MatchQuery {
     /// 1–50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 

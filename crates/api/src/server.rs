@@ -143,6 +143,26 @@ fn configure_routes(config: &mut ServiceConfig) {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let (_, document) =
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure_routes).split_for_parts();
+    with_edge_responses(document)
+}
+
+/// Adds what the HTTP edge answers for every operation with a JSON body, whatever the
+/// handler: 415 when the body is not `application/json`.
+fn with_edge_responses(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let unsupported = ResponseBuilder::new()
+        .description("the body is not application/json")
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+        .build();
+    for item in document.paths.paths.values_mut() {
+        for operation in
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+        {
+            if operation.request_body.is_some() {
+                operation.responses.responses.entry("415".to_owned()).or_insert_with(|| unsupported.clone().into());
+            }
+        }
+    }
     document
 }
 
@@ -219,6 +239,7 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
     let server = HttpServer::new(move || {
         let (app, document) =
             App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure_routes).split_for_parts();
+        let document = with_edge_responses(document);
         let mut headers = DefaultHeaders::new()
             .add(("X-Content-Type-Options", "nosniff"))
             .add(("X-Frame-Options", "DENY"))

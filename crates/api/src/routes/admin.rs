@@ -7,7 +7,7 @@ use crate::dto::{
     UserResponse, organization_list, user_list,
 };
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, JsonBody};
 
 /// All accounts (admins only).
 #[utoipa::path(
@@ -54,7 +54,7 @@ pub async fn list_users(
 pub async fn create_user(
     services: web::Data<Services>,
     caller: Authenticated,
-    body: web::Json<CreateUserRequest>,
+    body: JsonBody<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new_user = body.into_inner().into_new_user()?;
     let created = services.accounts.create_user(&caller.0, new_user).await?;
@@ -85,7 +85,7 @@ pub async fn update_user(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<UpdateUserRequest>,
+    body: JsonBody<UpdateUserRequest>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let update = UserUpdate { is_active: body.is_active };
     Ok(web::Json(services.accounts.update_user(&caller.0, UserId(path.into_inner()), update).await?.into()))

@@ -3,7 +3,7 @@ use techmatch_service::Services;
 
 use crate::dto::{LoginRequest, RegisterRequest, RegisteredResponse, TokenResponse, UserResponse};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Authenticated, ClientAddress};
+use crate::extract::{Authenticated, ClientAddress, JsonBody};
 
 /// Register as a researcher or a company user, founding or joining an organization.
 #[utoipa::path(
@@ -22,7 +22,7 @@ use crate::extract::{Authenticated, ClientAddress};
 #[post("/auth/register")]
 pub async fn register(
     services: web::Data<Services>,
-    body: web::Json<RegisterRequest>,
+    body: JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner().into_registration()?;
     let created = services.accounts.register(registration).await?;
@@ -52,7 +52,7 @@ pub async fn register(
 pub async fn login(
     services: web::Data<Services>,
     client: ClientAddress,
-    body: web::Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let issued = services.accounts.login(&body.email, &body.password, &client.0).await?;
     Ok(web::Json(TokenResponse {

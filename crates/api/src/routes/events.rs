@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::PageQuery;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Authenticated, MaybeAuthenticated};
+use crate::extract::{Authenticated, JsonBody, MaybeAuthenticated};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -393,8 +393,10 @@ pub struct RatingRequest {
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// First event date counted, `YYYY-MM-DD`.
+    #[param(format = Date)]
     pub from: String,
     /// Last event date counted, `YYYY-MM-DD`.
+    #[param(format = Date)]
     pub to: String,
 }
 
@@ -534,7 +536,7 @@ pub async fn list_events(
 pub async fn create_event(
     services: web::Data<Services>,
     caller: Authenticated,
-    body: web::Json<CreateEventRequest>,
+    body: JsonBody<CreateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let input = EventInput {
@@ -600,7 +602,7 @@ pub async fn change_status(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<StatusRequest>,
+    body: JsonBody<StatusRequest>,
 ) -> Result<web::Json<EventResponse>, ApiError> {
     let status = EventStatus::parse("status", &body.status).map_err(|error| ApiError::validation(vec![error]))?;
     Ok(web::Json(services.events.change_status(&caller.0, EventId(path.into_inner()), status).await?.into()))
@@ -628,7 +630,7 @@ pub async fn register(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<RegistrationRequest>,
+    body: JsonBody<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let input = RegistrationInput {
@@ -691,7 +693,7 @@ pub async fn decide_registration(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<(i64, i64)>,
-    body: web::Json<RegistrationDecisionRequest>,
+    body: JsonBody<RegistrationDecisionRequest>,
 ) -> Result<web::Json<ParticipantResponse>, ApiError> {
     let (event, participant) = path.into_inner();
     let decided = services
@@ -728,7 +730,7 @@ pub async fn request_meeting(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<MeetingRequestBody>,
+    body: JsonBody<MeetingRequestBody>,
 ) -> Result<HttpResponse, ApiError> {
     let request = services
         .events
@@ -782,7 +784,7 @@ pub async fn answer_request(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<AnswerRequest>,
+    body: JsonBody<AnswerRequest>,
 ) -> Result<web::Json<MeetingRequestResponse>, ApiError> {
     let answered = services.events.answer_request(&caller.0, MeetingRequestId(path.into_inner()), body.accept).await?;
     Ok(web::Json(answered.into()))
@@ -812,7 +814,7 @@ pub async fn schedule(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<ScheduleRequest>,
+    body: JsonBody<ScheduleRequest>,
 ) -> Result<web::Json<ScheduleResponse>, ApiError> {
     let pairs: Vec<PairInstruction> = body
         .into_inner()
@@ -902,7 +904,7 @@ pub async fn follow_up(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<FollowUpRequest>,
+    body: JsonBody<FollowUpRequest>,
 ) -> Result<web::Json<MeetingResponse>, ApiError> {
     let body = body.into_inner();
     let outcome = body
@@ -941,7 +943,7 @@ pub async fn place_meeting(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<PlacementRequest>,
+    body: JsonBody<PlacementRequest>,
 ) -> Result<web::Json<MeetingListResponse>, ApiError> {
     let body = body.into_inner();
     let adjustment = MeetingAdjustment { slot: body.slot, table: body.table, locked: body.locked };
@@ -973,7 +975,7 @@ pub async fn rate(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<RatingRequest>,
+    body: JsonBody<RatingRequest>,
 ) -> Result<web::Json<MeetingResponse>, ApiError> {
     let meeting =
         services.events.rate(&caller.0, MeetingId(path.into_inner()), &body.rating, body.comment.as_deref()).await?;
@@ -1059,6 +1061,7 @@ pub async fn mark_notifications_read(
 #[into_params(parameter_in = Query)]
 pub struct RoadshowQuery {
     /// Presentation places to fill, 1–30 (default 8).
+    #[param(minimum = 1, maximum = 30)]
     pub places: Option<usize>,
 }
 
@@ -1096,6 +1099,7 @@ pub struct RoadshowResponse {
 #[into_params(parameter_in = Query)]
 pub struct InvitationQuery {
     /// Comma-separated result ids (the presentations chosen).
+    #[param(pattern = r"^[0-9]{1,18}(,[0-9]{1,18})*$")]
     pub results: String,
 }
 
@@ -1276,7 +1280,7 @@ pub async fn confirm_presentations(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<PresentationsRequest>,
+    body: JsonBody<PresentationsRequest>,
 ) -> Result<web::Json<PresentationListResponse>, ApiError> {
     let confirmed =
         services.events.confirm_presentations(&caller.0, EventId(path.into_inner()), &body.result_ids).await?;

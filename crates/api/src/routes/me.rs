@@ -4,7 +4,7 @@ use techmatch_service::Services;
 
 use crate::dto::{ChangePasswordRequest, OrganizationResponse, TokenResponse, UpdateProfileRequest, UserResponse};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, JsonBody};
 
 /// The caller's own account.
 #[utoipa::path(
@@ -40,7 +40,7 @@ pub async fn get_me(services: web::Data<Services>, caller: Authenticated) -> Res
 pub async fn update_me(
     services: web::Data<Services>,
     caller: Authenticated,
-    body: web::Json<UpdateProfileRequest>,
+    body: JsonBody<UpdateProfileRequest>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let account = match &body.display_name {
         Some(raw) => {
@@ -72,7 +72,7 @@ pub async fn update_me(
 pub async fn change_password(
     services: web::Data<Services>,
     caller: Authenticated,
-    body: web::Json<ChangePasswordRequest>,
+    body: JsonBody<ChangePasswordRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let account = services.accounts.me(&caller.0).await?;
     let new_password = NewPassword::parse("new_password", &body.new_password, Some(&account.email))

@@ -3,7 +3,7 @@ use techmatch_domain::listing::NeedId;
 use techmatch_service::Services;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Authenticated, MaybeAuthenticated};
+use crate::extract::{Authenticated, JsonBody, MaybeAuthenticated};
 use crate::listing_dto::{
     ApplicationListResponse, ApplicationResponse, ApplyRequest, ArchiveQuery, CreateNeedRequest, ListingListQuery,
     MatchListResponse, MatchQuery, NeedListResponse, NeedResponse, UpdateNeedRequest, match_body,
@@ -58,7 +58,7 @@ pub async fn list_needs(
 pub async fn create_need(
     services: web::Data<Services>,
     caller: Authenticated,
-    body: web::Json<CreateNeedRequest>,
+    body: JsonBody<CreateNeedRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner().into_draft()?;
     let created = services.listings.create_need(&caller.0, draft).await?;
@@ -110,7 +110,7 @@ pub async fn update_need(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<UpdateNeedRequest>,
+    body: JsonBody<UpdateNeedRequest>,
 ) -> Result<web::Json<NeedResponse>, ApiError> {
     let (version, changes) = body.into_inner().into_changes()?;
     let updated = services.listings.update_need(&caller.0, NeedId(path.into_inner()), version, changes).await?;
@@ -167,7 +167,7 @@ pub async fn apply(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<ApplyRequest>,
+    body: JsonBody<ApplyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let proposal = body.proposal()?;
     let application = services.listings.apply_to_challenge(&caller.0, NeedId(path.into_inner()), proposal).await?;

@@ -3,7 +3,7 @@ use techmatch_domain::listing::ResultId;
 use techmatch_service::Services;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Authenticated, MaybeAuthenticated};
+use crate::extract::{Authenticated, JsonBody, MaybeAuthenticated};
 use crate::listing_dto::{
     ArchiveQuery, CreateResultRequest, ListingListQuery, MatchListResponse, MatchQuery, ResultListResponse,
     ResultResponse, UpdateResultRequest, match_body,
@@ -58,7 +58,7 @@ pub async fn list_results(
 pub async fn create_result(
     services: web::Data<Services>,
     caller: Authenticated,
-    body: web::Json<CreateResultRequest>,
+    body: JsonBody<CreateResultRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner().into_draft()?;
     let created = services.listings.create_result(&caller.0, draft).await?;
@@ -110,7 +110,7 @@ pub async fn update_result(
     services: web::Data<Services>,
     caller: Authenticated,
     path: web::Path<i64>,
-    body: web::Json<UpdateResultRequest>,
+    body: JsonBody<UpdateResultRequest>,
 ) -> Result<web::Json<ResultResponse>, ApiError> {
     let (version, changes) = body.into_inner().into_changes()?;
     let updated = services.listings.update_result(&caller.0, ResultId(path.into_inner()), version, changes).await?;

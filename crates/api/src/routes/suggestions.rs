@@ -7,7 +7,7 @@ use techmatch_service::Services;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Authenticated;
+use crate::extract::{Authenticated, JsonBody};
 use crate::listing_dto::{MatchBody, MatchQuery, match_body};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,6 +58,7 @@ pub struct DecisionResponse {
 #[into_params(parameter_in = Query)]
 pub struct SuggestionQuery {
     /// 1–50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 
@@ -127,7 +128,7 @@ pub async fn list_suggestions(
 pub async fn decide(
     services: web::Data<Services>,
     caller: Authenticated,
-    body: web::Json<DecisionRequest>,
+    body: JsonBody<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = ValidationErrors::new();
