@@ -270,3 +270,25 @@ fn backup_while_serving_then_restore_brings_back_that_moment() {
     let next = create_result(&address, &token, "恢复之后的石墨烯成果");
     assert!(search_ids(&address, query).contains(&next), "writes and indexing carry on after a restore");
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = techmatch(directory.path())
+        .arg("migrate")
+        .env("TECHMATCH__LOG__FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|line| !line.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "info events are logged");
+    for line in lines {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}"));
+        assert!(event["timestamp"].is_string() && event["level"].is_string(), "{line}");
+        assert!(event["message"].is_string(), "fields are flattened: {line}");
+    }
+    // Command output stays on stdout, apart from the logs.
+    assert!(String::from_utf8_lossy(&output.stdout).contains("database is at migration"));
+}
