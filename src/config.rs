@@ -43,6 +43,7 @@ pub struct SearchSettings {
     pub writer_memory_mb: usize,
     pub poll_interval_ms: u64,
     pub visibility_wait_ms: u64,
+    pub min_commit_interval_ms: u64,
 }
 
 impl SearchSettings {
@@ -52,6 +53,7 @@ impl SearchSettings {
             writer_memory_bytes: self.writer_memory_mb.clamp(16, 4096) * 1024 * 1024,
             poll_interval: std::time::Duration::from_millis(self.poll_interval_ms.max(10)),
             visibility_wait: std::time::Duration::from_millis(self.visibility_wait_ms),
+            min_commit_interval: std::time::Duration::from_millis(self.min_commit_interval_ms),
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct SearchSettings {
     pub poll_interval: Duration,
     /// How long a write waits for its change to become searchable before answering anyway.
     pub visibility_wait: Duration,
+    /// Least time between two index commits while changes keep coming.
+    pub min_commit_interval: Duration,
 }
 
 #[derive(Clone)]
@@ -58,7 +60,14 @@ impl SearchService {
         let start_position = index.position()?.unwrap_or(0);
         let (sender, receiver) = watch::channel(start_position);
         let wake = Arc::new(Notify::new());
-        tokio::spawn(run_indexer(store.clone(), Arc::clone(&index), sender, Arc::clone(&wake), settings.poll_interval));
+        tokio::spawn(run_indexer(
+            store.clone(),
+            Arc::clone(&index),
+            sender,
+            Arc::clone(&wake),
+            settings.poll_interval,
+            settings.min_commit_interval,
+        ));
         Ok(SearchService { index, store, position: receiver, wake, visibility_wait: settings.visibility_wait })
     }
 
@@ -195,13 +204,17 @@ async fn run_indexer(
     position: watch::Sender<i64>,
     wake: Arc<Notify>,
     poll_interval: Duration,
+    min_commit_interval: Duration,
 ) {
     loop {
         let applied = *position.borrow();
+        let started = tokio::time::Instant::now();
         match catch_up_once(&store, &index, applied).await {
             Ok(Some(new_position)) => {
                 position.send_replace(new_position);
-                // More may be waiting: loop without sleeping.
+                // More may be waiting: go on at once, or after the least commit interval so
+                // that the next commit gathers what arrives meanwhile.
+                tokio::time::sleep_until(started + min_commit_interval).await;
             }
             Ok(None) => {
                 tokio::select! {
