@@ -401,3 +401,25 @@ async fn exports_respect_visibility_in_csv_and_xlsx() {
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn writes_stay_searchable_when_index_commits_are_spaced_out() {
+    let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
+        settings.search.min_commit_interval_ms = 300;
+    })
+    .await;
+    let researcher = app.account_with_role(Role::Researcher, "spaced@lab.cn").await;
+    let mut created = Vec::new();
+    for index in 0..4 {
+        let body = json!({"title": format!("间隔提交的钙钛矿成果 {index}"), "abstract": "低温溶液法制备的钙钛矿电池成果。", "maturity": "lab", "status": "published"});
+        let response = app.post("/api/v1/results", Some(&researcher), &body).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        created.push(response.body["id"].as_i64().unwrap());
+        // Each write answered only once searchable: the caller reads its own write at once.
+        let found = search(&app, Some(&researcher), "钙钛矿").await;
+        let ids: Vec<i64> =
+            found.body["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_i64().unwrap()).collect();
+        assert!(created.iter().all(|id| ids.contains(id)), "{ids:?} lacks one of {created:?}");
+    }
+    app.stop().await;
+}
