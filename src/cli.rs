@@ -155,7 +155,10 @@ enum BenchCommand {
         /// An empty PostgreSQL database to run on (default: SQLite in a temporary directory).
         #[arg(long)]
         database_url: Option<String>,
-        /// Writes in the mix, in percent (20% reads, searches the rest).
+        /// Reads of one listing in the mix, in percent.
+        #[arg(long, default_value_t = 20)]
+        read_percent: u64,
+        /// Writes in the mix, in percent (searches take what reads and writes leave).
         #[arg(long, default_value_t = 10)]
         write_percent: u64,
     },
@@ -225,9 +228,21 @@ pub fn main() -> ExitCode {
             bench_search(docs, rounds, memory_mb, dir)
         }
         Command::Bench(BenchCommand::Match { results, needs }) => bench_match(results, needs),
-        Command::Bench(BenchCommand::Load { connections, seconds, listings, database_url, write_percent }) => {
-            crate::load::run(&crate::load::LoadOptions { connections, seconds, listings, database_url, write_percent })
-        }
+        Command::Bench(BenchCommand::Load {
+            connections,
+            seconds,
+            listings,
+            database_url,
+            read_percent,
+            write_percent,
+        }) => crate::load::run(&crate::load::LoadOptions {
+            connections,
+            seconds,
+            listings,
+            database_url,
+            read_percent,
+            write_percent,
+        }),
         Command::Bench(BenchCommand::Schedule { seeds, highs, highs_time_limit, max_participants }) => {
             crate::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)
         }

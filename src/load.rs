@@ -47,7 +47,8 @@ pub struct LoadOptions {
     pub seconds: u64,
     pub listings: u64,
     pub database_url: Option<String>,
-    /// Share of writes in the mix, in percent (reads take 20, searches the rest).
+    /// Shares of reads and writes in the mix, in percent; searches take the rest.
+    pub read_percent: u64,
     pub write_percent: u64,
 }
 
@@ -150,8 +151,9 @@ async fn drive(
     token: Arc<String>,
     listings: u64,
     mixed: bool,
-    write_percent: u64,
+    (read_percent, write_percent): (u64, u64),
 ) -> anyhow::Result<Figures> {
+    let searches = 100u64.saturating_sub(read_percent + write_percent);
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(connections);
@@ -167,14 +169,14 @@ async fn drive(
                 let roll = random.next() % 100;
                 let (method, path, body, authorized) = if !mixed {
                     ("GET", "/hello".to_owned(), None, false)
-                } else if roll < 80 - write_percent.min(80) {
+                } else if roll < searches {
                     let query = QUERIES[(random.next() % QUERIES.len() as u64) as usize];
                     let encoded: String = query
                         .bytes()
                         .map(|byte| if byte.is_ascii_alphanumeric() { (byte as char).to_string() } else { format!("%{byte:02X}") })
                         .collect();
                     ("GET", format!("/api/v1/search?q={encoded}&per_page=10"), None, false)
-                } else if roll < 100 - write_percent.min(80) {
+                } else if roll < searches + read_percent {
                     ("GET", format!("/api/v1/results/{}", 1 + random.next() % listings.max(1)), None, false)
                 } else {
                     written += 1;
@@ -350,7 +352,7 @@ pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
         Arc::clone(&token),
         options.listings,
         true,
-        options.write_percent,
+        (options.read_percent, options.write_percent),
     ))?;
     eprintln!("hello ceiling: {} connections for {} s…", options.connections, options.seconds);
     let hello = runtime.block_on(drive(
@@ -360,7 +362,7 @@ pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
         Arc::clone(&token),
         options.listings,
         false,
-        0,
+        (0, 0),
     ))?;
     eprintln!("mixed load: {} connections for {} s…", options.connections, options.seconds);
     let mixed = runtime.block_on(drive(
@@ -370,15 +372,16 @@ pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
         token,
         options.listings,
         true,
-        options.write_percent,
+        (options.read_percent, options.write_percent),
     ))?;
     drop(server);
 
     println!(
-        "load on {backend}: {} connections, {} s per phase, {} listings, {}% writes, {} cores",
+        "load on {backend}: {} connections, {} s per phase, {} listings, {}% reads, {}% writes, {} cores",
         options.connections,
         options.seconds,
         options.listings,
+        options.read_percent,
         options.write_percent,
         std::thread::available_parallelism().map_or(1, usize::from)
     );
