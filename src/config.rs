@@ -44,6 +44,8 @@ pub struct SearchSettings {
     pub poll_interval_ms: u64,
     pub visibility_wait_ms: u64,
     pub min_commit_interval_ms: u64,
+    pub outbox_prune_interval_seconds: u64,
+    pub node_retention_hours: u64,
 }
 
 impl SearchSettings {
@@ -54,6 +56,8 @@ impl SearchSettings {
             poll_interval: std::time::Duration::from_millis(self.poll_interval_ms.max(10)),
             visibility_wait: std::time::Duration::from_millis(self.visibility_wait_ms),
             min_commit_interval: std::time::Duration::from_millis(self.min_commit_interval_ms),
+            outbox_prune_interval: std::time::Duration::from_secs(self.outbox_prune_interval_seconds.max(1)),
+            node_retention: std::time::Duration::from_secs(self.node_retention_hours.max(1) * 3600),
         }
     }
 }

@@ -104,7 +104,7 @@ fn migrate_and_user_create_from_the_command_line() {
     let output = techmatch(directory.path()).arg("migrate").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("m20261127_000007_presentations (7 applied)"), "{stdout}");
+    assert!(stdout.contains("m20261127_000008_index_nodes (8 applied)"), "{stdout}");
     let output = techmatch(directory.path()).arg("refit-weights").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(
@@ -291,4 +291,63 @@ fn json_logs_are_one_object_per_line() {
     }
     // Command output stays on stdout, apart from the logs.
     assert!(String::from_utf8_lossy(&output.stdout).contains("database is at migration"));
+}
+
+#[test]
+fn a_node_whose_missing_outbox_entries_were_pruned_rebuilds_its_index() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let (status, body) = http(
+        "POST",
+        &format!("{}/api/v1/auth/register", served.address),
+        Some(
+            r#"{"email": "gap@lab.cn", "password": "gap passphrase 123", "display_name": "缺口", "role": "researcher",
+                "organization": {"name": "缺口大学", "kind": "university", "region_code": "420111"}}"#,
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let token = login_token(&served.address, "gap@lab.cn", "gap passphrase 123");
+    let first = create_result(&served.address, &token, "停机之前的氢燃料成果");
+    drop(served);
+
+    // While this node is away, another process writes, and the entries get pruned by the other
+    // nodes (this one was last heard of two days ago).
+    let file = directory.path().join("more.jsonl");
+    std::fs::write(
+        &file,
+        "{\"title\": \"停机期间导入的氢燃料成果\", \"abstract\": \"节点停机期间导入的氢燃料电池成果。\", \"maturity\": \"pilot\", \"status\": \"published\"}\n\
+         {\"title\": \"停机期间导入的氢燃料储罐\", \"abstract\": \"节点停机期间导入的氢燃料储罐成果。\", \"maturity\": \"lab\", \"status\": \"published\"}\n",
+    )
+    .unwrap();
+    let imported = techmatch(directory.path()).args(["import", "--kind", "results"]).arg(&file).output().unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let node = std::fs::read_to_string(directory.path().join("data/index.node-id")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let settings = techmatch_store::DatabaseSettings {
+            url: format!("sqlite://{}?mode=rw", directory.path().join("data/techmatch.db").display()),
+            max_connections: 2,
+            acquire_timeout_ms: 5_000,
+            sqlite_busy_timeout_ms: 5_000,
+            sqlite_synchronous: techmatch_store::SqliteSynchronous::Full,
+        };
+        let store = techmatch_store::Store::connect(&settings).await.unwrap();
+        let now = chrono::Utc::now();
+        let latest = store.latest_outbox_id().await.unwrap();
+        store.record_index_position(node.trim(), 1, now - chrono::Duration::hours(48)).await.unwrap();
+        store.record_index_position("another-node", latest, now).await.unwrap();
+        assert!(store.prune_outbox(now - chrono::Duration::hours(24)).await.unwrap() > 0);
+        store.close().await;
+    });
+
+    // Back, it cannot replay what is gone (the first import's entry): it rebuilds at start and
+    // finds all three listings, where replaying the rest would have found two.
+    let mut command = techmatch(directory.path());
+    command.args(["serve", "--listen", "127.0.0.1:0"]);
+    let served = serve(command);
+    let found = search_ids(&served.address, "%E6%B0%A2%E7%87%83%E6%96%99"); // 氢燃料
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found.contains(&first));
 }

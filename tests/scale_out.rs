@@ -52,7 +52,10 @@ fn a_write_through_one_node_is_searchable_through_the_other() {
     let (first_dir, second_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let node = |directory: &std::path::Path| {
         let mut command = techmatch(directory);
-        command.env("TECHMATCH__DATABASE__URL", &url).args(["serve", "--listen", "127.0.0.1:0"]);
+        command
+            .env("TECHMATCH__DATABASE__URL", &url)
+            .env("TECHMATCH__SEARCH__OUTBOX_PRUNE_INTERVAL_SECONDS", "1")
+            .args(["serve", "--listen", "127.0.0.1:0"]);
         serve(command)
     };
     let first = node(first_dir.path());
@@ -135,6 +138,35 @@ fn a_write_through_one_node_is_searchable_through_the_other() {
             searchable(address, &token, query) == written
         });
     }
+
+    // Each node reports how far it got; the outbox is pruned below what both applied.
+    let gauge = |address: &str, name: &str| -> i64 {
+        let (status, body) = try_http("GET", &format!("{address}/metrics"), None, None).unwrap();
+        assert_eq!(status, 200);
+        body.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {name}: {body}")) as i64
+    };
+    within(Duration::from_secs(10), "the outbox pruned up to what both nodes applied", || {
+        let oldest = gauge(&a, "techmatch_outbox_oldest_position");
+        let lowest = gauge(&a, "techmatch_index_position").min(gauge(&b, "techmatch_index_position"));
+        assert!(oldest <= lowest, "pruned past a node: oldest {oldest}, lowest applied {lowest}");
+        oldest > 1 && oldest == lowest
+    });
+    // Writes go on after pruning and reach both nodes.
+    let (status, body) = try_http(
+        "POST",
+        &format!("{b}/api/v1/results"),
+        Some(&token),
+        Some(r#"{"title": "修剪之后的钠离子成果", "abstract": "在修剪之后写入的钠离子电池成果。", "maturity": "lab", "status": "published"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let late = json(&body)["id"].as_i64().unwrap();
+    within(Duration::from_secs(2), "a write after pruning searchable through A", || {
+        searchable(&a, &token, query).contains(&late)
+    });
     drop((first, second));
     drop(database);
 }

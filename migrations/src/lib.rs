@@ -12,6 +12,7 @@ mod m20261127_000004_decision_features;
 mod m20261127_000005_stored_matches;
 mod m20261127_000006_events;
 mod m20261127_000007_presentations;
+mod m20261127_000008_index_nodes;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_stored_matches::Migration),
             Box::new(m20261127_000006_events::Migration),
             Box::new(m20261127_000007_presentations::Migration),
+            Box::new(m20261127_000008_index_nodes::Migration),
         ]
     }
 }

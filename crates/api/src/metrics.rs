@@ -161,6 +161,9 @@ pub async fn metrics(metrics: web::Data<Metrics>, services: web::Data<Services>)
             out.push_str("# HELP techmatch_outbox_depth Outbox entries not yet applied to this node's index.\n");
             out.push_str("# TYPE techmatch_outbox_depth gauge\n");
             let _ = writeln!(out, "techmatch_outbox_depth {}", status.pending);
+            out.push_str("# HELP techmatch_outbox_oldest_position The oldest outbox entry still kept.\n");
+            out.push_str("# TYPE techmatch_outbox_oldest_position gauge\n");
+            let _ = writeln!(out, "techmatch_outbox_oldest_position {}", status.oldest_kept);
             out.push_str("# HELP techmatch_index_lag_seconds Age of the oldest outbox entry not yet applied here.\n");
             out.push_str("# TYPE techmatch_index_lag_seconds gauge\n");
             let _ = writeln!(out, "techmatch_index_lag_seconds {}", status.lag_seconds);

@@ -32,6 +32,11 @@ pub struct SearchSettings {
     pub visibility_wait: Duration,
     /// Least time between two index commits while changes keep coming.
     pub min_commit_interval: Duration,
+    /// How often a node prunes the outbox below what every live node has applied.
+    pub outbox_prune_interval: Duration,
+    /// A node not heard from for this long no longer holds back pruning (it rebuilds its
+    /// index when it returns to find entries gone).
+    pub node_retention: Duration,
 }
 
 #[derive(Clone)]
@@ -50,6 +55,9 @@ impl std::fmt::Debug for SearchService {
 }
 
 const OUTBOX_BATCH: u64 = 1_000;
+/// A node reports a changed position at most this often, and an unchanged one this often.
+const REPORT_CHANGED_EVERY: Duration = Duration::from_secs(1);
+const REPORT_ANYWAY_EVERY: Duration = Duration::from_secs(60);
 const REBUILD_BATCH: u64 = 500;
 
 impl SearchService {
@@ -60,14 +68,9 @@ impl SearchService {
         let start_position = index.position()?.unwrap_or(0);
         let (sender, receiver) = watch::channel(start_position);
         let wake = Arc::new(Notify::new());
-        tokio::spawn(run_indexer(
-            store.clone(),
-            Arc::clone(&index),
-            sender,
-            Arc::clone(&wake),
-            settings.poll_interval,
-            settings.min_commit_interval,
-        ));
+        let node = node_id(&settings.index_dir).context("cannot name this index replica")?;
+        info!(node, "index replica");
+        tokio::spawn(run_indexer(store.clone(), Arc::clone(&index), sender, Arc::clone(&wake), settings.clone(), node));
         Ok(SearchService { index, store, position: receiver, wake, visibility_wait: settings.visibility_wait })
     }
 
@@ -147,6 +150,12 @@ async fn open_or_rebuild(store: &Store, directory: &Path, memory: usize) -> anyh
             warn!(position, directory = %directory.display(), "index is ahead of the database; rebuilding it");
             rebuild(store, &index, |_, _| {}).await?;
         }
+        // Entries after this index's position were pruned while it was away: replaying cannot
+        // fill that gap.
+        Some(position) if store.oldest_outbox_id().await? > position + 1 => {
+            warn!(position, directory = %directory.display(), "outbox entries this index never applied are gone; rebuilding it");
+            rebuild(store, &index, |_, _| {}).await?;
+        }
         Some(_) => {}
     }
     Ok(index)
@@ -203,10 +212,15 @@ async fn run_indexer(
     index: Arc<SearchIndex>,
     position: watch::Sender<i64>,
     wake: Arc<Notify>,
-    poll_interval: Duration,
-    min_commit_interval: Duration,
+    settings: SearchSettings,
+    node: String,
 ) {
+    let (poll_interval, min_commit_interval) = (settings.poll_interval, settings.min_commit_interval);
+    let mut reported: Option<(i64, tokio::time::Instant)> = None;
+    let mut pruned_at = tokio::time::Instant::now();
     loop {
+        let current = *position.borrow();
+        report_and_prune(&store, &node, current, &settings, &mut reported, &mut pruned_at).await;
         let applied = *position.borrow();
         let started = tokio::time::Instant::now();
         match catch_up_once(&store, &index, applied).await {
@@ -231,6 +245,57 @@ async fn run_indexer(
             return;
         }
     }
+}
+
+/// Tells the other nodes how far this one got, and now and then prunes the outbox below what
+/// every live node has applied. Failures are logged: both are retried on the next round.
+async fn report_and_prune(
+    store: &Store,
+    node: &str,
+    applied: i64,
+    settings: &SearchSettings,
+    reported: &mut Option<(i64, tokio::time::Instant)>,
+    pruned_at: &mut tokio::time::Instant,
+) {
+    let due = match *reported {
+        None => true,
+        Some((position, at)) => {
+            (position != applied && at.elapsed() >= REPORT_CHANGED_EVERY) || at.elapsed() >= REPORT_ANYWAY_EVERY
+        }
+    };
+    if due {
+        match store.record_index_position(node, applied, chrono::Utc::now()).await {
+            Ok(()) => *reported = Some((applied, tokio::time::Instant::now())),
+            Err(error) => warn!(error = %error, node, applied, "could not report the index position"),
+        }
+    }
+    if reported.is_some() && pruned_at.elapsed() >= settings.outbox_prune_interval {
+        *pruned_at = tokio::time::Instant::now();
+        let retention = chrono::Duration::from_std(settings.node_retention).unwrap_or(chrono::Duration::days(1));
+        match store.prune_outbox(chrono::Utc::now() - retention).await {
+            Ok(0) => {}
+            Ok(deleted) => info!(deleted, "outbox pruned"),
+            Err(error) => warn!(error = %error, "could not prune the outbox"),
+        }
+    }
+}
+
+/// This replica's name among the nodes: random, kept beside the index directory so that it
+/// survives restarts and differs between replicas.
+fn node_id(directory: &Path) -> anyhow::Result<String> {
+    use rand::Rng;
+    let file = directory.with_extension("node-id");
+    if let Ok(id) = std::fs::read_to_string(&file)
+        && !id.trim().is_empty()
+    {
+        return Ok(id.trim().to_owned());
+    }
+    if let Some(parent) = file.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let id: String = rand::rng().sample_iter(rand::distr::Alphanumeric).take(20).map(char::from).collect();
+    std::fs::write(&file, &id).with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(id)
 }
 
 /// Applies one batch of outbox entries after `applied`; `None` when there was nothing to do.

@@ -21,6 +21,8 @@ pub struct IndexStatus {
     pub applied: i64,
     /// Outbox entries written but not applied here yet.
     pub pending: u64,
+    /// The oldest outbox entry still kept (pruning removes what every live node applied).
+    pub oldest_kept: i64,
     /// Age of the oldest of them in seconds (0 when none is pending).
     pub lag_seconds: f64,
     pub documents: u64,
@@ -44,7 +46,8 @@ impl SystemService {
             .map(|written| (chrono::Utc::now() - written).num_milliseconds().max(0) as f64 / 1000.0)
             .unwrap_or(0.0);
         let documents = self.search.with_index(|index| index.num_docs()).await.map_err(ServiceError::Internal)?;
-        Ok(IndexStatus { applied, pending, lag_seconds, documents })
+        let oldest_kept = self.store.oldest_outbox_id().await?;
+        Ok(IndexStatus { applied, pending, oldest_kept, lag_seconds, documents })
     }
 }
 

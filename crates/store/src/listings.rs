@@ -15,7 +15,7 @@ use techmatch_domain::listing::{
 };
 use techmatch_domain::{OrganizationId, RegionCode, UserId, Viewer};
 
-use crate::entity::{challenge_application, research_result, search_outbox, tech_need};
+use crate::entity::{challenge_application, research_result, search_index_node, search_outbox, tech_need};
 use crate::{Page, PageRequest, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -518,6 +518,54 @@ impl Store {
         let count = pending.clone().count(&self.reader).await?;
         let oldest = pending.order_by_asc(search_outbox::Column::Id).one(&self.reader).await?.map(|row| row.created_at);
         Ok((count, oldest))
+    }
+
+    /// Records how far `node`'s index has applied the outbox.
+    pub async fn record_index_position(
+        &self,
+        node: &str,
+        position: i64,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let row = search_index_node::ActiveModel {
+            node: Set(node.to_owned()),
+            position: Set(position),
+            updated_at: Set(now),
+        };
+        search_index_node::Entity::insert(row)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(search_index_node::Column::Node)
+                    .update_columns([search_index_node::Column::Position, search_index_node::Column::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the outbox entries that every node heard from since `live_since` has applied,
+    /// always keeping the newest entry (positions carry on from it). Nothing is deleted while
+    /// no node has reported. Returns how many entries went.
+    pub async fn prune_outbox(&self, live_since: chrono::DateTime<Utc>) -> Result<u64, StoreError> {
+        let live = search_index_node::Entity::find()
+            .filter(search_index_node::Column::UpdatedAt.gte(live_since))
+            .all(&self.reader)
+            .await?;
+        let Some(lowest) = live.iter().map(|node| node.position).min() else { return Ok(0) };
+        let bound = Ord::min(lowest, self.latest_outbox_id().await?);
+        let deleted =
+            search_outbox::Entity::delete_many().filter(search_outbox::Column::Id.lt(bound)).exec(&self.writer).await?;
+        Ok(deleted.rows_affected)
+    }
+
+    /// The oldest outbox position still stored (0 when empty).
+    pub async fn oldest_outbox_id(&self) -> Result<i64, StoreError> {
+        let oldest = search_outbox::Entity::find()
+            .order_by_asc(search_outbox::Column::Id)
+            .one(&self.reader)
+            .await?
+            .map_or(0, |model| model.id);
+        Ok(oldest)
     }
 
     /// The newest outbox position (0 when empty).

@@ -52,7 +52,8 @@ async fn migrations_apply_and_are_idempotent() {
                 "m20261127_000004_decision_features".to_owned(),
                 "m20261127_000005_stored_matches".to_owned(),
                 "m20261127_000006_events".to_owned(),
-                "m20261127_000007_presentations".to_owned()
+                "m20261127_000007_presentations".to_owned(),
+                "m20261127_000008_index_nodes".to_owned()
             ],
             "{label}"
         );

@@ -207,3 +207,53 @@ async fn listings_version_visibility_and_outbox() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_outbox_is_pruned_below_what_every_live_node_applied() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let label = database.label;
+        let (researcher, university) = member(
+            &store,
+            "prune@whut.edu.cn",
+            Role::Researcher,
+            "修剪大学",
+            OrganizationKind::University,
+            "PPPPPPPPPPPPPPPP",
+        )
+        .await;
+        let mut positions = Vec::new();
+        for index in 0..6 {
+            let written = store
+                .create_result(NewResearchResult {
+                    owner_user_id: researcher,
+                    organization_id: university,
+                    content: result_content(&format!("修剪测试成果 {index}")),
+                    status: ResultStatus::Published,
+                    external_id: None,
+                })
+                .await
+                .unwrap();
+            positions.push(written.outbox_id);
+        }
+        let now = chrono::Utc::now();
+        // No node has reported: nothing goes.
+        assert_eq!(store.prune_outbox(now - chrono::Duration::hours(1)).await.unwrap(), 0, "{label}");
+        // Node a applied up to the fourth entry, node b the second, but b was last heard of long ago.
+        store.record_index_position("node-a", positions[3], now).await.unwrap();
+        store.record_index_position("node-b", positions[1], now - chrono::Duration::hours(48)).await.unwrap();
+        let deleted = store.prune_outbox(now - chrono::Duration::hours(24)).await.unwrap();
+        assert_eq!(deleted, 3, "{label}: the first three entries, below node a's position");
+        assert_eq!(store.oldest_outbox_id().await.unwrap(), positions[3], "{label}");
+        // Node b reports again (it is live) at its old position: that now holds pruning back.
+        store.record_index_position("node-b", positions[1], now).await.unwrap();
+        assert_eq!(store.prune_outbox(now - chrono::Duration::hours(24)).await.unwrap(), 0, "{label}");
+        // Both caught up with everything: all but the newest entry go, so positions carry on.
+        store.record_index_position("node-a", positions[5], now).await.unwrap();
+        store.record_index_position("node-b", positions[5], now).await.unwrap();
+        assert_eq!(store.prune_outbox(now - chrono::Duration::hours(24)).await.unwrap(), 2, "{label}");
+        assert_eq!(store.oldest_outbox_id().await.unwrap(), positions[5]);
+        assert_eq!(store.latest_outbox_id().await.unwrap(), positions[5]);
+        assert_eq!(store.outbox_after(0, 10).await.unwrap().len(), 1);
+    }
+}

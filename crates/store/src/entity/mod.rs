@@ -10,6 +10,7 @@ pub mod meeting_request;
 pub mod notification;
 pub mod organization;
 pub mod research_result;
+pub mod search_index_node;
 pub mod search_outbox;
 pub mod stored_match;
 pub mod suggestion_review;
