@@ -320,6 +320,19 @@ async fn an_event_from_creation_to_statistics() {
             .await
             .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 
+        // With outcomes on record, a new schedule would throw them away: refused, nothing lost.
+        let rerun = app.post(&format!("/api/v1/events/{event}/schedule"), Some(&officer), &json!({"pairs": []})).await;
+        rerun.assert_error(StatusCode::CONFLICT, "follow_up_recorded");
+        let kept = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        assert!(
+            kept["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|meeting| meeting["outcome"]["contract_amount_yuan"] == 1_800_000),
+            "{kept}"
+        );
+
         // The roadshow: coverage picks the battery result for C and the greenhouse result for D,
         // the officer confirms an order, the public sees it.
         let plan = app.get(&format!("/api/v1/events/{event}/roadshow?places=2"), Some(&officer)).await;

@@ -317,7 +317,15 @@ async fn an_event_journey_through_the_pages() {
             "done",
         )
         .await;
-        post_form(&app, &researcher_cookies, &format!("{page}/register"), &form, event, "failed").await;
+        post_form(
+            &app,
+            &researcher_cookies,
+            &format!("{page}/register"),
+            &form,
+            event,
+            "failed&code=already_registered",
+        )
+        .await;
 
         // The officer approves both from the page.
         let (_, _, html) = app.page(Method::GET, &page, &officer_cookies, None, None).await;
@@ -473,7 +481,7 @@ async fn an_event_journey_through_the_pages() {
             &format!("/meetings/{meeting}/outcome"),
             "stage=contract_signed",
             event,
-            "failed",
+            "failed&code=required",
         )
         .await;
         post_form(

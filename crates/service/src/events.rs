@@ -630,6 +630,20 @@ impl EventService {
         if !matches!(event.status, EventStatus::Open | EventStatus::Scheduled) {
             return Err(conflict("event_not_open", "only an open or scheduled event can be scheduled"));
         }
+        // A new schedule replaces every meeting; once attendance, an outcome or a rating is on
+        // record, replacing would throw it away.
+        let recorded = self.store.meetings(event_id).await?.iter().any(|meeting| {
+            meeting.attendance != Attendance::Scheduled
+                || meeting.outcome.is_some()
+                || meeting.researcher_rating.is_some()
+                || meeting.company_rating.is_some()
+        });
+        if recorded {
+            return Err(conflict(
+                "follow_up_recorded",
+                "meetings of this event already have attendance or outcomes recorded; move single meetings on the grid instead",
+            ));
+        }
         self.sweep_expired(&event).await?;
         let participants: Vec<Participant> = self
             .store

@@ -804,7 +804,7 @@ pub async fn answer_request(
         (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
-        (status = 409, description = "event not open or scheduled, or a declined pair", body = ErrorBody),
+        (status = 409, description = "event not open or scheduled, a declined pair, or outcomes already recorded", body = ErrorBody),
         (status = 422, description = "unknown pair or impossible lock", body = ErrorBody),
         (status = 503, description = "database unavailable", body = ErrorBody),
     )

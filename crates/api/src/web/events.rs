@@ -25,6 +25,8 @@ pub struct EventPageQuery {
     #[serde(default)]
     notice: Option<String>,
     #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
     lang: Option<String>,
 }
 
@@ -227,11 +229,7 @@ pub async fn event_page(
             }
         }
     }
-    let notice = match query.notice.as_deref() {
-        Some("done") => Some(label(&visit, "notice_done")),
-        Some("failed") => Some(label(&visit, "notice_failed")),
-        _ => None,
-    };
+    let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
     let content = &event.content;
     let event = minijinja::context! {
         id => event.id.0,
@@ -272,7 +270,7 @@ fn back_to_event(event: i64, outcome: Result<(), ServiceError>) -> HttpResponse 
         Ok(()) => see_other(&format!("/events/{event}?notice=done")).finish(),
         Err(error) => {
             tracing::info!(event, error = %error, "event form refused");
-            see_other(&format!("/events/{event}?notice=failed")).finish()
+            see_other(&format!("/events/{event}?notice=failed&code={}", refusal_code(&error))).finish()
         }
     }
 }
