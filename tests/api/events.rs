@@ -553,6 +553,15 @@ async fn the_schedule_grid_moves_swaps_and_locks_meetings() {
         assert_eq!(ad_kept["slot"].as_u64(), Some(5));
         assert_eq!(ad_kept["locked"], true);
 
+        // Once a meeting's attendance is recorded, it stays where it was held.
+        let held = app
+            .patch(&format!("/api/v1/meetings/{}", ad_kept["id"]), Some(&officer), &json!({"attendance": "held"}))
+            .await;
+        assert_eq!(held.status, StatusCode::OK, "{}", held.body);
+        app.post(&placement(&ad_kept), Some(&officer), &json!({"slot": 0, "table": 2}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "follow_up_recorded");
+
         // Participants hear about the move.
         let notices = app.get("/api/v1/notifications", Some(&company_d)).await.body;
         assert!(

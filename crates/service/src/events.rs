@@ -900,6 +900,12 @@ impl EventService {
         if event.status != EventStatus::Scheduled {
             return Err(conflict("event_not_scheduled", "meetings move only while the event is scheduled"));
         }
+        // A meeting that took place (or did not) stays where it was recorded.
+        let moving = adjustment.slot.is_some_and(|slot| slot != meeting.slot)
+            || adjustment.table.is_some_and(|table| table != meeting.table);
+        if moving && meeting.attendance != Attendance::Scheduled {
+            return Err(conflict("follow_up_recorded", "a meeting with attendance on record cannot move"));
+        }
         let meetings = self.store.meetings(event.id).await?;
         let participants = self.store.participants(event.id).await?;
         let available: HashMap<ParticipantId, Vec<u32>> =
@@ -937,6 +943,13 @@ impl EventService {
             }
         })?;
         let by_id: HashMap<MeetingId, &Meeting> = meetings.iter().map(|meeting| (meeting.id, meeting)).collect();
+        // A meeting that took place (or did not) stays where it was recorded.
+        if moves
+            .iter()
+            .any(|place| by_id.get(&place.id).is_some_and(|meeting| meeting.attendance != Attendance::Scheduled))
+        {
+            return Err(conflict("follow_up_recorded", "a meeting with attendance on record cannot move"));
+        }
         let mut changes: Vec<(MeetingId, u32, u32, bool)> = moves
             .iter()
             .map(|place| {

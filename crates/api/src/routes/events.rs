@@ -933,7 +933,7 @@ pub async fn follow_up(
         (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such meeting", body = ErrorBody),
-        (status = 409, description = "event not scheduled, a participant busy or unavailable, or the schedule changed meanwhile", body = ErrorBody),
+        (status = 409, description = "event not scheduled, a participant busy or unavailable, a meeting already held, or the schedule changed meanwhile", body = ErrorBody),
         (status = 422, description = "no such slot or table", body = ErrorBody),
         (status = 503, description = "database unavailable", body = ErrorBody),
     )
