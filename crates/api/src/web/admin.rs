@@ -135,12 +135,10 @@ pub async fn admin_users(
 
 /// Creates an account; a generated password is shown on the answer page, once.
 pub async fn create_user_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = &visit.actor else { return to_login() };
+    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let organization_id = match field(&pairs, "organization_id").trim() {
         "" => None,
         raw => match raw.parse::<i64>() {
@@ -164,7 +162,7 @@ pub async fn create_user_form(request: HttpRequest, services: web::Data<Services
             return admin_page(&visit, &services, 1, None, &pairs, &error.field_messages(), None).await;
         }
     };
-    match services.accounts.create_user(actor, new_user).await {
+    match services.accounts.create_user(&actor, new_user).await {
         Ok(created) => {
             let notice = Some(label(&visit, "notice_done"));
             admin_page(&visit, &services, 1, notice, &[], &[], created.generated_password).await
@@ -189,14 +187,12 @@ pub async fn activation_form(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = &visit.actor else { return to_login() };
+    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let update = techmatch_service::UserUpdate { is_active: Some(field(&pairs, "active") == "true") };
-    match services.accounts.update_user(actor, techmatch_domain::UserId(path.into_inner()), update).await {
+    match services.accounts.update_user(&actor, techmatch_domain::UserId(path.into_inner()), update).await {
         Ok(_) => see_other("/admin?notice=done").finish(),
         Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => visit.failure(&ServiceError::Forbidden),
         Err(error) => {

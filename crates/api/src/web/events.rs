@@ -248,23 +248,6 @@ pub async fn event_page(
     )
 }
 
-/// Checks the token and the session of an event form; the error is the page to answer.
-async fn event_form(
-    request: &HttpRequest,
-    services: &Services,
-    body: &[u8],
-) -> Result<(Visit, Actor, Vec<(String, String)>), HttpResponse> {
-    let visit = visit(request, services).await;
-    let pairs = form_pairs(body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return Err(visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text"));
-    }
-    match visit.actor {
-        Some(actor) => Ok((visit, actor, pairs)),
-        None => Err(to_login()),
-    }
-}
-
 fn back_to_event(event: i64, outcome: Result<(), ServiceError>) -> HttpResponse {
     match outcome {
         Ok(()) => see_other(&format!("/events/{event}?notice=done")).finish(),
@@ -282,7 +265,7 @@ pub async fn register_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let event = path.into_inner();
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+    let (_, actor, pairs) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -302,7 +285,7 @@ pub async fn decision_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let (event, participant) = path.into_inner();
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+    let (_, actor, pairs) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -322,7 +305,7 @@ pub async fn request_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let event = path.into_inner();
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+    let (_, actor, pairs) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -338,7 +321,7 @@ pub async fn answer_form(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+    let (_, actor, pairs) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -363,7 +346,7 @@ pub async fn schedule_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let event = path.into_inner();
-    let (_, actor, _) = match event_form(&request, &services, &body).await {
+    let (_, actor, _) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -376,7 +359,7 @@ pub async fn outcome_form(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+    let (_, actor, pairs) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -468,12 +451,10 @@ pub async fn new_event_form(request: HttpRequest, services: web::Data<Services>)
 /// Creates an event (as a draft) from the form; the deadline date means the end of that day
 /// in China Standard Time.
 pub async fn create_event_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
+    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let count = |name: &str| field(&pairs, name).trim().parse::<u32>().unwrap_or(0);
     let mut sessions = Vec::new();
     for (start, slots) in [("morning_start", "morning_slots"), ("afternoon_start", "afternoon_slots")] {
@@ -524,7 +505,7 @@ pub async fn open_event_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let event = path.into_inner();
-    let (_, actor, _) = match event_form(&request, &services, &body).await {
+    let (_, actor, _) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -722,7 +703,7 @@ pub async fn grid_move_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let event = path.into_inner();
-    let (_, actor, pairs) = match event_form(&request, &services, &body).await {
+    let (_, actor, pairs) = match signed_in_form(&request, &services, &body).await {
         Ok(found) => found,
         Err(page) => return page,
     };

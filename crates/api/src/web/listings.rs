@@ -165,12 +165,10 @@ pub async fn create_listing(
     kind: ListingKind,
     body: &[u8],
 ) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
+    let (visit, actor, pairs) = match signed_in_form(&request, &services, body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let mut number_errors = Vec::new();
     let mut number_of = |name: &str| match number(field(&pairs, name)) {
         Ok(value) => value,
@@ -352,12 +350,10 @@ pub async fn save_listing(
         "needs" => ListingKind::Need,
         _ => return see_other("/").finish(),
     };
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
+    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let version = field(&pairs, "version").parse::<i64>().unwrap_or(-1);
     let editing = Some(Editing { id, version });
     let mut number_errors = Vec::new();
@@ -458,12 +454,10 @@ pub async fn archive_listing(
     body: web::Bytes,
 ) -> HttpResponse {
     let (kind_segment, id) = path.into_inner();
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
+    let (visit, actor, _) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let archived = match kind_segment.as_str() {
         "results" => services.listings.archive_result(&actor, ResultId(id), None).await.map(|_| ()),
         "needs" => services.listings.archive_need(&actor, NeedId(id), None).await.map(|_| ()),
@@ -483,12 +477,10 @@ pub async fn apply_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let need = path.into_inner();
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
+    let (_, actor, pairs) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let outcome = match techmatch_domain::listing::LongText::parse("proposal", field(&pairs, "proposal")) {
         Ok(proposal) => services.listings.apply_to_challenge(&actor, NeedId(need), proposal).await.map(|_| ()),
         Err(error) => Err(ServiceError::Validation(techmatch_domain::ValidationErrors::single(error))),
@@ -504,12 +496,10 @@ pub async fn shortlist_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let (need, application) = path.into_inner();
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
+    let (_, actor, _) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let outcome = services
         .listings
         .shortlist_application(&actor, NeedId(need), techmatch_domain::listing::ApplicationId(application))

@@ -1247,6 +1247,24 @@ fn optional(raw: &str) -> Option<String> {
     Some(raw.trim().to_owned()).filter(|value| !value.is_empty())
 }
 
+/// The common start of a signed-in form: the CSRF token must match and a session must be
+/// there. The error is the page to answer (403, or the login page).
+async fn signed_in_form(
+    request: &HttpRequest,
+    services: &Services,
+    body: &[u8],
+) -> Result<(Visit, Actor, Vec<(String, String)>), HttpResponse> {
+    let visit = visit(request, services).await;
+    let pairs = form_pairs(body);
+    if !visit.csrf_matches(field(&pairs, "csrf")) {
+        return Err(visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text"));
+    }
+    match visit.actor {
+        Some(actor) => Ok((visit, actor, pairs)),
+        None => Err(to_login()),
+    }
+}
+
 /// A form body with repeated keys (checkbox lists), after its CSRF token was checked.
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).map(|(key, value)| (key.into_owned(), value.into_owned())).collect()

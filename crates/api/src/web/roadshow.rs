@@ -141,12 +141,10 @@ pub async fn confirm_form(
     body: web::Bytes,
 ) -> HttpResponse {
     let event = path.into_inner();
-    let visit = visit(&request, &services).await;
-    let pairs = form_pairs(&body);
-    if !visit.csrf_matches(field(&pairs, "csrf")) {
-        return visit.message(StatusCode::FORBIDDEN, "forbidden_title", "forbidden_text");
-    }
-    let Some(actor) = visit.actor else { return to_login() };
+    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
     let mut ordered: Vec<(u32, i64)> = Vec::new();
     for (name, value) in &pairs {
         let Some(result) = name.strip_prefix("position_").and_then(|id| id.parse::<i64>().ok()) else { continue };
