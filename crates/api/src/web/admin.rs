@@ -193,11 +193,7 @@ pub async fn activation_form(
     };
     let update = techmatch_service::UserUpdate { is_active: Some(field(&pairs, "active") == "true") };
     match services.accounts.update_user(&actor, techmatch_domain::UserId(path.into_inner()), update).await {
-        Ok(_) => see_other("/admin?notice=done").finish(),
         Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => visit.failure(&ServiceError::Forbidden),
-        Err(error) => {
-            tracing::info!(error = %error, "activation refused");
-            see_other(&format!("/admin?notice=failed&code={}", refusal_code(&error))).finish()
-        }
+        outcome => back_after("/admin", outcome.map(|_| ())),
     }
 }

@@ -248,16 +248,6 @@ pub async fn event_page(
     )
 }
 
-fn back_to_event(event: i64, outcome: Result<(), ServiceError>) -> HttpResponse {
-    match outcome {
-        Ok(()) => see_other(&format!("/events/{event}?notice=done")).finish(),
-        Err(error) => {
-            tracing::info!(event, error = %error, "event form refused");
-            see_other(&format!("/events/{event}?notice=failed&code={}", refusal_code(&error))).finish()
-        }
-    }
-}
-
 pub async fn register_form(
     request: HttpRequest,
     services: web::Data<Services>,
@@ -275,7 +265,7 @@ pub async fn register_form(
         pairs.iter().filter(|(key, _)| key == "slot").filter_map(|(_, value)| value.parse().ok()).collect();
     let max_meetings = field(&pairs, "max_meetings").parse().unwrap_or(0);
     let input = techmatch_service::events::RegistrationInput { listing_ids, available_slots, max_meetings };
-    back_to_event(event, services.events.register(&actor, EventId(event), &input).await.map(|_| ()))
+    back_after(&format!("/events/{event}"), services.events.register(&actor, EventId(event), &input).await.map(|_| ()))
 }
 
 pub async fn decision_form(
@@ -295,7 +285,7 @@ pub async fn decision_form(
         .decide_registration(&actor, EventId(event), techmatch_domain::event::ParticipantId(participant), approve)
         .await
         .map(|_| ());
-    back_to_event(event, outcome)
+    back_after(&format!("/events/{event}"), outcome)
 }
 
 pub async fn request_form(
@@ -312,7 +302,7 @@ pub async fn request_form(
     let to = techmatch_domain::event::ParticipantId(field(&pairs, "to").parse().unwrap_or(0));
     let outcome =
         services.events.request_meeting(&actor, EventId(event), to, field(&pairs, "message")).await.map(|_| ());
-    back_to_event(event, outcome)
+    back_after(&format!("/events/{event}"), outcome)
 }
 
 pub async fn answer_form(
@@ -331,7 +321,7 @@ pub async fn answer_form(
         .answer_request(&actor, techmatch_domain::event::MeetingRequestId(path.into_inner()), accept)
         .await
     {
-        Ok(answered) => back_to_event(answered.event_id.0, Ok(())),
+        Ok(answered) => back_to(&format!("/events/{}", answered.event_id.0), Ok(())),
         Err(error) => {
             tracing::info!(error = %error, "answer refused");
             see_other("/my").finish()
@@ -350,7 +340,7 @@ pub async fn schedule_form(
         Ok(found) => found,
         Err(page) => return page,
     };
-    back_to_event(event, services.events.schedule(&actor, EventId(event), &[]).await.map(|_| ()))
+    back_after(&format!("/events/{event}"), services.events.schedule(&actor, EventId(event), &[]).await.map(|_| ()))
 }
 
 pub async fn outcome_form(
@@ -369,11 +359,11 @@ pub async fn outcome_form(
     let outcome = (!stage.is_empty()).then_some((stage, amount, date));
     let meeting = techmatch_domain::event::MeetingId(path.into_inner());
     match services.events.record_follow_up(&actor, meeting, Some("held"), outcome).await {
-        Ok(recorded) => back_to_event(recorded.event_id.0, Ok(())),
+        Ok(recorded) => back_to(&format!("/events/{}", recorded.event_id.0), Ok(())),
         Err(error) => {
             tracing::info!(error = %error, "outcome refused");
             match services.events.meeting_event(meeting).await {
-                Some(event) => back_to_event(event, Err(error)),
+                Some(event) => back_after(&format!("/events/{event}"), Err(error)),
                 None => visit(&request, &services).await.failure(&error),
             }
         }
@@ -509,7 +499,10 @@ pub async fn open_event_form(
         Ok(found) => found,
         Err(page) => return page,
     };
-    back_to_event(event, services.events.change_status(&actor, EventId(event), EventStatus::Open).await.map(|_| ()))
+    back_after(
+        &format!("/events/{event}"),
+        services.events.change_status(&actor, EventId(event), EventStatus::Open).await.map(|_| ()),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -707,10 +700,8 @@ pub async fn grid_move_form(
         Ok(found) => found,
         Err(page) => return page,
     };
-    let back = |outcome: Result<(), &'static str>| match outcome {
-        Ok(()) => see_other(&format!("/events/{event}/grid?notice=done")).finish(),
-        Err(code) => see_other(&format!("/events/{event}/grid?notice=failed&code={code}")).finish(),
-    };
+    let grid = format!("/events/{event}/grid");
+    let back = |outcome: Result<(), &str>| back_to(&grid, outcome);
     let Ok(meeting) = field(&pairs, "meeting").parse::<i64>() else { return back(Err("validation_failed")) };
     let slot = match field(&pairs, "slot") {
         "" => None,
@@ -732,13 +723,8 @@ pub async fn grid_move_form(
         _ => None,
     };
     let adjustment = techmatch_service::events::MeetingAdjustment { slot, table, locked };
-    match services.events.adjust_meeting(&actor, techmatch_domain::event::MeetingId(meeting), adjustment).await {
-        Ok(_) => back(Ok(())),
-        Err(error) => {
-            tracing::info!(event, meeting, error = %error, "grid move refused");
-            back(Err(refusal_code(&error)))
-        }
-    }
+    let moved = services.events.adjust_meeting(&actor, techmatch_domain::event::MeetingId(meeting), adjustment).await;
+    back_after(&grid, moved.map(|_| ()))
 }
 
 /// The schedule workbook and printable page behind the grid page's links (staff).

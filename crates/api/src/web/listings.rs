@@ -485,7 +485,7 @@ pub async fn apply_form(
         Ok(proposal) => services.listings.apply_to_challenge(&actor, NeedId(need), proposal).await.map(|_| ()),
         Err(error) => Err(ServiceError::Validation(techmatch_domain::ValidationErrors::single(error))),
     };
-    back_to_need(need, outcome)
+    back_after(&format!("/needs/{need}"), outcome)
 }
 
 /// The need's company (or staff) shortlists one application.
@@ -505,18 +505,7 @@ pub async fn shortlist_form(
         .shortlist_application(&actor, NeedId(need), techmatch_domain::listing::ApplicationId(application))
         .await
         .map(|_| ());
-    back_to_need(need, outcome)
-}
-
-fn back_to_need(need: i64, outcome: Result<(), ServiceError>) -> HttpResponse {
-    match outcome {
-        Ok(()) => see_other(&format!("/needs/{need}?notice=done")).finish(),
-        Err(error) => {
-            let code = refusal_code(&error);
-            tracing::info!(need, error = %error, "challenge form refused");
-            see_other(&format!("/needs/{need}?notice=failed&code={code}")).finish()
-        }
-    }
+    back_after(&format!("/needs/{need}"), outcome)
 }
 
 #[derive(Deserialize)]

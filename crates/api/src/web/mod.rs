@@ -566,6 +566,26 @@ fn refusal_code(error: &ServiceError) -> &'static str {
     }
 }
 
+/// Back to `page` after a form: `?notice=done`, or `?notice=failed&code=…` naming the refusal
+/// so that the page can say why in its own language.
+fn back_to(page: &str, outcome: Result<(), &str>) -> HttpResponse {
+    match outcome {
+        Ok(()) => see_other(&format!("{page}?notice=done")).finish(),
+        Err(code) => see_other(&format!("{page}?notice=failed&code={code}")).finish(),
+    }
+}
+
+/// `back_to` for a use case's outcome; the refusal is logged.
+fn back_after(page: &str, outcome: Result<(), ServiceError>) -> HttpResponse {
+    back_to(
+        page,
+        outcome.map_err(|error| {
+            tracing::info!(page, error = %error, "form refused");
+            refusal_code(&error)
+        }),
+    )
+}
+
 fn owner_links(visit: &Visit, owner: techmatch_domain::UserId, path: &str) -> (Option<String>, Option<String>) {
     match &visit.actor {
         Some(actor) if techmatch_domain::access::can_edit_listing(actor, owner) => {

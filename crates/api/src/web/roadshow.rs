@@ -152,20 +152,14 @@ pub async fn confirm_form(
             "" => {}
             raw => match raw.parse::<u32>() {
                 Ok(position) => ordered.push((position, result)),
-                Err(_) => {
-                    return see_other(&format!("/events/{event}/roadshow?notice=failed&code=not_a_number")).finish();
-                }
+                Err(_) => return back_to(&format!("/events/{event}/roadshow"), Err("not_a_number")),
             },
         }
     }
     ordered.sort_unstable();
     let results: Vec<i64> = ordered.into_iter().map(|(_, result)| result).collect();
     match services.events.confirm_presentations(&actor, EventId(event), &results).await {
-        Ok(_) => see_other(&format!("/events/{event}/roadshow?notice=done")).finish(),
         Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => visit.failure(&ServiceError::Forbidden),
-        Err(error) => {
-            tracing::info!(event, error = %error, "stage order refused");
-            see_other(&format!("/events/{event}/roadshow?notice=failed&code={}", refusal_code(&error))).finish()
-        }
+        outcome => back_after(&format!("/events/{event}/roadshow"), outcome.map(|_| ())),
     }
 }
