@@ -869,13 +869,12 @@ impl EventService {
     /// The caller's own registrations with their events and how many meetings they have there.
     pub async fn my_events(&self, actor: &Actor) -> Result<Vec<MyEvent>, ServiceError> {
         let registrations = self.store.registrations_of_user(actor.user_id).await?;
+        let event_ids: Vec<i64> = registrations.iter().map(|participant| participant.event_id.0).collect();
+        let meetings = self.store.meetings_of_events(&event_ids).await?;
         let mut found = Vec::with_capacity(registrations.len());
         for participant in registrations {
             let Some(event) = self.store.find_event(participant.event_id).await? else { continue };
-            let meetings = self
-                .store
-                .meetings(event.id)
-                .await?
+            let meetings = meetings
                 .iter()
                 .filter(|meeting| meeting.researcher == participant.id || meeting.company == participant.id)
                 .count();
@@ -997,8 +996,18 @@ impl EventService {
         }
         self.mailer.deliver(notices);
         tracing::info!(event_id = event.id.0, meeting_id = meeting.id.0, moved = moves.len(), "meeting adjusted");
-        let changed: HashSet<MeetingId> = changes.iter().map(|change| change.0).collect();
-        Ok(self.store.meetings(event.id).await?.into_iter().filter(|meeting| changed.contains(&meeting.id)).collect())
+        let changed: HashMap<MeetingId, (u32, u32, bool)> =
+            changes.iter().map(|&(id, slot, table, locked)| (id, (slot, table, locked))).collect();
+        Ok(meetings
+            .into_iter()
+            .filter_map(|mut changed_meeting| {
+                let &(slot, table, locked) = changed.get(&changed_meeting.id)?;
+                changed_meeting.slot = slot;
+                changed_meeting.table = table;
+                changed_meeting.locked = locked;
+                Some(changed_meeting)
+            })
+            .collect())
     }
 
     /// Staff record attendance and what followed; an outcome also feeds the matching feedback
