@@ -108,6 +108,7 @@ async fn a_confidential_need_never_shows_on_another_companys_pages() {
             assert!(!html.contains("保密的固态电池隔膜需求"));
             let (_, _, html) = app.page(Method::GET, search_path, &cookies, None, None).await;
             assert!(html.contains("固态电池隔膜涂层"), "the public result is found: {html}");
+            assert!(html.contains(">中试</a>") && !html.contains(">pilot</a>"), "facets show names, not codes: {html}");
             assert!(!html.contains("保密的固态电池隔膜需求"), "{}: {html}", app.backend);
             let (_, _, home) = app.page(Method::GET, "/", &cookies, None, None).await;
             assert!(!home.contains("保密的固态电池隔膜需求"));
