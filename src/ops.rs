@@ -38,7 +38,7 @@ pub async fn restore(settings: &Settings, source: &Path) -> anyhow::Result<()> {
         let opened =
             tokio::task::spawn_blocking(move || techmatch_search::SearchIndex::open(&directory, memory)).await?;
         if let Err(error) = opened
-            && error.to_string().to_lowercase().contains("lock")
+            && error.is_locked()
         {
             bail!("a server is running on this data ({error}); stop it before restoring");
         }

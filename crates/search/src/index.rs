@@ -36,6 +36,13 @@ pub enum SearchError {
     ReadOnly,
 }
 
+impl SearchError {
+    /// Another process (a running server) holds the index's writer lock.
+    pub fn is_locked(&self) -> bool {
+        matches!(self, SearchError::Index(tantivy::TantivyError::LockFailure(..)))
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Fields {
     key: Field,
