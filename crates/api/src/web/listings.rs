@@ -37,6 +37,23 @@ struct Editing {
     version: i64,
 }
 
+/// A parsed form, or every message for it: the API's field errors and the numbers that did
+/// not parse.
+fn checked<T>(
+    parsed: Result<T, crate::error::ApiError>,
+    number_errors: Vec<(String, String, String)>,
+) -> Result<T, Vec<(String, String, String)>> {
+    match parsed {
+        Ok(value) if number_errors.is_empty() => Ok(value),
+        Ok(_) => Err(number_errors),
+        Err(error) => {
+            let mut errors = error.field_messages();
+            errors.extend(number_errors);
+            Err(errors)
+        }
+    }
+}
+
 /// The form field behind an API field name (the challenge is one nested object there).
 fn form_field(api_field: &str) -> String {
     match api_field {
@@ -196,18 +213,13 @@ pub async fn create_listing(
                 organization_id: field(&pairs, "organization_id").parse().ok(),
             }
             .into_draft();
-            match draft {
-                Ok(draft) if number_errors.is_empty() => services
+            match checked(draft, number_errors) {
+                Ok(draft) => services
                     .listings
                     .create_result(&actor, draft)
                     .await
                     .map(|result| format!("/results/{}", result.id.0)),
-                Ok(_) => return listing_form(&services, &visit, kind, None, &pairs, &number_errors).await,
-                Err(error) => {
-                    let mut errors = error.field_messages();
-                    errors.extend(number_errors);
-                    return listing_form(&services, &visit, kind, None, &pairs, &errors).await;
-                }
+                Err(errors) => return listing_form(&services, &visit, kind, None, &pairs, &errors).await,
             }
         }
         ListingKind::Need => {
@@ -228,16 +240,11 @@ pub async fn create_listing(
                 organization_id: None,
             }
             .into_draft();
-            match draft {
-                Ok(draft) if number_errors.is_empty() => {
+            match checked(draft, number_errors) {
+                Ok(draft) => {
                     services.listings.create_need(&actor, draft).await.map(|need| format!("/needs/{}", need.id.0))
                 }
-                Ok(_) => return listing_form(&services, &visit, kind, None, &pairs, &number_errors).await,
-                Err(error) => {
-                    let mut errors = error.field_messages();
-                    errors.extend(number_errors);
-                    return listing_form(&services, &visit, kind, None, &pairs, &errors).await;
-                }
+                Err(errors) => return listing_form(&services, &visit, kind, None, &pairs, &errors).await,
             }
         }
     };
@@ -383,18 +390,13 @@ pub async fn save_listing(
                 status: optional(field(&pairs, "status")),
             }
             .into_changes();
-            match changes {
-                Ok((version, changes)) if number_errors.is_empty() => services
+            match checked(changes, number_errors) {
+                Ok((version, changes)) => services
                     .listings
                     .update_result(&actor, ResultId(id), version, changes)
                     .await
                     .map(|result| format!("/results/{}", result.id.0)),
-                Ok(_) => return listing_form(&services, &visit, kind, editing, &pairs, &number_errors).await,
-                Err(error) => {
-                    let mut errors = error.field_messages();
-                    errors.extend(number_errors);
-                    return listing_form(&services, &visit, kind, editing, &pairs, &errors).await;
-                }
+                Err(errors) => return listing_form(&services, &visit, kind, editing, &pairs, &errors).await,
             }
         }
         ListingKind::Need => {
@@ -416,18 +418,13 @@ pub async fn save_listing(
                 status: optional(field(&pairs, "status")),
             }
             .into_changes();
-            match changes {
-                Ok((version, changes)) if number_errors.is_empty() => services
+            match checked(changes, number_errors) {
+                Ok((version, changes)) => services
                     .listings
                     .update_need(&actor, NeedId(id), version, changes)
                     .await
                     .map(|need| format!("/needs/{}", need.id.0)),
-                Ok(_) => return listing_form(&services, &visit, kind, editing, &pairs, &number_errors).await,
-                Err(error) => {
-                    let mut errors = error.field_messages();
-                    errors.extend(number_errors);
-                    return listing_form(&services, &visit, kind, editing, &pairs, &errors).await;
-                }
+                Err(errors) => return listing_form(&services, &visit, kind, editing, &pairs, &errors).await,
             }
         }
     };
