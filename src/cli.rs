@@ -94,6 +94,27 @@ enum Command {
         /// Field boosts as title,keywords,body (default 3,2.5,1).
         #[arg(long, value_delimiter = ',')]
         boosts: Option<Vec<f32>>,
+        /// First-pass candidates the second pass re-scores (0 turns it off).
+        #[arg(long)]
+        rescore_depth: Option<usize>,
+        /// BM25 saturation of the second pass.
+        #[arg(long)]
+        k1: Option<f32>,
+        /// BM25 length normalisation of the second pass.
+        #[arg(long)]
+        b: Option<f32>,
+        /// Term pairs of the proximity score.
+        #[arg(long)]
+        pair_terms: Option<usize>,
+        /// Weight of the proximity score.
+        #[arg(long)]
+        pair_weight: Option<f32>,
+        /// Characters allowed between a pair's terms.
+        #[arg(long)]
+        pair_slack: Option<u32>,
+        /// Weight query terms by their frequency in the document alone (else damped tf·idf).
+        #[arg(long)]
+        frequency_weights: Option<bool>,
     },
     /// Recompute and store the best results of every open need (can run beside the server).
     Match {
@@ -258,6 +279,13 @@ pub fn main() -> ExitCode {
             original_weight,
             title_repeat,
             boosts,
+            rescore_depth,
+            k1,
+            b,
+            pair_terms,
+            pair_weight,
+            pair_slack,
+            frequency_weights,
         } => {
             let defaults = techmatch_service::matching::MatchingParameters::default();
             let parameters = techmatch_service::matching::MatchingParameters {
@@ -272,6 +300,19 @@ pub fn main() -> ExitCode {
                         techmatch_search::FieldBoosts { title: *title, keywords: *keywords, body: *body }
                     }
                     _ => defaults.boosts,
+                },
+                rescore_depth: rescore_depth.unwrap_or(defaults.rescore_depth),
+                bm25: techmatch_matching::rescoring::Bm25 {
+                    k1: k1.unwrap_or(defaults.bm25.k1),
+                    b: b.unwrap_or(defaults.bm25.b),
+                },
+                pair_terms: pair_terms.unwrap_or(defaults.pair_terms),
+                pair_weight: pair_weight.unwrap_or(defaults.pair_weight),
+                pair_slack: pair_slack.unwrap_or(defaults.pair_slack),
+                query_weighting: match frequency_weights {
+                    Some(true) => techmatch_matching::expansion::QueryWeighting::Frequency,
+                    Some(false) => techmatch_matching::expansion::QueryWeighting::DampedTfIdf,
+                    None => defaults.query_weighting,
                 },
             };
             evaluate(&set, baseline, &parameters)

@@ -28,6 +28,15 @@ fn normalised(mut terms: Vec<WeightedTerm>) -> Vec<WeightedTerm> {
     terms
 }
 
+/// How a selected query term is weighted (BM25 multiplies by the term's idf again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryWeighting {
+    /// (1 + ln tf)·idf: repeats count little, rare terms much.
+    DampedTfIdf,
+    /// tf: the document's own emphasis, as BM25 weights a query's repeated words.
+    Frequency,
+}
+
 /// The `count` terms of a text (given as its analysed terms, repeats kept) with the highest
 /// tf·idf, weighted by it. Terms no document contains are dropped (they cannot match).
 pub fn significant_terms(
@@ -36,22 +45,38 @@ pub fn significant_terms(
     documents: u64,
     count: usize,
 ) -> Vec<WeightedTerm> {
+    significant_terms_weighted(terms, document_frequency, documents, count, QueryWeighting::DampedTfIdf)
+}
+
+/// [`significant_terms`], choosing how the selected terms are weighted.
+pub fn significant_terms_weighted(
+    terms: &[String],
+    document_frequency: impl Fn(&str) -> u64,
+    documents: u64,
+    count: usize,
+    weighting: QueryWeighting,
+) -> Vec<WeightedTerm> {
     let mut frequencies: HashMap<&str, u32> = HashMap::new();
     for term in terms {
         *frequencies.entry(term.as_str()).or_default() += 1;
     }
     let mut weighted: Vec<WeightedTerm> = frequencies
-        .into_iter()
+        .iter()
         .filter_map(|(term, frequency)| {
             let df = document_frequency(term);
             (df > 0).then(|| WeightedTerm {
-                term: term.to_owned(),
-                weight: (1.0 + (frequency as f32).ln()) * idf(df, documents),
+                term: (*term).to_owned(),
+                weight: (1.0 + (*frequency as f32).ln()) * idf(df, documents),
             })
         })
         .collect();
     weighted.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.term.cmp(&b.term)));
     weighted.truncate(count);
+    if weighting == QueryWeighting::Frequency {
+        for term in &mut weighted {
+            term.weight = frequencies.get(term.term.as_str()).copied().unwrap_or(0) as f32;
+        }
+    }
     normalised(weighted)
 }
 
@@ -129,6 +154,26 @@ mod tests {
         assert!(names.contains(&"大棚") && names.contains(&"开窗"), "{names:?}");
         let total: f32 = significant.iter().map(|term| term.weight).sum();
         assert!((total - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn frequency_weighting_selects_alike_and_weights_by_repetition() {
+        let df = |term: &str| match term {
+            "大棚" => 200,
+            "开窗" => 2,
+            "我们" => 900,
+            _ => 0,
+        };
+        let words = terms(&["我们", "大棚", "大棚", "大棚", "开窗", "未知词"]);
+        let damped = significant_terms(&words, df, 1000, 2);
+        let by_frequency = significant_terms_weighted(&words, df, 1000, 2, QueryWeighting::Frequency);
+        let weight = |terms: &[WeightedTerm], name: &str| {
+            terms.iter().find(|term| term.term == name).map_or(0.0, |term| term.weight)
+        };
+        // The same two terms; damped tf·idf favours the rare one, frequency the repeated one 3:1.
+        assert!(weight(&damped, "开窗") > weight(&damped, "大棚"));
+        assert!((weight(&by_frequency, "大棚") - 0.75).abs() < 1e-5);
+        assert!((weight(&by_frequency, "开窗") - 0.25).abs() < 1e-5);
     }
 
     #[test]

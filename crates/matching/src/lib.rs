@@ -6,5 +6,6 @@ pub mod features;
 pub mod glossary;
 pub mod metrics;
 pub mod refit;
+pub mod rescoring;
 pub mod roadshow;
 pub mod schedule;

@@ -40,6 +40,18 @@ pub fn analyze(text: &str) -> Vec<String> {
     terms
 }
 
+/// Like [`analyze`], with each term's position (its first character's offset in `text`).
+pub fn analyze_positioned(text: &str) -> Vec<(String, u32)> {
+    let mut analyzer = analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut terms = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        terms.push((token.text.clone(), u32::try_from(token.position).unwrap_or(u32::MAX)));
+    }
+    terms
+}
+
 /// Drops tokens without a letter or digit (jieba emits spaces and punctuation as tokens).
 #[derive(Clone)]
 pub struct DropNonWords;

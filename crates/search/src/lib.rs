@@ -11,6 +11,6 @@ mod snippet;
 
 pub use document::{ListingDocument, listing_key};
 pub use index::{
-    FACETS, FieldBoosts, IndexChange, SCHEMA_VERSION, SearchError, SearchFilters, SearchHit, SearchIndex,
-    SearchRequest, SearchResults,
+    CandidateQuery, CandidateStatistics, CorpusStatistics, FACETS, FieldBoosts, IndexChange, SCHEMA_VERSION,
+    SearchError, SearchFilters, SearchHit, SearchIndex, SearchRequest, SearchResults,
 };

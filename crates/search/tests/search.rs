@@ -334,3 +334,49 @@ fn a_read_only_index_reads_beside_the_writer_and_refuses_writes() {
     assert!(matches!(refused, Err(techmatch_search::SearchError::ReadOnly)), "{refused:?}");
     assert_eq!(writer.position().unwrap(), Some(1));
 }
+
+#[test]
+fn candidate_statistics_count_terms_fields_and_close_pairs() {
+    let index = fixture();
+    let analysed = |text: &str| techmatch_search::analyzer::analyze(text);
+    let fuel = analysed("fuel").remove(0);
+    let cell = analysed("cells").remove(0);
+    let stack = analysed("stack").remove(0);
+    let terms = vec![(fuel.clone(), 0.5), (cell.clone(), 0.3), (stack.clone(), 0.2)];
+    let pairs = vec![(fuel.clone(), cell.clone()), (cell.clone(), fuel.clone())];
+    let boosts = techmatch_search::FieldBoosts::default();
+    let query = techmatch_search::CandidateQuery { terms: &terms, pairs: &pairs, limit: 10, boosts, pair_slack: 4 };
+    let (candidates, corpus) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Result, &query).unwrap();
+
+    // Only result 6 mentions any of the terms; the first pass's order and scores are kept.
+    let ranked = index.rank_terms_boosted(Viewer::Anonymous, ListingKind::Result, &terms, 10, boosts).unwrap();
+    assert_eq!(candidates.iter().map(|c| (c.id, c.retrieval_score)).collect::<Vec<_>>(), ranked);
+    assert_eq!(candidates.len(), 1);
+    let stack_result = &candidates[0];
+    assert_eq!(stack_result.id, 6);
+    // Title "Solid oxide fuel cell stack": each once; body: "fuel cells" once; keywords "fuel cell".
+    assert_eq!(stack_result.term_frequencies[0], [1, 1, 1], "fuel in title, keywords, body");
+    assert_eq!(stack_result.term_frequencies[1], [1, 1, 1], "cell in title, keywords, body");
+    assert_eq!(stack_result.term_frequencies[2], [1, 0, 0], "stack only in the title");
+    // The body "Planar solid oxide fuel cells for distributed power generation." has 8 terms
+    // once "for" is dropped as a stop word.
+    assert_eq!(stack_result.lengths, [5, 2, 8]);
+    assert_eq!(stack_result.pair_frequencies, vec![1, 0], "fuel before cell, never cell before fuel");
+
+    assert_eq!(corpus.documents, 8);
+    assert_eq!(corpus.document_frequencies.len(), 3);
+    assert_eq!(corpus.document_frequencies[2], [1, 0, 0]);
+    assert!(corpus.average_lengths.iter().all(|length| *length > 0.0));
+}
+
+#[test]
+fn candidate_statistics_never_include_what_the_viewer_may_not_see() {
+    let index = fixture();
+    let terms: Vec<(String, f32)> =
+        techmatch_search::analyzer::analyze("正极材料 合作研发").into_iter().map(|t| (t, 1.0)).collect();
+    let boosts = techmatch_search::FieldBoosts::default();
+    let query = techmatch_search::CandidateQuery { terms: &terms, pairs: &[], limit: 10, boosts, pair_slack: 4 };
+    let (anonymous, _) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Need, &query).unwrap();
+    assert!(anonymous.iter().all(|candidate| candidate.id != 102), "the confidential need is not a candidate");
+    assert!(anonymous.iter().any(|candidate| candidate.id == 101));
+}
