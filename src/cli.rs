@@ -94,6 +94,9 @@ enum Command {
         /// Field boosts as title,keywords,body (default 3,2.5,1).
         #[arg(long, value_delimiter = ',')]
         boosts: Option<Vec<f32>>,
+        /// Significant terms the second pass scores with.
+        #[arg(long)]
+        rescore_terms: Option<usize>,
         /// First-pass candidates the second pass re-scores (0 turns it off).
         #[arg(long)]
         rescore_depth: Option<usize>,
@@ -279,6 +282,7 @@ pub fn main() -> ExitCode {
             original_weight,
             title_repeat,
             boosts,
+            rescore_terms,
             rescore_depth,
             k1,
             b,
@@ -301,6 +305,7 @@ pub fn main() -> ExitCode {
                     }
                     _ => defaults.boosts,
                 },
+                rescore_terms: rescore_terms.unwrap_or(defaults.rescore_terms),
                 rescore_depth: rescore_depth.unwrap_or(defaults.rescore_depth),
                 bm25: techmatch_matching::rescoring::Bm25 {
                     k1: k1.unwrap_or(defaults.bm25.k1),

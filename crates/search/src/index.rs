@@ -578,7 +578,7 @@ impl SearchIndex {
         Ok(searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?)
     }
 
-    /// The first `query.limit` listings of `kind` visible to `viewer` for the weighted terms (as
+    /// The first `query.limit` listings of `kind` visible to `viewer` for the first weighted terms (as
     /// [`SearchIndex::rank_terms_boosted`] ranks them), with what a re-scoring needs to know of
     /// each: field lengths, each term's occurrences per field, and how often each pair of terms
     /// occurs close together in the body; and the corpus figures BM25 needs.
@@ -588,9 +588,10 @@ impl SearchIndex {
         kind: ListingKind,
         query: &CandidateQuery<'_>,
     ) -> Result<(Vec<CandidateStatistics>, CorpusStatistics), SearchError> {
-        let CandidateQuery { terms, pairs, limit, boosts, pair_slack } = *query;
+        let CandidateQuery { terms, first_pass_terms, pairs, limit, boosts, pair_slack } = *query;
         let searcher = self.reader.searcher();
-        let top = self.first_pass(&searcher, viewer, kind, terms, limit, boosts)?;
+        let top =
+            self.first_pass(&searcher, viewer, kind, &terms[..first_pass_terms.min(terms.len())], limit, boosts)?;
         let fields = [self.fields.title, self.fields.keywords, self.fields.body];
         let mut corpus = CorpusStatistics {
             documents: searcher.num_docs(),
@@ -777,8 +778,10 @@ fn close_pairs(firsts: &[u32], seconds: &[u32], reach: u32) -> u32 {
 /// What [`SearchIndex::candidate_statistics`] looks for.
 #[derive(Debug, Clone, Copy)]
 pub struct CandidateQuery<'a> {
-    /// Analysed terms and their weights (the first pass's query).
+    /// Analysed terms and their weights, whose statistics are read.
     pub terms: &'a [(String, f32)],
+    /// How many of `terms`, from the first, make the first pass's query.
+    pub first_pass_terms: usize,
     /// Pairs of terms (both among `terms`) whose closeness in the body is counted.
     pub pairs: &'a [(String, String)],
     pub limit: usize,

@@ -345,7 +345,14 @@ fn candidate_statistics_count_terms_fields_and_close_pairs() {
     let terms = vec![(fuel.clone(), 0.5), (cell.clone(), 0.3), (stack.clone(), 0.2)];
     let pairs = vec![(fuel.clone(), cell.clone()), (cell.clone(), fuel.clone())];
     let boosts = techmatch_search::FieldBoosts::default();
-    let query = techmatch_search::CandidateQuery { terms: &terms, pairs: &pairs, limit: 10, boosts, pair_slack: 4 };
+    let query = techmatch_search::CandidateQuery {
+        terms: &terms,
+        first_pass_terms: 3,
+        pairs: &pairs,
+        limit: 10,
+        boosts,
+        pair_slack: 4,
+    };
     let (candidates, corpus) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Result, &query).unwrap();
 
     // Only result 6 mentions any of the terms; the first pass's order and scores are kept.
@@ -363,6 +370,20 @@ fn candidate_statistics_count_terms_fields_and_close_pairs() {
     assert_eq!(stack_result.lengths, [5, 2, 8]);
     assert_eq!(stack_result.pair_frequencies, vec![1, 0], "fuel before cell, never cell before fuel");
 
+    // Statistics cover every term; only the first `first_pass_terms` choose the candidates.
+    let stack_only = vec![(stack.clone(), 1.0), (fuel.clone(), 1.0)];
+    let narrow = techmatch_search::CandidateQuery {
+        terms: &stack_only,
+        first_pass_terms: 1,
+        pairs: &[],
+        limit: 10,
+        boosts,
+        pair_slack: 4,
+    };
+    let (found, _) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Result, &narrow).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].term_frequencies, vec![[1, 0, 0], [1, 1, 1]]);
+
     assert_eq!(corpus.documents, 8);
     assert_eq!(corpus.document_frequencies.len(), 3);
     assert_eq!(corpus.document_frequencies[2], [1, 0, 0]);
@@ -375,7 +396,14 @@ fn candidate_statistics_never_include_what_the_viewer_may_not_see() {
     let terms: Vec<(String, f32)> =
         techmatch_search::analyzer::analyze("正极材料 合作研发").into_iter().map(|t| (t, 1.0)).collect();
     let boosts = techmatch_search::FieldBoosts::default();
-    let query = techmatch_search::CandidateQuery { terms: &terms, pairs: &[], limit: 10, boosts, pair_slack: 4 };
+    let query = techmatch_search::CandidateQuery {
+        terms: &terms,
+        first_pass_terms: terms.len(),
+        pairs: &[],
+        limit: 10,
+        boosts,
+        pair_slack: 4,
+    };
     let (anonymous, _) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Need, &query).unwrap();
     assert!(anonymous.iter().all(|candidate| candidate.id != 102), "the confidential need is not a candidate");
     assert!(anonymous.iter().any(|candidate| candidate.id == 101));
