@@ -273,3 +273,26 @@ async fn whole_numbers_written_with_a_fraction_are_integers() {
         .assert_error(StatusCode::BAD_REQUEST, "unknown_field");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn metrics_with_a_scrape_token_answer_only_that_token() {
+    let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
+        settings.server.metrics_token = "scrape-token-for-the-test-0123456789".to_owned();
+    })
+    .await;
+    app.get("/metrics", None).await.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/metrics", Some("scrape-token-for-the-test-012345678"))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/metrics", Some("scrape-token-for-the-test-01234567890"))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (status, _, body) = app.download("/metrics", Some("scrape-token-for-the-test-0123456789")).await;
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("techmatch_up 1"), "{body}");
+    // The rest of the service is unaffected.
+    let (status, _, body) = app.download("/hello", None).await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"hello".as_slice()));
+    app.stop().await;
+}

@@ -147,7 +147,19 @@ pub async fn observe(
 
 /// Prometheus text: requests and latencies by route, and this node's search backlog (outbox
 /// entries not yet applied to its index, and the age of the oldest).
-pub async fn metrics(metrics: web::Data<Metrics>, services: web::Data<Services>) -> HttpResponse {
+pub async fn metrics(
+    request: actix_web::HttpRequest,
+    metrics: web::Data<Metrics>,
+    services: web::Data<Services>,
+    settings: web::Data<crate::server::ApiSettings>,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    if !scrape_allowed(&request, &settings.metrics_token) {
+        return Err(crate::error::ApiError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "/metrics needs the configured scrape token as a bearer token",
+        ));
+    }
     let mut out = String::new();
     metrics.render(&mut out);
     out.push_str("# HELP techmatch_up Whether the database answers (1) or not (0).\n# TYPE techmatch_up gauge\n");
@@ -173,5 +185,25 @@ pub async fn metrics(metrics: web::Data<Metrics>, services: web::Data<Services>)
         }
         Err(error) => tracing::warn!(error = %error, "index status unavailable for metrics"),
     }
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(out)
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(out))
+}
+
+/// Whether the request carries the scrape token (always, when none is configured). Compared in
+/// constant time, so the answer's timing does not reveal how much of a guess was right.
+fn scrape_allowed(request: &actix_web::HttpRequest, token: &str) -> bool {
+    if token.is_empty() {
+        return true;
+    }
+    let presented = request
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let (expected, presented) = (token.as_bytes(), presented.as_bytes());
+    let mut difference = expected.len() ^ presented.len();
+    for (index, byte) in expected.iter().enumerate() {
+        difference |= usize::from(byte ^ presented.get(index).copied().unwrap_or(0));
+    }
+    difference == 0
 }

@@ -39,6 +39,10 @@ pub struct ApiSettings {
     pub secure_cookies: bool,
     /// A handler still running after this long is cut off with a 503 `timeout`.
     pub handler_timeout_ms: u64,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>` (a Prometheus scrape
+    /// credential); empty leaves it open, for a node whose port only the monitoring reaches.
+    #[serde(default)]
+    pub metrics_token: String,
 }
 
 #[derive(OpenApi)]
