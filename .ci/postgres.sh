@@ -2,7 +2,8 @@
 # Installs PostgreSQL from Debian's packages when missing and starts a throwaway cluster on
 # 127.0.0.1:$TECHMATCH_PG_PORT owned by the `postgres` user. Prints the admin URL on stdout.
 # Used by .ci/run; developers can source it too: `export TECHMATCH_TEST_POSTGRES_URL=$(bash .ci/postgres.sh start)`.
-# `pause` and `resume` stop and restart a cluster keeping its data (tests/outage.rs).
+# `pause` and `resume` stop and restart a cluster keeping its data (tests/outage.rs). The cluster
+# serves TLS with a certificate from a throwaway authority, whose certificate `ca` names.
 set -euo pipefail
 
 port="${TECHMATCH_PG_PORT:-55432}"
@@ -21,6 +22,37 @@ install_if_missing() {
   fi
 }
 
+# Server options for pg_ctl: TLS on when the cluster has a certificate (made by `start`).
+server_options() {
+  local options="-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400"
+  if [ -f "$data_dir/server.crt" ]; then
+    options="$options -c ssl=on"
+  fi
+  echo "$options"
+}
+
+# A throwaway certificate authority and a server certificate it signs for localhost and
+# 127.0.0.1, so that connections can use TLS as they would to a real server (sslmode=require, or
+# verify-full against $data_dir/ca.crt). The authority's key is deleted once it has signed.
+make_certificate() {
+  if ! command -v openssl >/dev/null 2>&1; then
+    echo "openssl missing: the test cluster runs without tls" >&2
+    return
+  fi
+  local extensions="$data_dir/server.ext"
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >"$extensions"
+  openssl req -new -x509 -days 30 -nodes -subj "/CN=techmatch test ca" \
+    -keyout "$data_dir/ca.key" -out "$data_dir/ca.crt" >/dev/null 2>&1
+  openssl req -new -nodes -subj "/CN=localhost" \
+    -keyout "$data_dir/server.key" -out "$data_dir/server.csr" >/dev/null 2>&1
+  openssl x509 -req -days 30 -in "$data_dir/server.csr" -CA "$data_dir/ca.crt" -CAkey "$data_dir/ca.key" \
+    -CAcreateserial -extfile "$extensions" -out "$data_dir/server.crt" >/dev/null 2>&1
+  rm -f "$data_dir/ca.key" "$data_dir/server.csr" "$data_dir/ca.srl" "$extensions"
+  chmod 600 "$data_dir/server.key"
+  chmod 644 "$data_dir/server.crt" "$data_dir/ca.crt"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$data_dir/server.key" "$data_dir/server.crt"; fi
+}
+
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -36,9 +68,9 @@ start() {
     mkdir -p "$data_dir"
     [ "$(id -u)" = 0 ] && chown postgres "$data_dir"
     as_postgres "$bin/initdb" -D "$data_dir" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+    make_certificate
     # fsync off: these databases are thrown away; it makes CREATE DATABASE per test cheap.
-    as_postgres "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
-      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >&2
+    as_postgres "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 -o "$(server_options)" start >&2
     # Only a cluster started here is stopped by `stop`; one already running is left alone.
     touch "$data_dir/.started-by-this-script"
   fi
@@ -61,8 +93,7 @@ pause() {
 
 resume() {
   local bin; bin="$(find_bin)"
-  as_postgres "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
-    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >&2
+  as_postgres "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 -o "$(server_options)" start >&2
 }
 
 case "${1:-start}" in
@@ -70,5 +101,6 @@ case "${1:-start}" in
   stop) stop ;;
   pause) pause ;;
   resume) resume ;;
-  *) echo "usage: $0 start|stop|pause|resume" >&2; exit 2 ;;
+  ca) echo "$data_dir/ca.crt" ;;
+  *) echo "usage: $0 start|stop|pause|resume|ca" >&2; exit 2 ;;
 esac
