@@ -13,6 +13,7 @@ mod m20261127_000005_stored_matches;
 mod m20261127_000006_events;
 mod m20261127_000007_presentations;
 mod m20261127_000008_index_nodes;
+mod m20261127_000009_login_events;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_events::Migration),
             Box::new(m20261127_000007_presentations::Migration),
             Box::new(m20261127_000008_index_nodes::Migration),
+            Box::new(m20261127_000009_login_events::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use tracing::{info, warn};
 use crate::error::ServiceError;
 use crate::password::PasswordHasher;
 use crate::settings::AuthSettings;
-use crate::throttle::LoginThrottle;
+use crate::throttle::{LoginThrottle, Refusal};
 use crate::token::TokenIssuer;
 
 /// The organization a self-registering user founds or joins.
@@ -87,11 +87,12 @@ fn generate_join_code() -> JoinCode {
 
 impl AccountService {
     pub fn new(store: Store, settings: &AuthSettings) -> anyhow::Result<AccountService> {
+        let throttle = Arc::new(LoginThrottle::new(settings.login_limits, store.clone()));
         Ok(AccountService {
             store,
             hasher: PasswordHasher::new(settings.password_hash)?,
             tokens: TokenIssuer::new(settings),
-            throttle: Arc::new(LoginThrottle::new(settings.login_limits)),
+            throttle,
         })
     }
 
@@ -130,9 +131,12 @@ impl AccountService {
     #[tracing::instrument(skip_all)]
     pub async fn login(&self, email: &str, password: &str, client: &str) -> Result<IssuedToken, ServiceError> {
         let account_key = email.trim().to_lowercase();
-        self.throttle.admit(client, &account_key).map_err(|retry_after| {
-            warn!(client, "login throttled");
-            ServiceError::RateLimited { retry_after }
+        self.throttle.admit(client, &account_key).await.map_err(|refusal| match refusal {
+            Refusal::Wait(retry_after) => {
+                warn!(client, "login throttled");
+                ServiceError::RateLimited { retry_after }
+            }
+            Refusal::Store(error) => ServiceError::from(error),
         })?;
         let credentials = match EmailAddress::parse("email", email) {
             Ok(email) => self.store.find_credentials(&email).await?,
@@ -144,13 +148,13 @@ impl AccountService {
         };
         let verified = self.hasher.verify(password, hash).await?;
         let Some(account) = account.filter(|_| verified) else {
-            self.throttle.record_failure(&account_key);
+            self.throttle.record_failure(&account_key).await?;
             return Err(ServiceError::InvalidCredentials);
         };
         if !account.is_active {
             return Err(ServiceError::AccountDisabled);
         }
-        self.throttle.record_success(&account_key);
+        self.throttle.record_success(&account_key).await?;
         self.store.record_login(account.id).await?;
         info!(user_id = %account.id, "logged in");
         self.issue_token(&account)

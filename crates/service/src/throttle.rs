@@ -1,129 +1,112 @@
-//! In-memory login throttling. Per process: with several service nodes each enforces its own
-//! limits, so the effective limit is the configured one times the number of nodes.
+//! Login throttling, kept in the database so that every service node sharing it enforces one
+//! limit together: attempts per client address and failed passwords per account, each within a
+//! sliding window. Two nodes counting at the same instant can each admit one attempt past the
+//! limit (the count and the insert are not one transaction); the limit then holds again. Node
+//! clocks are assumed to agree (NTP), since each node stamps its own events.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::Utc;
+use techmatch_store::{LoginEventCount, LoginEventKind, Store, StoreError};
 
 use crate::settings::LoginLimits;
 
-/// Sliding-window counters of login attempts per client address and failures per account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LoginThrottle {
     limits: LoginLimits,
-    state: Mutex<ThrottleState>,
+    store: Store,
 }
 
-#[derive(Debug, Default)]
-struct ThrottleState {
-    attempts_by_client: HashMap<String, Vec<Instant>>,
-    failures_by_account: HashMap<String, Vec<Instant>>,
+/// The events of the window say how long to wait, if `limit` of them have happened already:
+/// until the oldest leaves the window (at least a second, as `Retry-After` counts seconds).
+pub fn wait_needed(
+    events: LoginEventCount,
+    limit: u32,
+    window: Duration,
+    now: chrono::DateTime<Utc>,
+) -> Option<Duration> {
+    if events.count < u64::from(limit) {
+        return None;
+    }
+    let elapsed = events.oldest.map_or(Duration::ZERO, |oldest| (now - oldest).to_std().unwrap_or(Duration::ZERO));
+    Some(window.saturating_sub(elapsed).max(Duration::from_secs(1)))
 }
 
-/// Bounds memory under a flood of distinct keys: past this many keys, expired ones are swept.
-const SWEEP_THRESHOLD: usize = 10_000;
+/// Why an attempt is not admitted.
+#[derive(Debug)]
+pub enum Refusal {
+    Wait(Duration),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(error: StoreError) -> Self {
+        Refusal::Store(error)
+    }
+}
 
 impl LoginThrottle {
-    pub fn new(limits: LoginLimits) -> LoginThrottle {
-        LoginThrottle { limits, state: Mutex::new(ThrottleState::default()) }
+    pub fn new(limits: LoginLimits, store: Store) -> LoginThrottle {
+        LoginThrottle { limits, store }
     }
 
     fn window(&self) -> Duration {
         Duration::from_secs(self.limits.window_seconds.max(1))
     }
 
-    /// Counts an attempt from `client` on `account` and says how long to wait if either has used
+    /// Counts an attempt from `client` on `account`, or says how long to wait if either has used
     /// up its allowance. Refused attempts are not counted, so waiting out the window always works.
-    pub fn admit(&self, client: &str, account: &str) -> Result<(), Duration> {
-        self.admit_at(client, account, Instant::now())
-    }
-
-    fn admit_at(&self, client: &str, account: &str, now: Instant) -> Result<(), Duration> {
+    pub async fn admit(&self, client: &str, account: &str) -> Result<(), Refusal> {
+        let now = Utc::now();
         let window = self.window();
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if state.attempts_by_client.len() + state.failures_by_account.len() > SWEEP_THRESHOLD {
-            state.attempts_by_client.retain(|_, times| times.last().is_some_and(|last| now - *last < window));
-            state.failures_by_account.retain(|_, times| times.last().is_some_and(|last| now - *last < window));
+        let since = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+        // Events older than the window count for nothing: forget them.
+        self.store.prune_login_events(since).await?;
+        let failures = self.store.count_login_events(LoginEventKind::Failure, account, since).await?;
+        let attempts = self.store.count_login_events(LoginEventKind::Attempt, client, since).await?;
+        let account_wait = wait_needed(failures, self.limits.max_failures_per_account, window, now);
+        let client_wait = wait_needed(attempts, self.limits.max_attempts_per_client, window, now);
+        if let Some(wait) = account_wait.max(client_wait) {
+            return Err(Refusal::Wait(wait));
         }
-        let account_wait = wait_needed(
-            state.failures_by_account.entry(account.to_owned()).or_default(),
-            self.limits.max_failures_per_account,
-            window,
-            now,
-        );
-        let client_times = state.attempts_by_client.entry(client.to_owned()).or_default();
-        let client_wait = wait_needed(client_times, self.limits.max_attempts_per_client, window, now);
-        match account_wait.max(client_wait) {
-            Some(wait) => Err(wait),
-            None => {
-                client_times.push(now);
-                Ok(())
-            }
-        }
+        self.store.add_login_event(LoginEventKind::Attempt, client, now).await?;
+        Ok(())
     }
 
-    pub fn record_failure(&self, account: &str) {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        state.failures_by_account.entry(account.to_owned()).or_default().push(Instant::now());
+    pub async fn record_failure(&self, account: &str) -> Result<(), StoreError> {
+        self.store.add_login_event(LoginEventKind::Failure, account, Utc::now()).await
     }
 
-    pub fn record_success(&self, account: &str) {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        state.failures_by_account.remove(account);
+    pub async fn record_success(&self, account: &str) -> Result<(), StoreError> {
+        self.store.clear_login_failures(account).await
     }
-}
-
-/// Drops events older than the window; if `limit` remain, the time until the oldest expires.
-fn wait_needed(times: &mut Vec<Instant>, limit: u32, window: Duration, now: Instant) -> Option<Duration> {
-    times.retain(|time| now.saturating_duration_since(*time) < window);
-    if times.len() < limit as usize {
-        return None;
-    }
-    let oldest = times.first().copied()?;
-    Some(window.saturating_sub(now.saturating_duration_since(oldest)).max(Duration::from_secs(1)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn throttle() -> LoginThrottle {
-        LoginThrottle::new(LoginLimits { window_seconds: 60, max_failures_per_account: 3, max_attempts_per_client: 5 })
+    fn count(count: u64, oldest_seconds_ago: Option<i64>, now: chrono::DateTime<Utc>) -> LoginEventCount {
+        LoginEventCount { count, oldest: oldest_seconds_ago.map(|seconds| now - chrono::Duration::seconds(seconds)) }
     }
 
     #[test]
-    fn account_locks_after_failures_and_unlocks_after_the_window() {
-        let throttle = throttle();
-        let start = Instant::now();
-        for _ in 0..3 {
-            throttle.admit_at("10.0.0.1", "a@x.org", start).unwrap();
-            throttle.state.lock().unwrap().failures_by_account.entry("a@x.org".into()).or_default().push(start);
-        }
-        let wait = throttle.admit_at("10.0.0.2", "a@x.org", start + Duration::from_secs(10)).unwrap_err();
-        assert_eq!(wait, Duration::from_secs(50));
-        assert!(throttle.admit_at("10.0.0.2", "b@x.org", start + Duration::from_secs(10)).is_ok());
-        assert!(throttle.admit_at("10.0.0.2", "a@x.org", start + Duration::from_secs(61)).is_ok());
+    fn below_the_limit_nothing_waits() {
+        let now = Utc::now();
+        assert_eq!(wait_needed(count(2, Some(10), now), 3, Duration::from_secs(60), now), None);
+        assert_eq!(wait_needed(count(0, None, now), 3, Duration::from_secs(60), now), None);
     }
 
     #[test]
-    fn success_clears_account_failures() {
-        let throttle = throttle();
-        for _ in 0..3 {
-            throttle.record_failure("a@x.org");
-        }
-        assert!(throttle.admit("c", "a@x.org").is_err());
-        throttle.record_success("a@x.org");
-        assert!(throttle.admit("c", "a@x.org").is_ok());
-    }
-
-    #[test]
-    fn client_is_limited_across_accounts() {
-        let throttle = throttle();
-        let start = Instant::now();
-        for index in 0..5 {
-            throttle.admit_at("10.0.0.1", &format!("user{index}@x.org"), start).unwrap();
-        }
-        assert!(throttle.admit_at("10.0.0.1", "other@x.org", start).is_err());
-        assert!(throttle.admit_at("10.0.0.9", "other@x.org", start).is_ok());
+    fn at_the_limit_the_wait_ends_when_the_oldest_leaves_the_window() {
+        let now = Utc::now();
+        assert_eq!(
+            wait_needed(count(3, Some(10), now), 3, Duration::from_secs(60), now),
+            Some(Duration::from_secs(50))
+        );
+        // Never less than a second, even when the oldest is about to leave.
+        assert_eq!(wait_needed(count(5, Some(60), now), 3, Duration::from_secs(60), now), Some(Duration::from_secs(1)));
+        // A limit of zero refuses everything for the whole window.
+        assert_eq!(wait_needed(count(0, None, now), 0, Duration::from_secs(60), now), Some(Duration::from_secs(60)));
     }
 }

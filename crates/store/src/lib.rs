@@ -15,6 +15,7 @@ mod entity;
 mod error;
 mod events;
 mod listings;
+mod logins;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use backup::{sqlite_file, verify_sqlite_backup};
@@ -25,6 +26,7 @@ pub use events::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeti
 pub use listings::{
     NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,
 };
+pub use logins::{LoginEventCount, LoginEventKind};
 
 /// A window onto a long list: `limit` rows starting after `offset` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

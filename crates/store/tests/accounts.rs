@@ -53,7 +53,8 @@ async fn migrations_apply_and_are_idempotent() {
                 "m20261127_000005_stored_matches".to_owned(),
                 "m20261127_000006_events".to_owned(),
                 "m20261127_000007_presentations".to_owned(),
-                "m20261127_000008_index_nodes".to_owned()
+                "m20261127_000008_index_nodes".to_owned(),
+                "m20261127_000009_login_events".to_owned()
             ],
             "{label}"
         );
@@ -180,6 +181,34 @@ async fn concurrent_account_creation_never_fails_for_locking() {
         }
         let page = store.list_accounts(PageRequest { offset: 0, limit: 100 }).await.unwrap();
         assert_eq!(page.total, 24, "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn login_events_count_within_the_window_clear_and_prune() {
+    use techmatch_store::LoginEventKind::{Attempt, Failure};
+    for_each_backend(|store, label| async move {
+        let now = chrono::Utc::now();
+        let ago = |seconds: i64| now - chrono::Duration::seconds(seconds);
+        store.add_login_event(Failure, "a@x.org", ago(100)).await.unwrap();
+        store.add_login_event(Failure, "a@x.org", ago(30)).await.unwrap();
+        store.add_login_event(Failure, "a@x.org", ago(10)).await.unwrap();
+        store.add_login_event(Failure, "b@x.org", ago(10)).await.unwrap();
+        store.add_login_event(Attempt, "a@x.org", ago(5)).await.unwrap();
+
+        let failures = store.count_login_events(Failure, "a@x.org", ago(60)).await.unwrap();
+        assert_eq!(failures.count, 2, "{label}: only the window's failures of that account");
+        let oldest = failures.oldest.unwrap();
+        assert!((oldest - ago(30)).num_milliseconds().abs() < 5, "{label}: {oldest} is the oldest in the window");
+        assert_eq!(store.count_login_events(Attempt, "a@x.org", ago(60)).await.unwrap().count, 1, "{label}");
+        assert_eq!(store.count_login_events(Failure, "c@x.org", ago(60)).await.unwrap().oldest, None, "{label}");
+
+        assert_eq!(store.prune_login_events(ago(60)).await.unwrap(), 1, "{label}: the old failure goes");
+        store.clear_login_failures("a@x.org").await.unwrap();
+        assert_eq!(store.count_login_events(Failure, "a@x.org", ago(1_000)).await.unwrap().count, 0, "{label}");
+        assert_eq!(store.count_login_events(Failure, "b@x.org", ago(1_000)).await.unwrap().count, 1, "{label}");
+        assert_eq!(store.count_login_events(Attempt, "a@x.org", ago(1_000)).await.unwrap().count, 1, "{label}");
     })
     .await;
 }

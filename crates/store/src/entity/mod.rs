@@ -4,6 +4,7 @@ pub mod challenge_application;
 pub mod event;
 pub mod event_participant;
 pub mod event_presentation;
+pub mod login_event;
 pub mod match_decision;
 pub mod meeting;
 pub mod meeting_request;

@@ -1,0 +1,75 @@
+//! Login throttling holds across service nodes: two `AccountService`s on one database (as two
+//! nodes on one PostgreSQL would be) count attempts and failures together. Run on SQLite and,
+//! when configured, PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use techmatch_service::AccountService;
+use techmatch_service::AuthSettings;
+use techmatch_service::ServiceError;
+use techmatch_store::testing::TestDatabase;
+
+fn settings(max_failures_per_account: u32, max_attempts_per_client: u32) -> AuthSettings {
+    serde_json::from_value(json!({
+        "jwt_secret": "a test secret that is long enough for hs256 signing",
+        "issuer": "techmatch-test",
+        "audience": "techmatch-test",
+        "access_token_ttl_seconds": 600,
+        "clock_leeway_seconds": 5,
+        "password_hash": {"memory_kib": 19456, "iterations": 2, "parallelism": 1},
+        "login_limits": {
+            "window_seconds": 600,
+            "max_failures_per_account": max_failures_per_account,
+            "max_attempts_per_client": max_attempts_per_client
+        }
+    }))
+    .expect("auth settings")
+}
+
+fn throttled(outcome: Result<techmatch_service::IssuedToken, ServiceError>) -> bool {
+    match outcome {
+        Err(ServiceError::RateLimited { retry_after }) => {
+            assert!(retry_after.as_secs() >= 1 && retry_after.as_secs() <= 600, "{retry_after:?}");
+            true
+        }
+        Err(ServiceError::InvalidCredentials) => false,
+        other => panic!("unexpected outcome {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn failures_on_one_node_count_on_the_other() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let first = AccountService::new(store.clone(), &settings(3, 100)).unwrap();
+        let second = AccountService::new(store.clone(), &settings(3, 100)).unwrap();
+        let label = database.label;
+        // Wrong passwords for one account, through both nodes, from different addresses.
+        assert!(!throttled(first.login("victim@example.org", "wrong guess one", "10.0.0.1").await), "{label}");
+        assert!(!throttled(first.login("victim@example.org", "wrong guess two", "10.0.0.2").await), "{label}");
+        assert!(!throttled(second.login("victim@example.org", "wrong guess three", "10.0.0.3").await), "{label}");
+        // Three failures in all: both nodes now refuse the account, whoever asks.
+        assert!(throttled(first.login("victim@example.org", "guess four", "10.0.0.4").await), "{label}");
+        assert!(throttled(second.login("Victim@Example.org", "guess five", "10.0.0.5").await), "{label}");
+        // Another account is unaffected.
+        assert!(!throttled(second.login("other@example.org", "wrong", "10.0.0.6").await), "{label}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn one_client_is_limited_across_nodes_and_accounts() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let first = AccountService::new(store.clone(), &settings(100, 4)).unwrap();
+        let second = AccountService::new(store.clone(), &settings(100, 4)).unwrap();
+        let label = database.label;
+        for (node, account) in [(&first, "a@x.org"), (&second, "b@x.org"), (&first, "c@x.org"), (&second, "d@x.org")] {
+            assert!(!throttled(node.login(account, "wrong", "192.0.2.7").await), "{label}");
+        }
+        assert!(throttled(first.login("e@x.org", "wrong", "192.0.2.7").await), "{label}");
+        assert!(throttled(second.login("f@x.org", "wrong", "192.0.2.7").await), "{label}");
+        assert!(!throttled(second.login("f@x.org", "wrong", "192.0.2.8").await), "{label}: another address");
+        store.close().await;
+    }
+}
