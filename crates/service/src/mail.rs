@@ -2,21 +2,40 @@
 //! otherwise. Delivery happens after the change is committed, in the background: a slow or
 //! absent relay never delays or fails the request that caused the notice.
 //!
-//! The client speaks plain SMTP (RFC 5321: EHLO, MAIL, RCPT, DATA, QUIT) without TLS or
-//! authentication, which is what a relay on the same host or network (postfix, an office
-//! gateway) expects; the message is UTF-8 text, base64-encoded, with an RFC 2047 subject.
+//! The client speaks SMTP (RFC 5321: EHLO, MAIL, RCPT, DATA, QUIT): plain, for a relay on the
+//! same host or network (postfix, an office gateway), or over TLS — STARTTLS (RFC 3207, port
+//! 587) or implicit TLS (port 465) — with the server's certificate checked against the public
+//! roots or a configured authority, and AUTH PLAIN (RFC 4954) when a user name is configured.
+//! Credentials are never sent over an unencrypted connection. The message is UTF-8 text,
+//! base64-encoded, with an RFC 2047 subject.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use techmatch_store::{NewNotification, Store};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls;
+
+/// How the connection to the relay is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    /// Plain SMTP (a relay on this host or a trusted network).
+    #[default]
+    None,
+    /// Plain connection upgraded with STARTTLS before anything else is sent (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
 
 /// `[mail]` in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
     /// Empty: no e-mail, notices are logged.
@@ -24,11 +43,46 @@ pub struct MailSettings {
     pub smtp_port: u16,
     pub from: String,
     pub timeout_ms: u64,
+    #[serde(default)]
+    pub security: MailSecurity,
+    /// With a user name, the client authenticates (AUTH PLAIN); only over TLS.
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    /// PEM file of the authority that signed the relay's certificate; empty: the public roots.
+    #[serde(default)]
+    pub ca_file: String,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MailSettings")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("from", &self.from)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &if self.password.is_empty() { "" } else { "(set)" })
+            .field("ca_file", &self.ca_file)
+            .finish()
+    }
 }
 
 impl Default for MailSettings {
     fn default() -> Self {
-        MailSettings { smtp_host: String::new(), smtp_port: 25, from: "techmatch@localhost".into(), timeout_ms: 5000 }
+        MailSettings {
+            smtp_host: String::new(),
+            smtp_port: 25,
+            from: "techmatch@localhost".into(),
+            timeout_ms: 5000,
+            security: MailSecurity::None,
+            username: String::new(),
+            password: String::new(),
+            ca_file: String::new(),
+        }
     }
 }
 
@@ -79,8 +133,9 @@ impl Mailer {
     }
 }
 
-/// Reads one (possibly multi-line) reply and checks its code.
-async fn expect<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, code: &str) -> std::io::Result<()> {
+/// Reads one (possibly multi-line) reply, checks its code and returns its lines' texts.
+async fn expect<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, code: &str) -> std::io::Result<Vec<String>> {
+    let mut texts = Vec::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).await? == 0 {
@@ -89,9 +144,10 @@ async fn expect<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, code: &str) 
         if !line.starts_with(code) {
             return Err(std::io::Error::other(format!("relay answered {:?}, expected {code}", line.trim_end())));
         }
+        texts.push(line.get(4..).unwrap_or_default().trim_end().to_owned());
         // "250-…" continues, "250 …" ends the reply.
         if line.as_bytes().get(3) != Some(&b'-') {
-            return Ok(());
+            return Ok(texts);
         }
     }
 }
@@ -100,42 +156,127 @@ fn header_safe(value: &str) -> bool {
     !value.contains(['\r', '\n', '<', '>'])
 }
 
+/// Whether an EHLO reply lists an extension (its first word, case-insensitively).
+fn offers(capabilities: &[String], extension: &str) -> bool {
+    capabilities
+        .iter()
+        .any(|line| line.split_whitespace().next().is_some_and(|word| word.eq_ignore_ascii_case(extension)))
+}
+
+/// A TLS client that checks the relay's certificate against `ca_file` or the public roots.
+fn tls_connector(settings: &MailSettings) -> std::io::Result<TlsConnector> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    if settings.ca_file.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    } else {
+        let certificates = rustls_pki_types::CertificateDer::pem_file_iter(&settings.ca_file)
+            .map_err(|error| std::io::Error::other(format!("mail.ca_file {}: {error}", settings.ca_file)))?;
+        for certificate in certificates {
+            let certificate = certificate
+                .map_err(|error| std::io::Error::other(format!("mail.ca_file {}: {error}", settings.ca_file)))?;
+            roots.add(certificate).map_err(|error| std::io::Error::other(format!("mail.ca_file: {error}")))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(std::io::Error::other)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+async fn start_tls<S: AsyncRead + AsyncWrite + Unpin>(
+    settings: &MailSettings,
+    stream: S,
+) -> std::io::Result<tokio_rustls::client::TlsStream<S>> {
+    let name = rustls_pki_types::ServerName::try_from(settings.smtp_host.clone())
+        .map_err(|error| std::io::Error::other(format!("mail.smtp_host is not a server name: {error}")))?;
+    tls_connector(settings)?.connect(name, stream).await
+}
+
+/// The message itself, from EHLO on (the greeting, and STARTTLS if any, are behind us).
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    settings: &MailSettings,
+    stream: &mut BufReader<S>,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> std::io::Result<()> {
+    stream.write_all(b"EHLO techmatch\r\n").await?;
+    let capabilities = expect(stream, "250").await?;
+    if !settings.username.is_empty() {
+        if !offers(&capabilities, "AUTH") {
+            return Err(std::io::Error::other("relay does not offer AUTH"));
+        }
+        let credentials = STANDARD.encode(format!("\0{}\0{}", settings.username, settings.password));
+        stream.write_all(format!("AUTH PLAIN {credentials}\r\n").as_bytes()).await?;
+        expect(stream, "235").await?;
+    }
+    stream.write_all(format!("MAIL FROM:<{}>\r\n", settings.from).as_bytes()).await?;
+    expect(stream, "250").await?;
+    stream.write_all(format!("RCPT TO:<{to}>\r\n").as_bytes()).await?;
+    expect(stream, "250").await?;
+    stream.write_all(b"DATA\r\n").await?;
+    expect(stream, "354").await?;
+    let encoded = STANDARD.encode(body.as_bytes());
+    let lines: Vec<&str> =
+        encoded.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap_or_default()).collect();
+    let message = format!(
+        "From: <{from}>\r\nTo: <{to}>\r\nSubject: =?UTF-8?B?{subject}?=\r\nDate: {date}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n.\r\n",
+        from = settings.from,
+        subject = STANDARD.encode(subject.as_bytes()),
+        date = chrono::Utc::now().to_rfc2822(),
+        body = lines.join("\r\n"),
+    );
+    stream.write_all(message.as_bytes()).await?;
+    expect(stream, "250").await?;
+    stream.write_all(b"QUIT\r\n").await?;
+    // The relay has accepted the message; its goodbye is a courtesy.
+    let _ = expect(stream, "221").await;
+    Ok(())
+}
+
 /// One message through the relay.
 pub async fn send_mail(settings: &MailSettings, to: &str, subject: &str, body: &str) -> std::io::Result<()> {
     if !header_safe(to) || !header_safe(&settings.from) {
         return Err(std::io::Error::other("an address contains characters not allowed in a header"));
     }
+    if settings.security == MailSecurity::None && !settings.username.is_empty() {
+        return Err(std::io::Error::other("refusing to send smtp credentials without tls (set mail.security)"));
+    }
     let timeout = Duration::from_millis(settings.timeout_ms.max(1));
     let exchange = async {
-        let stream = TcpStream::connect((settings.smtp_host.as_str(), settings.smtp_port)).await?;
-        let (read_half, mut writer) = stream.into_split();
-        let mut reader = BufReader::new(read_half);
-        expect(&mut reader, "220").await?;
-        writer.write_all(b"EHLO techmatch\r\n").await?;
-        expect(&mut reader, "250").await?;
-        writer.write_all(format!("MAIL FROM:<{}>\r\n", settings.from).as_bytes()).await?;
-        expect(&mut reader, "250").await?;
-        writer.write_all(format!("RCPT TO:<{to}>\r\n").as_bytes()).await?;
-        expect(&mut reader, "250").await?;
-        writer.write_all(b"DATA\r\n").await?;
-        expect(&mut reader, "354").await?;
-        let encoded = STANDARD.encode(body.as_bytes());
-        let lines: Vec<&str> =
-            encoded.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap_or_default()).collect();
-        let message = format!(
-            "From: <{from}>\r\nTo: <{to}>\r\nSubject: =?UTF-8?B?{subject}?=\r\nDate: {date}\r\nMIME-Version: 1.0\r\n\
-             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n.\r\n",
-            from = settings.from,
-            subject = STANDARD.encode(subject.as_bytes()),
-            date = chrono::Utc::now().to_rfc2822(),
-            body = lines.join("\r\n"),
-        );
-        writer.write_all(message.as_bytes()).await?;
-        expect(&mut reader, "250").await?;
-        writer.write_all(b"QUIT\r\n").await?;
-        // The relay has accepted the message; its goodbye is a courtesy.
-        let _ = expect(&mut reader, "221").await;
-        Ok(())
+        let tcp = TcpStream::connect((settings.smtp_host.as_str(), settings.smtp_port)).await?;
+        match settings.security {
+            MailSecurity::None => {
+                let mut stream = BufReader::new(tcp);
+                expect(&mut stream, "220").await?;
+                converse(settings, &mut stream, to, subject, body).await
+            }
+            MailSecurity::Tls => {
+                let mut stream = BufReader::new(start_tls(settings, tcp).await?);
+                expect(&mut stream, "220").await?;
+                converse(settings, &mut stream, to, subject, body).await
+            }
+            MailSecurity::Starttls => {
+                let mut plain = BufReader::new(tcp);
+                expect(&mut plain, "220").await?;
+                plain.write_all(b"EHLO techmatch\r\n").await?;
+                if !offers(&expect(&mut plain, "250").await?, "STARTTLS") {
+                    return Err(std::io::Error::other("relay does not offer STARTTLS"));
+                }
+                plain.write_all(b"STARTTLS\r\n").await?;
+                expect(&mut plain, "220").await?;
+                // Nothing the relay sent before the handshake may be read as if it came after.
+                if !plain.buffer().is_empty() {
+                    return Err(std::io::Error::other("relay sent data ahead of the tls handshake"));
+                }
+                let mut stream = BufReader::new(start_tls(settings, plain.into_inner()).await?);
+                converse(settings, &mut stream, to, subject, body).await
+            }
+        }
     };
     tokio::time::timeout(timeout, exchange)
         .await
@@ -150,48 +291,127 @@ mod tests {
 
     use super::*;
 
-    /// A relay that speaks just enough SMTP and hands back what it received.
-    async fn relay(reject_recipient: bool) -> (u16, tokio::task::JoinHandle<String>) {
+    /// How the test relay behaves.
+    #[derive(Clone, Default)]
+    struct RelayOptions {
+        reject_recipient: bool,
+        /// Offer STARTTLS and upgrade with this certificate when asked.
+        starttls: Option<Arc<rustls::ServerConfig>>,
+        /// Speak TLS from the first byte.
+        implicit_tls: Option<Arc<rustls::ServerConfig>>,
+        /// Offer AUTH and accept only this user name and password.
+        credentials: Option<(String, String)>,
+    }
+
+    /// Reads commands and answers them until QUIT or STARTTLS; returns whether STARTTLS was asked.
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+        stream: &mut BufReader<S>,
+        options: &RelayOptions,
+        secured: bool,
+        transcript: &mut String,
+    ) -> bool {
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            if stream.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return false;
+            }
+            transcript.push_str(&line);
+            let reply: String = if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    "250 queued\r\n".into()
+                } else {
+                    continue;
+                }
+            } else if line.starts_with("EHLO") {
+                let mut reply = "250-relay\r\n".to_owned();
+                if options.starttls.is_some() && !secured {
+                    reply.push_str("250-STARTTLS\r\n");
+                }
+                if options.credentials.is_some() && secured {
+                    reply.push_str("250-AUTH PLAIN\r\n");
+                }
+                reply.push_str("250 8BITMIME\r\n");
+                reply
+            } else if line.starts_with("STARTTLS") {
+                stream.write_all(b"220 go ahead\r\n").await.unwrap();
+                return true;
+            } else if let Some(given) = line.strip_prefix("AUTH PLAIN ") {
+                let (user, password) = options.credentials.clone().unwrap_or_default();
+                let expected = STANDARD.encode(format!("\0{user}\0{password}"));
+                if given.trim_end() == expected { "235 welcome\r\n".into() } else { "535 no\r\n".into() }
+            } else if line.starts_with("RCPT") && options.reject_recipient {
+                "550 no such user\r\n".into()
+            } else if line.starts_with("DATA") {
+                in_data = true;
+                "354 go ahead\r\n".into()
+            } else if line.starts_with("QUIT") {
+                stream.write_all(b"221 bye\r\n").await.unwrap();
+                return false;
+            } else {
+                "250 ok\r\n".into()
+            };
+            stream.write_all(reply.as_bytes()).await.unwrap();
+        }
+    }
+
+    /// A relay that speaks just enough SMTP and hands back what it received (after TLS, when
+    /// it was asked for, only what came over TLS).
+    async fn relay_with(options: RelayOptions) -> (u16, tokio::task::JoinHandle<String>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let handle = tokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let (read_half, mut writer) = stream.into_split();
-            let mut reader = BufReader::new(read_half);
+            let (tcp, _) = listener.accept().await.unwrap();
             let mut transcript = String::new();
-            writer.write_all(b"220 relay ready\r\n").await.unwrap();
-            let mut in_data = false;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).await.unwrap() == 0 {
-                    break;
-                }
-                transcript.push_str(&line);
-                let reply: &[u8] = if in_data {
-                    if line == ".\r\n" {
-                        in_data = false;
-                        b"250 queued\r\n"
-                    } else {
-                        continue;
-                    }
-                } else if line.starts_with("EHLO") {
-                    b"250-relay\r\n250 8BITMIME\r\n"
-                } else if line.starts_with("RCPT") && reject_recipient {
-                    b"550 no such user\r\n"
-                } else if line.starts_with("DATA") {
-                    in_data = true;
-                    b"354 go ahead\r\n"
-                } else if line.starts_with("QUIT") {
-                    writer.write_all(b"221 bye\r\n").await.unwrap();
-                    break;
-                } else {
-                    b"250 ok\r\n"
+            if let Some(config) = options.implicit_tls.clone() {
+                let Ok(tls) = tokio_rustls::TlsAcceptor::from(config).accept(tcp).await else {
+                    return "(tls handshake failed)".to_owned();
                 };
-                writer.write_all(reply).await.unwrap();
+                let mut stream = BufReader::new(tls);
+                stream.write_all(b"220 relay ready\r\n").await.unwrap();
+                serve(&mut stream, &options, true, &mut transcript).await;
+                return transcript;
+            }
+            let mut plain = BufReader::new(tcp);
+            plain.write_all(b"220 relay ready\r\n").await.unwrap();
+            if serve(&mut plain, &options, false, &mut transcript).await {
+                let config = options.starttls.clone().unwrap();
+                let Ok(tls) = tokio_rustls::TlsAcceptor::from(config).accept(plain.into_inner()).await else {
+                    return "(tls handshake failed)".to_owned();
+                };
+                transcript.clear();
+                serve(&mut BufReader::new(tls), &options, true, &mut transcript).await;
             }
             transcript
         });
         (port, handle)
+    }
+
+    async fn relay(reject_recipient: bool) -> (u16, tokio::task::JoinHandle<String>) {
+        relay_with(RelayOptions { reject_recipient, ..RelayOptions::default() }).await
+    }
+
+    /// A certificate authority (its PEM) and a relay certificate for 127.0.0.1 and localhost
+    /// that it signed.
+    fn authority_and_relay() -> (String, Arc<rustls::ServerConfig>) {
+        let mut authority = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        authority.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        authority.distinguished_name.push(rcgen::DnType::CommonName, "techmatch mail test ca");
+        let authority_key = rcgen::KeyPair::generate().unwrap();
+        let authority_certificate = authority.self_signed(&authority_key).unwrap();
+        let issuer = rcgen::Issuer::new(authority, authority_key);
+        let relay = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+        let relay_key = rcgen::KeyPair::generate().unwrap();
+        let relay_certificate = relay.signed_by(&relay_key, &issuer).unwrap();
+        let key = rustls_pki_types::PrivateKeyDer::Pkcs8(relay_key.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![relay_certificate.der().clone()], key)
+            .unwrap();
+        (authority_certificate.pem(), Arc::new(config))
     }
 
     fn settings(port: u16) -> MailSettings {
@@ -200,7 +420,87 @@ mod tests {
             smtp_port: port,
             from: "noreply@techmatch.cn".into(),
             timeout_ms: 2000,
+            ..MailSettings::default()
         }
+    }
+
+    fn with_authority(mut settings: MailSettings, pem: &str, directory: &tempfile::TempDir) -> MailSettings {
+        let path = directory.path().join("ca.pem");
+        std::fs::write(&path, pem).unwrap();
+        settings.ca_file = path.display().to_string();
+        settings
+    }
+
+    #[tokio::test]
+    async fn starttls_then_login_then_the_message_all_over_tls() {
+        let (authority, relay_config) = authority_and_relay();
+        let credentials = ("mailer@techmatch.cn".to_owned(), "relay password 甲乙".to_owned());
+        let options = RelayOptions {
+            starttls: Some(relay_config),
+            credentials: Some(credentials.clone()),
+            ..RelayOptions::default()
+        };
+        let (port, handle) = relay_with(options).await;
+        let directory = tempfile::tempdir().unwrap();
+        let mut settings = with_authority(settings(port), &authority, &directory);
+        settings.security = MailSecurity::Starttls;
+        (settings.username, settings.password) = credentials;
+        send_mail(&settings, "wang@lab.cn", "s", "正文 body").await.unwrap();
+        let over_tls = handle.await.unwrap();
+        // The transcript holds only what came after the handshake: login and message included.
+        assert!(over_tls.starts_with("EHLO"), "{over_tls}");
+        assert!(over_tls.contains("AUTH PLAIN "), "{over_tls}");
+        assert!(over_tls.contains("RCPT TO:<wang@lab.cn>"), "{over_tls}");
+    }
+
+    #[tokio::test]
+    async fn implicit_tls_delivers_and_a_stranger_certificate_is_refused() {
+        let (authority, relay_config) = authority_and_relay();
+        let directory = tempfile::tempdir().unwrap();
+        let (port, handle) =
+            relay_with(RelayOptions { implicit_tls: Some(relay_config.clone()), ..RelayOptions::default() }).await;
+        let mut trusting = with_authority(settings(port), &authority, &directory);
+        trusting.security = MailSecurity::Tls;
+        send_mail(&trusting, "li@lab.cn", "s", "b").await.unwrap();
+        assert!(handle.await.unwrap().contains("RCPT TO:<li@lab.cn>"));
+
+        // The same relay, but the client trusts another authority (or only the public roots).
+        let (stranger, _) = authority_and_relay();
+        for ca in [Some(stranger.as_str()), None] {
+            let (port, handle) =
+                relay_with(RelayOptions { implicit_tls: Some(relay_config.clone()), ..RelayOptions::default() }).await;
+            let mut suspicious = match ca {
+                Some(pem) => with_authority(settings(port), pem, &directory),
+                None => settings(port),
+            };
+            suspicious.security = MailSecurity::Tls;
+            let refused = send_mail(&suspicious, "li@lab.cn", "s", "b").await.unwrap_err();
+            assert!(refused.to_string().to_lowercase().contains("certificate"), "{refused}");
+            assert_eq!(handle.await.unwrap(), "(tls handshake failed)");
+        }
+    }
+
+    #[tokio::test]
+    async fn credentials_never_travel_in_the_clear() {
+        // Configured without TLS: refused before connecting.
+        let (port, _handle) = relay(false).await;
+        let mut plain = settings(port);
+        plain.username = "mailer".into();
+        plain.password = "secret".into();
+        let refused = send_mail(&plain, "a@lab.cn", "s", "b").await.unwrap_err();
+        assert!(refused.to_string().contains("without tls"), "{refused}");
+        // STARTTLS asked for but not offered: the client stops before sending anything more.
+        let (port, handle) = relay(false).await;
+        let mut starttls = settings(port);
+        starttls.security = MailSecurity::Starttls;
+        starttls.username = "mailer".into();
+        starttls.password = "secret".into();
+        let refused = send_mail(&starttls, "a@lab.cn", "s", "b").await.unwrap_err();
+        assert!(refused.to_string().contains("STARTTLS"), "{refused}");
+        let transcript = handle.await.unwrap();
+        assert!(!transcript.contains("AUTH") && !transcript.contains("MAIL"), "{transcript}");
+        // The password does not show in the settings' debug output either.
+        assert!(!format!("{starttls:?}").contains("secret"));
     }
 
     #[tokio::test]
