@@ -124,11 +124,52 @@ impl Mailer {
             }
         };
         let subject = format!("[techmatch] {}", notice.kind.replace('_', " "));
-        match send_mail(&self.settings, &address, &subject, &notice.message).await {
+        match send_with_retries(&self.settings, &address, &subject, &notice.message, &RETRY_DELAYS).await {
             Ok(()) => tracing::info!(user_id = notice.user_id.0, kind = notice.kind, "notice e-mailed"),
             Err(error) => {
                 tracing::warn!(user_id = notice.user_id.0, kind = notice.kind, error = %error, "notice e-mail failed")
             }
+        }
+    }
+}
+
+/// Waits before the second, third and fourth tries of a notice whose relay was unreachable or
+/// answered "try later" (4xx); the in-app notice is there all along.
+const RETRY_DELAYS: [Duration; 3] = [Duration::from_secs(5), Duration::from_secs(30), Duration::from_secs(120)];
+
+/// Whether trying again later may succeed: the relay was unreachable, went away, timed out or
+/// answered with a transient 4xx code. A 5xx answer, a certificate that does not check out or a
+/// configuration mistake will not change by waiting.
+fn transient(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{
+        BrokenPipe, ConnectionAborted, ConnectionRefused, ConnectionReset, NotConnected, TimedOut, UnexpectedEof,
+    };
+    matches!(
+        error.kind(),
+        BrokenPipe | ConnectionAborted | ConnectionRefused | ConnectionReset | NotConnected | TimedOut | UnexpectedEof
+    ) || error.to_string().starts_with("relay answered \"4")
+}
+
+/// [`send_mail`], tried again after each of `delays` while the failure is [`transient`].
+pub async fn send_with_retries(
+    settings: &MailSettings,
+    to: &str,
+    subject: &str,
+    body: &str,
+    delays: &[Duration],
+) -> std::io::Result<()> {
+    let mut waits = delays.iter();
+    loop {
+        match send_mail(settings, to, subject, body).await {
+            Ok(()) => return Ok(()),
+            Err(error) if transient(&error) => match waits.next() {
+                Some(wait) => {
+                    tracing::info!(error = %error, wait_seconds = wait.as_secs_f64(), "smtp relay unavailable; trying again");
+                    tokio::time::sleep(*wait).await;
+                }
+                None => return Err(error),
+            },
+            Err(error) => return Err(error),
         }
     }
 }
@@ -478,6 +519,40 @@ mod tests {
             assert!(refused.to_string().to_lowercase().contains("certificate"), "{refused}");
             assert_eq!(handle.await.unwrap(), "(tls handshake failed)");
         }
+    }
+
+    #[tokio::test]
+    async fn a_busy_relay_is_tried_again_and_a_refusal_is_not() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            // First connection: "try later", as a relay under load answers.
+            let (mut busy, _) = listener.accept().await.unwrap();
+            busy.write_all(b"421 too busy, try later\r\n").await.unwrap();
+            drop(busy);
+            let (second, _) = listener.accept().await.unwrap();
+            let mut stream = BufReader::new(second);
+            stream.write_all(b"220 relay ready\r\n").await.unwrap();
+            let mut transcript = String::new();
+            serve(&mut stream, &RelayOptions::default(), false, &mut transcript).await;
+            transcript
+        });
+        let delays = [Duration::from_millis(20)];
+        send_with_retries(&settings(port), "zhao@lab.cn", "s", "b", &delays).await.unwrap();
+        assert!(server.await.unwrap().contains("RCPT TO:<zhao@lab.cn>"));
+
+        // A permanent refusal ends it at once: the relay below accepts a single connection, so
+        // a second try would have failed differently.
+        let (port, handle) = relay(true).await;
+        let refused = send_with_retries(&settings(port), "nobody@lab.cn", "s", "b", &delays).await.unwrap_err();
+        assert!(refused.to_string().contains("550"), "{refused}");
+        handle.await.unwrap();
+        // Nobody listening at all: tried as often as allowed, then the last error.
+        let unused = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+        let unreachable = send_with_retries(&settings(unused), "x@lab.cn", "s", "b", &[Duration::from_millis(1); 2])
+            .await
+            .unwrap_err();
+        assert!(transient(&unreachable), "{unreachable}");
     }
 
     #[tokio::test]
