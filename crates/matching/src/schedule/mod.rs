@@ -327,6 +327,9 @@ impl Problem {
 }
 
 /// Schedules an instance: the best schedule found within the options' budget and its bound.
+/// Share of the time limit kept for re-solving slots exactly at the end (`heuristic::polish`).
+const POLISH_SHARE: f64 = 0.2;
+
 pub fn schedule(
     instance: &ScheduleInstance,
     options: &SchedulerOptions,
@@ -334,6 +337,7 @@ pub fn schedule(
     let started = Instant::now();
     let problem = Problem::build(instance)?;
     let deadline = started + options.time_limit;
+    let polishing = options.time_limit.mul_f64(POLISH_SHARE);
 
     let mut best = heuristic::solve(&problem, started + options.time_limit / 4);
     let mut upper_bound = f64::INFINITY;
@@ -352,9 +356,16 @@ pub fn schedule(
         upper_bound = upper_bound.min(lagrangian);
         if upper_bound > best.weight + 1e-9 {
             // Two differently guided searches, one per core of a small server.
+            // Each search keeps the last part of its time to re-solve slots exactly around its
+            // own schedule.
+            let searching = deadline - polishing;
+            let search = |prices: &bound::Prices<'_>, seed: u64| {
+                let found = heuristic::guided(&problem, prices, searching, seed);
+                heuristic::polish(&problem, &found, deadline)
+            };
             let (first, second) = std::thread::scope(|scope| {
-                let second = scope.spawn(|| heuristic::guided(&problem, &last_prices, deadline, 0x05EC_017D));
-                let first = heuristic::guided(&problem, &best_prices, deadline, 0xF1_257);
+                let second = scope.spawn(|| search(&last_prices, 0x05EC_017D));
+                let first = search(&best_prices, 0xF1_257);
                 (first, second.join().ok())
             });
             for candidate in std::iter::once(first).chain(second) {
