@@ -649,9 +649,13 @@ impl SearchIndex {
             }
             // Body positions of the paired terms, per candidate (in `in_segment` order).
             let mut positions: BTreeMap<&str, Vec<Vec<u32>>> = BTreeMap::new();
+            let inverted_indexes = [
+                segment.inverted_index(fields[0])?,
+                segment.inverted_index(fields[1])?,
+                segment.inverted_index(fields[2])?,
+            ];
             for (term_index, (term, _)) in terms.iter().enumerate() {
-                for (slot, field) in fields.iter().enumerate() {
-                    let inverted = segment.inverted_index(*field)?;
+                for (slot, (field, inverted)) in fields.iter().zip(&inverted_indexes).enumerate() {
                     let wants_positions = slot == 2 && paired.contains(term.as_str());
                     let option = if wants_positions {
                         IndexRecordOption::WithFreqsAndPositions

@@ -214,15 +214,19 @@ pub fn candidates(
     let boosts = parameters.boosts;
     if parameters.feedback_documents == 0 {
         let ranked = if rescoring {
-            let kept: std::collections::HashSet<&str> = query.iter().map(|term| term.term.as_str()).collect();
-            let title = analyze_positioned(title);
-            let body = analyze_positioned(body);
-            let keywords = analyze_positioned(&keywords.join("，"));
-            let mut parts: Vec<&[(String, u32)]> = vec![&title; parameters.title_repeat.max(1)];
-            parts.extend([body.as_slice(), keywords.as_slice()]);
-            // Positions are read only when proximity counts.
-            let pair_terms = if parameters.pair_weight > 0.0 { parameters.pair_terms } else { 0 };
-            let term_pairs = significant_pairs(&parts, |term| kept.contains(term), frequency, documents, pair_terms);
+            // The document is analysed again (with positions), and positions read, only when
+            // proximity counts.
+            let term_pairs = if parameters.pair_weight > 0.0 {
+                let kept: std::collections::HashSet<&str> = query.iter().map(|term| term.term.as_str()).collect();
+                let title = analyze_positioned(title);
+                let body = analyze_positioned(body);
+                let keywords = analyze_positioned(&keywords.join("，"));
+                let mut parts: Vec<&[(String, u32)]> = vec![&title; parameters.title_repeat.max(1)];
+                parts.extend([body.as_slice(), keywords.as_slice()]);
+                significant_pairs(&parts, |term| kept.contains(term), frequency, documents, parameters.pair_terms)
+            } else {
+                Vec::new()
+            };
             rescored(index, viewer, kind, &query, &term_pairs, parameters)?
         } else {
             index.rank_terms_boosted(viewer, kind, &pairs(&query), parameters.candidates, boosts)?

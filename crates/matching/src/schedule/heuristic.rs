@@ -57,6 +57,17 @@ impl<'p> State<'p> {
         }
     }
 
+    /// The state of a known (valid) assignment.
+    pub(crate) fn from_assignment(problem: &'p Problem, assignment: &Assignment) -> Self {
+        let mut state = State::new(problem);
+        for (pair, &slot) in assignment.slot_of.iter().enumerate() {
+            if slot != NONE {
+                state.raw_place(pair as u32, slot);
+            }
+        }
+        state
+    }
+
     pub(crate) fn weight(&self) -> f64 {
         self.weight
     }
@@ -667,12 +678,7 @@ impl State<'_> {
 /// deadline passes. Only for pairs that join two sides (the usual fair); otherwise unchanged.
 pub(crate) fn polish(problem: &Problem, start: &Assignment, deadline: Instant) -> Assignment {
     let Some(side) = sides(problem) else { return start.clone() };
-    let mut state = State::new(problem);
-    for (pair, &slot) in start.slot_of.iter().enumerate() {
-        if slot != NONE {
-            state.place(pair as u32, slot);
-        }
-    }
+    let mut state = State::from_assignment(problem, start);
     loop {
         let mut improved = false;
         for slot in 0..problem.slots as u32 {
@@ -684,15 +690,10 @@ pub(crate) fn polish(problem: &Problem, start: &Assignment, deadline: Instant) -
         }
         // Re-solving slots frees room elsewhere: let the insertions use it.
         let after = local_search(state, deadline, None);
-        state = State::new(problem);
-        for (pair, &slot) in after.slot_of.iter().enumerate() {
-            if slot != NONE {
-                state.place(pair as u32, slot);
-            }
-        }
         if !improved {
-            return state.assignment();
+            return after;
         }
+        state = State::from_assignment(problem, &after);
     }
 }
 
