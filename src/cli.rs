@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use techmatch_domain::{DisplayName, EmailAddress, NewPassword, OrganizationId, Role};
+use techmatch_matching::schedule::SchedulerOptions;
 use techmatch_service::{AccountService, NewUserByAdmin};
 
 use crate::app::{Application, open_store};
@@ -141,6 +142,10 @@ enum Command {
         /// Wall-clock budget for the solve.
         #[arg(long, default_value_t = 1800)]
         time_limit_ms: u64,
+        /// How long the exact solver may run in all on a small instance (at most 6,000 pair-slot
+        /// variables) when proving its optimum takes longer than the budget above.
+        #[arg(long, default_value_t = 20000)]
+        proof_time_limit_ms: u64,
     },
     /// Measure speed (run with --release). `techmatch bench search --docs 1000000`.
     #[command(subcommand)]
@@ -270,9 +275,15 @@ pub fn main() -> ExitCode {
         Command::Bench(BenchCommand::Schedule { seeds, highs, highs_time_limit, max_participants }) => {
             crate::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)
         }
-        Command::Schedule { input, output, time_limit_ms } => {
-            crate::schedule::run(&input, &output, std::time::Duration::from_millis(time_limit_ms))
-        }
+        Command::Schedule { input, output, time_limit_ms, proof_time_limit_ms } => crate::schedule::run(
+            &input,
+            &output,
+            SchedulerOptions {
+                time_limit: std::time::Duration::from_millis(time_limit_ms),
+                proof_time_limit: std::time::Duration::from_millis(proof_time_limit_ms),
+                ..SchedulerOptions::default()
+            },
+        ),
         Command::Eval {
             set,
             baseline,

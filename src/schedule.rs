@@ -3,17 +3,16 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use techmatch_matching::schedule::generate::{InstanceSpec, generate};
 use techmatch_matching::schedule::{ScheduleInstance, SchedulerOptions, schedule, verify};
 
-pub fn run(input: &Path, output: &Path, time_limit: Duration) -> anyhow::Result<()> {
+pub fn run(input: &Path, output: &Path, options: SchedulerOptions) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(input).with_context(|| format!("cannot read {}", input.display()))?;
     let instance: ScheduleInstance =
         serde_json::from_str(&text).with_context(|| format!("{} is not a scheduling instance", input.display()))?;
-    let options = SchedulerOptions { time_limit, ..SchedulerOptions::default() };
     let started = Instant::now();
     let schedule = schedule(&instance, &options).with_context(|| format!("cannot schedule {}", input.display()))?;
     let elapsed = started.elapsed();

@@ -22,8 +22,17 @@ fn run_schedule(directory: &Path, instance: &ScheduleInstance, name: &str) -> (M
     let input = directory.join(format!("{name}.json"));
     let output = directory.join(format!("{name}-schedule.json"));
     std::fs::write(&input, serde_json::to_string(instance).unwrap()).unwrap();
-    let run =
-        techmatch(directory).arg("schedule").arg("--input").arg(&input).arg("--output").arg(&output).output().unwrap();
+    // A generous proof budget: this test checks the claims, not the speed (that is the
+    // benchmark's), and a busy CI machine must not turn a proof into a timeout.
+    let run = techmatch(directory)
+        .arg("schedule")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .args(["--proof-time-limit-ms", "120000"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(run.status.success(), "schedule failed: {stdout} {}", String::from_utf8_lossy(&run.stderr));
     let schedule: MeetingSchedule = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
@@ -122,7 +131,6 @@ fn optimality_claims_and_bounds_hold_against_highs() {
     }
     let directory = tempfile::tempdir().unwrap();
     let mut rng = SeededRng::new(99);
-    let mut proven = 0;
     let mut small = 0;
     // Small instances (up to 60 participants, some with locked meetings) and two larger ones
     // where only the bound and the schedule's validity can be compared.
@@ -135,7 +143,12 @@ fn optimality_claims_and_bounds_hold_against_highs() {
             seed,
         })
         .collect();
+    // Two generated fairs whose LP bound lies units above the optimum, with many fractional
+    // optima: the hard case for the proof (the benchmark's 60-participant size).
+    // (Even positions: odd ones get locked meetings, which changes the instance.)
+    specs.push(InstanceSpec { participants: 60, candidates: 300, slots: 12, tables: 10, seed: 3 });
     specs.push(InstanceSpec { participants: 120, candidates: 900, slots: 12, tables: 18, seed: 1 });
+    specs.push(InstanceSpec { participants: 60, candidates: 300, slots: 12, tables: 10, seed: 24 });
     specs.push(InstanceSpec { participants: 150, candidates: 1200, slots: 16, tables: 24, seed: 2 });
     for (round, spec) in specs.into_iter().enumerate() {
         let mut instance = generate(spec);
@@ -166,10 +179,9 @@ fn optimality_claims_and_bounds_hold_against_highs() {
         if spec.participants <= 60 {
             small += 1;
             assert!(external.optimal, "{context}");
-            // Within a fraction of a percent even when optimality is not proven in time.
-            assert!(schedule.total_weight >= external.optimum * 0.995, "{context}");
-            proven += usize::from(schedule.gap_percent() == 0.0);
+            // Small instances are solved to proven optimality (the claim itself is checked above).
+            assert!(schedule.gap_percent() == 0.0, "not proven optimal: {context}");
         }
     }
-    assert!(proven * 4 >= small * 3, "only {proven} of {small} small instances proven optimal");
+    assert_eq!(small, 10, "every generated small instance was checked");
 }

@@ -13,7 +13,11 @@ use techmatch_matching::schedule::{
 };
 
 fn options() -> SchedulerOptions {
-    SchedulerOptions { time_limit: Duration::from_millis(250), ..SchedulerOptions::default() }
+    SchedulerOptions {
+        time_limit: Duration::from_millis(250),
+        proof_time_limit: Duration::from_secs(2),
+        ..SchedulerOptions::default()
+    }
 }
 
 fn key(a: &str, b: &str) -> (String, String) {

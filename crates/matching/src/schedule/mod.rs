@@ -133,11 +133,19 @@ pub struct SchedulerOptions {
     pub time_limit: Duration,
     /// Instances with at most this many (pair, slot) variables go to the exact solver first.
     pub exact_variable_limit: usize,
+    /// How long the exact solver may run in all on such an instance when proving its optimum
+    /// takes longer than `time_limit` (rare: about one generated 60-participant fair in twenty
+    /// needs several seconds); a schedule is never worse for the extra time.
+    pub proof_time_limit: Duration,
 }
 
 impl Default for SchedulerOptions {
     fn default() -> Self {
-        Self { time_limit: Duration::from_millis(1800), exact_variable_limit: 6000 }
+        Self {
+            time_limit: Duration::from_millis(1800),
+            exact_variable_limit: 6000,
+            proof_time_limit: Duration::from_secs(20),
+        }
     }
 }
 
@@ -342,7 +350,7 @@ pub fn schedule(
     let mut best = heuristic::solve(&problem, started + options.time_limit / 4);
     let mut upper_bound = f64::INFINITY;
     if problem.variable_count() <= options.exact_variable_limit
-        && let Some(exact) = exact::solve(&problem, &best, deadline)
+        && let Some(exact) = exact::solve(&problem, &best, started + options.proof_time_limit.max(options.time_limit))
     {
         if exact.weight > best.weight + 1e-9 {
             best = heuristic::Assignment { slot_of: exact.slot_of, weight: exact.weight };
