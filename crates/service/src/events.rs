@@ -33,6 +33,9 @@ const PROPOSAL_BASE: f64 = 10.0;
 const PROPOSAL_SPAN: f64 = 70.0;
 /// Pairs scoring below this are not proposed at all.
 const PROPOSAL_MINIMUM_SCORE: f64 = 0.2;
+/// Notifications read longer ago than this are deleted the next time their owner marks
+/// notifications read; unread ones are kept however old.
+const NOTIFICATION_RETENTION_DAYS: i64 = 90;
 
 #[derive(Debug, Clone)]
 pub struct RegistrationInput {
@@ -1403,7 +1406,11 @@ impl EventService {
     }
 
     pub async fn mark_notifications_read(&self, actor: &Actor) -> Result<(), ServiceError> {
-        Ok(self.store.mark_notifications_read(actor.user_id, Utc::now()).await?)
+        let now = Utc::now();
+        Ok(self
+            .store
+            .mark_notifications_read(actor.user_id, now, now - Duration::days(NOTIFICATION_RETENTION_DAYS))
+            .await?)
     }
 }
 

@@ -649,14 +649,27 @@ impl Store {
             .collect())
     }
 
-    /// Marks all of an account's notifications read.
-    pub async fn mark_notifications_read(&self, user_id: UserId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Marks all of an account's notifications read, and deletes those it read before
+    /// `forget_read_before` (so the table does not grow for ever; unread ones are always kept).
+    pub async fn mark_notifications_read(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+        forget_read_before: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let transaction = self.begin_write().await?;
         notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, Expr::value(Some(now)))
             .filter(notification::Column::UserId.eq(user_id.0))
             .filter(notification::Column::ReadAt.is_null())
-            .exec(&self.writer)
+            .exec(&transaction)
             .await?;
+        notification::Entity::delete_many()
+            .filter(notification::Column::UserId.eq(user_id.0))
+            .filter(notification::Column::ReadAt.lt(forget_read_before))
+            .exec(&transaction)
+            .await?;
+        transaction.commit().await?;
         Ok(())
     }
 

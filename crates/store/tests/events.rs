@@ -176,8 +176,19 @@ async fn registrations_requests_and_schedules_are_stored_faithfully() {
             kinds.contains(&"request_expired".to_owned()) && kinds.contains(&"registration_approved".to_owned()),
             "{kinds:?}"
         );
-        store.mark_notifications_read(researcher, now).await.unwrap();
-        assert!(store.notifications(researcher, 50).await.unwrap().iter().all(|notice| notice.read_at.is_some()));
+        let before = store.notifications(researcher, 50).await.unwrap().len();
+        store.mark_notifications_read(researcher, now, now - Duration::days(90)).await.unwrap();
+        let read = store.notifications(researcher, 50).await.unwrap();
+        assert_eq!(read.len(), before, "notifications read just now are kept");
+        assert!(read.iter().all(|notice| notice.read_at.is_some()));
+        // Months later: what was read long ago is forgotten, a new unread notice is kept.
+        let later = now + Duration::days(120);
+        store.publish_schedule(event.id, &[], &[notice(researcher, "schedule_changed")], later).await.unwrap();
+        store.mark_notifications_read(researcher, later, later - Duration::days(90)).await.unwrap();
+        let kept = store.notifications(researcher, 50).await.unwrap();
+        assert_eq!(kept.iter().map(|notice| notice.kind.as_str()).collect::<Vec<_>>(), vec!["schedule_changed"]);
+        // (PostgreSQL keeps microseconds.)
+        assert_eq!(kept[0].read_at.map(|at| at.timestamp_micros()), Some(later.timestamp_micros()));
 
         // A schedule replaces the previous one whole and marks the event scheduled.
         let placed = |slot| PlacedMeeting {
