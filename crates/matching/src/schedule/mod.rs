@@ -337,6 +337,9 @@ impl Problem {
 /// Schedules an instance: the best schedule found within the options' budget and its bound.
 /// Share of the time limit kept for re-solving slots exactly at the end (`heuristic::polish`).
 const POLISH_SHARE: f64 = 0.2;
+/// Share of the time limit the Lagrangian bound runs, beside the first schedule, on instances too
+/// large for the exact solver; the guided searches and the polishing get the rest.
+const BOUND_SHARE: f64 = 0.55;
 
 pub fn schedule(
     instance: &ScheduleInstance,
@@ -347,9 +350,21 @@ pub fn schedule(
     let deadline = started + options.time_limit;
     let polishing = options.time_limit.mul_f64(POLISH_SHARE);
 
-    let mut best = heuristic::solve(&problem, started + options.time_limit / 4);
+    let exact_first = problem.variable_count() <= options.exact_variable_limit;
+    let (mut best, mut early_bound) = if exact_first {
+        (heuristic::solve(&problem, started + options.time_limit / 4), None)
+    } else {
+        // The Lagrangian bound needs no schedule: it runs on the second core while the first
+        // builds one.
+        let until = started + options.time_limit.mul_f64(BOUND_SHARE);
+        std::thread::scope(|scope| {
+            let bound = scope.spawn(|| bound::lagrangian_bound(&problem, 0.0, until));
+            let best = heuristic::solve(&problem, until);
+            (best, bound.join().ok())
+        })
+    };
     let mut upper_bound = f64::INFINITY;
-    if problem.variable_count() <= options.exact_variable_limit
+    if exact_first
         && let Some(exact) = exact::solve(&problem, &best, started + options.proof_time_limit.max(options.time_limit))
     {
         if exact.weight > best.weight + 1e-9 {
@@ -358,9 +373,13 @@ pub fn schedule(
         upper_bound = exact.bound;
     }
     if upper_bound > best.weight + 1e-9 {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let (lagrangian, best_prices, last_prices) =
-            bound::lagrangian_bound(&problem, best.weight, Instant::now() + remaining * 3 / 5);
+        let (lagrangian, best_prices, last_prices) = match early_bound.take() {
+            Some(early) => early,
+            None => {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                bound::lagrangian_bound(&problem, best.weight, Instant::now() + remaining * 3 / 5)
+            }
+        };
         upper_bound = upper_bound.min(lagrangian);
         if upper_bound > best.weight + 1e-9 {
             // Two differently guided searches, one per core of a small server.
