@@ -339,7 +339,7 @@ impl Problem {
 const POLISH_SHARE: f64 = 0.2;
 /// Share of the time limit the Lagrangian bound runs, beside the first schedule, on instances too
 /// large for the exact solver; the guided searches and the polishing get the rest.
-const BOUND_SHARE: f64 = 0.55;
+const BOUND_SHARE: f64 = 0.45;
 
 pub fn schedule(
     instance: &ScheduleInstance,
