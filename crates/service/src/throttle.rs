@@ -4,6 +4,8 @@
 //! limit (the count and the insert are not one transaction); the limit then holds again. Node
 //! clocks are assumed to agree (NTP), since each node stamps its own events.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -11,10 +13,16 @@ use techmatch_store::{LoginEventCount, LoginEventKind, Store, StoreError};
 
 use crate::settings::LoginLimits;
 
+/// How often a node deletes events that have left the window. Counting already ignores them,
+/// so this only keeps the table small; once a minute spares a delete on every login.
+const PRUNE_EVERY_SECONDS: i64 = 60;
+
 #[derive(Debug, Clone)]
 pub struct LoginThrottle {
     limits: LoginLimits,
     store: Store,
+    /// When this node last pruned, in Unix seconds (0: not yet).
+    last_prune: Arc<AtomicI64>,
 }
 
 /// The events of the window say how long to wait, if `limit` of them have happened already:
@@ -47,7 +55,7 @@ impl From<StoreError> for Refusal {
 
 impl LoginThrottle {
     pub fn new(limits: LoginLimits, store: Store) -> LoginThrottle {
-        LoginThrottle { limits, store }
+        LoginThrottle { limits, store, last_prune: Arc::new(AtomicI64::new(0)) }
     }
 
     fn window(&self) -> Duration {
@@ -60,8 +68,13 @@ impl LoginThrottle {
         let now = Utc::now();
         let window = self.window();
         let since = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-        // Events older than the window count for nothing: forget them.
-        self.store.prune_login_events(since).await?;
+        // Events older than the window count for nothing: forget them now and then.
+        let last = self.last_prune.load(Ordering::Relaxed);
+        if now.timestamp() - last >= PRUNE_EVERY_SECONDS
+            && self.last_prune.compare_exchange(last, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            self.store.prune_login_events(since).await?;
+        }
         let failures = self.store.count_login_events(LoginEventKind::Failure, account, since).await?;
         let attempts = self.store.count_login_events(LoginEventKind::Attempt, client, since).await?;
         let account_wait = wait_needed(failures, self.limits.max_failures_per_account, window, now);

@@ -7,6 +7,7 @@ use serde_json::json;
 use techmatch_service::AccountService;
 use techmatch_service::AuthSettings;
 use techmatch_service::ServiceError;
+use techmatch_store::LoginEventKind;
 use techmatch_store::testing::TestDatabase;
 
 fn settings(max_failures_per_account: u32, max_attempts_per_client: u32) -> AuthSettings {
@@ -70,6 +71,32 @@ async fn one_client_is_limited_across_nodes_and_accounts() {
         assert!(throttled(first.login("e@x.org", "wrong", "192.0.2.7").await), "{label}");
         assert!(throttled(second.login("f@x.org", "wrong", "192.0.2.7").await), "{label}");
         assert!(!throttled(second.login("f@x.org", "wrong", "192.0.2.8").await), "{label}: another address");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn events_that_left_the_window_are_pruned_now_and_then() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let label = database.label;
+        let long_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+        let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let old_events = |key: &'static str| {
+            let store = store.clone();
+            async move { store.count_login_events(LoginEventKind::Failure, key, epoch).await.unwrap().count }
+        };
+        store.add_login_event(LoginEventKind::Failure, "first@x.org", long_ago).await.unwrap();
+        let node = AccountService::new(store.clone(), &settings(3, 100)).unwrap();
+        assert!(!throttled(node.login("someone@x.org", "wrong", "198.51.100.1").await), "{label}");
+        assert_eq!(old_events("first@x.org").await, 0, "{label}: the first login prunes");
+        // Within the minute the node does not delete again; the old event still counts for
+        // nothing (the window is ten minutes).
+        store.add_login_event(LoginEventKind::Failure, "second@x.org", long_ago).await.unwrap();
+        store.add_login_event(LoginEventKind::Failure, "second@x.org", long_ago).await.unwrap();
+        store.add_login_event(LoginEventKind::Failure, "second@x.org", long_ago).await.unwrap();
+        assert!(!throttled(node.login("second@x.org", "wrong", "198.51.100.2").await), "{label}");
+        assert!(old_events("second@x.org").await >= 3, "{label}: no second prune within a minute");
         store.close().await;
     }
 }
