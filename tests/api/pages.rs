@@ -789,6 +789,20 @@ async fn admins_manage_accounts_and_see_organizations_on_pages() {
     let (status, _, _) = app.page(Method::GET, "/admin", "", None, None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "visitors are sent to sign in");
 
+    // Fifty organizations to a page, accounts named by their organization on every page.
+    for number in 0..50 {
+        let registered =
+            app.register(&format!("co{number:02}@many.cn"), "company", &format!("公司{number:02}号")).await;
+        assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
+    }
+    let (_, _, first) = app.page(Method::GET, "/admin", &admin, None, None).await;
+    assert!(first.contains("1 / 2") && first.contains("org_page=2"), "{first}");
+    assert!(!first.contains("公司49号</td>"), "the 51st organization is on the second page");
+    let (status, _, second) = app.page(Method::GET, "/admin?page=2&org_page=2", &admin, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(second.contains("公司49号</td>") && second.contains("2 / 2"), "{second}");
+    assert!(second.contains("co49@many.cn") && !second.contains(">#"), "accounts on page 2 are named: {second}");
+
     // A bad address is refused beside its field; a good one shows the generated password once.
     let csrf = csrf_of(&admin);
     let (status, _, html) = app
@@ -815,7 +829,7 @@ async fn admins_manage_accounts_and_see_organizations_on_pages() {
     assert!(html.contains("id=\"email-error\"") && html.contains("该电子邮箱已注册"), "{html}");
 
     // Deactivation ends sign-ins; an admin cannot deactivate themself.
-    let users = app.get("/api/v1/admin/users", Some(&app.token("root@city.cn", PASSWORD).await)).await.body;
+    let users = app.get("/api/v1/admin/users?limit=100", Some(&app.token("root@city.cn", PASSWORD).await)).await.body;
     let id_of = |email: &str| {
         users["items"].as_array().unwrap().iter().find(|user| user["email"] == email).unwrap()["id"].as_i64().unwrap()
     };

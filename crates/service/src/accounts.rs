@@ -240,6 +240,16 @@ impl AccountService {
         Ok(self.store.list_organizations(page).await?)
     }
 
+    /// The organizations with these ids, for naming them beside a page of accounts.
+    pub async fn organizations_by_ids(
+        &self,
+        actor: &Actor,
+        ids: &[OrganizationId],
+    ) -> Result<Vec<Organization>, ServiceError> {
+        authorize(Some(actor), Action::ListOrganizations)?;
+        Ok(self.store.organizations_by_ids(ids).await?)
+    }
+
     #[tracing::instrument(skip_all, fields(role = %new_user.role))]
     pub async fn create_user(&self, actor: &Actor, new_user: NewUserByAdmin) -> Result<CreatedAccount, ServiceError> {
         authorize(Some(actor), Action::CreateUser { role: new_user.role })?;

@@ -287,6 +287,21 @@ impl Store {
             .transpose()
     }
 
+    /// The organizations with these ids (those that exist), in id order.
+    pub async fn organizations_by_ids(&self, ids: &[OrganizationId]) -> Result<Vec<Organization>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        organization::Entity::find()
+            .filter(organization::Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .order_by_asc(organization::Column::Id)
+            .all(&self.reader)
+            .await?
+            .into_iter()
+            .map(organization_from_model)
+            .collect()
+    }
+
     pub async fn list_organizations(&self, page: PageRequest) -> Result<Page<Organization>, StoreError> {
         let total = organization::Entity::find().count(&self.reader).await?;
         let models = organization::Entity::find()

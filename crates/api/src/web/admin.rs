@@ -2,6 +2,7 @@
 //! as the API's admin routes: anyone else gets the not-found page.
 
 use super::*;
+use techmatch_domain::OrganizationId;
 
 const PER_PAGE: u64 = 50;
 
@@ -26,9 +27,31 @@ struct OrganizationRow {
     created: String,
 }
 
+/// Which page of accounts and which of organizations the admin page shows (1-based).
+#[derive(Clone, Copy)]
+struct AdminPages {
+    users: u64,
+    organizations: u64,
+}
+
+impl AdminPages {
+    const FIRST: AdminPages = AdminPages { users: 1, organizations: 1 };
+}
+
+/// The account just created and its generated password, shown once (the account itself may be
+/// on another page of the list).
+struct CreatedNotice {
+    email: String,
+    password: String,
+}
+
+/// How many organizations the new account form offers to choose from.
+const ORGANIZATION_CHOICES: u64 = 500;
+
 #[derive(Deserialize)]
 pub struct AdminQuery {
     page: Option<u64>,
+    org_page: Option<u64>,
     notice: Option<String>,
     code: Option<String>,
     #[allow(dead_code)]
@@ -40,27 +63,39 @@ pub struct AdminQuery {
 async fn admin_page(
     visit: &Visit,
     services: &Services,
-    page: u64,
+    pages: AdminPages,
     notice: Option<String>,
     values: &[(String, String)],
     errors: &[(String, String, String)],
-    generated_password: Option<String>,
+    created: Option<CreatedNotice>,
 ) -> HttpResponse {
     let Some(actor) = &visit.actor else { return to_login() };
-    let request = PageRequest { offset: page.saturating_sub(1) * PER_PAGE, limit: PER_PAGE };
-    let users = match services.accounts.list_users(actor, request).await {
+    let page_of = |page: u64| PageRequest { offset: page.saturating_sub(1) * PER_PAGE, limit: PER_PAGE };
+    let users = match services.accounts.list_users(actor, page_of(pages.users)).await {
         Ok(users) => users,
         Err(error) => return visit.failure(&error),
     };
-    let organizations = match services.accounts.list_organizations(actor, PageRequest { offset: 0, limit: 500 }).await {
+    let organizations = match services.accounts.list_organizations(actor, page_of(pages.organizations)).await {
         Ok(organizations) => organizations,
         Err(error) => return visit.failure(&error),
     };
-    let names: BTreeMap<i64, String> = organizations
-        .items
-        .iter()
-        .map(|organization| (organization.id.0, organization.name.as_str().to_owned()))
-        .collect();
+    let choices =
+        match services.accounts.list_organizations(actor, PageRequest { offset: 0, limit: ORGANIZATION_CHOICES }).await
+        {
+            Ok(choices) => choices,
+            Err(error) => return visit.failure(&error),
+        };
+    let mut member_of: Vec<OrganizationId> = users.items.iter().filter_map(|user| user.organization_id).collect();
+    member_of.sort_unstable_by_key(|id| id.0);
+    member_of.dedup();
+    let names: BTreeMap<i64, String> = match services.accounts.organizations_by_ids(actor, &member_of).await {
+        Ok(found) => {
+            found.iter().map(|organization| (organization.id.0, organization.name.as_str().to_owned())).collect()
+        }
+        Err(error) => return visit.failure(&error),
+    };
+    let choice_rows: Vec<(i64, String)> =
+        choices.items.iter().map(|organization| (organization.id.0, organization.name.as_str().to_owned())).collect();
     let user_rows: Vec<UserRow> = users
         .items
         .iter()
@@ -89,7 +124,8 @@ async fn admin_page(
             created: organization.created_at.format("%Y-%m-%d").to_string(),
         })
         .collect();
-    let pages = users.total.div_ceil(PER_PAGE).max(1);
+    let user_pages = users.total.div_ceil(PER_PAGE).max(1);
+    let organization_pages = organizations.total.div_ceil(PER_PAGE).max(1);
     let value =
         |name: &str| values.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).unwrap_or_default();
     let error = |name: &str| {
@@ -113,11 +149,15 @@ async fn admin_page(
             users => user_rows,
             organizations => organization_rows,
             total_users => users.total,
-            page,
-            pages,
+            page => pages.users,
+            pages => user_pages,
+            org_page => pages.organizations,
+            org_pages => organization_pages,
+            choices => choice_rows.iter().map(|(id, name)| minijinja::context! { id => id, name => name }).collect::<Vec<_>>(),
             notice,
             form,
-            generated_password,
+            generated_password => created.as_ref().map(|created| created.password.clone()),
+            created_email => created.map(|created| created.email),
             roles => ["researcher", "company", "liaison_officer", "admin"],
         },
     )
@@ -130,7 +170,8 @@ pub async fn admin_users(
 ) -> HttpResponse {
     let visit = visit(&request, &services).await;
     let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
-    admin_page(&visit, &services, query.page.unwrap_or(1).max(1), notice, &[], &[], None).await
+    let pages = AdminPages { users: query.page.unwrap_or(1).max(1), organizations: query.org_page.unwrap_or(1).max(1) };
+    admin_page(&visit, &services, pages, notice, &[], &[], None).await
 }
 
 /// Creates an account; a generated password is shown on the answer page, once.
@@ -145,7 +186,7 @@ pub async fn create_user_form(request: HttpRequest, services: web::Data<Services
             Ok(id) => Some(id),
             Err(_) => {
                 let errors = [("organization_id".to_owned(), "not_a_number".to_owned(), String::new())];
-                return admin_page(&visit, &services, 1, None, &pairs, &errors, None).await;
+                return admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await;
             }
         },
     };
@@ -159,22 +200,25 @@ pub async fn create_user_form(request: HttpRequest, services: web::Data<Services
     let new_user = match request.into_new_user() {
         Ok(new_user) => new_user,
         Err(error) => {
-            return admin_page(&visit, &services, 1, None, &pairs, &error.field_messages(), None).await;
+            return admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &error.field_messages(), None).await;
         }
     };
     match services.accounts.create_user(&actor, new_user).await {
         Ok(created) => {
             let notice = Some(label(&visit, "notice_done"));
-            admin_page(&visit, &services, 1, notice, &[], &[], created.generated_password).await
+            let shown = created
+                .generated_password
+                .map(|password| CreatedNotice { email: created.account.email.as_str().to_owned(), password });
+            admin_page(&visit, &services, AdminPages::FIRST, notice, &[], &[], shown).await
         }
         Err(ServiceError::Validation(found)) => {
             let errors: Vec<(String, String, String)> =
                 found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
-            admin_page(&visit, &services, 1, None, &pairs, &errors, None).await
+            admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await
         }
         Err(ServiceError::Conflict { code, message }) => {
             let errors = [("email".to_owned(), code.to_owned(), message)];
-            admin_page(&visit, &services, 1, None, &pairs, &errors, None).await
+            admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await
         }
         Err(error) => visit.failure(&error),
     }
