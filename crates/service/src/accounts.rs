@@ -240,6 +240,19 @@ impl AccountService {
         Ok(self.store.list_organizations(page).await?)
     }
 
+    /// The organizations a member with `role` could belong to, by name (at most `limit`): the
+    /// choices when staff post on someone's behalf.
+    pub async fn organizations_admitting(
+        &self,
+        actor: &Actor,
+        role: Role,
+        limit: u64,
+    ) -> Result<Vec<Organization>, ServiceError> {
+        authorize(Some(actor), Action::ListOrganizations)?;
+        let kinds: Vec<OrganizationKind> = OrganizationKind::ALL.into_iter().filter(|kind| kind.admits(role)).collect();
+        Ok(self.store.organizations_of_kinds(&kinds, limit).await?)
+    }
+
     /// The organizations with these ids, for naming them beside a page of accounts.
     pub async fn organizations_by_ids(
         &self,

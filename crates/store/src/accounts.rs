@@ -302,6 +302,24 @@ impl Store {
             .collect()
     }
 
+    /// The organizations of these kinds, by name, at most `limit` of them.
+    pub async fn organizations_of_kinds(
+        &self,
+        kinds: &[OrganizationKind],
+        limit: u64,
+    ) -> Result<Vec<Organization>, StoreError> {
+        organization::Entity::find()
+            .filter(organization::Column::Kind.is_in(kinds.iter().map(|kind| kind.as_str())))
+            .order_by_asc(organization::Column::Name)
+            .order_by_asc(organization::Column::Id)
+            .limit(limit)
+            .all(&self.reader)
+            .await?
+            .into_iter()
+            .map(organization_from_model)
+            .collect()
+    }
+
     pub async fn list_organizations(&self, page: PageRequest) -> Result<Page<Organization>, StoreError> {
         let total = organization::Entity::find().count(&self.reader).await?;
         let models = organization::Entity::find()

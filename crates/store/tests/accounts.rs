@@ -98,6 +98,50 @@ async fn account_with_new_organization_then_colleague_joins_by_code() {
         assert!(
             store.find_account_by_email(&EmailAddress::parse("e", "boss@acme.cn").unwrap()).await.unwrap().is_none()
         );
+
+        // Organizations by kind (the choices when staff post for an institution) and by id.
+        let (_, company) = store
+            .create_account(new_account(
+                "boss@acme.cn",
+                Role::Company,
+                Membership::Create(new_organization("Acme 科技", OrganizationKind::Company, "CCCCDDDDEEEEFFFF")),
+            ))
+            .await
+            .unwrap();
+        let (_, institute) = store
+            .create_account(new_account(
+                "zhao@ias.cn",
+                Role::Researcher,
+                Membership::Create(new_organization(
+                    "中科院 Institute",
+                    OrganizationKind::Institute,
+                    "GGGGHHHHJJJJKKKK",
+                )),
+            ))
+            .await
+            .unwrap();
+        let (company, institute) = (company.unwrap(), institute.unwrap());
+        let research = store
+            .organizations_of_kinds(&[OrganizationKind::University, OrganizationKind::Institute], 10)
+            .await
+            .unwrap();
+        let mut expected = vec![organization.id, institute.id];
+        expected.sort_by_key(|id| {
+            if *id == organization.id {
+                organization.name.as_str().to_owned()
+            } else {
+                institute.name.as_str().to_owned()
+            }
+        });
+        assert_eq!(research.iter().map(|found| found.id).collect::<Vec<_>>(), expected, "{label}: by name, no company");
+        assert_eq!(store.organizations_of_kinds(&[OrganizationKind::University], 10).await.unwrap().len(), 1);
+        let named = store.organizations_by_ids(&[company.id, organization.id]).await.unwrap();
+        assert_eq!(
+            named.iter().map(|found| found.id).collect::<Vec<_>>(),
+            vec![organization.id, company.id],
+            "{label}"
+        );
+        assert!(store.organizations_by_ids(&[]).await.unwrap().is_empty());
     })
     .await;
 }

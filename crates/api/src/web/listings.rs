@@ -130,12 +130,10 @@ async fn listing_form(
         editing.is_none() && kind == ListingKind::Result && visit.actor.is_some_and(|actor| actor.role.is_staff());
     let mut organizations: Vec<Choice> = Vec::new();
     if staff_posting && let Some(actor) = &visit.actor {
-        match services.accounts.list_organizations(actor, PageRequest { offset: 0, limit: 500 }).await {
+        match services.accounts.organizations_admitting(actor, techmatch_domain::Role::Researcher, 5000).await {
             Ok(found) => organizations.extend(
                 found
-                    .items
                     .into_iter()
-                    .filter(|organization| organization.kind.admits(techmatch_domain::Role::Researcher))
                     .map(|organization| Choice { id: organization.id.0, title: organization.name.as_str().to_owned() }),
             ),
             Err(error) => return visit.failure(&error),
