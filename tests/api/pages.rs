@@ -802,6 +802,10 @@ async fn admins_manage_accounts_and_see_organizations_on_pages() {
     assert_eq!(status, StatusCode::OK);
     assert!(second.contains("公司49号</td>") && second.contains("2 / 2"), "{second}");
     assert!(second.contains("co49@many.cn") && !second.contains(">#"), "accounts on page 2 are named: {second}");
+    let (status, _, _) = app.page(Method::GET, "/admin?page=18446744073709551615&org_page=0", &admin, None, None).await;
+    assert_eq!(status, StatusCode::OK, "any page number is answered");
+    let (status, _, _) = app.page(Method::GET, "/admin?org_page=two", &admin, None, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // A bad address is refused beside its field; a good one shows the generated password once.
     let csrf = csrf_of(&admin);

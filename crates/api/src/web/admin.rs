@@ -5,6 +5,8 @@ use super::*;
 use techmatch_domain::OrganizationId;
 
 const PER_PAGE: u64 = 50;
+/// Page numbers beyond this are read as this one.
+const LAST_PAGE: u64 = 1_000_000;
 
 #[derive(Serialize)]
 struct UserRow {
@@ -170,7 +172,11 @@ pub async fn admin_users(
 ) -> HttpResponse {
     let visit = visit(&request, &services).await;
     let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
-    let pages = AdminPages { users: query.page.unwrap_or(1).max(1), organizations: query.org_page.unwrap_or(1).max(1) };
+    // Any page number is answered (past the end, with an empty list), without overflow.
+    let pages = AdminPages {
+        users: query.page.unwrap_or(1).clamp(1, LAST_PAGE),
+        organizations: query.org_page.unwrap_or(1).clamp(1, LAST_PAGE),
+    };
     admin_page(&visit, &services, pages, notice, &[], &[], None).await
 }
 

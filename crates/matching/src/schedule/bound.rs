@@ -236,8 +236,9 @@ impl<'p> Prices<'p> {
         sum
     }
 
-    /// One projected subgradient step of size `step` from the relaxed solution.
-    fn subgradient_step(&mut self, relaxed: &Relaxed, theta: f64, target: f64) {
+    /// One projected subgradient step along the slack of `relaxed`'s constraints, of Polyak's
+    /// length for a bound `value` aiming at `target`.
+    fn subgradient_step(&mut self, relaxed: &Relaxed, value: f64, theta: f64, target: f64) {
         let mut norm = 0.0;
         let mut add = |gradient: f64, price: f64| {
             if gradient < 0.0 || price > 0.0 {
@@ -256,7 +257,7 @@ impl<'p> Prices<'p> {
         if norm <= 0.0 {
             return;
         }
-        let step = theta * (relaxed.value - target).max(1e-9) / norm;
+        let step = theta * (value - target).max(1e-9) / norm;
         for (cell, &use_count) in relaxed.usage.iter().enumerate() {
             self.pi[cell] = (self.pi[cell] - step * (1.0 - use_count)).max(0.0);
         }
@@ -344,8 +345,7 @@ pub(crate) fn lagrangian_bound<'p>(
             break;
         }
         (prices.pi, prices.lambda, prices.mu) = best_prices.clone();
-        average.value = best;
-        prices.subgradient_step(average, theta, target);
+        prices.subgradient_step(average, best, theta, target);
     }
     let last = prices.clone();
     (prices.pi, prices.lambda, prices.mu) = best_prices;

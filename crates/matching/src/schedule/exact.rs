@@ -233,15 +233,19 @@ fn run(problem: &Problem, start: &Assignment, time_limit: Duration) -> Option<Ex
     let deadline = Instant::now() + time_limit;
     let remaining = || deadline.checked_duration_since(Instant::now());
     let mut best = start.clone();
+    let keep_better = |best: &mut Assignment, found: Assignment| {
+        if found.weight > best.weight {
+            *best = found;
+        }
+    };
+    // No schedule weighs more than `bound` or than the best found.
     let finish = |best: Assignment, bound: f64| {
         let bound = bound.max(best.weight);
         Some(ExactOutcome { slot_of: best.slot_of, weight: best.weight, bound })
     };
     let Some(duals) = lp_duals(problem, time_limit) else {
         let restricted = solve_restricted(problem, None, best.weight, &best, remaining()?)?;
-        if restricted.best.weight > best.weight {
-            best = restricted.best;
-        }
+        keep_better(&mut best, restricted.best);
         return finish(best, restricted.bound);
     };
 
@@ -250,14 +254,11 @@ fn run(problem: &Problem, start: &Assignment, time_limit: Duration) -> Option<Ex
         // LP's optimal face; the others weigh at most `top − unit`.
         let top = (duals.ceiling / unit + 1e-9).floor() * unit;
         if top <= best.weight {
-            let weight = best.weight;
-            return finish(best, weight);
+            return finish(best, top);
         }
         let share = remaining()? / 2;
         if let Some(face) = solve_restricted(problem, Some(&duals), top, &best, share) {
-            if face.best.weight > best.weight {
-                best = face.best;
-            }
+            keep_better(&mut best, face.best);
             let bound = face.bound.max(top - unit);
             if bound <= best.weight + duals.slack {
                 return finish(best, bound);
@@ -273,8 +274,6 @@ fn run(problem: &Problem, start: &Assignment, time_limit: Duration) -> Option<Ex
         Some(unit) => target - unit,
         None => target,
     };
-    if restricted.best.weight > best.weight {
-        best = restricted.best;
-    }
+    keep_better(&mut best, restricted.best);
     finish(best, restricted.bound.max(outside))
 }
