@@ -46,6 +46,7 @@ pub struct SearchSettings {
     pub min_commit_interval_ms: u64,
     pub outbox_prune_interval_seconds: u64,
     pub node_retention_hours: u64,
+    pub result_cache_entries: usize,
 }
 
 impl SearchSettings {
@@ -58,6 +59,7 @@ impl SearchSettings {
             min_commit_interval: std::time::Duration::from_millis(self.min_commit_interval_ms),
             outbox_prune_interval: std::time::Duration::from_secs(self.outbox_prune_interval_seconds.max(1)),
             node_retention: std::time::Duration::from_secs(self.node_retention_hours.max(1) * 3600),
+            result_cache_entries: self.result_cache_entries,
         }
     }
 }

@@ -19,6 +19,7 @@ use techmatch_domain::Viewer;
 use techmatch_domain::listing::ListingKind;
 
 use crate::analyzer::{ANALYZER, analyze, analyzer};
+use crate::cache::{ResultCache, VisibilityScope};
 use crate::document::{ListingDocument, listing_key};
 use crate::snippet::highlight;
 
@@ -177,6 +178,7 @@ pub struct SearchIndex {
     /// `None` for an index opened to read beside the process that writes it.
     writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
+    cache: ResultCache,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -186,6 +188,8 @@ impl std::fmt::Debug for SearchIndex {
 }
 
 const SNIPPET_CHARS: usize = 180;
+/// tantivy's least memory arena per indexing thread.
+const WRITER_MEMORY_PER_THREAD: usize = 15_000_000;
 
 impl SearchIndex {
     /// Opens the index in `directory`, creating it when missing. An index of another schema
@@ -235,9 +239,9 @@ impl SearchIndex {
 
     fn from_index(index: Index, fields: Fields, writer_memory_bytes: usize) -> Result<SearchIndex, SearchError> {
         index.tokenizers().register(ANALYZER, analyzer());
-        let writer = index.writer(writer_memory_bytes.max(15_000_000))?;
+        let writer = index.writer(writer_memory_bytes.max(WRITER_MEMORY_PER_THREAD))?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields })
+        Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields, cache: ResultCache::new(0) })
     }
 
     /// Opens an existing index to read only, without the writer lock, so that a batch job can
@@ -258,7 +262,35 @@ impl SearchIndex {
         }
         index.tokenizers().register(ANALYZER, analyzer());
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: None, fields })
+        Ok(SearchIndex { index, reader, writer: None, fields, cache: ResultCache::new(0) })
+    }
+
+    /// Swaps the writer for one suited to a live service: one indexing thread with the least
+    /// memory. A service commits a few changes at a time, many times a second; every commit
+    /// closes each thread's segment and sets up a new one (its memory cleared), so several
+    /// threads and a large arena only multiply that fixed cost and the segments to merge. Bulk
+    /// builds (rebuilds, imports into a fresh index, benchmarks) keep the writer of `open`.
+    pub fn for_incremental_updates(self) -> Result<SearchIndex, SearchError> {
+        let SearchIndex { index, reader, writer, fields, cache } = self;
+        if writer.is_none() {
+            return Err(SearchError::ReadOnly);
+        }
+        // The old writer holds the directory lock until it is dropped.
+        drop(writer);
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY_PER_THREAD)?;
+        Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields, cache })
+    }
+
+    /// Keeps the answers of up to `capacity` distinct searches until the index next changes
+    /// (0, the default, keeps none). See [`SearchIndex::cached_search`].
+    pub fn with_result_cache(mut self, capacity: usize) -> SearchIndex {
+        self.cache.set_capacity(capacity);
+        self
+    }
+
+    /// Answers kept for the current index content.
+    pub fn cached_answers(&self) -> usize {
+        self.cache.len()
     }
 
     fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
@@ -370,6 +402,29 @@ impl SearchIndex {
     /// listings the viewer may see.
     pub fn search(&self, viewer: Viewer, request: &SearchRequest) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let scope = VisibilityScope::of(viewer);
+        if let Some(answer) = self.cache.get(generation, scope, request) {
+            return Ok(answer);
+        }
+        let answer = self.search_with(&searcher, scope, request)?;
+        self.cache.put(generation, scope, request, &answer);
+        Ok(answer)
+    }
+
+    /// The answer [`SearchIndex::search`] would give, if it is kept for the index's current
+    /// content: cheap enough to try on an async executor before going to the blocking pool.
+    pub fn cached_search(&self, viewer: Viewer, request: &SearchRequest) -> Option<SearchResults> {
+        let generation = self.reader.searcher().generation().generation_id();
+        self.cache.get(generation, VisibilityScope::of(viewer), request)
+    }
+
+    fn search_with(
+        &self,
+        searcher: &tantivy::Searcher,
+        scope: VisibilityScope,
+        request: &SearchRequest,
+    ) -> Result<SearchResults, SearchError> {
         let text_query = self.text_query(&request.query);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Must,
@@ -378,7 +433,7 @@ impl SearchIndex {
                 None => Box::new(AllQuery),
             },
         )];
-        for filter in self.filter_clauses(viewer, &request.filters) {
+        for filter in self.filter_clauses(scope, &request.filters) {
             clauses.push(filter);
         }
         let query = BooleanQuery::new(clauses);
@@ -420,7 +475,7 @@ impl SearchIndex {
         let terms: BTreeSet<String> = analyze(&request.query).into_iter().collect();
         let mut hits = Vec::with_capacity(top_docs.len());
         for (score, address) in top_docs {
-            hits.push(self.hit(&searcher, address, score, &terms)?);
+            hits.push(self.hit(searcher, address, score, &terms)?);
         }
         Ok(SearchResults { total, hits, facets })
     }
@@ -462,20 +517,18 @@ impl SearchIndex {
     }
 
     /// Clauses that leave out what `viewer` may not see (the same rule as `domain::access`).
-    fn visibility_clauses(&self, viewer: Viewer) -> Vec<(Occur, Box<dyn Query>)> {
+    fn visibility_clauses(&self, scope: VisibilityScope) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = &self.fields;
         let term = |term: Term| -> Box<dyn Query> { Box::new(TermQuery::new(term, IndexRecordOption::Basic)) };
         let mut clauses = Vec::new();
         // Expressed as the exclusion of private listings: most listings are public, and
         // skipping a short posting list is far cheaper than intersecting with a long one.
         let private = || term(Term::from_field_bool(fields.public, false));
-        match viewer {
-            Viewer::Staff { .. } => {}
-            Viewer::Anonymous | Viewer::Member { organization_id: None, .. } => {
-                clauses.push((Occur::MustNot, private()))
-            }
-            Viewer::Member { organization_id: Some(own), .. } => {
-                let own = term(Term::from_field_i64(fields.organization, own.0));
+        match scope {
+            VisibilityScope::Everything => {}
+            VisibilityScope::Public => clauses.push((Occur::MustNot, private())),
+            VisibilityScope::PublicAndOrganization(own) => {
+                let own = term(Term::from_field_i64(fields.organization, own));
                 let others_private = BooleanQuery::new(vec![(Occur::Must, private()), (Occur::MustNot, own)]);
                 clauses.push((Occur::MustNot, Box::new(others_private)));
             }
@@ -484,13 +537,13 @@ impl SearchIndex {
     }
 
     /// Visibility and the request's filters, as clauses that do not change scores.
-    fn filter_clauses(&self, viewer: Viewer, filters: &SearchFilters) -> Vec<(Occur, Box<dyn Query>)> {
+    fn filter_clauses(&self, scope: VisibilityScope, filters: &SearchFilters) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = &self.fields;
         let term = |term: Term| -> Box<dyn Query> { Box::new(TermQuery::new(term, IndexRecordOption::Basic)) };
         let filter = |query: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
             (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
         };
-        let mut clauses = self.visibility_clauses(viewer);
+        let mut clauses = self.visibility_clauses(scope);
         match &filters.status {
             Some(status) => clauses.push(filter(term(Term::from_field_text(fields.status, status)))),
             None => {
@@ -574,7 +627,7 @@ impl SearchIndex {
         }
         let filters = SearchFilters { kind: Some(kind), ..SearchFilters::default() };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
-        clauses.extend(self.filter_clauses(viewer, &filters));
+        clauses.extend(self.filter_clauses(VisibilityScope::of(viewer), &filters));
         Ok(searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?)
     }
 
@@ -733,7 +786,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AllQuery))];
         // Visibility only: the status filter's exclusion of archived listings is left out.
-        clauses.extend(self.visibility_clauses(viewer));
+        clauses.extend(self.visibility_clauses(VisibilityScope::of(viewer)));
         let query = BooleanQuery::new(clauses);
         let limit = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX).max(1);
         let addresses = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;

@@ -5,6 +5,7 @@
 
 pub mod analyzer;
 pub mod benchmark;
+mod cache;
 mod document;
 mod index;
 mod snippet;

@@ -215,7 +215,8 @@ fn snippets_highlight_matches_and_escape_html() {
 fn updates_replace_removals_delete_and_the_position_persists() {
     let directory = tempfile::tempdir().unwrap();
     {
-        let index = SearchIndex::open(directory.path(), 30_000_000).unwrap();
+        // The service's writer: the swap must release the directory lock it held.
+        let index = SearchIndex::open(directory.path(), 30_000_000).unwrap().for_incremental_updates().unwrap();
         assert_eq!(index.position().unwrap(), None);
         index
             .apply(
@@ -248,6 +249,8 @@ fn updates_replace_removals_delete_and_the_position_persists() {
     }
     let index = SearchIndex::open(directory.path(), 30_000_000).unwrap();
     assert_eq!(index.position().unwrap(), Some(4), "the commit carried its outbox position");
+    let read_only = SearchIndex::open_read_only(directory.path()).unwrap();
+    assert!(matches!(read_only.for_incremental_updates(), Err(techmatch_search::SearchError::ReadOnly)));
     assert_eq!(index.search(Viewer::Anonymous, &request("new")).unwrap().total, 1);
     index.apply(&[IndexChange::Remove { kind: ListingKind::Result, id: 1 }], 5).unwrap();
     assert_eq!(index.num_docs(), 0);
@@ -407,4 +410,57 @@ fn candidate_statistics_never_include_what_the_viewer_may_not_see() {
     let (anonymous, _) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Need, &query).unwrap();
     assert!(anonymous.iter().all(|candidate| candidate.id != 102), "the confidential need is not a candidate");
     assert!(anonymous.iter().any(|candidate| candidate.id == 101));
+}
+
+#[test]
+fn kept_answers_follow_the_viewer_and_the_index_content() {
+    let index = fixture().with_result_cache(100);
+    let mut request = request("正极材料");
+    request.filters.kind = Some(ListingKind::Need);
+    let owner = Viewer::Member { user_id: UserId(5), organization_id: Some(OrganizationId(COMPANY)) };
+    let colleague = Viewer::Member { user_id: UserId(6), organization_id: Some(OrganizationId(COMPANY)) };
+    let rival = Viewer::Member { user_id: UserId(9), organization_id: Some(OrganizationId(RIVAL)) };
+    let staff = Viewer::Staff { user_id: UserId(1) };
+
+    assert_eq!(index.cached_search(owner, &request), None, "nothing kept before the first search");
+    let owners = index.search(owner, &request).unwrap();
+    assert_eq!(owners.total, 2, "the owner's organization sees its confidential need");
+    assert_eq!(index.cached_search(owner, &request), Some(owners.clone()));
+    assert_eq!(index.cached_search(colleague, &request), Some(owners.clone()), "shared within the organization");
+    // The owner's answer (with the confidential need) must never answer anyone else.
+    for outsider in [Viewer::Anonymous, rival] {
+        assert_eq!(index.cached_search(outsider, &request), None, "{outsider:?}");
+        let answer = index.search(outsider, &request).unwrap();
+        assert_eq!(answer.total, 1, "{outsider:?}");
+        assert!(!format!("{answer:?}").contains("保密"), "{outsider:?}");
+        assert_eq!(index.cached_search(outsider, &request), Some(answer));
+    }
+    assert_eq!(index.cached_search(staff, &request), None);
+    assert_eq!(index.search(staff, &request).unwrap().total, 2);
+    assert_eq!(index.cached_answers(), 4, "owner's organization, anonymous, rival, staff");
+
+    // Any change to the index drops every kept answer: the next search sees the change.
+    let mut new = need(103, "储能电池正极材料回收", "回收退役电池中的正极材料。", false);
+    new.organization_id = RIVAL;
+    index.apply(&[IndexChange::Upsert(Box::new(new))], 9).unwrap();
+    assert_eq!(index.cached_search(owner, &request), None);
+    assert_eq!(index.search(owner, &request).unwrap().total, 3);
+    assert_eq!(index.search(Viewer::Anonymous, &request).unwrap().total, 2);
+    assert_eq!(index.cached_answers(), 2);
+
+    // Other pages and filters are other answers.
+    let mut second_page = request.clone();
+    second_page.offset = 1;
+    assert_eq!(index.cached_search(Viewer::Anonymous, &second_page), None);
+    assert_eq!(index.search(Viewer::Anonymous, &second_page).unwrap().hits.len(), 1);
+}
+
+#[test]
+fn without_a_cache_nothing_is_kept() {
+    let index = fixture();
+    let request = request("锂电池");
+    let answer = index.search(Viewer::Anonymous, &request).unwrap();
+    assert!(answer.total > 0);
+    assert_eq!(index.cached_search(Viewer::Anonymous, &request), None);
+    assert_eq!(index.cached_answers(), 0);
 }

@@ -37,6 +37,8 @@ pub struct SearchSettings {
     /// A node not heard from for this long no longer holds back pruning (it rebuilds its
     /// index when it returns to find entries gone).
     pub node_retention: Duration,
+    /// Distinct searches whose answers are kept until the index next changes (0: none).
+    pub result_cache_entries: usize,
 }
 
 #[derive(Clone)]
@@ -64,7 +66,8 @@ impl SearchService {
     /// Opens (or rebuilds) the index and starts the indexer task on the current runtime.
     pub async fn start(store: Store, settings: &SearchSettings) -> anyhow::Result<SearchService> {
         let index = open_or_rebuild(&store, &settings.index_dir, settings.writer_memory_bytes).await?;
-        let index = Arc::new(index);
+        let index = tokio::task::spawn_blocking(move || index.for_incremental_updates()).await??;
+        let index = Arc::new(index.with_result_cache(settings.result_cache_entries));
         let start_position = index.position()?.unwrap_or(0);
         let (sender, receiver) = watch::channel(start_position);
         let wake = Arc::new(Notify::new());
@@ -95,6 +98,10 @@ impl SearchService {
     /// Searches as `actor` (anonymous when `None`), off the async executor.
     pub async fn search(&self, actor: Option<&Actor>, request: SearchRequest) -> Result<SearchResults, ServiceError> {
         let viewer = Viewer::of(actor);
+        // A kept answer costs a lookup: no trip to the blocking pool for it.
+        if let Some(answer) = self.index.cached_search(viewer, &request) {
+            return Ok(answer);
+        }
         let index = Arc::clone(&self.index);
         let results = tokio::task::spawn_blocking(move || index.search(viewer, &request))
             .await

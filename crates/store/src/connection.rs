@@ -1,4 +1,5 @@
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous as SqlxSynchronous};
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use techmatch_migrations::Migrator;
 
 use crate::StoreError;
+use crate::write_queue::{WriteFuture, WriteQueue};
 
 /// `[database]` in the configuration files.
 #[derive(Debug, Clone, Deserialize)]
@@ -48,6 +50,8 @@ pub struct Store {
     pub(crate) reader: DatabaseConnection,
     pub(crate) writer: DatabaseConnection,
     backend: Backend,
+    /// SQLite's group commit; `None` on PostgreSQL, where writes run side by side.
+    write_queue: Option<Arc<WriteQueue>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -71,7 +75,7 @@ impl Store {
                 .connect_timeout(Duration::from_millis(settings.acquire_timeout_ms))
                 .sqlx_logging(false);
             let pool = Database::connect(options).await?;
-            Ok(Store { reader: pool.clone(), writer: pool, backend: Backend::Postgres })
+            Ok(Store { reader: pool.clone(), writer: pool, backend: Backend::Postgres, write_queue: None })
         } else {
             Err(StoreError::Configuration("database.url must start with sqlite: or postgres://".to_owned()))
         }
@@ -117,7 +121,9 @@ impl Store {
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(move |options| configure(options).read_only(true));
         let reader = Database::connect(reader_options).await?;
-        Ok(Store { reader, writer, backend: Backend::Sqlite })
+        let write_queue = WriteQueue::start(writer.clone(), begin_immediate)
+            .map_err(|error| StoreError::Configuration(format!("cannot start the sqlite writer thread: {error}")))?;
+        Ok(Store { reader, writer, backend: Backend::Sqlite, write_queue: Some(Arc::new(write_queue)) })
     }
 
     pub fn backend(&self) -> Backend {
@@ -166,8 +172,40 @@ impl Store {
         Ok(self.writer.begin_with_options(options).await?)
     }
 
+    /// Runs `write` in a write transaction and commits it. On SQLite the write joins the
+    /// group commit (see `write_queue`): it runs in a savepoint of a transaction shared with
+    /// other writes, and is answered after that transaction commits.
+    pub(crate) async fn write<T, E>(
+        &self,
+        write: impl for<'t> FnOnce(&'t DatabaseTransaction) -> WriteFuture<'t, Result<T, E>> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sea_orm::DbErr> + Send + 'static,
+    {
+        match &self.write_queue {
+            Some(queue) => queue.write(write).await,
+            None => {
+                let transaction = begin_immediate(&self.writer).await?;
+                let value = write(&transaction).await?;
+                transaction.commit().await?;
+                Ok(value)
+            }
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.reader.close_by_ref().await;
         let _ = self.writer.close_by_ref().await;
     }
+}
+
+/// A write transaction; on SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so it
+/// never fails half-way for want of the lock. PostgreSQL ignores the mode.
+fn begin_immediate(connection: &DatabaseConnection) -> WriteFuture<'_, Result<DatabaseTransaction, sea_orm::DbErr>> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Box::pin(connection.begin_with_options(options))
 }

@@ -24,18 +24,24 @@ impl From<DbErr> for StoreError {
         if let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() {
             return StoreError::UniqueViolation(message);
         }
-        match &error {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(RuntimeErr::SqlxError(_)) => {
-                StoreError::Unavailable(error.to_string())
-            }
-            DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner))
-                if is_connection_failure(inner) =>
-            {
-                StoreError::Unavailable(error.to_string())
-            }
+        if is_transient(&error) {
+            return StoreError::Unavailable(error.to_string());
+        }
+        match error {
             DbErr::RecordNotFound(_) => StoreError::NotFound,
             _ => StoreError::Database(error),
         }
+    }
+}
+
+/// The database is away or busy rather than the request or the code being wrong.
+pub(crate) fn is_transient(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(RuntimeErr::SqlxError(_)) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            is_connection_failure(inner)
+        }
+        _ => false,
     }
 }
 

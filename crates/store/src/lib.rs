@@ -16,6 +16,7 @@ mod error;
 mod events;
 mod listings;
 mod logins;
+mod write_queue;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use backup::{sqlite_file, verify_sqlite_backup};

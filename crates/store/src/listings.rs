@@ -175,10 +175,15 @@ fn region_condition<C: ColumnTrait>(column: C, prefix: &str) -> Condition {
 impl Store {
     pub async fn create_result(&self, new: NewResearchResult) -> Result<Written<ResearchResult>, StoreError> {
         let row = new_result_row(&new)?;
-        let transaction = self.begin_write().await?;
-        let model = row.insert(&transaction).await?;
-        let outbox_id = append_outbox(&transaction, ListingKind::Result, model.id).await?;
-        transaction.commit().await?;
+        let (model, outbox_id) = self
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let model = row.insert(transaction).await?;
+                    let outbox_id = append_outbox(transaction, ListingKind::Result, model.id).await?;
+                    Ok::<_, StoreError>((model, outbox_id))
+                })
+            })
+            .await?;
         Ok(Written { value: result_from_model(model)?, outbox_id })
     }
 
@@ -190,25 +195,34 @@ impl Store {
         content: &ResultContent,
         status: ResultStatus,
     ) -> Result<Written<ResearchResult>, UpdateError> {
+        use research_result::Column;
         let columns = result_columns(content, status)?;
-        let transaction = self.begin_write().await?;
-        let outcome = research_result::Entity::update_many()
-            .set(columns)
-            .col_expr(research_result::Column::Version, Expr::col(research_result::Column::Version).add(1))
-            .filter(research_result::Column::Id.eq(id.0))
-            .filter(research_result::Column::Version.eq(expected_version))
-            .exec(&transaction)
+        let (model, outbox_id) = self
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let outcome = research_result::Entity::update_many()
+                        .set(columns)
+                        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+                        .filter(Column::Id.eq(id.0))
+                        .filter(Column::Version.eq(expected_version))
+                        .exec(transaction)
+                        .await?;
+                    if outcome.rows_affected == 0 {
+                        let current = research_result::Entity::find_by_id(id.0).one(transaction).await?;
+                        return Err(match current {
+                            Some(model) => UpdateError::VersionConflict { current: model.version },
+                            None => UpdateError::NotFound,
+                        });
+                    }
+                    let outbox_id = append_outbox(transaction, ListingKind::Result, id.0).await?;
+                    let model = research_result::Entity::find_by_id(id.0)
+                        .one(transaction)
+                        .await?
+                        .ok_or(UpdateError::NotFound)?;
+                    Ok((model, outbox_id))
+                })
+            })
             .await?;
-        if outcome.rows_affected == 0 {
-            let current = research_result::Entity::find_by_id(id.0).one(&transaction).await?;
-            return Err(match current {
-                Some(model) => UpdateError::VersionConflict { current: model.version },
-                None => UpdateError::NotFound,
-            });
-        }
-        let outbox_id = append_outbox(&transaction, ListingKind::Result, id.0).await?;
-        let model = research_result::Entity::find_by_id(id.0).one(&transaction).await?.ok_or(UpdateError::NotFound)?;
-        transaction.commit().await?;
         Ok(Written { value: result_from_model(model)?, outbox_id })
     }
 
@@ -340,10 +354,15 @@ impl Store {
 
     pub async fn create_need(&self, new: NewTechNeed) -> Result<Written<TechNeed>, StoreError> {
         let row = new_need_row(&new)?;
-        let transaction = self.begin_write().await?;
-        let model = row.insert(&transaction).await?;
-        let outbox_id = append_outbox(&transaction, ListingKind::Need, model.id).await?;
-        transaction.commit().await?;
+        let (model, outbox_id) = self
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let model = row.insert(transaction).await?;
+                    let outbox_id = append_outbox(transaction, ListingKind::Need, model.id).await?;
+                    Ok::<_, StoreError>((model, outbox_id))
+                })
+            })
+            .await?;
         Ok(Written { value: need_from_model(model)?, outbox_id })
     }
 
@@ -356,24 +375,30 @@ impl Store {
     ) -> Result<Written<TechNeed>, UpdateError> {
         use tech_need::Column;
         let columns = need_columns(content, status)?;
-        let transaction = self.begin_write().await?;
-        let outcome = tech_need::Entity::update_many()
-            .set(columns)
-            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .filter(Column::Id.eq(id.0))
-            .filter(Column::Version.eq(expected_version))
-            .exec(&transaction)
+        let (model, outbox_id) = self
+            .write(move |transaction| {
+                Box::pin(async move {
+                    let outcome = tech_need::Entity::update_many()
+                        .set(columns)
+                        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+                        .filter(Column::Id.eq(id.0))
+                        .filter(Column::Version.eq(expected_version))
+                        .exec(transaction)
+                        .await?;
+                    if outcome.rows_affected == 0 {
+                        let current = tech_need::Entity::find_by_id(id.0).one(transaction).await?;
+                        return Err(match current {
+                            Some(model) => UpdateError::VersionConflict { current: model.version },
+                            None => UpdateError::NotFound,
+                        });
+                    }
+                    let outbox_id = append_outbox(transaction, ListingKind::Need, id.0).await?;
+                    let model =
+                        tech_need::Entity::find_by_id(id.0).one(transaction).await?.ok_or(UpdateError::NotFound)?;
+                    Ok((model, outbox_id))
+                })
+            })
             .await?;
-        if outcome.rows_affected == 0 {
-            let current = tech_need::Entity::find_by_id(id.0).one(&transaction).await?;
-            return Err(match current {
-                Some(model) => UpdateError::VersionConflict { current: model.version },
-                None => UpdateError::NotFound,
-            });
-        }
-        let outbox_id = append_outbox(&transaction, ListingKind::Need, id.0).await?;
-        let model = tech_need::Entity::find_by_id(id.0).one(&transaction).await?.ok_or(UpdateError::NotFound)?;
-        transaction.commit().await?;
         Ok(Written { value: need_from_model(model)?, outbox_id })
     }
 

@@ -257,3 +257,80 @@ async fn the_outbox_is_pruned_below_what_every_live_node_applied() {
         assert_eq!(store.outbox_after(0, 10).await.unwrap().len(), 1);
     }
 }
+
+/// Concurrent writes (grouped into shared transactions on SQLite): each is answered with its
+/// own outcome, a refused one changes nothing and takes no other write down with it.
+#[tokio::test]
+async fn concurrent_writes_each_get_their_own_outcome() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let label = database.label;
+        let (researcher, university) = member(
+            &store,
+            "g@whut.edu.cn",
+            Role::Researcher,
+            "武汉理工大学",
+            OrganizationKind::University,
+            "GGGGGGGGGGGGGGGG",
+        )
+        .await;
+        let new = |title: &str| NewResearchResult {
+            owner_user_id: researcher,
+            organization_id: university,
+            content: result_content(title),
+            status: ResultStatus::Published,
+            external_id: None,
+        };
+        let first = store.create_result(new("并发写入的起点")).await.unwrap().value;
+        let outbox_before = store.latest_outbox_id().await.unwrap();
+
+        let mut tasks = Vec::new();
+        for writer in 0..48 {
+            let store = store.clone();
+            let content = result_content(&format!("并发写入 {writer}"));
+            let creation = new(&format!("并发新建 {writer}"));
+            tasks.push(tokio::spawn(async move {
+                if writer % 2 == 0 {
+                    // Every update expects version 1: exactly one can win.
+                    Err(store.update_result(first.id, 1, &content, ResultStatus::Published).await)
+                } else {
+                    Ok(store.create_result(creation).await)
+                }
+            }));
+        }
+        let (mut created, mut updated, mut conflicts) = (Vec::new(), Vec::new(), 0);
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(creation) => created.push(creation.unwrap()),
+                Err(Ok(update)) => updated.push(update),
+                Err(Err(UpdateError::VersionConflict { current: 2 })) => conflicts += 1,
+                Err(Err(other)) => panic!("{label}: {other:?}"),
+            }
+        }
+        assert_eq!((created.len(), updated.len(), conflicts), (24, 1, 23), "{label}");
+
+        let mut ids: Vec<i64> = created.iter().map(|written| written.value.id.0).collect();
+        let mut positions: Vec<i64> = created.iter().map(|written| written.outbox_id).collect();
+        positions.push(updated[0].outbox_id);
+        ids.sort_unstable();
+        ids.dedup();
+        positions.sort_unstable();
+        positions.dedup();
+        assert_eq!((ids.len(), positions.len()), (24, 25), "{label}: distinct rows and outbox entries");
+        assert!(positions[0] > outbox_before, "{label}");
+        let entries = store.outbox_after(outbox_before, 1000).await.unwrap();
+        assert_eq!(entries.len(), 25, "{label}: one outbox entry per acknowledged write, none for refused ones");
+
+        assert_eq!(store.count_results().await.unwrap(), 25, "{label}");
+        for written in &created {
+            let stored = store.find_result(written.value.id).await.unwrap().unwrap();
+            assert_eq!(stored.content.title, written.value.content.title, "{label}");
+        }
+        let winner = store.find_result(first.id).await.unwrap().unwrap();
+        assert_eq!(winner.version, 2, "{label}");
+        assert_eq!(
+            winner.content.title, updated[0].value.content.title,
+            "{label}: the stored update is the answered one"
+        );
+    }
+}
