@@ -47,6 +47,7 @@ pub struct SearchSettings {
     pub outbox_prune_interval_seconds: u64,
     pub node_retention_hours: u64,
     pub result_cache_entries: usize,
+    pub listing_cache_entries: usize,
 }
 
 impl SearchSettings {
@@ -60,6 +61,7 @@ impl SearchSettings {
             outbox_prune_interval: std::time::Duration::from_secs(self.outbox_prune_interval_seconds.max(1)),
             node_retention: std::time::Duration::from_secs(self.node_retention_hours.max(1) * 3600),
             result_cache_entries: self.result_cache_entries,
+            listing_cache_entries: self.listing_cache_entries,
         }
     }
 }

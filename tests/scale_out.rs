@@ -97,6 +97,16 @@ fn a_write_through_one_node_is_searchable_through_the_other() {
         searchable(&b, &token, query).contains(&id)
     });
     eprintln!("searchable through the other node after {took:?}");
+    // Both nodes now read (and keep) version 1; each must drop it when the other changes it.
+    let read = |address: &str| {
+        let (status, body) = try_http("GET", &format!("{address}/api/v1/results/{id}"), Some(&token), None).unwrap();
+        assert_eq!(status, 200, "{body}");
+        json(&body)
+    };
+    for address in [&a, &b] {
+        assert_eq!(read(address)["version"], 1);
+        assert_eq!(read(address)["version"], 1, "read again, from what the node kept");
+    }
 
     // Edited through B, the change reaches A; archived through A, it leaves B.
     let (status, body) = try_http(
@@ -109,9 +119,13 @@ fn a_write_through_one_node_is_searchable_through_the_other() {
     assert_eq!(status, 200, "{body}");
     let renamed = "%E6%99%AE%E9%B2%81%E5%A3%AB%E8%93%9D"; // 普鲁士蓝
     within(Duration::from_secs(2), "B's edit searchable through A", || searchable(&a, &token, renamed).contains(&id));
+    assert_eq!(read(&b)["version"], 2, "the editing node drops its kept copy at once");
+    let through_a = read(&a);
+    assert_eq!((through_a["version"].as_i64(), through_a["title"].as_str()), (Some(2), Some("钠离子电池普鲁士蓝正极")));
     let (status, body) = try_http("DELETE", &format!("{a}/api/v1/results/{id}"), Some(&token), None).unwrap();
     assert_eq!(status, 200, "{body}");
     within(Duration::from_secs(2), "A's archive gone from B", || !searchable(&b, &token, query).contains(&id));
+    assert_eq!(read(&b)["status"], "archived", "B's kept copy went with the outbox entry");
 
     // A burst through both nodes at once: both replicas end up with exactly what is stored.
     let mut writers = Vec::new();

@@ -190,6 +190,8 @@ impl std::fmt::Debug for SearchIndex {
 const SNIPPET_CHARS: usize = 180;
 /// tantivy's least memory arena per indexing thread.
 const WRITER_MEMORY_PER_THREAD: usize = 15_000_000;
+/// Segments below this many documents count as one size when the live writer picks merges.
+const LIVE_MERGE_FLOOR_DOCS: u32 = 100;
 
 impl SearchIndex {
     /// Opens the index in `directory`, creating it when missing. An index of another schema
@@ -268,7 +270,8 @@ impl SearchIndex {
     /// Swaps the writer for one suited to a live service: one indexing thread with the least
     /// memory. A service commits a few changes at a time, many times a second; every commit
     /// closes each thread's segment and sets up a new one (its memory cleared), so several
-    /// threads and a large arena only multiply that fixed cost and the segments to merge. Bulk
+    /// threads and a large arena only multiply that fixed cost and the segments to merge; and
+    /// its merges keep tiny segments among themselves. Bulk
     /// builds (rebuilds, imports into a fresh index, benchmarks) keep the writer of `open`.
     pub fn for_incremental_updates(self) -> Result<SearchIndex, SearchError> {
         let SearchIndex { index, reader, writer, fields, cache } = self;
@@ -277,7 +280,13 @@ impl SearchIndex {
         }
         // The old writer holds the directory lock until it is dropped.
         drop(writer);
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY_PER_THREAD)?;
+        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY_PER_THREAD)?;
+        // tantivy counts every segment under 10,000 documents as one size, so each merge of a
+        // few tiny commit segments would rewrite a small index whole (under load that was a
+        // fifth of the machine); a low floor merges tiny segments with tiny ones.
+        let mut merge_policy = tantivy::indexer::LogMergePolicy::default();
+        merge_policy.set_min_layer_size(LIVE_MERGE_FLOOR_DOCS);
+        writer.set_merge_policy(Box::new(merge_policy));
         Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields, cache })
     }
 

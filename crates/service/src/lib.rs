@@ -6,6 +6,7 @@ mod error;
 pub mod evaluation;
 pub mod events;
 pub mod import;
+mod listing_cache;
 mod listings;
 pub mod mail;
 pub mod matches;

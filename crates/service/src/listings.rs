@@ -4,8 +4,9 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 use techmatch_domain::access::{can_edit_listing, can_review_applications, can_view_need, can_view_result};
 use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{
-    ApplicationId, Challenge, ChallengeApplication, IpItem, Keywords, LongText, Maturity, MoneyRange, NeedContent,
-    NeedId, NeedStatus, ResearchResult, ResultContent, ResultId, ResultStatus, TechNeed, Title, TransferMode,
+    ApplicationId, Challenge, ChallengeApplication, IpItem, Keywords, ListingKind, LongText, Maturity, MoneyRange,
+    NeedContent, NeedId, NeedStatus, ResearchResult, ResultContent, ResultId, ResultStatus, TechNeed, Title,
+    TransferMode,
 };
 use techmatch_domain::{
     Action, Actor, FieldError, OrganizationId, OrganizationKind, RegionCode, Role, ValidationErrors, Viewer, authorize,
@@ -109,6 +110,21 @@ fn update_error(error: UpdateError, what: &'static str) -> ServiceError {
     }
 }
 
+/// Invisible and missing look the same from outside.
+fn visible_result(actor: Option<&Actor>, result: ResearchResult) -> Result<ResearchResult, ServiceError> {
+    if !can_view_result(Viewer::of(actor), result.organization_id, result.status) {
+        return Err(ServiceError::NotFound("research result"));
+    }
+    Ok(result)
+}
+
+fn visible_need(actor: Option<&Actor>, need: TechNeed) -> Result<TechNeed, ServiceError> {
+    if !can_view_need(Viewer::of(actor), need.organization_id, need.status, need.content.confidential) {
+        return Err(ServiceError::NotFound("technology need"));
+    }
+    Ok(need)
+}
+
 fn field_error(field: &str, code: &'static str, message: &str) -> ServiceError {
     ServiceError::Validation(ValidationErrors::single(FieldError::new(field, code, message)))
 }
@@ -182,13 +198,25 @@ impl ListingService {
         Ok(self.searchable(written).await)
     }
 
+    /// A result as the actor may see it, from the listing cache when it holds it.
     pub async fn get_result(&self, actor: Option<&Actor>, id: ResultId) -> Result<ResearchResult, ServiceError> {
+        let cache = self.search.listing_cache();
+        let result = match cache.result(id) {
+            Some(kept) => kept,
+            None => {
+                let started = cache.start_read();
+                let found = self.store.find_result(id).await?.ok_or(ServiceError::NotFound("research result"))?;
+                cache.keep_result(started, &found);
+                found
+            }
+        };
+        visible_result(actor, result)
+    }
+
+    /// The stored result itself, never a kept copy: an edit builds on what is there now.
+    async fn current_result(&self, actor: &Actor, id: ResultId) -> Result<ResearchResult, ServiceError> {
         let result = self.store.find_result(id).await?.ok_or(ServiceError::NotFound("research result"))?;
-        // Invisible and missing look the same from outside.
-        if !can_view_result(Viewer::of(actor), result.organization_id, result.status) {
-            return Err(ServiceError::NotFound("research result"));
-        }
-        Ok(result)
+        visible_result(Some(actor), result)
     }
 
     pub async fn update_result(
@@ -198,7 +226,7 @@ impl ListingService {
         version: i64,
         changes: ResultChanges,
     ) -> Result<ResearchResult, ServiceError> {
-        let current = self.get_result(Some(actor), id).await?;
+        let current = self.current_result(actor, id).await?;
         if !can_edit_listing(actor, current.owner_user_id) {
             return Err(ServiceError::Forbidden);
         }
@@ -246,6 +274,7 @@ impl ListingService {
             .update_result(id, version, &content, status)
             .await
             .map_err(|e| update_error(e, "research result"))?;
+        self.search.listing_cache().forget(ListingKind::Result, id.0);
         info!(result_id = %id, user_id = %actor.user_id, version = written.value.version, "research result updated");
         Ok(self.searchable(written).await)
     }
@@ -257,7 +286,7 @@ impl ListingService {
         id: ResultId,
         version: Option<i64>,
     ) -> Result<ResearchResult, ServiceError> {
-        let current = self.get_result(Some(actor), id).await?;
+        let current = self.current_result(actor, id).await?;
         let changes = ResultChanges { status: Some(ResultStatus::Archived), ..ResultChanges::default() };
         self.update_result(actor, id, version.unwrap_or(current.version), changes).await
     }
@@ -307,12 +336,25 @@ impl ListingService {
         Ok(self.searchable(written).await)
     }
 
+    /// A need as the actor may see it, from the listing cache when it holds it.
     pub async fn get_need(&self, actor: Option<&Actor>, id: NeedId) -> Result<TechNeed, ServiceError> {
+        let cache = self.search.listing_cache();
+        let need = match cache.need(id) {
+            Some(kept) => kept,
+            None => {
+                let started = cache.start_read();
+                let found = self.store.find_need(id).await?.ok_or(ServiceError::NotFound("technology need"))?;
+                cache.keep_need(started, &found);
+                found
+            }
+        };
+        visible_need(actor, need)
+    }
+
+    /// The stored need itself, never a kept copy: an edit builds on what is there now.
+    async fn current_need(&self, actor: &Actor, id: NeedId) -> Result<TechNeed, ServiceError> {
         let need = self.store.find_need(id).await?.ok_or(ServiceError::NotFound("technology need"))?;
-        if !can_view_need(Viewer::of(actor), need.organization_id, need.status, need.content.confidential) {
-            return Err(ServiceError::NotFound("technology need"));
-        }
-        Ok(need)
+        visible_need(Some(actor), need)
     }
 
     pub async fn update_need(
@@ -322,7 +364,7 @@ impl ListingService {
         version: i64,
         changes: NeedChanges,
     ) -> Result<TechNeed, ServiceError> {
-        let current = self.get_need(Some(actor), id).await?;
+        let current = self.current_need(actor, id).await?;
         if !can_edit_listing(actor, current.owner_user_id) {
             return Err(ServiceError::Forbidden);
         }
@@ -369,6 +411,7 @@ impl ListingService {
             .update_need(id, version, &content, status)
             .await
             .map_err(|e| update_error(e, "technology need"))?;
+        self.search.listing_cache().forget(ListingKind::Need, id.0);
         info!(need_id = %id, user_id = %actor.user_id, version = written.value.version, "technology need updated");
         Ok(self.searchable(written).await)
     }
@@ -379,7 +422,7 @@ impl ListingService {
         id: NeedId,
         version: Option<i64>,
     ) -> Result<TechNeed, ServiceError> {
-        let current = self.get_need(Some(actor), id).await?;
+        let current = self.current_need(actor, id).await?;
         let changes = NeedChanges { status: Some(NeedStatus::Archived), ..NeedChanges::default() };
         self.update_need(actor, id, version.unwrap_or(current.version), changes).await
     }
@@ -417,7 +460,7 @@ impl ListingService {
         proposal: LongText,
     ) -> Result<ChallengeApplication, ServiceError> {
         authorize(Some(actor), Action::ApplyToChallenge)?;
-        let need = self.get_need(Some(actor), need_id).await?;
+        let need = self.current_need(actor, need_id).await?;
         let Some(challenge) = need.content.challenge else {
             return Err(ServiceError::Conflict {
                 code: "not_a_challenge",
@@ -459,7 +502,7 @@ impl ListingService {
         need_id: NeedId,
         application_id: ApplicationId,
     ) -> Result<ChallengeApplication, ServiceError> {
-        let need = self.get_need(Some(actor), need_id).await?;
+        let need = self.current_need(actor, need_id).await?;
         if !can_review_applications(actor, need.organization_id) {
             return Err(ServiceError::Forbidden);
         }

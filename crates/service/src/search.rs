@@ -20,6 +20,7 @@ use tokio::sync::{Notify, watch};
 use tracing::{info, warn};
 
 use crate::error::ServiceError;
+use crate::listing_cache::ListingCache;
 
 /// `[search]` settings the service needs.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct SearchSettings {
     pub node_retention: Duration,
     /// Distinct searches whose answers are kept until the index next changes (0: none).
     pub result_cache_entries: usize,
+    /// Listings kept for reads by id, dropped when the outbox names them (0: none).
+    pub listing_cache_entries: usize,
 }
 
 #[derive(Clone)]
@@ -48,6 +51,7 @@ pub struct SearchService {
     position: watch::Receiver<i64>,
     wake: Arc<Notify>,
     visibility_wait: Duration,
+    listings: Arc<ListingCache>,
 }
 
 impl std::fmt::Debug for SearchService {
@@ -73,8 +77,25 @@ impl SearchService {
         let wake = Arc::new(Notify::new());
         let node = node_id(&settings.index_dir).context("cannot name this index replica")?;
         info!(node, "index replica");
-        tokio::spawn(run_indexer(store.clone(), Arc::clone(&index), sender, Arc::clone(&wake), settings.clone(), node));
-        Ok(SearchService { index, store, position: receiver, wake, visibility_wait: settings.visibility_wait })
+        let listings = Arc::new(ListingCache::new(settings.listing_cache_entries));
+        let indexer = Indexer {
+            store: store.clone(),
+            index: Arc::clone(&index),
+            listings: Arc::clone(&listings),
+            position: sender,
+            wake: Arc::clone(&wake),
+            settings: settings.clone(),
+            node,
+        };
+        tokio::spawn(indexer.run());
+        Ok(SearchService {
+            index,
+            store,
+            position: receiver,
+            wake,
+            visibility_wait: settings.visibility_wait,
+            listings,
+        })
     }
 
     /// The outbox position the index has applied up to.
@@ -127,6 +148,11 @@ impl SearchService {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Listings kept for reads by id, fed from the same outbox as the index.
+    pub(crate) fn listing_cache(&self) -> &ListingCache {
+        &self.listings
     }
 }
 
@@ -214,42 +240,49 @@ pub async fn rebuild_offline(
     rebuild(store, &index, progress).await
 }
 
-async fn run_indexer(
+/// The one task per process that applies the outbox to the index and the listing cache.
+struct Indexer {
     store: Store,
     index: Arc<SearchIndex>,
+    listings: Arc<ListingCache>,
     position: watch::Sender<i64>,
     wake: Arc<Notify>,
     settings: SearchSettings,
     node: String,
-) {
-    let (poll_interval, min_commit_interval) = (settings.poll_interval, settings.min_commit_interval);
-    let mut reported: Option<(i64, tokio::time::Instant)> = None;
-    let mut pruned_at = tokio::time::Instant::now();
-    loop {
-        let current = *position.borrow();
-        report_and_prune(&store, &node, current, &settings, &mut reported, &mut pruned_at).await;
-        let applied = *position.borrow();
-        let started = tokio::time::Instant::now();
-        match catch_up_once(&store, &index, applied).await {
-            Ok(Some(new_position)) => {
-                position.send_replace(new_position);
-                // More may be waiting: go on at once, or after the least commit interval so
-                // that the next commit gathers what arrives meanwhile.
-                tokio::time::sleep_until(started + min_commit_interval).await;
-            }
-            Ok(None) => {
-                tokio::select! {
-                    () = wake.notified() => {}
-                    () = tokio::time::sleep(poll_interval) => {}
+}
+
+impl Indexer {
+    async fn run(self) {
+        let Indexer { store, index, listings, position, wake, settings, node } = self;
+        let (poll_interval, min_commit_interval) = (settings.poll_interval, settings.min_commit_interval);
+        let mut reported: Option<(i64, tokio::time::Instant)> = None;
+        let mut pruned_at = tokio::time::Instant::now();
+        loop {
+            let current = *position.borrow();
+            report_and_prune(&store, &node, current, &settings, &mut reported, &mut pruned_at).await;
+            let applied = *position.borrow();
+            let started = tokio::time::Instant::now();
+            match catch_up_once(&store, &index, &listings, applied).await {
+                Ok(Some(new_position)) => {
+                    position.send_replace(new_position);
+                    // More may be waiting: go on at once, or after the least commit interval
+                    // so that the next commit gathers what arrives meanwhile.
+                    tokio::time::sleep_until(started + min_commit_interval).await;
+                }
+                Ok(None) => {
+                    tokio::select! {
+                        () = wake.notified() => {}
+                        () = tokio::time::sleep(poll_interval) => {}
+                    }
+                }
+                Err(error) => {
+                    warn!(error = format!("{error:#}"), applied, "indexer could not apply the outbox; retrying");
+                    tokio::time::sleep(poll_interval.max(Duration::from_millis(500))).await;
                 }
             }
-            Err(error) => {
-                warn!(error = format!("{error:#}"), applied, "indexer could not apply the outbox; retrying");
-                tokio::time::sleep(poll_interval.max(Duration::from_millis(500))).await;
+            if position.is_closed() {
+                return;
             }
-        }
-        if position.is_closed() {
-            return;
         }
     }
 }
@@ -306,11 +339,20 @@ fn node_id(directory: &Path) -> anyhow::Result<String> {
 }
 
 /// Applies one batch of outbox entries after `applied`; `None` when there was nothing to do.
-async fn catch_up_once(store: &Store, index: &Arc<SearchIndex>, applied: i64) -> anyhow::Result<Option<i64>> {
+async fn catch_up_once(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    listings: &ListingCache,
+    applied: i64,
+) -> anyhow::Result<Option<i64>> {
     let entries = store.outbox_after(applied, OUTBOX_BATCH).await?;
     let Some(last) = entries.last().map(|entry| entry.id) else {
         return Ok(None);
     };
+    // Before the rows are read: whatever is kept for them now is at best as old as that.
+    for entry in &entries {
+        listings.forget(entry.kind, entry.entity_id);
+    }
     let changes = load_changes(store, &entries).await?;
     let index = Arc::clone(index);
     tokio::task::spawn_blocking(move || index.apply(&changes, last)).await??;
