@@ -14,7 +14,10 @@
 //! answered with the error and none of them is stored.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+
+use futures_util::FutureExt as _;
 
 use sea_orm::error::ConnAcquireErr;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
@@ -107,9 +110,10 @@ impl WriteQueue {
         E: From<DbErr> + Send + 'static,
     {
         let (answer, receiver) = oneshot::channel::<Result<T, E>>();
-        let stopped = || E::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
-        self.jobs.send(Box::new(TypedWrite { write, answer })).await.map_err(|_| stopped())?;
-        receiver.await.map_err(|_| stopped())?
+        let stopped = E::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
+        self.jobs.send(Box::new(TypedWrite { write, answer })).await.map_err(|_| stopped)?;
+        // Only a write that panicked goes unanswered: its transaction was rolled back.
+        receiver.await.map_err(|_| E::from(DbErr::Custom("the write failed before it was answered".to_owned())))?
     }
 }
 
@@ -142,7 +146,17 @@ async fn run_group(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
                 return;
             }
         };
-        let ran = job.run(&savepoint).await;
+        // A write that panics must not take the writer thread (and every later write) with it.
+        let ran = match AssertUnwindSafe(job.run(&savepoint)).catch_unwind().await {
+            Ok(ran) => ran,
+            Err(_) => {
+                error!("a write panicked; its group is abandoned");
+                let _ = savepoint.rollback().await;
+                abandon(transaction, answers, jobs, &DbErr::Custom("a write of the same group failed".to_owned()))
+                    .await;
+                return;
+            }
+        };
         let closed = if ran.succeeded { savepoint.commit().await } else { savepoint.rollback().await };
         answers.push(ran.answer);
         if let Err(failure) = closed {
@@ -183,5 +197,79 @@ fn same_failure(failure: &DbErr) -> DbErr {
         DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)
     } else {
         DbErr::Custom(failure.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    use super::*;
+
+    fn begin(connection: &DatabaseConnection) -> WriteFuture<'_, Result<DatabaseTransaction, DbErr>> {
+        Box::pin(connection.begin())
+    }
+
+    async fn count(connection: &DatabaseConnection) -> i64 {
+        let row = connection
+            .query_one_raw(Statement::from_string(connection.get_database_backend(), "SELECT COUNT(*) AS n FROM t"))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_refused_or_panicking_write_takes_no_other_write_with_it() {
+        // One connection: every connection to `:memory:` is a database of its own.
+        let mut options = sea_orm::ConnectOptions::new("sqlite::memory:");
+        options.max_connections(1).min_connections(1).sqlx_logging(false);
+        let connection = Database::connect(options).await.unwrap();
+        connection.execute_unprepared("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)").await.unwrap();
+        let queue = std::sync::Arc::new(WriteQueue::start(connection.clone(), begin).unwrap());
+        let insert = |x: i64| {
+            let queue = std::sync::Arc::clone(&queue);
+            tokio::spawn(async move {
+                queue
+                    .write(move |transaction| {
+                        Box::pin(async move {
+                            transaction.execute_unprepared(&format!("INSERT INTO t (x) VALUES ({x})")).await?;
+                            Ok::<_, DbErr>(x)
+                        })
+                    })
+                    .await
+            })
+        };
+
+        // Many at once share transactions; the duplicate is refused alone.
+        let mut writes: Vec<_> = (1..=20).map(insert).collect();
+        writes.push(insert(7));
+        let mut refused = 0;
+        for write in writes {
+            if write.await.unwrap().is_err() {
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 1, "only the duplicate fails");
+        assert_eq!(count(&connection).await, 20);
+
+        // A write that panics is answered with an error and rolls back its group; the writer
+        // thread lives on.
+        let panicking = queue
+            .write(|transaction| {
+                Box::pin(async move {
+                    transaction.execute_unprepared("INSERT INTO t (x) VALUES (100)").await?;
+                    if transaction.get_database_backend() == sea_orm::DbBackend::Sqlite {
+                        panic!("a bug in a write");
+                    }
+                    Ok::<_, DbErr>(())
+                })
+            })
+            .await;
+        assert!(panicking.is_err());
+        assert_eq!(insert(21).await.unwrap().unwrap(), 21);
+        assert_eq!(count(&connection).await, 21, "the panicking write left nothing behind");
     }
 }
