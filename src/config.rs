@@ -46,8 +46,8 @@ pub struct SearchSettings {
     pub min_commit_interval_ms: u64,
     pub outbox_prune_interval_seconds: u64,
     pub node_retention_hours: u64,
-    pub result_cache_entries: usize,
-    pub listing_cache_entries: usize,
+    pub result_cache_mb: usize,
+    pub listing_cache_mb: usize,
 }
 
 impl SearchSettings {
@@ -60,8 +60,8 @@ impl SearchSettings {
             min_commit_interval: std::time::Duration::from_millis(self.min_commit_interval_ms),
             outbox_prune_interval: std::time::Duration::from_secs(self.outbox_prune_interval_seconds.max(1)),
             node_retention: std::time::Duration::from_secs(self.node_retention_hours.max(1) * 3600),
-            result_cache_entries: self.result_cache_entries,
-            listing_cache_entries: self.listing_cache_entries,
+            result_cache_bytes: self.result_cache_mb.min(65_536) * 1024 * 1024,
+            listing_cache_bytes: self.listing_cache_mb.min(65_536) * 1024 * 1024,
         }
     }
 }

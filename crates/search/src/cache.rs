@@ -1,4 +1,4 @@
-//! Answers to repeated searches, kept until the index changes.
+//! Answers to repeated searches, kept until the index changes, within a memory budget.
 //!
 //! A search's answer depends only on the query, the filters, the page, what the viewer may see
 //! and the index's content. The content is fixed between two reloads of the reader, so an
@@ -75,26 +75,47 @@ impl CacheKey {
     }
 }
 
+#[derive(Default)]
 struct Entries {
     /// The searcher generation every kept answer was computed on.
     generation: u64,
     answers: HashMap<CacheKey, SearchResults>,
+    /// Roughly what the kept answers take in memory.
+    bytes: usize,
 }
 
-/// At most `capacity` answers of the current generation; `capacity` 0 keeps nothing.
+impl Entries {
+    fn clear(&mut self) {
+        self.answers.clear();
+        self.bytes = 0;
+    }
+}
+
+/// Answers of the current generation within about `budget_bytes` of memory; 0 keeps nothing.
 pub(crate) struct ResultCache {
-    capacity: usize,
+    budget_bytes: usize,
     entries: Mutex<Entries>,
 }
 
+/// Roughly the memory an answer takes: its text plus a fixed share per item.
+fn approximate_bytes(key: &CacheKey, answer: &SearchResults) -> usize {
+    let hits: usize = answer.hits.iter().map(|hit| hit.title.len() + hit.snippet.len() + 64).sum();
+    let facets: usize = answer
+        .facets
+        .iter()
+        .map(|(name, values)| name.len() + values.iter().map(|(value, _)| value.len() + 40).sum::<usize>())
+        .sum();
+    256 + key.query.len() + hits + facets
+}
+
 impl ResultCache {
-    pub(crate) fn new(capacity: usize) -> ResultCache {
-        ResultCache { capacity, entries: Mutex::new(Entries { generation: 0, answers: HashMap::new() }) }
+    pub(crate) fn new(budget_bytes: usize) -> ResultCache {
+        ResultCache { budget_bytes, entries: Mutex::new(Entries::default()) }
     }
 
-    pub(crate) fn set_capacity(&mut self, capacity: usize) {
-        self.capacity = capacity;
-        self.lock().answers.clear();
+    pub(crate) fn set_budget(&mut self, budget_bytes: usize) {
+        self.budget_bytes = budget_bytes;
+        self.lock().clear();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -108,7 +129,7 @@ impl ResultCache {
         scope: VisibilityScope,
         request: &SearchRequest,
     ) -> Option<SearchResults> {
-        if self.capacity == 0 {
+        if self.budget_bytes == 0 {
             return None;
         }
         let entries = self.lock();
@@ -121,7 +142,13 @@ impl ResultCache {
     /// Keeps an answer computed on `generation`. An answer from an older generation than the
     /// kept ones is dropped (a search that started before a reload and ended after it).
     pub(crate) fn put(&self, generation: u64, scope: VisibilityScope, request: &SearchRequest, answer: &SearchResults) {
-        if self.capacity == 0 {
+        if self.budget_bytes == 0 {
+            return;
+        }
+        let key = CacheKey::new(scope, request);
+        let bytes = approximate_bytes(&key, answer);
+        // One answer never takes more than a small share of the budget.
+        if bytes > self.budget_bytes / 8 {
             return;
         }
         let mut entries = self.lock();
@@ -130,13 +157,15 @@ impl ResultCache {
         }
         if generation > entries.generation {
             entries.generation = generation;
-            entries.answers.clear();
+            entries.clear();
         }
         // Full: start over rather than track recency; the generation turns over often anyway.
-        if entries.answers.len() >= self.capacity {
-            entries.answers.clear();
+        if entries.bytes + bytes > self.budget_bytes {
+            entries.clear();
         }
-        entries.answers.insert(CacheKey::new(scope, request), answer.clone());
+        if entries.answers.insert(key, answer.clone()).is_none() {
+            entries.bytes += bytes;
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -290,10 +290,10 @@ impl SearchIndex {
         Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields, cache })
     }
 
-    /// Keeps the answers of up to `capacity` distinct searches until the index next changes
-    /// (0, the default, keeps none). See [`SearchIndex::cached_search`].
-    pub fn with_result_cache(mut self, capacity: usize) -> SearchIndex {
-        self.cache.set_capacity(capacity);
+    /// Keeps the answers of searches, within about `budget_bytes` of memory, until the index
+    /// next changes (0, the default, keeps none). See [`SearchIndex::cached_search`].
+    pub fn with_result_cache(mut self, budget_bytes: usize) -> SearchIndex {
+        self.cache.set_budget(budget_bytes);
         self
     }
 

@@ -414,7 +414,7 @@ fn candidate_statistics_never_include_what_the_viewer_may_not_see() {
 
 #[test]
 fn kept_answers_follow_the_viewer_and_the_index_content() {
-    let index = fixture().with_result_cache(100);
+    let index = fixture().with_result_cache(1 << 20);
     let mut request = request("正极材料");
     request.filters.kind = Some(ListingKind::Need);
     let owner = Viewer::Member { user_id: UserId(5), organization_id: Some(OrganizationId(COMPANY)) };
@@ -456,11 +456,27 @@ fn kept_answers_follow_the_viewer_and_the_index_content() {
 }
 
 #[test]
-fn without_a_cache_nothing_is_kept() {
+fn without_a_cache_nothing_is_kept_and_a_budget_bounds_it() {
     let index = fixture();
     let request = request("锂电池");
     let answer = index.search(Viewer::Anonymous, &request).unwrap();
     assert!(answer.total > 0);
     assert_eq!(index.cached_search(Viewer::Anonymous, &request), None);
     assert_eq!(index.cached_answers(), 0);
+
+    // A budget keeps answers within it: none that alone would take more than an eighth.
+    let index = fixture().with_result_cache(4_096);
+    index.search(Viewer::Anonymous, &request).unwrap();
+    assert_eq!(index.cached_answers(), 0, "an answer with facets is larger than 512 bytes");
+    let mut small = request.clone();
+    small.with_facets = false;
+    small.limit = 1;
+    index.search(Viewer::Anonymous, &small).unwrap();
+    assert_eq!(index.cached_answers(), 1);
+    // Filling the budget starts over rather than growing past it.
+    for offset in 1..40 {
+        small.offset = offset;
+        index.search(Viewer::Anonymous, &small).unwrap();
+        assert!(index.cached_answers() <= 4_096 / 256, "{}", index.cached_answers());
+    }
 }

@@ -23,14 +23,21 @@ enum Listing {
 #[derive(Debug, Default)]
 struct Kept {
     epoch: u64,
-    listings: HashMap<(ListingKind, i64), Listing>,
+    listings: HashMap<(ListingKind, i64), (Listing, usize)>,
+    /// Roughly what the kept listings take in memory.
+    bytes: usize,
 }
 
-/// Up to `capacity` listings (0 keeps none).
+/// Listings within about `budget_bytes` of memory (0 keeps none).
 #[derive(Debug)]
 pub(crate) struct ListingCache {
-    capacity: usize,
+    budget_bytes: usize,
     kept: Mutex<Kept>,
+}
+
+/// Roughly the memory a listing takes: its texts plus a fixed share for the rest.
+fn approximate_bytes(title: &str, text: &str, keywords: &[String]) -> usize {
+    512 + title.len() + text.len() + keywords.iter().map(|keyword| keyword.len() + 24).sum::<usize>()
 }
 
 /// Where a read started, to keep its row only if nothing was dropped meanwhile.
@@ -38,8 +45,8 @@ pub(crate) struct ListingCache {
 pub(crate) struct ReadStarted(u64);
 
 impl ListingCache {
-    pub(crate) fn new(capacity: usize) -> ListingCache {
-        ListingCache { capacity, kept: Mutex::new(Kept::default()) }
+    pub(crate) fn new(budget_bytes: usize) -> ListingCache {
+        ListingCache { budget_bytes, kept: Mutex::new(Kept::default()) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
@@ -52,28 +59,34 @@ impl ListingCache {
 
     pub(crate) fn result(&self, id: ResultId) -> Option<ResearchResult> {
         match self.lock().listings.get(&(ListingKind::Result, id.0)) {
-            Some(Listing::Result(result)) => Some((**result).clone()),
+            Some((Listing::Result(result), _)) => Some((**result).clone()),
             _ => None,
         }
     }
 
     pub(crate) fn need(&self, id: NeedId) -> Option<TechNeed> {
         match self.lock().listings.get(&(ListingKind::Need, id.0)) {
-            Some(Listing::Need(need)) => Some((**need).clone()),
+            Some((Listing::Need(need), _)) => Some((**need).clone()),
             _ => None,
         }
     }
 
     pub(crate) fn keep_result(&self, started: ReadStarted, result: &ResearchResult) {
-        self.keep(started, (ListingKind::Result, result.id.0), || Listing::Result(Box::new(result.clone())));
+        let content = &result.content;
+        let bytes =
+            approximate_bytes(content.title.as_str(), content.abstract_text.as_str(), content.keywords.as_slice());
+        self.keep(started, (ListingKind::Result, result.id.0), bytes, || Listing::Result(Box::new(result.clone())));
     }
 
     pub(crate) fn keep_need(&self, started: ReadStarted, need: &TechNeed) {
-        self.keep(started, (ListingKind::Need, need.id.0), || Listing::Need(Box::new(need.clone())));
+        let content = &need.content;
+        let bytes =
+            approximate_bytes(content.title.as_str(), content.description.as_str(), content.keywords.as_slice());
+        self.keep(started, (ListingKind::Need, need.id.0), bytes, || Listing::Need(Box::new(need.clone())));
     }
 
-    fn keep(&self, started: ReadStarted, key: (ListingKind, i64), listing: impl FnOnce() -> Listing) {
-        if self.capacity == 0 {
+    fn keep(&self, started: ReadStarted, key: (ListingKind, i64), bytes: usize, listing: impl FnOnce() -> Listing) {
+        if self.budget_bytes == 0 || bytes > self.budget_bytes / 8 {
             return;
         }
         let mut kept = self.lock();
@@ -81,17 +94,23 @@ impl ListingCache {
             return;
         }
         // Full: start over rather than track recency (a read costs one query either way).
-        if kept.listings.len() >= self.capacity {
+        if kept.bytes + bytes > self.budget_bytes {
             kept.listings.clear();
+            kept.bytes = 0;
         }
-        kept.listings.insert(key, listing());
+        if let Some((_, replaced)) = kept.listings.insert(key, (listing(), bytes)) {
+            kept.bytes -= replaced;
+        }
+        kept.bytes += bytes;
     }
 
     /// The listing changed (or may have): drop it, and refuse rows read before now.
     pub(crate) fn forget(&self, kind: ListingKind, id: i64) {
         let mut kept = self.lock();
         kept.epoch += 1;
-        kept.listings.remove(&(kind, id));
+        if let Some((_, bytes)) = kept.listings.remove(&(kind, id)) {
+            kept.bytes -= bytes;
+        }
     }
 
     #[cfg(test)]
@@ -136,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_row_read_before_a_change_is_not_kept() {
-        let cache = ListingCache::new(10);
+        let cache = ListingCache::new(1 << 20);
         let started = cache.start_read();
         cache.keep_result(started, &result(1, "旧标题"));
         assert_eq!(cache.result(ResultId(1)).unwrap().content.title.as_str(), "旧标题");
@@ -154,14 +173,28 @@ mod tests {
     }
 
     #[test]
-    fn capacity_bounds_what_is_kept() {
-        let cache = ListingCache::new(3);
-        for id in 1..=7 {
+    fn the_budget_bounds_what_is_kept() {
+        let one = approximate_bytes("标题", "一种锂电池正极材料的制备方法。", &[]);
+        let cache = ListingCache::new(8 * one + one / 2);
+        for id in 1..=9 {
             let started = cache.start_read();
             cache.keep_result(started, &result(id, "标题"));
-            assert!(cache.len() <= 3);
+            assert!(cache.len() <= 8, "{}", cache.len());
         }
-        assert!(cache.result(ResultId(7)).is_some(), "the newest is always kept");
+        assert_eq!(cache.len(), 1, "the ninth did not fit: started over with it");
+        assert!(cache.result(ResultId(9)).is_some());
+        // Reading the same listing again replaces it without counting it twice, so seven
+        // more still fit beside it.
+        for id in [9, 9, 9, 9, 10, 11, 12, 13, 14, 15, 16] {
+            let started = cache.start_read();
+            cache.keep_result(started, &result(id, "标题"));
+        }
+        assert_eq!(cache.len(), 8);
+        // A listing larger than an eighth of the budget is never kept.
+        let small = ListingCache::new(4 * one);
+        let started = small.start_read();
+        small.keep_result(started, &result(1, "标题"));
+        assert_eq!(small.len(), 0);
         let none = ListingCache::new(0);
         let started = none.start_read();
         none.keep_result(started, &result(1, "标题"));

@@ -38,10 +38,10 @@ pub struct SearchSettings {
     /// A node not heard from for this long no longer holds back pruning (it rebuilds its
     /// index when it returns to find entries gone).
     pub node_retention: Duration,
-    /// Distinct searches whose answers are kept until the index next changes (0: none).
-    pub result_cache_entries: usize,
-    /// Listings kept for reads by id, dropped when the outbox names them (0: none).
-    pub listing_cache_entries: usize,
+    /// Memory for search answers kept until the index next changes (0: keep none).
+    pub result_cache_bytes: usize,
+    /// Memory for listings kept for reads by id, dropped when the outbox names them (0: none).
+    pub listing_cache_bytes: usize,
 }
 
 #[derive(Clone)]
@@ -71,13 +71,13 @@ impl SearchService {
     pub async fn start(store: Store, settings: &SearchSettings) -> anyhow::Result<SearchService> {
         let index = open_or_rebuild(&store, &settings.index_dir, settings.writer_memory_bytes).await?;
         let index = tokio::task::spawn_blocking(move || index.for_incremental_updates()).await??;
-        let index = Arc::new(index.with_result_cache(settings.result_cache_entries));
+        let index = Arc::new(index.with_result_cache(settings.result_cache_bytes));
         let start_position = index.position()?.unwrap_or(0);
         let (sender, receiver) = watch::channel(start_position);
         let wake = Arc::new(Notify::new());
         let node = node_id(&settings.index_dir).context("cannot name this index replica")?;
         info!(node, "index replica");
-        let listings = Arc::new(ListingCache::new(settings.listing_cache_entries));
+        let listings = Arc::new(ListingCache::new(settings.listing_cache_bytes));
         let indexer = Indexer {
             store: store.clone(),
             index: Arc::clone(&index),
