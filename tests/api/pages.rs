@@ -807,6 +807,20 @@ async fn admins_manage_accounts_and_see_organizations_on_pages() {
     let (status, _, _) = app.page(Method::GET, "/admin?org_page=two", &admin, None, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
+    // Each organization's row links to the new account form with it chosen, even one the
+    // form's list would not reach.
+    let table = second.split("<h2>机构</h2>").nth(1).unwrap();
+    let row = table.split("公司49号</td>").nth(1).unwrap().split("</tr>").next().unwrap();
+    let link = row.split("href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let id = link.split("account_for=").nth(1).unwrap().split('#').next().unwrap().to_owned();
+    let (status, _, chosen) = app.page(Method::GET, &link, &admin, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(chosen.contains(&format!("<option value=\"{id}\" selected>公司49号</option>")), "{chosen}");
+    assert_eq!(chosen.matches(&format!("<option value=\"{id}\"")).count(), 1, "offered once");
+    let (status, _, unknown) = app.page(Method::GET, "/admin?account_for=999999", &admin, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!unknown.contains("value=\"999999\"") && !unknown.contains(" selected>公司"), "{unknown}");
+
     // A bad address is refused beside its field; a good one shows the generated password once.
     let csrf = csrf_of(&admin);
     let (status, _, html) = app

@@ -47,7 +47,8 @@ struct CreatedNotice {
     password: String,
 }
 
-/// How many organizations the new account form offers to choose from.
+/// How many organizations the new account form lists; any other is reached through the
+/// organizations table's "new account here" link, which adds it to the choices.
 const ORGANIZATION_CHOICES: u64 = 500;
 
 #[derive(Deserialize)]
@@ -56,6 +57,9 @@ pub struct AdminQuery {
     org_page: Option<u64>,
     notice: Option<String>,
     code: Option<String>,
+    /// An organization to preselect in the new account form (the organizations table links
+    /// here), also one beyond the choices the form lists.
+    account_for: Option<i64>,
     #[allow(dead_code)]
     lang: Option<String>,
 }
@@ -87,7 +91,15 @@ async fn admin_page(
             Ok(choices) => choices,
             Err(error) => return visit.failure(&error),
         };
+    // The organization chosen (by the link or in a form sent back) may lie beyond the listed
+    // choices; it is looked up with the names below and offered too.
+    let chosen = values
+        .iter()
+        .find(|(key, _)| key == "organization_id")
+        .and_then(|(_, value)| value.trim().parse::<i64>().ok())
+        .filter(|id| !choices.items.iter().any(|organization| organization.id.0 == *id));
     let mut member_of: Vec<OrganizationId> = users.items.iter().filter_map(|user| user.organization_id).collect();
+    member_of.extend(chosen.map(OrganizationId));
     member_of.sort_unstable_by_key(|id| id.0);
     member_of.dedup();
     let names: BTreeMap<i64, String> = match services.accounts.organizations_by_ids(actor, &member_of).await {
@@ -96,8 +108,11 @@ async fn admin_page(
         }
         Err(error) => return visit.failure(&error),
     };
-    let choice_rows: Vec<(i64, String)> =
+    let mut choice_rows: Vec<(i64, String)> =
         choices.items.iter().map(|organization| (organization.id.0, organization.name.as_str().to_owned())).collect();
+    if let Some((id, name)) = chosen.and_then(|id| names.get(&id).map(|name| (id, name.clone()))) {
+        choice_rows.insert(0, (id, name));
+    }
     let user_rows: Vec<UserRow> = users
         .items
         .iter()
@@ -177,7 +192,9 @@ pub async fn admin_users(
         users: query.page.unwrap_or(1).clamp(1, LAST_PAGE),
         organizations: query.org_page.unwrap_or(1).clamp(1, LAST_PAGE),
     };
-    admin_page(&visit, &services, pages, notice, &[], &[], None).await
+    let preselected: Vec<(String, String)> =
+        query.account_for.map(|id| ("organization_id".to_owned(), id.to_string())).into_iter().collect();
+    admin_page(&visit, &services, pages, notice, &preselected, &[], None).await
 }
 
 /// Creates an account; a generated password is shown on the answer page, once.
