@@ -162,14 +162,7 @@ impl Store {
 
     /// Starts a write transaction; on SQLite it takes the write lock up front.
     pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: match self.backend {
-                Backend::Sqlite => Some(SqliteTransactionMode::Immediate),
-                Backend::Postgres => None,
-            },
-            ..TransactionOptions::default()
-        };
-        Ok(self.writer.begin_with_options(options).await?)
+        Ok(begin_immediate(&self.writer).await?)
     }
 
     /// Runs `write` in a write transaction and commits it. On SQLite the write joins the
