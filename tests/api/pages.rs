@@ -817,6 +817,8 @@ async fn admins_manage_accounts_and_see_organizations_on_pages() {
     assert_eq!(status, StatusCode::OK);
     assert!(chosen.contains(&format!("<option value=\"{id}\" selected>公司49号</option>")), "{chosen}");
     assert_eq!(chosen.matches(&format!("<option value=\"{id}\"")).count(), 1, "offered once");
+    let (status, _, _) = app.page(Method::GET, "/admin?account_for=abc", &admin, None, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _, unknown) = app.page(Method::GET, "/admin?account_for=999999", &admin, None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!unknown.contains("value=\"999999\"") && !unknown.contains(" selected>公司"), "{unknown}");
