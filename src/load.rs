@@ -111,11 +111,34 @@ impl Connection {
     }
 }
 
+/// What a request of the mix does, for latencies by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RequestKind {
+    Hello,
+    Search,
+    Read,
+    Write,
+}
+
+impl RequestKind {
+    const MIXED: [RequestKind; 3] = [RequestKind::Search, RequestKind::Read, RequestKind::Write];
+
+    fn name(self) -> &'static str {
+        match self {
+            RequestKind::Hello => "hello",
+            RequestKind::Search => "search",
+            RequestKind::Read => "read",
+            RequestKind::Write => "write",
+        }
+    }
+}
+
 struct Figures {
     requests: usize,
     errors: usize,
     seconds: f64,
     latencies_micros: Vec<u64>,
+    by_kind: Vec<(RequestKind, Vec<u64>)>,
 }
 
 impl Figures {
@@ -124,12 +147,17 @@ impl Figures {
     }
 
     fn percentile(&self, fraction: f64) -> f64 {
-        if self.latencies_micros.is_empty() {
-            return 0.0;
-        }
-        let at = ((self.latencies_micros.len() as f64 - 1.0) * fraction).round() as usize;
-        self.latencies_micros[at] as f64 / 1000.0
+        percentile(&self.latencies_micros, fraction)
     }
+}
+
+/// The `fraction` percentile of sorted latencies, in milliseconds.
+fn percentile(sorted_micros: &[u64], fraction: f64) -> f64 {
+    if sorted_micros.is_empty() {
+        return 0.0;
+    }
+    let at = ((sorted_micros.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted_micros[at] as f64 / 1000.0
 }
 
 struct Xorshift(u64);
@@ -167,23 +195,29 @@ async fn drive(
             let mut written = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 let roll = random.next() % 100;
-                let (method, path, body, authorized) = if !mixed {
-                    ("GET", "/hello".to_owned(), None, false)
+                let (kind, method, path, body, authorized) = if !mixed {
+                    (RequestKind::Hello, "GET", "/hello".to_owned(), None, false)
                 } else if roll < searches {
                     let query = QUERIES[(random.next() % QUERIES.len() as u64) as usize];
                     let encoded: String = query
                         .bytes()
                         .map(|byte| if byte.is_ascii_alphanumeric() { (byte as char).to_string() } else { format!("%{byte:02X}") })
                         .collect();
-                    ("GET", format!("/api/v1/search?q={encoded}&per_page=10"), None, false)
+                    (RequestKind::Search, "GET", format!("/api/v1/search?q={encoded}&per_page=10"), None, false)
                 } else if roll < searches + read_percent {
-                    ("GET", format!("/api/v1/results/{}", 1 + random.next() % listings.max(1)), None, false)
+                    (
+                        RequestKind::Read,
+                        "GET",
+                        format!("/api/v1/results/{}", 1 + random.next() % listings.max(1)),
+                        None,
+                        false,
+                    )
                 } else {
                     written += 1;
                     let body = format!(
                         r#"{{"title": "压测写入的锂电池成果 {task}-{written}", "abstract": "负载测试写入的锂电池正极材料成果，用于测量混合负载。", "maturity": "pilot", "status": "published"}}"#
                     );
-                    ("POST", "/api/v1/results".to_owned(), Some(body), true)
+                    (RequestKind::Write, "POST", "/api/v1/results".to_owned(), Some(body), true)
                 };
                 let Some(open) = connection.as_mut() else {
                     errors += 1;
@@ -194,7 +228,7 @@ async fn drive(
                 let answer = open
                     .exchange(method, &path, authorized.then_some(token.as_str()), body.as_deref())
                     .await;
-                latencies.push(sent.elapsed().as_micros() as u64);
+                latencies.push((kind, sent.elapsed().as_micros() as u64));
                 requests += 1;
                 match answer {
                     Ok(status) if (200..300).contains(&status) => {}
@@ -210,15 +244,25 @@ async fn drive(
     }
     tokio::time::sleep(duration).await;
     stop.store(true, Ordering::Relaxed);
-    let mut figures = Figures { requests: 0, errors: 0, seconds: 0.0, latencies_micros: Vec::new() };
+    let mut figures =
+        Figures { requests: 0, errors: 0, seconds: 0.0, latencies_micros: Vec::new(), by_kind: Vec::new() };
+    let mut kinded = Vec::new();
     for task in tasks {
         let (requests, errors, latencies) = task.await?;
         figures.requests += requests;
         figures.errors += errors;
-        figures.latencies_micros.extend(latencies);
+        kinded.extend(latencies);
     }
     figures.seconds = started.elapsed().as_secs_f64();
+    figures.latencies_micros = kinded.iter().map(|(_, micros)| *micros).collect();
     figures.latencies_micros.sort_unstable();
+    if mixed {
+        for kind in RequestKind::MIXED {
+            let mut micros: Vec<u64> = kinded.iter().filter(|(of, _)| *of == kind).map(|(_, micros)| *micros).collect();
+            micros.sort_unstable();
+            figures.by_kind.push((kind, micros));
+        }
+    }
     Ok(figures)
 }
 
@@ -252,7 +296,9 @@ impl Drop for Server {
 
 fn command(directory: &Path, database_url: Option<&str>) -> anyhow::Result<Command> {
     let mut command = Command::new(std::env::current_exe()?);
-    command.current_dir(directory).env("RUST_LOG", "error").env("TECHMATCH__LOG__FILTER", "error");
+    // Quiet by default; TECHMATCH_BENCH_LOG (a log filter) shows the server's own timings.
+    let filter = std::env::var("TECHMATCH_BENCH_LOG").unwrap_or_else(|_| "error".to_owned());
+    command.current_dir(directory).env("RUST_LOG", &filter).env("TECHMATCH__LOG__FILTER", &filter);
     if let Some(url) = database_url {
         command.env("TECHMATCH__DATABASE__URL", url);
     }
@@ -394,6 +440,16 @@ pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
             figures.latencies_micros.last().copied().unwrap_or(0) as f64 / 1000.0,
             figures.errors,
             figures.requests
+        );
+    }
+    for (kind, micros) in &mixed.by_kind {
+        println!(
+            "  {:<6} {:>7} requests  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
+            kind.name(),
+            micros.len(),
+            percentile(micros, 0.5),
+            percentile(micros, 0.99),
+            micros.last().copied().unwrap_or(0) as f64 / 1000.0
         );
     }
     println!(

@@ -125,6 +125,7 @@ async fn run(writer: DatabaseConnection, begin: Begin, mut receiver: mpsc::Recei
 }
 
 async fn run_group(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
+    let started = std::time::Instant::now();
     let transaction = match begin(writer).await {
         Ok(transaction) => transaction,
         Err(failure) => {
@@ -135,6 +136,7 @@ async fn run_group(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
             return;
         }
     };
+    let begun = started.elapsed();
     let mut answers = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
     while let Some(job) = jobs.next() {
@@ -165,7 +167,15 @@ async fn run_group(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
             return;
         }
     }
+    let statements = started.elapsed();
     let committed = transaction.commit().await;
+    tracing::debug!(
+        writes = answers.len(),
+        begin_micros = begun.as_micros() as u64,
+        statements_micros = statements.as_micros() as u64,
+        total_micros = started.elapsed().as_micros() as u64,
+        "group committed"
+    );
     if let Err(failure) = &committed {
         warn!(error = %failure, writes = answers.len(), "a group of writes failed to commit");
     }
