@@ -109,6 +109,7 @@ impl Store {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(acquire_timeout.max(Duration::from_secs(30)))
+            .test_before_acquire(false)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(move |options| configure(options).create_if_missing(true));
         let writer = Database::connect(writer_options).await?;
@@ -118,6 +119,7 @@ impl Store {
             .max_connections(settings.max_connections.max(1))
             .min_connections(0)
             .acquire_timeout(acquire_timeout)
+            .test_before_acquire(false)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(move |options| configure(options).read_only(true));
         let reader = Database::connect(reader_options).await?;
