@@ -17,6 +17,7 @@ use crate::password::PasswordHasher;
 use crate::settings::AuthSettings;
 use crate::throttle::{LoginThrottle, Refusal};
 use crate::token::TokenIssuer;
+use crate::verified_accounts::VerifiedAccounts;
 
 /// The organization a self-registering user founds or joins.
 #[derive(Debug, Clone)]
@@ -70,6 +71,7 @@ pub struct AccountService {
     hasher: PasswordHasher,
     tokens: TokenIssuer,
     throttle: Arc<LoginThrottle>,
+    verified: Arc<VerifiedAccounts>,
 }
 
 pub(crate) fn random_alphanumeric(length: usize) -> String {
@@ -93,6 +95,7 @@ impl AccountService {
             hasher: PasswordHasher::new(settings.password_hash)?,
             tokens: TokenIssuer::new(settings),
             throttle,
+            verified: Arc::new(VerifiedAccounts::new(std::time::Duration::from_millis(settings.account_recheck_ms))),
         })
     }
 
@@ -171,17 +174,24 @@ impl AccountService {
     /// the last logout or password change, are refused.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, ServiceError> {
         let (user_id, token_version) = self.tokens.verify(token).ok_or(ServiceError::InvalidToken)?;
+        if let Some(actor) = self.verified.confirmed(user_id, token_version) {
+            return Ok(actor);
+        }
+        let started = self.verified.start_check();
         let account = self.store.find_account(user_id).await?.ok_or(ServiceError::InvalidToken)?;
         if !account.is_active || account.token_version != token_version {
             return Err(ServiceError::InvalidToken);
         }
-        Ok(Actor { user_id: account.id, role: account.role, organization_id: account.organization_id })
+        let actor = Actor { user_id: account.id, role: account.role, organization_id: account.organization_id };
+        self.verified.keep(started, token_version, actor);
+        Ok(actor)
     }
 
     /// Revokes every token the caller holds.
     pub async fn logout(&self, actor: &Actor) -> Result<(), ServiceError> {
         authorize(Some(actor), Action::EndOwnSessions)?;
         self.store.bump_token_version(actor.user_id).await?;
+        self.verified.revoke(actor.user_id);
         info!(user_id = %actor.user_id, "logged out");
         Ok(())
     }
@@ -215,6 +225,7 @@ impl AccountService {
         }
         let hash = self.hasher.hash(new_password.expose()).await?;
         self.store.replace_password_hash(actor.user_id, hash).await?;
+        self.verified.revoke(actor.user_id);
         let account = self.store.find_account(actor.user_id).await?.ok_or(ServiceError::NotFound("account"))?;
         info!(user_id = %actor.user_id, "password changed");
         self.issue_token(&account)
@@ -329,6 +340,7 @@ impl AccountService {
             return Err(ServiceError::NotFound("user"));
         }
         let account = self.store.set_account_active(user_id, is_active).await?;
+        self.verified.revoke(user_id);
         info!(admin_id = %actor.user_id, user_id = %user_id, is_active, "account activation changed");
         Ok(account)
     }
@@ -361,6 +373,7 @@ impl AccountService {
         let password = password.map_or_else(generate_password, |password| password.expose().to_owned());
         let hash = self.hasher.hash(&password).await?;
         self.store.replace_password_hash(account.id, hash).await?;
+        self.verified.revoke(account.id);
         Ok(password)
     }
 }

@@ -64,6 +64,9 @@ pub struct AuthSettings {
     pub access_token_ttl_seconds: u64,
     /// Clock skew tolerated on `exp` and `nbf`.
     pub clock_leeway_seconds: u64,
+    /// A token's account is read again at most this often per user (0: on every request);
+    /// revocations made on another node or from the command line take effect within it.
+    pub account_recheck_ms: u64,
     pub password_hash: PasswordHashSettings,
     pub login_limits: LoginLimits,
 }

@@ -17,6 +17,7 @@ fn settings(max_failures_per_account: u32, max_attempts_per_client: u32) -> Auth
         "audience": "techmatch-test",
         "access_token_ttl_seconds": 600,
         "clock_leeway_seconds": 5,
+        "account_recheck_ms": 2000,
         "password_hash": {"memory_kib": 19456, "iterations": 2, "parallelism": 1},
         "login_limits": {
             "window_seconds": 600,
