@@ -189,9 +189,11 @@ fn create_result(address: &str, token: &str, title: &str) -> i64 {
     serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap()
 }
 
-fn search_ids(address: &str, query: &str) -> Vec<i64> {
+/// Result ids found for `query`, as the holder of `token` (anonymous when `None`). A writer's
+/// own search waits for its writes; anyone else's finds them after the indexer's next commit.
+fn search_ids(address: &str, token: Option<&str>, query: &str) -> Vec<i64> {
     let (status, body) =
-        common::try_http("GET", &format!("{address}/api/v1/search?kind=results&q={query}"), None, None).unwrap();
+        common::try_http("GET", &format!("{address}/api/v1/search?kind=results&q={query}"), token, None).unwrap();
     assert_eq!(status, 200, "{body}");
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     body["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_i64().unwrap()).collect()
@@ -231,7 +233,7 @@ fn backup_while_serving_then_restore_brings_back_that_moment() {
     let query = "%E7%9F%B3%E5%A2%A8%E7%83%AF"; // 石墨烯
     let mut both = vec![before, after];
     both.sort_unstable();
-    let mut found = search_ids(&address, query);
+    let mut found = search_ids(&address, Some(&token), query);
     found.sort_unstable();
     assert_eq!(found, both);
 
@@ -263,12 +265,12 @@ fn backup_while_serving_then_restore_brings_back_that_moment() {
     command.args(["serve", "--listen", "127.0.0.1:0"]);
     let served = serve(command);
     let address = served.address.clone();
-    assert_eq!(search_ids(&address, query), vec![before]);
+    assert_eq!(search_ids(&address, None, query), vec![before]);
     let (status, _) = common::try_http("GET", &format!("{address}/api/v1/results/{after}"), None, None).unwrap();
     assert_eq!(status, 404, "the write after the backup is not in it");
     let token = login_token(&address, "backup@lab.cn", "backup passphrase 1");
     let next = create_result(&address, &token, "恢复之后的石墨烯成果");
-    assert!(search_ids(&address, query).contains(&next), "writes and indexing carry on after a restore");
+    assert!(search_ids(&address, Some(&token), query).contains(&next), "writes and indexing carry on after a restore");
 }
 
 #[test]
@@ -347,7 +349,7 @@ fn a_node_whose_missing_outbox_entries_were_pruned_rebuilds_its_index() {
     let mut command = techmatch(directory.path());
     command.args(["serve", "--listen", "127.0.0.1:0"]);
     let served = serve(command);
-    let found = search_ids(&served.address, "%E6%B0%A2%E7%87%83%E6%96%99"); // 氢燃料
+    let found = search_ids(&served.address, None, "%E6%B0%A2%E7%87%83%E6%96%99"); // 氢燃料
     assert_eq!(found.len(), 3, "{found:?}");
     assert!(found.contains(&first));
 }

@@ -335,6 +335,7 @@ async fn an_event_from_creation_to_statistics() {
 
         // The roadshow: coverage picks the battery result for C and the greenhouse result for D,
         // the officer confirms an order, the public sees it.
+        app.index_settled().await;
         let plan = app.get(&format!("/api/v1/events/{event}/roadshow?places=2"), Some(&officer)).await;
         assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
         let picked: Vec<i64> =

@@ -87,6 +87,14 @@ impl TestApp {
         apps
     }
 
+    /// Waits until this node's index holds every stored change. Writers find their own writes
+    /// at once; everyone else after the indexer's next commit, which is what this waits for.
+    pub async fn index_settled(&self) {
+        let latest = self.services.search.store().latest_outbox_id().await.unwrap();
+        self.services.search.wait_until_searchable(latest).await;
+        assert!(self.services.search.position() >= latest, "the index did not catch up within the wait");
+    }
+
     pub async fn stop(self) {
         self.handle.stop(true).await;
     }

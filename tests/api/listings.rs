@@ -56,8 +56,12 @@ async fn result_lifecycle_with_versions_on_every_backend() {
             "defaults to the organization's name"
         );
 
-        // Anyone reads a published result; the write is searchable as soon as it is answered.
+        // Anyone reads a published result at once. The writer finds it in search as soon as the
+        // write is answered (the search waits for the index); everyone after the next commit.
         assert_eq!(app.get(&format!("/api/v1/results/{id}"), None).await.status, StatusCode::OK);
+        let found = search(&app, Some(&researcher), "锂电池 正极材料").await;
+        assert_eq!(found.body["hits"][0]["id"], id, "{}", found.body);
+        app.index_settled().await;
         let found = search(&app, None, "锂电池 正极材料").await;
         assert_eq!(found.body["hits"][0]["id"], id, "{}", found.body);
 
@@ -102,6 +106,7 @@ async fn drafts_are_private_until_published() {
     body["status"] = json!("draft");
     let draft = app.post("/api/v1/results", Some(&researcher), &body).await;
     let path = format!("/api/v1/results/{}", draft.body["id"]);
+    app.index_settled().await;
     app.get(&path, None).await.assert_error(StatusCode::NOT_FOUND, "not_found");
     app.get(&path, Some(&other)).await.assert_error(StatusCode::NOT_FOUND, "not_found");
     assert_eq!(search(&app, Some(&other), "光纤传感器").await.body["total"], 0);
@@ -114,6 +119,7 @@ async fn drafts_are_private_until_published() {
     assert_eq!(mine.body["total"], 1);
     app.patch(&path, Some(&researcher), &json!({"version": 1, "status": "published"})).await;
     assert_eq!(app.get(&path, None).await.status, StatusCode::OK);
+    app.index_settled().await;
     assert_eq!(search(&app, None, "光纤传感器").await.body["total"], 1);
     app.stop().await;
 }
@@ -143,6 +149,7 @@ async fn confidential_needs_are_invisible_to_other_companies_everywhere() {
             .await;
         assert_eq!(public.status, StatusCode::CREATED);
         let secret_path = format!("/api/v1/needs/{}", secret.body["id"]);
+        app.index_settled().await;
 
         for (label, token) in
             [("anonymous", None), ("rival", Some(rival.as_str())), ("researcher", Some(researcher.as_str()))]
@@ -173,10 +180,15 @@ async fn confidential_needs_are_invisible_to_other_companies_everywhere() {
             assert_eq!(app.get("/api/v1/needs", Some(token)).await.body["total"], 2);
             assert_eq!(search(&app, Some(token), "固态电解质 量产").await.body["hits"][0]["id"], secret.body["id"]);
         }
-        // Declassifying makes it public, in search too.
+        // Declassifying makes it public, in search too (after the indexer's next commit).
         let opened = app.patch(&secret_path, Some(&owner), &json!({"version": 1, "confidential": false})).await;
         assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+        app.index_settled().await;
         assert_eq!(search(&app, Some(&rival), "固态电解质 量产").await.body["total"], 1);
+        // Classifying it again hides it from everyone by the time the edit is answered.
+        let closed = app.patch(&secret_path, Some(&owner), &json!({"version": 2, "confidential": true})).await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+        assert_eq!(search(&app, Some(&rival), "固态电解质 量产").await.body["total"], 0);
         app.stop().await;
     }
 }
@@ -354,6 +366,7 @@ async fn english_and_mixed_search_over_http() {
         let created = app.post("/api/v1/results", Some(&researcher), &body).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     }
+    app.index_settled().await;
     let found = search(&app, None, "lithium battery cathode").await;
     assert_eq!(found.body["hits"][0]["title"], "Lithium battery cathode coating", "{}", found.body);
     assert!(found.body["hits"][0]["snippet"].as_str().unwrap().contains("<mark>"), "{}", found.body);
@@ -403,23 +416,45 @@ async fn exports_respect_visibility_in_csv_and_xlsx() {
 }
 
 #[actix_web::test]
-async fn writes_stay_searchable_when_index_commits_are_spaced_out() {
+async fn the_writer_finds_its_write_at_once_others_after_the_next_commit_and_hiding_is_immediate() {
+    // Commits spaced far apart, so that "not yet searchable for others" lasts long enough to see.
     let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
-        settings.search.min_commit_interval_ms = 300;
+        settings.search.min_commit_interval_ms = 5_000;
+        settings.search.visibility_wait_ms = 30_000;
     })
     .await;
     let researcher = app.account_with_role(Role::Researcher, "spaced@lab.cn").await;
-    let mut created = Vec::new();
-    for index in 0..4 {
+    let ids = |found: &TestResponse| -> Vec<i64> {
+        found.body["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_i64().unwrap()).collect()
+    };
+    let post = |index: usize| {
         let body = json!({"title": format!("间隔提交的钙钛矿成果 {index}"), "abstract": "低温溶液法制备的钙钛矿电池成果。", "maturity": "lab", "status": "published"});
-        let response = app.post("/api/v1/results", Some(&researcher), &body).await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
-        created.push(response.body["id"].as_i64().unwrap());
-        // Each write answered only once searchable: the caller reads its own write at once.
-        let found = search(&app, Some(&researcher), "钙钛矿").await;
-        let ids: Vec<i64> =
-            found.body["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_i64().unwrap()).collect();
-        assert!(created.iter().all(|id| ids.contains(id)), "{ids:?} lacks one of {created:?}");
-    }
+        let (app, researcher) = (&app, &researcher);
+        async move {
+            let response = app.post("/api/v1/results", Some(researcher), &body).await;
+            assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+            response.body["id"].as_i64().unwrap()
+        }
+    };
+    // The first write is committed at once (the indexer was idle); the next commit then waits
+    // for the interval.
+    let first = post(0).await;
+    assert_eq!(ids(&search(&app, Some(&researcher), "钙钛矿").await), vec![first]);
+    let second = post(1).await;
+    assert!(
+        !ids(&search(&app, None, "钙钛矿").await).contains(&second),
+        "answered before the index has it: others do not find it yet"
+    );
+    let own = ids(&search(&app, Some(&researcher), "钙钛矿").await);
+    assert!(own.contains(&first) && own.contains(&second), "the writer's search waits for its write: {own:?}");
+    assert!(ids(&search(&app, None, "钙钛矿").await).contains(&second), "after that commit everyone finds it");
+
+    // Hiding is answered only once nobody finds the listing any more, whatever the interval.
+    let third = post(2).await;
+    let archived = app.send(Method::DELETE, &format!("/api/v1/results/{second}"), Some(&researcher), None).await;
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.body);
+    let public = ids(&search(&app, None, "钙钛矿").await);
+    assert!(!public.contains(&second), "archived is gone for everyone at once: {public:?}");
+    assert!(public.contains(&third), "that commit carried the earlier write too: {public:?}");
     app.stop().await;
 }

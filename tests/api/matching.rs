@@ -111,6 +111,7 @@ async fn matches_never_reveal_another_companys_confidential_need() {
         )
         .await;
     let secret_id = secret.body["id"].clone();
+    app.index_settled().await;
 
     let for_researcher = app.get(&format!("/api/v1/results/{result}/matches"), Some(&researcher)).await;
     assert_eq!(for_researcher.status, StatusCode::OK);
@@ -156,6 +157,7 @@ async fn suggestion_queue_decisions_and_reviews() {
             )
             .await;
         let need_id = need.body["id"].as_i64().unwrap();
+        app.index_settled().await;
 
         let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
         assert_eq!(queue.status, StatusCode::OK, "{}: {}", app.backend, queue.body);

@@ -17,6 +17,7 @@ mod settings;
 mod system;
 mod throttle;
 mod token;
+mod verified_accounts;
 
 pub use accounts::{
     AccountService, CreatedAccount, IssuedToken, NewUserByAdmin, OrganizationChoice, Registration, UserUpdate,
@@ -25,7 +26,7 @@ pub use accounts::{
 pub use error::ServiceError;
 pub use listings::{ListingFilters, ListingService, NeedChanges, NeedDraft, ResultChanges, ResultDraft, today};
 pub use password::PasswordHasher;
-pub use search::{SearchService, SearchSettings};
+pub use search::{ReadYourWrites, SearchService, SearchSettings};
 pub use settings::{AuthSettings, JwtSecret, LoginLimits, PasswordHashSettings, SHIPPED_DEVELOPMENT_SECRET};
 pub use system::{IndexStatus, Services, SystemService};
 /// Search requests and answers, as the edge needs them (no tantivy types inside).

@@ -1,5 +1,8 @@
 //! Research results, technology needs and open-challenge applications.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::{FixedOffset, NaiveDate, Utc};
 use techmatch_domain::access::{can_edit_listing, can_review_applications, can_view_need, can_view_result};
 use techmatch_domain::industry::IndustryCode;
@@ -89,11 +92,23 @@ pub struct ListingFilters {
     pub challenges_only: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug, Clone)]
 pub struct ListingService {
     store: Store,
     search: SearchService,
+    organizations: Arc<PostingOrganizations>,
 }
+
+/// What posting needs of an organization (its name, the default institution, and its kind),
+/// read once per process: an organization is never changed once created. Should organizations
+/// become editable, this must be dropped on edit like the listing cache.
+#[derive(Debug, Default)]
+struct PostingOrganizations {
+    by_id: Mutex<HashMap<OrganizationId, (String, OrganizationKind)>>,
+}
+
+/// Organizations kept before the table starts over.
+const MOST_POSTING_ORGANIZATIONS: usize = 20_000;
 
 fn version_conflict(current: i64) -> ServiceError {
     ServiceError::Conflict {
@@ -131,7 +146,29 @@ fn field_error(field: &str, code: &'static str, message: &str) -> ServiceError {
 
 impl ListingService {
     pub fn new(store: Store, search: SearchService) -> ListingService {
-        ListingService { store, search }
+        ListingService { store, search, organizations: Arc::default() }
+    }
+
+    /// The name and kind of an organization, `None` when there is none with this id.
+    async fn organization_facts(
+        &self,
+        organization_id: OrganizationId,
+    ) -> Result<Option<(String, OrganizationKind)>, ServiceError> {
+        let known =
+            self.organizations.by_id.lock().unwrap_or_else(PoisonError::into_inner).get(&organization_id).cloned();
+        if known.is_some() {
+            return Ok(known);
+        }
+        let Some(organization) = self.store.find_organization(organization_id).await? else {
+            return Ok(None);
+        };
+        let facts = (organization.name.as_str().to_owned(), organization.kind);
+        let mut by_id = self.organizations.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+        if by_id.len() >= MOST_POSTING_ORGANIZATIONS {
+            by_id.clear();
+        }
+        by_id.insert(organization_id, facts.clone());
+        Ok(Some(facts))
     }
 
     /// The organization a new listing belongs to: the poster's own, or for staff the one they
@@ -155,16 +192,15 @@ impl ListingService {
         let organization_id = named.ok_or_else(|| {
             field_error("organization_id", "required", "staff post on behalf of an organization: name it")
         })?;
-        let organization = self
-            .store
-            .find_organization(organization_id)
+        let (_, kind) = self
+            .organization_facts(organization_id)
             .await?
             .ok_or_else(|| field_error("organization_id", "unknown_organization", "no organization has this id"))?;
-        if !organization.kind.admits(poster_role) || organization.kind == OrganizationKind::Agency {
+        if !kind.admits(poster_role) || kind == OrganizationKind::Agency {
             return Err(field_error(
                 "organization_id",
                 "organization_kind_not_allowed",
-                &format!("a {} cannot post this kind of listing", organization.kind),
+                &format!("a {kind} cannot post this kind of listing"),
             ));
         }
         Ok(organization_id)
@@ -178,11 +214,7 @@ impl ListingService {
         let organization_id = self.posting_organization(actor, draft.organization_id, Role::Researcher).await?;
         let mut content = draft.content;
         if content.institution.is_none() {
-            content.institution = self
-                .store
-                .find_organization(organization_id)
-                .await?
-                .map(|organization| organization.name.as_str().to_owned());
+            content.institution = self.organization_facts(organization_id).await?.map(|(name, _)| name);
         }
         let written = self
             .store
@@ -195,7 +227,7 @@ impl ListingService {
             })
             .await?;
         info!(result_id = %written.value.id, user_id = %actor.user_id, "research result created");
-        Ok(self.searchable(written).await)
+        Ok(self.searchable(actor, written, false).await)
     }
 
     /// A result as the actor may see it, from the listing cache when it holds it.
@@ -269,6 +301,8 @@ impl ListingService {
             content.region_code = region;
         }
         let status = changes.status.unwrap_or(current.status);
+        let hides = can_view_result(Viewer::Anonymous, current.organization_id, current.status)
+            && !can_view_result(Viewer::Anonymous, current.organization_id, status);
         let written = self
             .store
             .update_result(id, version, &content, status)
@@ -276,7 +310,7 @@ impl ListingService {
             .map_err(|e| update_error(e, "research result"))?;
         self.search.listing_cache().forget(ListingKind::Result, id.0);
         info!(result_id = %id, user_id = %actor.user_id, version = written.value.version, "research result updated");
-        Ok(self.searchable(written).await)
+        Ok(self.searchable(actor, written, hides).await)
     }
 
     /// DELETE archives: the result leaves lists and searches but stays on record.
@@ -333,7 +367,7 @@ impl ListingService {
             })
             .await?;
         info!(need_id = %written.value.id, user_id = %actor.user_id, "technology need created");
-        Ok(self.searchable(written).await)
+        Ok(self.searchable(actor, written, false).await)
     }
 
     /// A need as the actor may see it, from the listing cache when it holds it.
@@ -368,6 +402,8 @@ impl ListingService {
         if !can_edit_listing(actor, current.owner_user_id) {
             return Err(ServiceError::Forbidden);
         }
+        let was_public =
+            can_view_need(Viewer::Anonymous, current.organization_id, current.status, current.content.confidential);
         let mut content = current.content;
         content.budget = MoneyRange::parse(
             "budget",
@@ -406,6 +442,8 @@ impl ListingService {
             content.challenge = challenge;
         }
         let status = changes.status.unwrap_or(current.status);
+        let hides =
+            was_public && !can_view_need(Viewer::Anonymous, current.organization_id, status, content.confidential);
         let written = self
             .store
             .update_need(id, version, &content, status)
@@ -413,7 +451,7 @@ impl ListingService {
             .map_err(|e| update_error(e, "technology need"))?;
         self.search.listing_cache().forget(ListingKind::Need, id.0);
         info!(need_id = %id, user_id = %actor.user_id, version = written.value.version, "technology need updated");
-        Ok(self.searchable(written).await)
+        Ok(self.searchable(actor, written, hides).await)
     }
 
     pub async fn archive_need(
@@ -515,8 +553,15 @@ impl ListingService {
         Ok(application)
     }
 
-    async fn searchable<T>(&self, written: Written<T>) -> T {
-        self.search.wait_until_searchable(written.outbox_id).await;
+    /// Answers a stored write once it is searchable as configured, except that a change which
+    /// hides a listing from the public (archived, unpublished, made confidential) is answered
+    /// only once nobody on this node finds it any more.
+    async fn searchable<T>(&self, actor: &Actor, written: Written<T>, hides: bool) -> T {
+        if hides {
+            self.search.wait_until_searchable(written.outbox_id).await;
+        } else {
+            self.search.written(actor, written.outbox_id).await;
+        }
         written.value
     }
 }

@@ -139,6 +139,7 @@ impl MatchService {
         keywords: Vec<String>,
     ) -> Result<Candidates, ServiceError> {
         let parameters = self.parameters.clone();
+        self.search.caught_up_for(viewer).await;
         self.search
             .with_index(move |index| candidates(index, viewer, kind, &title, &body, &keywords, &parameters))
             .await?

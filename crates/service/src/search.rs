@@ -6,14 +6,14 @@
 //! an entry twice gives the same index, so after a crash at any point a restart replays from
 //! the stored position with nothing missing and nothing duplicated.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
 use techmatch_domain::listing::ListingKind;
-use techmatch_domain::{Actor, Viewer};
+use techmatch_domain::{Actor, UserId, Viewer};
 use techmatch_search::{IndexChange, ListingDocument, SearchError, SearchIndex, SearchRequest, SearchResults};
 use techmatch_store::{OutboxEntry, Store};
 use tokio::sync::{Notify, watch};
@@ -29,7 +29,10 @@ pub struct SearchSettings {
     pub writer_memory_bytes: usize,
     /// How often the indexer looks for changes written by other processes or nodes.
     pub poll_interval: Duration,
-    /// How long a write waits for its change to become searchable before answering anyway.
+    /// Who is guaranteed to find a write as soon as it is answered.
+    pub read_your_writes: ReadYourWrites,
+    /// How long a read (or, with [`ReadYourWrites::Everyone`], a write) waits for the index to
+    /// catch up before going on anyway.
     pub visibility_wait: Duration,
     /// Least time between two index commits while changes keep coming.
     pub min_commit_interval: Duration,
@@ -44,13 +47,53 @@ pub struct SearchSettings {
     pub listing_cache_bytes: usize,
 }
 
+/// Who finds a listing write in searches and matches as soon as the write is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadYourWrites {
+    /// The writer: a write is answered once stored, and the writer's next searches and matches
+    /// on this node wait until it is searchable. Everyone else finds it after the indexer's next
+    /// commit (like a search engine's refresh interval). Writes do not wait for tantivy.
+    Writer,
+    /// Every caller on this node: a write is answered only once it is searchable.
+    Everyone,
+}
+
+/// The newest write of each user that this node's index may not have applied yet.
+#[derive(Debug, Default)]
+struct UnsearchedWrites {
+    by_user: Mutex<HashMap<UserId, i64>>,
+}
+
+impl UnsearchedWrites {
+    fn record(&self, user: UserId, outbox_id: i64) {
+        let mut by_user = self.by_user.lock().unwrap_or_else(PoisonError::into_inner);
+        let newest = by_user.entry(user).or_insert(outbox_id);
+        *newest = (*newest).max(outbox_id);
+    }
+
+    fn newest_of(&self, user: UserId) -> Option<i64> {
+        self.by_user.lock().unwrap_or_else(PoisonError::into_inner).get(&user).copied()
+    }
+
+    /// Forgets the writes the index has applied up to `position`.
+    fn applied_up_to(&self, position: i64) {
+        let mut by_user = self.by_user.lock().unwrap_or_else(PoisonError::into_inner);
+        if !by_user.is_empty() {
+            by_user.retain(|_, outbox_id| *outbox_id > position);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct SearchService {
     index: Arc<SearchIndex>,
     store: Store,
     position: watch::Receiver<i64>,
     wake: Arc<Notify>,
+    read_your_writes: ReadYourWrites,
     visibility_wait: Duration,
+    unsearched: Arc<UnsearchedWrites>,
     listings: Arc<ListingCache>,
 }
 
@@ -78,10 +121,12 @@ impl SearchService {
         let node = node_id(&settings.index_dir).context("cannot name this index replica")?;
         info!(node, "index replica");
         let listings = Arc::new(ListingCache::new(settings.listing_cache_bytes));
+        let unsearched = Arc::new(UnsearchedWrites::default());
         let indexer = Indexer {
             store: store.clone(),
             index: Arc::clone(&index),
             listings: Arc::clone(&listings),
+            unsearched: Arc::clone(&unsearched),
             position: sender,
             wake: Arc::clone(&wake),
             settings: settings.clone(),
@@ -93,7 +138,9 @@ impl SearchService {
             store,
             position: receiver,
             wake,
+            read_your_writes: settings.read_your_writes,
             visibility_wait: settings.visibility_wait,
+            unsearched,
             listings,
         })
     }
@@ -116,9 +163,38 @@ impl SearchService {
         }
     }
 
+    /// Called once `writer`'s change at `outbox_id` is stored: wakes the indexer and, as
+    /// configured, waits until everyone can find it or lets the writer's next reads wait.
+    pub async fn written(&self, writer: &Actor, outbox_id: i64) {
+        match self.read_your_writes {
+            ReadYourWrites::Everyone => self.wait_until_searchable(outbox_id).await,
+            ReadYourWrites::Writer => {
+                if self.position() < outbox_id {
+                    self.unsearched.record(writer.user_id, outbox_id);
+                    self.wake.notify_one();
+                }
+            }
+        }
+    }
+
+    /// Waits (bounded) until the index holds every write of the viewer's that this node
+    /// answered, so that what a user just wrote is in their own searches and matches.
+    pub async fn caught_up_for(&self, viewer: Viewer) {
+        let user = match viewer {
+            Viewer::Anonymous => return,
+            Viewer::Member { user_id, .. } | Viewer::Staff { user_id } => user_id,
+        };
+        if let Some(outbox_id) = self.unsearched.newest_of(user)
+            && self.position() < outbox_id
+        {
+            self.wait_until_searchable(outbox_id).await;
+        }
+    }
+
     /// Searches as `actor` (anonymous when `None`), off the async executor.
     pub async fn search(&self, actor: Option<&Actor>, request: SearchRequest) -> Result<SearchResults, ServiceError> {
         let viewer = Viewer::of(actor);
+        self.caught_up_for(viewer).await;
         // A kept answer costs a lookup: no trip to the blocking pool for it.
         if let Some(answer) = self.index.cached_search(viewer, &request) {
             return Ok(answer);
@@ -245,6 +321,7 @@ struct Indexer {
     store: Store,
     index: Arc<SearchIndex>,
     listings: Arc<ListingCache>,
+    unsearched: Arc<UnsearchedWrites>,
     position: watch::Sender<i64>,
     wake: Arc<Notify>,
     settings: SearchSettings,
@@ -253,7 +330,7 @@ struct Indexer {
 
 impl Indexer {
     async fn run(self) {
-        let Indexer { store, index, listings, position, wake, settings, node } = self;
+        let Indexer { store, index, listings, unsearched, position, wake, settings, node } = self;
         let (poll_interval, min_commit_interval) = (settings.poll_interval, settings.min_commit_interval);
         let mut reported: Option<(i64, tokio::time::Instant)> = None;
         let mut pruned_at = tokio::time::Instant::now();
@@ -265,6 +342,7 @@ impl Indexer {
             match catch_up_once(&store, &index, &listings, applied).await {
                 Ok(Some(new_position)) => {
                     position.send_replace(new_position);
+                    unsearched.applied_up_to(new_position);
                     // More may be waiting: go on at once, or after the least commit interval
                     // so that the next commit gathers what arrives meanwhile.
                     tokio::time::sleep_until(started + min_commit_interval).await;
