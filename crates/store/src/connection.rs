@@ -74,8 +74,20 @@ impl Store {
                 .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
                 .connect_timeout(Duration::from_millis(settings.acquire_timeout_ms))
                 .sqlx_logging(false);
+            let mut writer_options = options.clone();
+            // Opened lazily, on the writer thread's runtime. Writes run one group at a time.
+            writer_options.max_connections(1).connect_lazy(true);
             let pool = Database::connect(options).await?;
-            Ok(Store { reader: pool.clone(), writer: pool, backend: Backend::Postgres, write_queue: None })
+            let write_queue =
+                WriteQueue::start_connecting(Box::pin(Database::connect(writer_options)), begin_immediate).map_err(
+                    |error| StoreError::Configuration(format!("cannot start the listing writer thread: {error}")),
+                )?;
+            Ok(Store {
+                reader: pool.clone(),
+                writer: pool,
+                backend: Backend::Postgres,
+                write_queue: Some(Arc::new(write_queue)),
+            })
         } else {
             Err(StoreError::Configuration("database.url must start with sqlite: or postgres://".to_owned()))
         }
@@ -124,7 +136,7 @@ impl Store {
             .map_sqlx_sqlite_opts(move |options| configure(options).read_only(true));
         let reader = Database::connect(reader_options).await?;
         let write_queue = WriteQueue::start(writer.clone(), begin_immediate)
-            .map_err(|error| StoreError::Configuration(format!("cannot start the sqlite writer thread: {error}")))?;
+            .map_err(|error| StoreError::Configuration(format!("cannot start the listing writer thread: {error}")))?;
         Ok(Store { reader, writer, backend: Backend::Sqlite, write_queue: Some(Arc::new(write_queue)) })
     }
 

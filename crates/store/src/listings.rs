@@ -147,14 +147,28 @@ fn parse_region(raw: Option<String>) -> Option<RegionCode> {
 /// The indexer reads the outbox in id order and remembers the highest id applied, so ids must
 /// become visible in the order they were handed out. SQLite has one writer, so they do; on
 /// PostgreSQL a transaction-scoped advisory lock, held from here to commit, makes them so
-/// (listing writes are rare enough that serialising this last step costs nothing).
+/// (each node's listing writes already come one group at a time from its writer thread, so
+/// the lock only orders the nodes among themselves).
 async fn append_outbox(
     transaction: &DatabaseTransaction,
     kind: ListingKind,
     entity_id: i64,
 ) -> Result<i64, sea_orm::DbErr> {
     if transaction.get_database_backend() == sea_orm::DbBackend::Postgres {
-        transaction.execute_unprepared("SELECT pg_advisory_xact_lock(7240118232)").await?;
+        // One round trip for the lock and the row: the lock is held until COMMIT, so every
+        // round trip inside it adds to how long other nodes' writers queue behind it. The
+        // lock is taken in a materialised CTE, evaluated before the insert draws its id.
+        let row = transaction
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "WITH serialised AS MATERIALIZED (SELECT pg_advisory_xact_lock(7240118232)) \
+                 INSERT INTO search_outbox (kind, entity_id, created_at) \
+                 SELECT $1, $2, $3 FROM serialised RETURNING id",
+                [kind.as_str().into(), entity_id.into(), Utc::now().into()],
+            ))
+            .await?
+            .ok_or_else(|| sea_orm::DbErr::RecordNotInserted)?;
+        return row.try_get::<i64>("", "id");
     }
     let entry = search_outbox::ActiveModel {
         kind: Set(kind.as_str().to_owned()),

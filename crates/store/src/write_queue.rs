@@ -1,4 +1,4 @@
-//! Group commit for SQLite's single writer.
+//! Group commit for listing writes (SQLite's single writer; on PostgreSQL the outbox lock).
 //!
 //! SQLite lets one transaction write at a time, so a write's cost is how long it holds the
 //! writer: BEGIN, its statements, COMMIT (an fsync with `synchronous = full`), each a hand-off
@@ -77,6 +77,9 @@ where
 
 type Job = Box<dyn QueuedWrite>;
 type Begin = fn(&DatabaseConnection) -> WriteFuture<'_, Result<DatabaseTransaction, DbErr>>;
+/// Opens the writer's connection on the writer thread's own runtime: a network connection
+/// belongs to the runtime that opened it, and used from another it waits on that one's turns.
+pub(crate) type Connect = Pin<Box<dyn Future<Output = Result<DatabaseConnection, DbErr>> + Send>>;
 
 /// Most writes one transaction carries.
 const MOST_PER_GROUP: usize = 256;
@@ -91,11 +94,26 @@ pub(crate) struct WriteQueue {
 impl WriteQueue {
     /// Starts the writer thread; it stops when the last handle to the queue is dropped.
     pub(crate) fn start(writer: DatabaseConnection, begin: Begin) -> std::io::Result<WriteQueue> {
-        let (jobs, receiver) = mpsc::channel(QUEUE_LENGTH);
+        WriteQueue::start_connecting(Box::pin(async move { Ok(writer) }), begin)
+    }
+
+    /// Like [`WriteQueue::start`], with the connection opened by `connect` on the writer thread.
+    pub(crate) fn start_connecting(connect: Connect, begin: Begin) -> std::io::Result<WriteQueue> {
+        let (jobs, mut receiver) = mpsc::channel::<Job>(QUEUE_LENGTH);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        std::thread::Builder::new()
-            .name("sqlite-writer".to_owned())
-            .spawn(move || runtime.block_on(run(writer, begin, receiver)))?;
+        std::thread::Builder::new().name("listing-writer".to_owned()).spawn(move || {
+            runtime.block_on(async move {
+                match connect.await {
+                    Ok(writer) => run(writer, begin, receiver).await,
+                    Err(failure) => {
+                        error!(error = %failure, "the listing writer cannot open its connection");
+                        while let Some(job) = receiver.recv().await {
+                            job.refuse(same_failure(&failure));
+                        }
+                    }
+                }
+            });
+        })?;
         Ok(WriteQueue { jobs })
     }
 
