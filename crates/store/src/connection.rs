@@ -179,12 +179,13 @@ impl Store {
         Ok(begin_immediate(&self.writer).await?)
     }
 
-    /// Runs `write` in a write transaction and commits it. On SQLite the write joins the
-    /// group commit (see `write_queue`): it runs in a savepoint of a transaction shared with
-    /// other writes, and is answered after that transaction commits.
+    /// Runs `write` in a write transaction and commits it. The write joins the group commit
+    /// (see `write_queue`): it shares a transaction with other writes, is answered after that
+    /// transaction commits, and may be run twice (the first run rolled back), so it must
+    /// depend on nothing but the database.
     pub(crate) async fn write<T, E>(
         &self,
-        write: impl for<'t> FnOnce(&'t DatabaseTransaction) -> WriteFuture<'t, Result<T, E>> + Send + 'static,
+        write: impl for<'t> Fn(&'t DatabaseTransaction) -> WriteFuture<'t, Result<T, E>> + Send + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,

@@ -191,6 +191,7 @@ impl Store {
         let row = new_result_row(&new)?;
         let (model, outbox_id) = self
             .write(move |transaction| {
+                let row = row.clone();
                 Box::pin(async move {
                     let model = row.insert(transaction).await?;
                     let outbox_id = append_outbox(transaction, ListingKind::Result, model.id).await?;
@@ -213,6 +214,7 @@ impl Store {
         let columns = result_columns(content, status)?;
         let (model, outbox_id) = self
             .write(move |transaction| {
+                let columns = columns.clone();
                 Box::pin(async move {
                     let outcome = research_result::Entity::update_many()
                         .set(columns)
@@ -370,6 +372,7 @@ impl Store {
         let row = new_need_row(&new)?;
         let (model, outbox_id) = self
             .write(move |transaction| {
+                let row = row.clone();
                 Box::pin(async move {
                     let model = row.insert(transaction).await?;
                     let outbox_id = append_outbox(transaction, ListingKind::Need, model.id).await?;
@@ -391,6 +394,7 @@ impl Store {
         let columns = need_columns(content, status)?;
         let (model, outbox_id) = self
             .write(move |transaction| {
+                let columns = columns.clone();
                 Box::pin(async move {
                     let outcome = tech_need::Entity::update_many()
                         .set(columns)

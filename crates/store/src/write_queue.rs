@@ -8,10 +8,12 @@
 //! few hundred a second.
 //!
 //! Here the writes run on a thread of their own, and the writes that arrive while one
-//! transaction runs share the next: each inside its own savepoint (a failing write rolls back
-//! alone), one COMMIT for all. Every caller is answered only after that COMMIT, so an
-//! acknowledged write is as durable as before; if the COMMIT fails, every write of the group is
-//! answered with the error and none of them is stored.
+//! transaction runs share the next, one COMMIT for all. They first run one after the other
+//! with nothing between them; if one of them fails, the transaction is rolled back and the
+//! group runs again with each write inside its own savepoint, so a failing write rolls back
+//! alone (a savepoint costs two round trips a write, and writes rarely fail). Every caller is
+//! answered only after the COMMIT, so an acknowledged write is as durable as before; if the
+//! COMMIT fails, every write of the group is answered with the error and none of them is stored.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -28,46 +30,49 @@ use crate::error::is_transient;
 
 pub(crate) type WriteFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
 
-/// What running a write left: whether it succeeded (its savepoint is released) or not (rolled
-/// back), and how to answer its caller once the group's COMMIT is known.
-struct Ran {
-    succeeded: bool,
-    answer: Box<dyn FnOnce(Option<DbErr>) + Send>,
-}
-
-/// A caller's write, its result type erased.
+/// A caller's write, its result type erased. It may run twice (see the module notes), so it
+/// must depend on nothing but the database.
 trait QueuedWrite: Send {
-    fn run<'t>(self: Box<Self>, transaction: &'t DatabaseTransaction) -> WriteFuture<'t, Ran>;
+    /// Runs the write and keeps its outcome; true when it succeeded.
+    fn run<'t>(&'t mut self, transaction: &'t DatabaseTransaction) -> WriteFuture<'t, bool>;
+    /// Answers with the outcome of the last run, or with `commit_failure` if that run
+    /// succeeded but the group's COMMIT failed.
+    fn answer(self: Box<Self>, commit_failure: Option<DbErr>);
     /// Answers without running: the group could not start or had to stop.
     fn refuse(self: Box<Self>, failure: DbErr);
 }
 
 struct TypedWrite<F, T, E> {
     write: F,
+    outcome: Option<Result<T, E>>,
     answer: oneshot::Sender<Result<T, E>>,
 }
 
 impl<F, T, E> QueuedWrite for TypedWrite<F, T, E>
 where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> WriteFuture<'t, Result<T, E>> + Send + 'static,
+    F: for<'t> Fn(&'t DatabaseTransaction) -> WriteFuture<'t, Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: From<DbErr> + Send + 'static,
 {
-    fn run<'t>(self: Box<Self>, transaction: &'t DatabaseTransaction) -> WriteFuture<'t, Ran> {
-        let TypedWrite { write, answer } = *self;
+    fn run<'t>(&'t mut self, transaction: &'t DatabaseTransaction) -> WriteFuture<'t, bool> {
         Box::pin(async move {
-            let outcome = write(transaction).await;
+            let outcome = (self.write)(transaction).await;
             let succeeded = outcome.is_ok();
-            let answer = Box::new(move |commit_failure: Option<DbErr>| {
-                let outcome = match commit_failure {
-                    Some(failure) if succeeded => Err(E::from(failure)),
-                    _ => outcome,
-                };
-                // The caller may have gone (its request timed out); the write stands.
-                let _ = answer.send(outcome);
-            });
-            Ran { succeeded, answer }
+            self.outcome = Some(outcome);
+            succeeded
         })
+    }
+
+    fn answer(self: Box<Self>, commit_failure: Option<DbErr>) {
+        let outcome = match (self.outcome, commit_failure) {
+            (Some(Ok(_)), Some(failure)) => Err(E::from(failure)),
+            (Some(outcome), _) => outcome,
+            (None, failure) => Err(E::from(
+                failure.unwrap_or_else(|| DbErr::Custom("the write was answered before it ran".to_owned())),
+            )),
+        };
+        // The caller may have gone (its request timed out); the write stands.
+        let _ = self.answer.send(outcome);
     }
 
     fn refuse(self: Box<Self>, failure: DbErr) {
@@ -118,10 +123,11 @@ impl WriteQueue {
     }
 
     /// Runs `write` in a transaction shared with the writes queued beside it, and answers once
-    /// that transaction is committed (or failed).
+    /// that transaction is committed (or failed). `write` may be run twice, the first run
+    /// rolled back.
     pub(crate) async fn write<T, E>(
         &self,
-        write: impl for<'t> FnOnce(&'t DatabaseTransaction) -> WriteFuture<'t, Result<T, E>> + Send + 'static,
+        write: impl for<'t> Fn(&'t DatabaseTransaction) -> WriteFuture<'t, Result<T, E>> + Send + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
@@ -129,7 +135,7 @@ impl WriteQueue {
     {
         let (answer, receiver) = oneshot::channel::<Result<T, E>>();
         let stopped = E::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
-        self.jobs.send(Box::new(TypedWrite { write, answer })).await.map_err(|_| stopped)?;
+        self.jobs.send(Box::new(TypedWrite { write, outcome: None, answer })).await.map_err(|_| stopped)?;
         // Only a write that panicked goes unanswered: its transaction was rolled back.
         receiver.await.map_err(|_| E::from(DbErr::Custom("the write failed before it was answered".to_owned())))?
     }
@@ -144,6 +150,72 @@ async fn run(writer: DatabaseConnection, begin: Begin, mut receiver: mpsc::Recei
 
 async fn run_group(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
     let started = std::time::Instant::now();
+    let Some(group) = run_optimistically(writer, begin, group).await else {
+        return;
+    };
+    run_in_savepoints(writer, begin, group).await;
+    tracing::debug!(micros = started.elapsed().as_micros() as u64, "group committed in savepoints");
+}
+
+/// Runs the group's writes back to back in one transaction and commits it if all succeed.
+/// Returns the group to run again in savepoints when one failed (rolled back, nothing stored);
+/// a write that panicked is left out and answered with an error.
+async fn run_optimistically(writer: &DatabaseConnection, begin: Begin, mut group: Vec<Job>) -> Option<Vec<Job>> {
+    let started = std::time::Instant::now();
+    let transaction = match begin(writer).await {
+        Ok(transaction) => transaction,
+        Err(failure) => {
+            warn!(error = %failure, writes = group.len(), "cannot begin a write transaction");
+            for job in group {
+                job.refuse(same_failure(&failure));
+            }
+            return None;
+        }
+    };
+    let mut failed_at = None;
+    let mut panicked = false;
+    for (at, job) in group.iter_mut().enumerate() {
+        // A write that panics must not take the writer thread (and every later write) with it.
+        match AssertUnwindSafe(job.run(&transaction)).catch_unwind().await {
+            Ok(true) => {}
+            Ok(false) => {
+                failed_at = Some(at);
+                break;
+            }
+            Err(_) => {
+                error!("a write panicked; it is left out of its group");
+                (failed_at, panicked) = (Some(at), true);
+                break;
+            }
+        }
+    }
+    let Some(at) = failed_at else {
+        let committed = transaction.commit().await;
+        tracing::debug!(writes = group.len(), micros = started.elapsed().as_micros() as u64, "group committed");
+        if let Err(failure) = &committed {
+            warn!(error = %failure, writes = group.len(), "a group of writes failed to commit");
+        }
+        for job in group {
+            job.answer(committed.as_ref().err().map(same_failure));
+        }
+        return None;
+    };
+    let _ = transaction.rollback().await;
+    if panicked {
+        group.remove(at).refuse(DbErr::Custom("the write failed before it was answered".to_owned()));
+    } else if group.len() == 1 {
+        // Alone, its own failure is its answer: nothing else needs the group run again.
+        for job in group {
+            job.answer(None);
+        }
+        return None;
+    }
+    (!group.is_empty()).then_some(group)
+}
+
+/// Runs each write of the group in its own savepoint of one transaction, so that a failing
+/// write rolls back alone, and commits what succeeded.
+async fn run_in_savepoints(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
     let transaction = match begin(writer).await {
         Ok(transaction) => transaction,
         Err(failure) => {
@@ -154,64 +226,49 @@ async fn run_group(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
             return;
         }
     };
-    let begun = started.elapsed();
-    let mut answers = Vec::with_capacity(group.len());
+    let mut ran = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
-    while let Some(job) = jobs.next() {
+    while let Some(mut job) = jobs.next() {
         let savepoint = match transaction.begin().await {
             Ok(savepoint) => savepoint,
             Err(failure) => {
                 error!(error = %failure, "cannot open a savepoint; the group is abandoned");
-                abandon(transaction, answers, std::iter::once(job).chain(jobs), &failure).await;
+                abandon(transaction, ran, std::iter::once(job).chain(jobs), &failure).await;
                 return;
             }
         };
-        // A write that panics must not take the writer thread (and every later write) with it.
-        let ran = match AssertUnwindSafe(job.run(&savepoint)).catch_unwind().await {
-            Ok(ran) => ran,
+        let succeeded = match AssertUnwindSafe(job.run(&savepoint)).catch_unwind().await {
+            Ok(succeeded) => succeeded,
             Err(_) => {
                 error!("a write panicked; its group is abandoned");
                 let _ = savepoint.rollback().await;
-                abandon(transaction, answers, jobs, &DbErr::Custom("a write of the same group failed".to_owned()))
-                    .await;
+                drop(job);
+                abandon(transaction, ran, jobs, &DbErr::Custom("a write of the same group failed".to_owned())).await;
                 return;
             }
         };
-        let closed = if ran.succeeded { savepoint.commit().await } else { savepoint.rollback().await };
-        answers.push(ran.answer);
+        let closed = if succeeded { savepoint.commit().await } else { savepoint.rollback().await };
+        ran.push(job);
         if let Err(failure) = closed {
             error!(error = %failure, "cannot close a savepoint; the group is abandoned");
-            abandon(transaction, answers, jobs, &failure).await;
+            abandon(transaction, ran, jobs, &failure).await;
             return;
         }
     }
-    let statements = started.elapsed();
     let committed = transaction.commit().await;
-    tracing::debug!(
-        writes = answers.len(),
-        begin_micros = begun.as_micros() as u64,
-        statements_micros = statements.as_micros() as u64,
-        total_micros = started.elapsed().as_micros() as u64,
-        "group committed"
-    );
     if let Err(failure) = &committed {
-        warn!(error = %failure, writes = answers.len(), "a group of writes failed to commit");
+        warn!(error = %failure, writes = ran.len(), "a group of writes failed to commit");
     }
-    for answer in answers {
-        answer(committed.as_ref().err().map(same_failure));
+    for job in ran {
+        job.answer(committed.as_ref().err().map(same_failure));
     }
 }
 
 /// Rolls the group back and answers every write of it, run or not, with `failure`.
-async fn abandon(
-    transaction: DatabaseTransaction,
-    answers: Vec<Box<dyn FnOnce(Option<DbErr>) + Send>>,
-    not_run: impl Iterator<Item = Job>,
-    failure: &DbErr,
-) {
+async fn abandon(transaction: DatabaseTransaction, ran: Vec<Job>, not_run: impl Iterator<Item = Job>, failure: &DbErr) {
     let _ = transaction.rollback().await;
-    for answer in answers {
-        answer(Some(same_failure(failure)));
+    for job in ran {
+        job.refuse(same_failure(failure));
     }
     for job in not_run {
         job.refuse(same_failure(failure));
@@ -271,7 +328,25 @@ mod tests {
             })
         };
 
-        // Many at once share transactions; the duplicate is refused alone.
+        // A slow write holds the writer while the next ones queue, so they form one group.
+        let hold = |millis: u64| {
+            let queue = std::sync::Arc::clone(&queue);
+            tokio::spawn(async move {
+                queue
+                    .write(move |_| {
+                        Box::pin(async move {
+                            tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+                            Ok::<_, DbErr>(0)
+                        })
+                    })
+                    .await
+            })
+        };
+
+        // The duplicate fails the group's first run; the group runs again in savepoints and
+        // only the duplicate is refused.
+        let held = hold(300);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let mut writes: Vec<_> = (1..=20).map(insert).collect();
         writes.push(insert(7));
         let mut refused = 0;
@@ -280,24 +355,38 @@ mod tests {
                 refused += 1;
             }
         }
+        held.await.unwrap().unwrap();
         assert_eq!(refused, 1, "only the duplicate fails");
         assert_eq!(count(&connection).await, 20);
 
-        // A write that panics is answered with an error and rolls back its group; the writer
-        // thread lives on.
-        let panicking = queue
-            .write(|transaction| {
-                Box::pin(async move {
-                    transaction.execute_unprepared("INSERT INTO t (x) VALUES (100)").await?;
-                    if transaction.get_database_backend() == sea_orm::DbBackend::Sqlite {
-                        panic!("a bug in a write");
-                    }
-                    Ok::<_, DbErr>(())
-                })
+        // A write that panics is answered with an error and left out; the others of its group
+        // are stored and the writer thread lives on.
+        let held = hold(300);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let before = insert(30);
+        let panicking = {
+            let queue = std::sync::Arc::clone(&queue);
+            tokio::spawn(async move {
+                queue
+                    .write(|transaction| {
+                        Box::pin(async move {
+                            transaction.execute_unprepared("INSERT INTO t (x) VALUES (100)").await?;
+                            if transaction.get_database_backend() == sea_orm::DbBackend::Sqlite {
+                                panic!("a bug in a write");
+                            }
+                            Ok::<_, DbErr>(())
+                        })
+                    })
+                    .await
             })
-            .await;
-        assert!(panicking.is_err());
-        assert_eq!(insert(21).await.unwrap().unwrap(), 21);
-        assert_eq!(count(&connection).await, 21, "the panicking write left nothing behind");
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let after = insert(31);
+        held.await.unwrap().unwrap();
+        assert!(panicking.await.unwrap().is_err());
+        assert_eq!(before.await.unwrap().unwrap(), 30);
+        assert_eq!(after.await.unwrap().unwrap(), 31);
+        assert_eq!(insert(32).await.unwrap().unwrap(), 32);
+        assert_eq!(count(&connection).await, 23, "the panicking write left nothing behind");
     }
 }
