@@ -181,6 +181,15 @@ fn a_write_through_one_node_is_searchable_through_the_other() {
     within(Duration::from_secs(2), "a write after pruning searchable through A", || {
         searchable(&a, &token, query).contains(&late)
     });
+
+    // A logout through A: A refuses the token at once, B (which has confirmed this token's
+    // account recently) within its account recheck interval (2 s).
+    let me = |address: &str| try_http("GET", &format!("{address}/api/v1/me"), Some(&token), None).unwrap().0;
+    assert_eq!(me(&b), 200);
+    let (status, body) = try_http("POST", &format!("{a}/api/v1/auth/logout"), Some(&token), None).unwrap();
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(me(&a), 401, "the node that took the logout refuses the token at once");
+    within(Duration::from_secs(3), "the logout through A refused by B", || me(&b) == 401);
     drop((first, second));
     drop(database);
 }
