@@ -91,6 +91,8 @@ pub struct SearchService {
     store: Store,
     position: watch::Receiver<i64>,
     wake: Arc<Notify>,
+    /// Someone waits for the index: commit without waiting for the least commit interval.
+    hurry: Arc<Notify>,
     read_your_writes: ReadYourWrites,
     visibility_wait: Duration,
     unsearched: Arc<UnsearchedWrites>,
@@ -118,6 +120,7 @@ impl SearchService {
         let start_position = index.position()?.unwrap_or(0);
         let (sender, receiver) = watch::channel(start_position);
         let wake = Arc::new(Notify::new());
+        let hurry = Arc::new(Notify::new());
         let node = node_id(&settings.index_dir).context("cannot name this index replica")?;
         info!(node, "index replica");
         let listings = Arc::new(ListingCache::new(settings.listing_cache_bytes));
@@ -129,6 +132,7 @@ impl SearchService {
             unsearched: Arc::clone(&unsearched),
             position: sender,
             wake: Arc::clone(&wake),
+            hurry: Arc::clone(&hurry),
             settings: settings.clone(),
             node,
         };
@@ -138,6 +142,7 @@ impl SearchService {
             store,
             position: receiver,
             wake,
+            hurry,
             read_your_writes: settings.read_your_writes,
             visibility_wait: settings.visibility_wait,
             unsearched,
@@ -151,10 +156,15 @@ impl SearchService {
     }
 
     /// Wakes the indexer and waits (bounded) until `outbox_id` is searchable, so that a client
-    /// that writes and then searches sees its own write. A timeout is not an error: the write
-    /// is stored and the indexer will get to it.
+    /// that writes and then searches sees its own write. The indexer commits without waiting
+    /// out the least commit interval: that interval batches commits nobody waits for. A
+    /// timeout is not an error: the write is stored and the indexer will get to it.
     pub async fn wait_until_searchable(&self, outbox_id: i64) {
+        if self.position() >= outbox_id {
+            return;
+        }
         self.wake.notify_one();
+        self.hurry.notify_one();
         let mut position = self.position.clone();
         let reached =
             tokio::time::timeout(self.visibility_wait, position.wait_for(|applied| *applied >= outbox_id)).await;
@@ -324,13 +334,14 @@ struct Indexer {
     unsearched: Arc<UnsearchedWrites>,
     position: watch::Sender<i64>,
     wake: Arc<Notify>,
+    hurry: Arc<Notify>,
     settings: SearchSettings,
     node: String,
 }
 
 impl Indexer {
     async fn run(self) {
-        let Indexer { store, index, listings, unsearched, position, wake, settings, node } = self;
+        let Indexer { store, index, listings, unsearched, position, wake, hurry, settings, node } = self;
         let (poll_interval, min_commit_interval) = (settings.poll_interval, settings.min_commit_interval);
         let mut reported: Option<(i64, tokio::time::Instant)> = None;
         let mut pruned_at = tokio::time::Instant::now();
@@ -343,9 +354,12 @@ impl Indexer {
                 Ok(Some(new_position)) => {
                     position.send_replace(new_position);
                     unsearched.applied_up_to(new_position);
-                    // More may be waiting: go on at once, or after the least commit interval
-                    // so that the next commit gathers what arrives meanwhile.
-                    tokio::time::sleep_until(started + min_commit_interval).await;
+                    // More may be waiting: go on after the least commit interval, so that the
+                    // next commit gathers what arrives meanwhile, or at once for a waiter.
+                    tokio::select! {
+                        () = tokio::time::sleep_until(started + min_commit_interval) => {}
+                        () = hurry.notified() => {}
+                    }
                 }
                 Ok(None) => {
                     tokio::select! {
