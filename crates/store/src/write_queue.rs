@@ -160,18 +160,9 @@ async fn run_group(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
 /// Runs the group's writes back to back in one transaction and commits it if all succeed.
 /// Returns the group to run again in savepoints when one failed (rolled back, nothing stored);
 /// a write that panicked is left out and answered with an error.
-async fn run_optimistically(writer: &DatabaseConnection, begin: Begin, mut group: Vec<Job>) -> Option<Vec<Job>> {
+async fn run_optimistically(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) -> Option<Vec<Job>> {
     let started = std::time::Instant::now();
-    let transaction = match begin(writer).await {
-        Ok(transaction) => transaction,
-        Err(failure) => {
-            warn!(error = %failure, writes = group.len(), "cannot begin a write transaction");
-            for job in group {
-                job.refuse(same_failure(&failure));
-            }
-            return None;
-        }
-    };
+    let (transaction, mut group) = begin_or_refuse(writer, begin, group).await?;
     let mut failed_at = None;
     let mut panicked = false;
     for (at, job) in group.iter_mut().enumerate() {
@@ -190,14 +181,8 @@ async fn run_optimistically(writer: &DatabaseConnection, begin: Begin, mut group
         }
     }
     let Some(at) = failed_at else {
-        let committed = transaction.commit().await;
-        tracing::debug!(writes = group.len(), micros = started.elapsed().as_micros() as u64, "group committed");
-        if let Err(failure) = &committed {
-            warn!(error = %failure, writes = group.len(), "a group of writes failed to commit");
-        }
-        for job in group {
-            job.answer(committed.as_ref().err().map(same_failure));
-        }
+        commit_and_answer(transaction, group).await;
+        tracing::debug!(micros = started.elapsed().as_micros() as u64, "group committed");
         return None;
     };
     let _ = transaction.rollback().await;
@@ -216,15 +201,8 @@ async fn run_optimistically(writer: &DatabaseConnection, begin: Begin, mut group
 /// Runs each write of the group in its own savepoint of one transaction, so that a failing
 /// write rolls back alone, and commits what succeeded.
 async fn run_in_savepoints(writer: &DatabaseConnection, begin: Begin, group: Vec<Job>) {
-    let transaction = match begin(writer).await {
-        Ok(transaction) => transaction,
-        Err(failure) => {
-            warn!(error = %failure, writes = group.len(), "cannot begin a write transaction");
-            for job in group {
-                job.refuse(same_failure(&failure));
-            }
-            return;
-        }
+    let Some((transaction, group)) = begin_or_refuse(writer, begin, group).await else {
+        return;
     };
     let mut ran = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
@@ -255,6 +233,29 @@ async fn run_in_savepoints(writer: &DatabaseConnection, begin: Begin, group: Vec
             return;
         }
     }
+    commit_and_answer(transaction, ran).await;
+}
+
+/// Begins the group's transaction, or answers every write of the group with the failure.
+async fn begin_or_refuse(
+    writer: &DatabaseConnection,
+    begin: Begin,
+    group: Vec<Job>,
+) -> Option<(DatabaseTransaction, Vec<Job>)> {
+    match begin(writer).await {
+        Ok(transaction) => Some((transaction, group)),
+        Err(failure) => {
+            warn!(error = %failure, writes = group.len(), "cannot begin a write transaction");
+            for job in group {
+                job.refuse(same_failure(&failure));
+            }
+            None
+        }
+    }
+}
+
+/// Commits and answers every write that ran: its own outcome, or the COMMIT's failure.
+async fn commit_and_answer(transaction: DatabaseTransaction, ran: Vec<Job>) {
     let committed = transaction.commit().await;
     if let Err(failure) = &committed {
         warn!(error = %failure, writes = ran.len(), "a group of writes failed to commit");
