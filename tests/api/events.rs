@@ -228,7 +228,9 @@ async fn an_event_from_creation_to_statistics() {
         assert!(kinds.contains(&"registration_approved") && kinds.contains(&"request_accepted"), "{kinds:?}");
 
         // Scheduling: the accepted request is placed, the declined pair never is, the locked one
-        // sits where the officer put it.
+        // sits where the officer put it. Its proposals come from matching over the index, which
+        // has everyone's listings after the indexer's next commit.
+        app.index_settled().await;
         let declined_lock = app
             .post(
                 &format!("/api/v1/events/{event}/schedule"),
@@ -487,6 +489,7 @@ async fn the_schedule_grid_moves_swaps_and_locks_meetings() {
         for participant in [a, b, c, d] {
             approve(&app, &officer, event, participant).await;
         }
+        app.index_settled().await;
         let scheduled = app
             .post(
                 &format!("/api/v1/events/{event}/schedule"),
