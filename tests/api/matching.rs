@@ -79,7 +79,9 @@ async fn a_need_finds_the_result_that_solves_it_with_an_explanation() {
         assert!(terms.contains(&"温室") || terms.contains(&"开窗") || terms.contains(&"自动"), "{terms:?}");
         assert!(items[0]["matched_terms"][0]["fields"].as_array().is_some_and(|fields| !fields.is_empty()));
 
-        // The other way round: the researcher's result finds the need.
+        // The other way round: the researcher's result finds the need (the company's write, in
+        // the index for others after the indexer's next commit).
+        app.index_settled().await;
         let back = app.get(&format!("/api/v1/results/{greenhouse}/matches?limit=5"), Some(&researcher)).await;
         assert_eq!(back.status, StatusCode::OK, "{}", back.body);
         assert_eq!(back.body["items"][0]["id"], need.body["id"]);

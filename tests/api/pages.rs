@@ -89,6 +89,8 @@ async fn a_confidential_need_never_shows_on_another_companys_pages() {
         assert_eq!(public.status, StatusCode::CREATED, "{}", public.body);
         let need_path = format!("/needs/{}", secret.body["id"]);
         let search_path = "/search?q=%E5%9B%BA%E6%80%81%E7%94%B5%E6%B1%A0";
+        // What others do not find must be in the index already, or not finding it proves nothing.
+        app.index_settled().await;
 
         let result_matches = format!("/results/{}/matches", public.body["id"]);
         let researcher_cookies = log_in(&app, "founder-li@lab.cn").await;
@@ -225,6 +227,7 @@ async fn workspaces_matches_and_the_suggestion_queue_as_pages() {
         assert_eq!(status, StatusCode::NOT_FOUND, "the queue is staff's");
 
         // The officer shortlists the pair from the queue, with a note, through a CSRF-checked form.
+        app.index_settled().await;
         let officer_cookies = log_in(&app, "officer@city.cn").await;
         let (status, _, queue) = app.page(Method::GET, "/suggestions", &officer_cookies, None, None).await;
         assert_eq!(status, StatusCode::OK);
@@ -354,6 +357,7 @@ async fn an_event_journey_through_the_pages() {
         // The officer puts the result on stage from the roadshow page; the public event page
         // then shows the confirmed order.
         let roadshow = format!("{page}/roadshow");
+        app.index_settled().await;
         let (status, _, html) = app.page(Method::GET, &roadshow, &officer_cookies, None, None).await;
         assert_eq!(status, StatusCode::OK);
         let result_id = result.body["id"].as_i64().unwrap();
