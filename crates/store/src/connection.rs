@@ -51,7 +51,7 @@ pub struct Store {
     pub(crate) writer: DatabaseConnection,
     backend: Backend,
     /// SQLite's group commit; `None` on PostgreSQL, where writes run side by side.
-    write_queue: Option<Arc<WriteQueue>>,
+    write_queue: Arc<WriteQueue>,
 }
 
 impl std::fmt::Debug for Store {
@@ -86,7 +86,7 @@ impl Store {
                 reader: pool.clone(),
                 writer: pool,
                 backend: Backend::Postgres,
-                write_queue: Some(Arc::new(write_queue)),
+                write_queue: Arc::new(write_queue),
             })
         } else {
             Err(StoreError::Configuration("database.url must start with sqlite: or postgres://".to_owned()))
@@ -137,7 +137,7 @@ impl Store {
         let reader = Database::connect(reader_options).await?;
         let write_queue = WriteQueue::start(writer.clone(), begin_immediate)
             .map_err(|error| StoreError::Configuration(format!("cannot start the listing writer thread: {error}")))?;
-        Ok(Store { reader, writer, backend: Backend::Sqlite, write_queue: Some(Arc::new(write_queue)) })
+        Ok(Store { reader, writer, backend: Backend::Sqlite, write_queue: Arc::new(write_queue) })
     }
 
     pub fn backend(&self) -> Backend {
@@ -191,15 +191,7 @@ impl Store {
         T: Send + 'static,
         E: From<sea_orm::DbErr> + Send + 'static,
     {
-        match &self.write_queue {
-            Some(queue) => queue.write(write).await,
-            None => {
-                let transaction = begin_immediate(&self.writer).await?;
-                let value = write(&transaction).await?;
-                transaction.commit().await?;
-                Ok(value)
-            }
-        }
+        self.write_queue.write(write).await
     }
 
     pub async fn close(self) {
