@@ -417,10 +417,12 @@ async fn exports_respect_visibility_in_csv_and_xlsx() {
 
 #[actix_web::test]
 async fn the_writer_finds_its_write_at_once_others_after_the_next_commit_and_hiding_is_immediate() {
-    // Commits spaced far apart, so that "not yet searchable for others" lasts long enough to see.
+    // Commits spaced ten minutes apart unless someone waits for one: "not yet searchable for
+    // others" lasts as long as nobody waits, and a wait ends with a commit, not with the wait's
+    // own 10 s bound.
     let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
-        settings.search.min_commit_interval_ms = 5_000;
-        settings.search.visibility_wait_ms = 30_000;
+        settings.search.min_commit_interval_ms = 600_000;
+        settings.search.visibility_wait_ms = 10_000;
     })
     .await;
     let researcher = app.account_with_role(Role::Researcher, "spaced@lab.cn").await;
