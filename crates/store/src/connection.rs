@@ -50,7 +50,7 @@ pub struct Store {
     pub(crate) reader: DatabaseConnection,
     pub(crate) writer: DatabaseConnection,
     backend: Backend,
-    /// SQLite's group commit; `None` on PostgreSQL, where writes run side by side.
+    /// The group commit of listing writes (see `write_queue`), on both databases.
     write_queue: Arc<WriteQueue>,
 }
 
