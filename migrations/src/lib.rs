@@ -14,6 +14,7 @@ mod m20261127_000006_events;
 mod m20261127_000007_presentations;
 mod m20261127_000008_index_nodes;
 mod m20261127_000009_login_events;
+mod m20261127_000010_stored_match_first_found;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_presentations::Migration),
             Box::new(m20261127_000008_index_nodes::Migration),
             Box::new(m20261127_000009_login_events::Migration),
+            Box::new(m20261127_000010_stored_match_first_found::Migration),
         ]
     }
 }

@@ -222,6 +222,96 @@ async fn suggestion_queue_decisions_and_reviews() {
 }
 
 #[actix_web::test]
+async fn batch_matching_feeds_the_suggestion_queue() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
+        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
+        let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
+        let greenhouse = post_result(
+            &app,
+            &researcher,
+            "温室环境自动感应控制开闭窗系统",
+            "根据温湿度传感器自动控制温室天窗开闭，减少人工巡检。",
+            "01",
+        )
+        .await;
+        let drone =
+            post_result(&app, &researcher, "温室大棚无人机巡检", "无人机巡检温室大棚的覆膜破损和作物长势。", "01")
+                .await;
+        let sensor = post_result(
+            &app,
+            &researcher,
+            "大棚温湿度无线传感网络",
+            "低功耗无线传感器监测大棚温度湿度，联动自动开窗。",
+            "01",
+        )
+        .await;
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "大棚开窗关窗全靠人跑", "description": "温室大棚希望根据温度自动开关窗，减少人工。", "industry_codes": ["01"]}),
+            )
+            .await;
+        let need_id = need.body["id"].as_i64().unwrap();
+        app.index_settled().await;
+        let reviewed = || app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None);
+        let queue = || async {
+            let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
+            assert_eq!(queue.status, StatusCode::OK, "{}: {}", app.backend, queue.body);
+            queue.body
+        };
+        let pairs = |queue: &Value| -> Vec<(i64, i64)> {
+            queue["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| (item["need"]["id"].as_i64().unwrap(), item["result"]["id"].as_i64().unwrap()))
+                .collect()
+        };
+
+        // Reviewed after the listings were written: nothing is new, so nothing is ranked.
+        assert_eq!(reviewed().await.status, StatusCode::NO_CONTENT);
+        assert_eq!(pairs(&queue().await), vec![], "{}", app.backend);
+
+        // The batch finds the pairs after the review: they are new to the officer, explained.
+        let summary = app.services.matches.refresh_stored_matches(20, |_, _| {}).await.unwrap();
+        assert_eq!(summary.needs, 1, "{}", app.backend);
+        assert!(summary.pairs >= 3, "{}: {summary:?}", app.backend);
+        let body = queue().await;
+        let found = pairs(&body);
+        assert_eq!(found.first(), Some(&(need_id, greenhouse)), "{}: {body}", app.backend);
+        assert!(found.contains(&(need_id, drone)) && found.contains(&(need_id, sensor)), "{body}");
+        let best = &body["items"][0]["match"];
+        assert_explained(best);
+        let terms: Vec<&str> =
+            best["matched_terms"].as_array().unwrap().iter().map(|term| term["term"].as_str().unwrap()).collect();
+        assert!(terms.contains(&"温室"), "matched terms of a stored pair: {best}");
+
+        // Stored pairs are checked against the listings as they are now, and against decisions.
+        let archived = app
+            .send(actix_web::http::Method::DELETE, &format!("/api/v1/results/{drone}"), Some(&researcher), None)
+            .await;
+        assert_eq!(archived.status, StatusCode::OK, "{}", archived.body);
+        let decided = app
+            .post(
+                "/api/v1/suggestions/decisions",
+                Some(&liaison),
+                &json!({"need_id": need_id, "result_id": greenhouse, "decision": "reject"}),
+            )
+            .await;
+        assert_eq!(decided.status, StatusCode::CREATED, "{}", decided.body);
+        assert_eq!(pairs(&queue().await), vec![(need_id, sensor)], "{}", app.backend);
+
+        // A later batch finds the sensor again; first found before this review, it is not new.
+        assert_eq!(reviewed().await.status, StatusCode::NO_CONTENT);
+        app.services.matches.refresh_stored_matches(20, |_, _| {}).await.unwrap();
+        assert_eq!(pairs(&queue().await), vec![], "{}", app.backend);
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
 async fn matching_crosses_languages_both_ways() {
     for app in TestApp::each_backend().await {
         let researcher = app.account_with_role(Role::Researcher, "smith@lab.edu").await;

@@ -7,12 +7,12 @@ use techmatch_domain::access::{acts_for, can_view_need, can_view_result};
 use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{ListingKind, Maturity, NeedId, ResearchResult, ResultId, TechNeed};
 use techmatch_domain::{Actor, Viewer};
-use techmatch_matching::features::{Contribution, NeedProfile, ResultProfile, Weights, score_pair};
+use techmatch_matching::features::{Contribution, Feature, NeedProfile, ResultProfile, Weights, score_pair};
 use techmatch_search::analyzer::analyze;
 use techmatch_store::Store;
 
 use crate::error::ServiceError;
-use crate::matching::{Candidates, MatchingParameters, candidates};
+use crate::matching::{Candidates, MatchingParameters, candidates, matching_query};
 use crate::search::SearchService;
 
 /// A query term found in the matched listing, and where.
@@ -292,9 +292,13 @@ pub struct Suggestion {
 /// How many new listings of each kind a suggestion run looks at, and pairs per listing.
 const SUGGESTION_LISTINGS: u64 = 30;
 const PAIRS_PER_LISTING: usize = 5;
+/// How many pairs first found by batch matching since the last review a suggestion run reads.
+const STORED_SUGGESTIONS: u64 = 200;
 
 impl MatchService {
-    /// The best undecided pairs involving listings changed since the officer's last review.
+    /// The best undecided pairs that are new since the officer's last review: those batch
+    /// matching (`match --all`) first found since, and those of listings changed since (ranked
+    /// now, so a listing written after the last batch is not missed).
     pub async fn suggestions(
         &self,
         actor: &Actor,
@@ -304,7 +308,10 @@ impl MatchService {
         let since = self.store.last_review(actor.user_id).await?;
         let from = since.unwrap_or(chrono::DateTime::<Utc>::UNIX_EPOCH);
         let decided = self.store.decided_pairs().await?;
-        let mut pairs: HashMap<(i64, i64), Suggestion> = HashMap::new();
+        let mut pairs: HashMap<(i64, i64), Suggestion> = self.stored_suggestions(from, &decided).await?;
+        // Pairs ranked just now replace stored ones: their explanations already hold matched terms.
+        let stored: BTreeSet<(i64, i64)> = pairs.keys().copied().collect();
+        let mut ranked_now: BTreeSet<(i64, i64)> = BTreeSet::new();
         for need_id in self.store.open_needs_changed_since(from, SUGGESTION_LISTINGS).await? {
             let Some(need) = self.store.find_need(need_id).await? else { continue };
             // Staff may see and act for every need: rank it directly rather than through
@@ -324,6 +331,7 @@ impl MatchService {
             {
                 let key = (need_id.0, found.result.id.0);
                 if !decided.contains(&key) {
+                    ranked_now.insert(key);
                     pairs.insert(
                         key,
                         Suggestion { need: need.clone(), result: found.result, explanation: found.explanation },
@@ -336,7 +344,8 @@ impl MatchService {
             for found in self.matches_for_result(actor, result_id, PAIRS_PER_LISTING).await? {
                 let key = (found.need.id.0, result_id.0);
                 let open = found.need.status == techmatch_domain::listing::NeedStatus::Open;
-                if open && !decided.contains(&key) && !pairs.contains_key(&key) {
+                if open && !decided.contains(&key) && !ranked_now.contains(&key) {
+                    ranked_now.insert(key);
                     pairs.insert(
                         key,
                         Suggestion { need: found.need, result: result.clone(), explanation: found.explanation },
@@ -352,7 +361,109 @@ impl MatchService {
                 .then_with(|| (a.need.id, a.result.id).cmp(&(b.need.id, b.result.id)))
         });
         suggestions.truncate(limit);
+        // Stored pairs shown get their matched terms now, from their need's query.
+        let mut queries: HashMap<i64, Vec<techmatch_matching::expansion::WeightedTerm>> = HashMap::new();
+        for suggestion in &mut suggestions {
+            let key = (suggestion.need.id.0, suggestion.result.id.0);
+            if !stored.contains(&key) || ranked_now.contains(&key) {
+                continue;
+            }
+            let query = match queries.get(&key.0) {
+                Some(query) => query,
+                None => {
+                    let content = &suggestion.need.content;
+                    let (title, body, keywords) = (
+                        content.title.as_str().to_owned(),
+                        content.description.as_str().to_owned(),
+                        content.keywords.as_slice().to_vec(),
+                    );
+                    let parameters = self.parameters.clone();
+                    let query = self
+                        .search
+                        .with_index(move |index| matching_query(index, &title, &body, &keywords, &parameters))
+                        .await?;
+                    queries.entry(key.0).or_insert(query)
+                }
+            };
+            let content = &suggestion.result.content;
+            suggestion.explanation.matched_terms = matched_terms(
+                query,
+                content.title.as_str(),
+                content.keywords.as_slice(),
+                content.abstract_text.as_str(),
+            );
+        }
         Ok((suggestions, since))
+    }
+
+    /// Undecided pairs batch matching first found after `from`, among its best few per need,
+    /// whose need is still open and result still published; scored again with the current
+    /// weights and listings (text relevance as the batch measured it).
+    async fn stored_suggestions(
+        &self,
+        from: chrono::DateTime<Utc>,
+        decided: &std::collections::HashSet<(i64, i64)>,
+    ) -> Result<HashMap<(i64, i64), Suggestion>, ServiceError> {
+        let max_rank = i32::try_from(PAIRS_PER_LISTING).unwrap_or(i32::MAX);
+        let found: Vec<techmatch_store::NewStoredPair> = self
+            .store
+            .stored_pairs_found_since(from, max_rank, STORED_SUGGESTIONS)
+            .await?
+            .into_iter()
+            .filter(|pair| !decided.contains(&(pair.need_id.0, pair.found.result_id.0)))
+            .collect();
+        let mut need_ids: Vec<i64> = found.iter().map(|pair| pair.need_id.0).collect();
+        need_ids.sort_unstable();
+        need_ids.dedup();
+        let mut result_ids: Vec<i64> = found.iter().map(|pair| pair.found.result_id.0).collect();
+        result_ids.sort_unstable();
+        result_ids.dedup();
+        let needs: HashMap<i64, TechNeed> = self
+            .store
+            .needs_by_ids(&need_ids)
+            .await?
+            .into_iter()
+            .filter(|need| need.status == techmatch_domain::listing::NeedStatus::Open)
+            .map(|need| (need.id.0, need))
+            .collect();
+        let results: HashMap<i64, ResearchResult> = self
+            .store
+            .results_by_ids(&result_ids)
+            .await?
+            .into_iter()
+            .filter(|result| result.status == techmatch_domain::listing::ResultStatus::Published)
+            .map(|result| (result.id.0, result))
+            .collect();
+        let mut pairs = HashMap::new();
+        for pair in found {
+            let (Some(need), Some(result)) = (needs.get(&pair.need_id.0), results.get(&pair.found.result_id.0)) else {
+                continue;
+            };
+            let text = pair
+                .found
+                .features
+                .iter()
+                .find(|(name, _)| name == Feature::Text.name())
+                .map_or(0.0, |(_, value)| *value);
+            let scored = score_pair(&need_profile(need), &result_profile(result), text, &self.weights, section_of);
+            let explanation =
+                Explanation { score: scored.score, contributions: scored.contributions, matched_terms: Vec::new() };
+            pairs.insert(
+                (need.id.0, result.id.0),
+                Suggestion { need: need.clone(), result: result.clone(), explanation },
+            );
+        }
+        Ok(pairs)
+    }
+
+    /// Recomputes and stores the best `limit` results of every open need (see [`match_all`]),
+    /// with this service's index.
+    pub async fn refresh_stored_matches(
+        &self,
+        limit: usize,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<BatchSummary, ServiceError> {
+        match_all(&self.store, self.search.index(), &self.weights, limit, progress).await
     }
 
     /// The officer has seen the queue: later suggestions only involve listings changed after now.

@@ -188,6 +188,37 @@ pub fn rank_by_text(
     Ok(candidates(index, viewer, kind, title, body, keywords, parameters)?.ranked)
 }
 
+/// The weighted terms a document (title, body, keywords) queries the index with: its most
+/// significant own terms and their glossary translations, before any feedback.
+pub fn matching_query(
+    index: &SearchIndex,
+    title: &str,
+    body: &str,
+    keywords: &[String],
+    parameters: &MatchingParameters,
+) -> Vec<WeightedTerm> {
+    let documents = index.num_docs();
+    let frequency = |term: &str| index.document_frequency(term);
+    let mut terms = document_terms(title, body, keywords, parameters.title_repeat);
+    // English text also looks for the Chinese words research abstracts use, and Chinese text
+    // for the English words of English listings (from the document's own words, not from
+    // translations, so nothing makes a round trip).
+    let chinese = translate(&terms);
+    let english = translate_to_english(&terms, |word| frequency(word) > 0);
+    terms.extend(chinese);
+    terms.extend(english);
+    let count = if rescores(parameters) {
+        parameters.query_terms.max(parameters.rescore_terms)
+    } else {
+        parameters.query_terms
+    };
+    significant_terms_weighted(&terms, frequency, documents, count, parameters.query_weighting)
+}
+
+fn rescores(parameters: &MatchingParameters) -> bool {
+    parameters.rescore_depth > 0 && parameters.feedback_documents == 0
+}
+
 /// Like [`rank_by_text`], keeping the query for explanations.
 pub fn candidates(
     index: &SearchIndex,
@@ -200,17 +231,8 @@ pub fn candidates(
 ) -> Result<Candidates, SearchError> {
     let documents = index.num_docs();
     let frequency = |term: &str| index.document_frequency(term);
-    let mut terms = document_terms(title, body, keywords, parameters.title_repeat);
-    // English text also looks for the Chinese words research abstracts use, and Chinese text
-    // for the English words of English listings (from the document's own words, not from
-    // translations, so nothing makes a round trip).
-    let chinese = translate(&terms);
-    let english = translate_to_english(&terms, |word| frequency(word) > 0);
-    terms.extend(chinese);
-    terms.extend(english);
-    let rescoring = parameters.rescore_depth > 0 && parameters.feedback_documents == 0;
-    let count = if rescoring { parameters.query_terms.max(parameters.rescore_terms) } else { parameters.query_terms };
-    let query = significant_terms_weighted(&terms, frequency, documents, count, parameters.query_weighting);
+    let query = matching_query(index, title, body, keywords, parameters);
+    let rescoring = rescores(parameters);
     let boosts = parameters.boosts;
     if parameters.feedback_documents == 0 {
         let ranked = if rescoring {

@@ -236,6 +236,11 @@ impl SearchService {
         &self.store
     }
 
+    /// The index itself, for batch work that runs its own blocking tasks.
+    pub(crate) fn index(&self) -> Arc<SearchIndex> {
+        Arc::clone(&self.index)
+    }
+
     /// Listings kept for reads by id, fed from the same outbox as the index.
     pub(crate) fn listing_cache(&self) -> &ListingCache {
         &self.listings

@@ -35,6 +35,20 @@ pub struct StoredMatch {
     pub features: Vec<(String, f64)>,
 }
 
+/// A stored pair batch matching found for the first time after some moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStoredPair {
+    pub need_id: NeedId,
+    pub found: StoredMatch,
+    pub first_found_at: DateTime<Utc>,
+}
+
+fn features_of(model: &stored_match::Model) -> Vec<(String, f64)> {
+    serde_json::from_str::<std::collections::BTreeMap<String, f64>>(&model.features)
+        .map(|map| map.into_iter().collect())
+        .unwrap_or_default()
+}
+
 impl Store {
     /// Replaces a need's stored matches in one transaction.
     pub async fn replace_stored_matches(&self, need_id: NeedId, matches: &[StoredMatch]) -> Result<(), StoreError> {
@@ -42,10 +56,18 @@ impl Store {
     }
 
     /// Replaces the stored matches of several needs in one transaction (one commit, one sync,
-    /// for a whole batch).
+    /// for a whole batch). A pair stored before keeps the time it was first found.
     pub async fn replace_stored_matches_of(&self, needs: &[(NeedId, Vec<StoredMatch>)]) -> Result<(), StoreError> {
         let now = Utc::now();
         let transaction = self.begin_write().await?;
+        let need_ids: Vec<i64> = needs.iter().map(|(need_id, _)| need_id.0).collect();
+        let first_found: std::collections::HashMap<(i64, i64), DateTime<Utc>> = stored_match::Entity::find()
+            .filter(stored_match::Column::NeedId.is_in(need_ids))
+            .all(&transaction)
+            .await?
+            .into_iter()
+            .map(|model| ((model.need_id, model.result_id), model.first_found_at.unwrap_or(model.computed_at)))
+            .collect();
         for (need_id, matches) in needs {
             stored_match::Entity::delete_many()
                 .filter(stored_match::Column::NeedId.eq(need_id.0))
@@ -67,6 +89,9 @@ impl Store {
                         features: Set(serde_json::to_string(&features)
                             .map_err(|error| StoreError::Corrupt(format!("cannot encode features: {error}")))?),
                         computed_at: Set(now),
+                        first_found_at: Set(Some(
+                            first_found.get(&(need_id.0, found.result_id.0)).copied().unwrap_or(now),
+                        )),
                         ..Default::default()
                     })
                 })
@@ -90,9 +115,38 @@ impl Store {
                 result_id: ResultId(model.result_id),
                 rank: model.rank,
                 score: model.score,
-                features: serde_json::from_str::<std::collections::BTreeMap<String, f64>>(&model.features)
-                    .map(|map| map.into_iter().collect())
-                    .unwrap_or_default(),
+                features: features_of(&model),
+            })
+            .collect())
+    }
+
+    /// Stored pairs ranked `max_rank` or better for their need and first found after `since`,
+    /// highest score first, at most `limit`.
+    pub async fn stored_pairs_found_since(
+        &self,
+        since: DateTime<Utc>,
+        max_rank: i32,
+        limit: u64,
+    ) -> Result<Vec<NewStoredPair>, StoreError> {
+        let models = stored_match::Entity::find()
+            .filter(stored_match::Column::FirstFoundAt.gt(since))
+            .filter(stored_match::Column::Rank.lte(max_rank))
+            .order_by_desc(stored_match::Column::Score)
+            .order_by_asc(stored_match::Column::Id)
+            .limit(limit)
+            .all(&self.reader)
+            .await?;
+        Ok(models
+            .into_iter()
+            .map(|model| NewStoredPair {
+                need_id: NeedId(model.need_id),
+                found: StoredMatch {
+                    result_id: ResultId(model.result_id),
+                    rank: model.rank,
+                    score: model.score,
+                    features: features_of(&model),
+                },
+                first_found_at: model.first_found_at.unwrap_or(model.computed_at),
             })
             .collect())
     }

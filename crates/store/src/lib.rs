@@ -21,7 +21,7 @@ mod write_queue;
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use backup::{sqlite_file, verify_sqlite_backup};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
-pub use decisions::{PairDecision, StoredMatch};
+pub use decisions::{NewStoredPair, PairDecision, StoredMatch};
 pub use error::StoreError;
 pub use events::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeting};
 pub use listings::{

@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub features: String,
     pub computed_at: DateTimeUtc,
+    /// When batch matching first stored this pair (kept across refreshes).
+    pub first_found_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
