@@ -466,7 +466,7 @@ impl MatchService {
         match_all(&self.store, self.search.index(), &self.weights, limit, progress).await
     }
 
-    /// The officer has seen the queue: later suggestions only involve listings changed after now.
+    /// The officer has seen the queue: later suggestions are only pairs found, or listings changed, after now.
     pub async fn mark_reviewed(&self, actor: &Actor) -> Result<(), ServiceError> {
         techmatch_domain::authorize(Some(actor), techmatch_domain::Action::ReviewSuggestions)?;
         Ok(self.store.mark_reviewed(actor.user_id, Utc::now()).await?)

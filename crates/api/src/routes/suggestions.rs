@@ -28,7 +28,8 @@ pub struct SuggestionBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuggestionListResponse {
     pub items: Vec<SuggestionBody>,
-    /// The caller's last review; pairs involve listings changed after it (all, if never).
+    /// The caller's last review; pairs were first found by batch matching after it, or involve
+    /// listings changed after it (all, if never).
     pub since: Option<DateTime<Utc>>,
 }
 
@@ -156,7 +157,7 @@ pub async fn decide(
     }))
 }
 
-/// Mark the queue reviewed: later suggestions involve only listings changed after now.
+/// Mark the queue reviewed: later suggestions are only pairs found, or listings changed, after now.
 #[utoipa::path(
     tag = "suggestions",
     security(("bearer" = [])),
