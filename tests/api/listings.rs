@@ -458,5 +458,12 @@ async fn the_writer_finds_its_write_at_once_others_after_the_next_commit_and_hid
     let public = ids(&search(&app, None, "钙钛矿").await);
     assert!(!public.contains(&second), "archived is gone for everyone at once: {public:?}");
     assert!(public.contains(&third), "that commit carried the earlier write too: {public:?}");
+
+    // Staff act on the whole platform: their reads through the index wait for everyone's writes.
+    let liaison = app.account_with_role(Role::LiaisonOfficer, "staff@city.gov.cn").await;
+    let fourth = post(3).await;
+    assert!(!ids(&search(&app, None, "钙钛矿").await).contains(&fourth), "others do not find it yet");
+    let staff = ids(&search(&app, Some(&liaison), "钙钛矿").await);
+    assert!(staff.contains(&fourth), "staff find a write answered before their request: {staff:?}");
     app.stop().await;
 }

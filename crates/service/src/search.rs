@@ -76,6 +76,11 @@ impl UnsearchedWrites {
         self.by_user.lock().unwrap_or_else(PoisonError::into_inner).get(&user).copied()
     }
 
+    /// The newest unindexed write of anyone's (the map holds only writes not yet applied).
+    fn newest(&self) -> Option<i64> {
+        self.by_user.lock().unwrap_or_else(PoisonError::into_inner).values().copied().max()
+    }
+
     /// Forgets the writes the index has applied up to `position`.
     fn applied_up_to(&self, position: i64) {
         let mut by_user = self.by_user.lock().unwrap_or_else(PoisonError::into_inner);
@@ -188,13 +193,16 @@ impl SearchService {
     }
 
     /// Waits (bounded) until the index holds every write of the viewer's that this node
-    /// answered, so that what a user just wrote is in their own searches and matches.
+    /// answered, so that what a user just wrote is in their own searches and matches. Staff
+    /// wait for everyone's: they act on the whole platform (the suggestion queue, matching for
+    /// events' schedules and roadshows), where a listing written a moment ago must count.
     pub async fn caught_up_for(&self, viewer: Viewer) {
-        let user = match viewer {
+        let newest = match viewer {
             Viewer::Anonymous => return,
-            Viewer::Member { user_id, .. } | Viewer::Staff { user_id } => user_id,
+            Viewer::Member { user_id, .. } => self.unsearched.newest_of(user_id),
+            Viewer::Staff { .. } => self.unsearched.newest(),
         };
-        if let Some(outbox_id) = self.unsearched.newest_of(user)
+        if let Some(outbox_id) = newest
             && self.position() < outbox_id
         {
             self.wait_until_searchable(outbox_id).await;
