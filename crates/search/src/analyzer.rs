@@ -454,6 +454,69 @@ mod tests {
         assert_eq!(tokens(&mut ours, "短"), tokens(&mut reference, "短"));
     }
 
+    /// Text stitched from pieces chosen to sit on the boundaries the one-pass tokenizer draws:
+    /// Chinese words and single characters, ASCII words, digits, connectors, the dictionary's
+    /// Latin entries, whitespace, Chinese and full-width punctuation, accented and Greek letters.
+    fn awkward_mix() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pieces = prop_oneof![
+            Just("锂电池"),
+            Just("正极材料"),
+            Just("的"),
+            Just("温室大棚"),
+            Just("钙"),
+            Just("钛矿"),
+            Just("battery"),
+            Just("Cathodes"),
+            Just("running"),
+            Just("the"),
+            Just("YOLOv8"),
+            Just("v2"),
+            Just("3.5"),
+            Just("%"),
+            Just("-"),
+            Just("."),
+            Just("_"),
+            Just("--"),
+            Just("#"),
+            Just("+"),
+            Just("&"),
+            Just("C++"),
+            Just("c#"),
+            Just("AT&T"),
+            Just("B超"),
+            Just("卡拉OK"),
+            Just(" "),
+            Just("\n"),
+            Just("\r\n"),
+            Just("，"),
+            Just("。"),
+            Just("（"),
+            Just("）"),
+            Just("Ａ"),
+            Just("１"),
+            Just("é"),
+            Just("naïve"),
+            Just("α"),
+            Just("β-"),
+            Just("①"),
+            Just("𠀀"),
+            Just("🔋"),
+            Just("x"),
+            Just("42"),
+        ];
+        proptest::collection::vec(pieces, 0..30).prop_map(|parts| parts.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+        #[test]
+        fn one_pass_tokens_equal_the_jieba_chain_on_random_mixtures(text in awkward_mix()) {
+            let (mut ours, mut reference) = (analyzer(), jieba_chain());
+            proptest::prop_assert_eq!(tokens(&mut ours, &text), tokens(&mut reference, &text), "{:?}", text);
+        }
+    }
+
     /// Every string in the evaluation sets' listings (all of zh-dev, sbir-dev's needs and one in
     /// eight of its results, to keep an unoptimised test run short).
     #[test]
