@@ -15,6 +15,7 @@ mod m20261127_000007_presentations;
 mod m20261127_000008_index_nodes;
 mod m20261127_000009_login_events;
 mod m20261127_000010_stored_match_first_found;
+mod m20261127_000011_notification_mail;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_index_nodes::Migration),
             Box::new(m20261127_000009_login_events::Migration),
             Box::new(m20261127_000010_stored_match_first_found::Migration),
+            Box::new(m20261127_000011_notification_mail::Migration),
         ]
     }
 }

@@ -441,7 +441,7 @@ impl EventService {
             ),
         };
         self.store.set_registration_status(participant_id, status, &notice, Utc::now()).await?;
-        self.mailer.deliver(vec![notice]);
+        self.mailer.notices_stored();
         Ok(Participant { status, ..participant })
     }
 
@@ -531,7 +531,7 @@ impl EventService {
             }
             other => {
                 let created = other?;
-                self.mailer.deliver(vec![notice]);
+                self.mailer.notices_stored();
                 Ok(created)
             }
         }
@@ -575,7 +575,7 @@ impl EventService {
         if !self.store.answer_meeting_request(request_id, answer, &notice, now).await? {
             return Err(conflict("request_answered", "the request was answered or expired meanwhile"));
         }
-        self.mailer.deliver(vec![notice]);
+        self.mailer.notices_stored();
         Ok(MeetingRequest { status: answer, responded_at: Some(now), ..request })
     }
 
@@ -615,7 +615,9 @@ impl EventService {
                 .collect()
         };
         let expired = self.store.expire_meeting_requests(event.id, Utc::now(), notices_for).await?;
-        self.mailer.deliver(expired.iter().flat_map(notices_for).collect());
+        if !expired.is_empty() {
+            self.mailer.notices_stored();
+        }
         Ok(())
     }
 
@@ -831,7 +833,7 @@ impl EventService {
             })
             .collect();
         self.store.publish_schedule(event_id, &placed, &notices, Utc::now()).await?;
-        self.mailer.deliver(notices);
+        self.mailer.notices_stored();
         tracing::info!(
             event_id = event_id.0,
             meetings = placed.len(),
@@ -997,7 +999,7 @@ impl EventService {
         if !self.store.relocate_meetings(event.id, &expected, &changes, &notices, Utc::now()).await? {
             return Err(conflict("schedule_changed", "the schedule changed meanwhile; reload it and try again"));
         }
-        self.mailer.deliver(notices);
+        self.mailer.notices_stored();
         tracing::info!(event_id = event.id.0, meeting_id = meeting.id.0, moved = moves.len(), "meeting adjusted");
         let changed: HashMap<MeetingId, (u32, u32, bool)> =
             changes.iter().map(|&(id, slot, table, locked)| (id, (slot, table, locked))).collect();

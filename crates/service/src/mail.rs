@@ -1,6 +1,10 @@
 //! E-mail copies of in-app notifications, through an SMTP relay when one is configured; logged
-//! otherwise. Delivery happens after the change is committed, in the background: a slow or
-//! absent relay never delays or fails the request that caused the notice.
+//! otherwise. A notice is queued for its e-mail in the same transaction as the change that
+//! caused it (in its own row); a sender task sends what is due in the background, so a slow or
+//! absent relay never delays or fails the request, and a notice stored before a crash or while
+//! the relay was down is mailed once the sender runs again. Each try claims the notice for a
+//! while, so two nodes never send the same one at once (a sender that dies mid-try leaves it
+//! due again after the claim: at least once, not exactly once).
 //!
 //! The client speaks SMTP (RFC 5321: EHLO, MAIL, RCPT, DATA, QUIT): plain, for a relay on the
 //! same host or network (postfix, an office gateway), or over TLS — STARTTLS (RFC 3207, port
@@ -14,10 +18,12 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
 use serde::Deserialize;
-use techmatch_store::{NewNotification, Store};
+use techmatch_store::{MailOutcome, QueuedNotice, Store};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls;
 
@@ -90,45 +96,112 @@ impl Default for MailSettings {
 pub struct Mailer {
     settings: MailSettings,
     store: Store,
+    wake: Arc<Notify>,
+    retry_delays: Arc<[Duration]>,
 }
+
+/// How many due notices a sender reads at a time.
+const SEND_BATCH: u64 = 50;
+/// A sender looks for due notices at least this often (retries come due without a wake-up).
+const POLL: Duration = Duration::from_secs(5);
 
 impl Mailer {
     pub fn new(settings: MailSettings, store: Store) -> Mailer {
-        Mailer { settings, store }
+        Mailer { settings, store, wake: Arc::new(Notify::new()), retry_delays: Arc::from(RETRY_DELAYS.as_slice()) }
     }
 
-    /// Sends (or logs) the notices in the background.
-    pub fn deliver(&self, notices: Vec<NewNotification>) {
-        if notices.is_empty() {
-            return;
-        }
+    /// The waits before each try after the first (the tries are one more than the waits).
+    pub fn with_retry_delays(mut self, delays: &[Duration]) -> Mailer {
+        self.retry_delays = Arc::from(delays);
+        self
+    }
+
+    /// Starts the sender on the current runtime: it sends what is due at once (notices left
+    /// from before a restart included), then whenever woken and every few seconds.
+    pub fn start(&self) {
         let mailer = self.clone();
         tokio::spawn(async move {
-            for notice in notices {
-                mailer.deliver_one(&notice).await;
+            loop {
+                if let Err(error) = mailer.send_due().await {
+                    tracing::warn!(error = %error, "e-mail sender could not read or update the queue");
+                }
+                tokio::select! {
+                    () = mailer.wake.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
             }
         });
     }
 
-    async fn deliver_one(&self, notice: &NewNotification) {
-        if self.settings.smtp_host.is_empty() {
-            tracing::info!(user_id = notice.user_id.0, kind = notice.kind, "e-mail not configured; notice kept in-app");
-            return;
+    /// Notices were stored (and queued for e-mail with them): the sender looks now.
+    pub fn notices_stored(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Tries every notice due now once; returns how many were tried.
+    pub async fn send_due(&self) -> Result<usize, techmatch_store::StoreError> {
+        let mut tried = 0;
+        loop {
+            let due = self.store.notices_due_for_mail(Utc::now(), SEND_BATCH).await?;
+            let read = due.len();
+            for notice in due {
+                if !self.store.claim_notice_for_mail(&notice, Utc::now() + self.claim_for()).await? {
+                    continue;
+                }
+                let outcome = self.try_once(&notice).await;
+                self.store.record_mail_outcome(&notice, outcome, Utc::now()).await?;
+                tried += 1;
+            }
+            // Every notice read is now claimed (by this sender or another), so the next read
+            // only finds others.
+            if read < SEND_BATCH as usize {
+                return Ok(tried);
+            }
         }
+    }
+
+    /// Longer than any one try can take: connecting, TLS and each SMTP step are each bounded
+    /// by the timeout.
+    fn claim_for(&self) -> chrono::Duration {
+        let timeout = i64::try_from(self.settings.timeout_ms).unwrap_or(i64::MAX / 16);
+        chrono::Duration::milliseconds(timeout.saturating_mul(12)) + chrono::Duration::seconds(60)
+    }
+
+    async fn try_once(&self, notice: &QueuedNotice) -> MailOutcome {
+        let user_id = notice.user_id.0;
+        if self.settings.smtp_host.is_empty() {
+            tracing::info!(user_id, kind = notice.kind, "e-mail not configured; notice kept in-app");
+            return MailOutcome::GivenUp;
+        }
+        let retry = || {
+            usize::try_from(notice.attempts).ok().and_then(|done| self.retry_delays.get(done)).map(|delay| {
+                MailOutcome::RetryAt(Utc::now() + chrono::Duration::from_std(*delay).unwrap_or(chrono::Duration::MAX))
+            })
+        };
         let address = match self.store.find_account(notice.user_id).await {
             Ok(Some(account)) => account.email.as_str().to_owned(),
-            Ok(None) => return,
+            Ok(None) => return MailOutcome::GivenUp,
             Err(error) => {
-                tracing::warn!(user_id = notice.user_id.0, error = %error, "no e-mail sent: account lookup failed");
-                return;
+                tracing::warn!(user_id, error = %error, "no e-mail sent yet: account lookup failed");
+                return retry().unwrap_or(MailOutcome::GivenUp);
             }
         };
         let subject = format!("[techmatch] {}", notice.kind.replace('_', " "));
-        match send_with_retries(&self.settings, &address, &subject, &notice.message, &RETRY_DELAYS).await {
-            Ok(()) => tracing::info!(user_id = notice.user_id.0, kind = notice.kind, "notice e-mailed"),
-            Err(error) => {
-                tracing::warn!(user_id = notice.user_id.0, kind = notice.kind, error = %error, "notice e-mail failed")
+        match send_mail(&self.settings, &address, &subject, &notice.message).await {
+            Ok(()) => {
+                tracing::info!(user_id, kind = notice.kind, "notice e-mailed");
+                MailOutcome::Sent
             }
+            Err(error) => match retry().filter(|_| transient(&error)) {
+                Some(later) => {
+                    tracing::warn!(user_id, kind = notice.kind, error = %error, "notice e-mail failed; will try again");
+                    later
+                }
+                None => {
+                    tracing::warn!(user_id, kind = notice.kind, error = %error, "notice e-mail failed");
+                    MailOutcome::GivenUp
+                }
+            },
         }
     }
 }
@@ -148,30 +221,6 @@ fn transient(error: &std::io::Error) -> bool {
         error.kind(),
         BrokenPipe | ConnectionAborted | ConnectionRefused | ConnectionReset | NotConnected | TimedOut | UnexpectedEof
     ) || error.to_string().starts_with("relay answered \"4")
-}
-
-/// [`send_mail`], tried again after each of `delays` while the failure is [`transient`].
-pub async fn send_with_retries(
-    settings: &MailSettings,
-    to: &str,
-    subject: &str,
-    body: &str,
-    delays: &[Duration],
-) -> std::io::Result<()> {
-    let mut waits = delays.iter();
-    loop {
-        match send_mail(settings, to, subject, body).await {
-            Ok(()) => return Ok(()),
-            Err(error) if transient(&error) => match waits.next() {
-                Some(wait) => {
-                    tracing::info!(error = %error, wait_seconds = wait.as_secs_f64(), "smtp relay unavailable; trying again");
-                    tokio::time::sleep(*wait).await;
-                }
-                None => return Err(error),
-            },
-            Err(error) => return Err(error),
-        }
-    }
 }
 
 /// Reads one (possibly multi-line) reply, checks its code and returns its lines' texts.
@@ -522,37 +571,108 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_busy_relay_is_tried_again_and_a_refusal_is_not() {
+    async fn a_busy_relay_is_worth_another_try_and_a_refusal_is_not() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let server = tokio::spawn(async move {
-            // First connection: "try later", as a relay under load answers.
+        tokio::spawn(async move {
             let (mut busy, _) = listener.accept().await.unwrap();
             busy.write_all(b"421 too busy, try later\r\n").await.unwrap();
-            drop(busy);
-            let (second, _) = listener.accept().await.unwrap();
-            let mut stream = BufReader::new(second);
-            stream.write_all(b"220 relay ready\r\n").await.unwrap();
-            let mut transcript = String::new();
-            serve(&mut stream, &RelayOptions::default(), false, &mut transcript).await;
-            transcript
         });
-        let delays = [Duration::from_millis(20)];
-        send_with_retries(&settings(port), "zhao@lab.cn", "s", "b", &delays).await.unwrap();
-        assert!(server.await.unwrap().contains("RCPT TO:<zhao@lab.cn>"));
-
-        // A permanent refusal ends it at once: the relay below accepts a single connection, so
-        // a second try would have failed differently.
+        let busy = send_mail(&settings(port), "zhao@lab.cn", "s", "b").await.unwrap_err();
+        assert!(transient(&busy), "{busy}");
         let (port, handle) = relay(true).await;
-        let refused = send_with_retries(&settings(port), "nobody@lab.cn", "s", "b", &delays).await.unwrap_err();
-        assert!(refused.to_string().contains("550"), "{refused}");
+        let refused = send_mail(&settings(port), "nobody@lab.cn", "s", "b").await.unwrap_err();
+        assert!(refused.to_string().contains("550") && !transient(&refused), "{refused}");
         handle.await.unwrap();
-        // Nobody listening at all: tried as often as allowed, then the last error.
         let unused = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
-        let unreachable = send_with_retries(&settings(unused), "x@lab.cn", "s", "b", &[Duration::from_millis(1); 2])
-            .await
-            .unwrap_err();
+        let unreachable = send_mail(&settings(unused), "x@lab.cn", "s", "b").await.unwrap_err();
         assert!(transient(&unreachable), "{unreachable}");
+    }
+
+    /// A notice and the account it is for, stored as an event change would store them.
+    async fn stored_notice(store: &techmatch_store::Store, email: &str) -> i64 {
+        let (account, _) = store
+            .create_account(techmatch_store::NewAccount {
+                email: techmatch_domain::account::EmailAddress::parse("email", email).unwrap(),
+                password_hash: "not a real hash".to_owned(),
+                display_name: techmatch_domain::account::DisplayName::parse("display_name", "赵老师").unwrap(),
+                role: techmatch_domain::Role::Researcher,
+                membership: techmatch_store::Membership::None,
+            })
+            .await
+            .unwrap();
+        let notice = techmatch_store::NewNotification {
+            user_id: account.id,
+            kind: "meeting_request",
+            message: "您收到一个洽谈请求".to_owned(),
+        };
+        store.notify(std::slice::from_ref(&notice), chrono::Utc::now()).await.unwrap();
+        store.notifications(account.id, 1).await.unwrap()[0].id.0
+    }
+
+    #[tokio::test]
+    async fn a_notice_waits_in_the_database_until_the_relay_takes_it() {
+        for database in techmatch_store::testing::TestDatabase::all().await {
+            let store = database.store().await;
+            let label = database.label;
+            // The relay is down when the notice is stored: the try fails and is put off.
+            let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+            // Long enough that the second look below comes before it, however slow the machine.
+            let delays = [Duration::from_millis(1500); 2];
+            let notice = stored_notice(&store, "zhao@lab.cn").await;
+            let first = Mailer::new(settings(port), store.clone()).with_retry_delays(&delays);
+            assert_eq!(first.send_due().await.unwrap(), 1, "{label}");
+            assert_eq!(store.notice_mail_state(notice).await.unwrap(), Some((None, 1)), "{label}");
+            assert_eq!(first.send_due().await.unwrap(), 0, "{label}: not due again before its delay");
+
+            // Another sender (a restart) with the relay back: the notice goes out, once.
+            let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            let back = tokio::spawn(async move {
+                let (connection, _) = listener.accept().await.unwrap();
+                let mut stream = BufReader::new(connection);
+                stream.write_all(b"220 relay ready\r\n").await.unwrap();
+                let mut transcript = String::new();
+                serve(&mut stream, &RelayOptions::default(), false, &mut transcript).await;
+                transcript
+            });
+            tokio::time::sleep(Duration::from_millis(1600)).await;
+            let restarted = Mailer::new(settings(port), store.clone()).with_retry_delays(&delays);
+            assert_eq!(restarted.send_due().await.unwrap(), 1, "{label}");
+            assert!(back.await.unwrap().contains("RCPT TO:<zhao@lab.cn>"), "{label}");
+            let (mailed_at, attempts) = store.notice_mail_state(notice).await.unwrap().unwrap();
+            assert!(mailed_at.is_some() && attempts == 2, "{label}: {mailed_at:?} after {attempts}");
+            assert_eq!(restarted.send_due().await.unwrap(), 0, "{label}: sent once");
+
+            // A permanent refusal ends it at once: the relay accepts a single connection.
+            let (port, handle) = relay(true).await;
+            let refused = stored_notice(&store, "nobody@lab.cn").await;
+            let sender = Mailer::new(settings(port), store.clone()).with_retry_delays(&delays);
+            assert_eq!(sender.send_due().await.unwrap(), 1, "{label}");
+            assert!(handle.await.unwrap().contains("RCPT TO:<nobody@lab.cn>"), "{label}");
+            assert_eq!(store.notice_mail_state(refused).await.unwrap(), Some((None, 1)), "{label}");
+            tokio::time::sleep(Duration::from_millis(1600)).await;
+            assert_eq!(sender.send_due().await.unwrap(), 0, "{label}: given up");
+
+            // A due notice is claimed by one sender only.
+            let claimed = stored_notice(&store, "qian@lab.cn").await;
+            let due = store.notices_due_for_mail(chrono::Utc::now(), 10).await.unwrap();
+            let waiting = due.iter().find(|queued| queued.id == claimed).unwrap();
+            let lease = chrono::Utc::now() + chrono::Duration::seconds(60);
+            assert!(store.claim_notice_for_mail(waiting, lease).await.unwrap(), "{label}");
+            assert!(!store.claim_notice_for_mail(waiting, lease).await.unwrap(), "{label}: taken already");
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_relay_notices_stay_in_app_and_leave_the_queue() {
+        let database = techmatch_store::testing::TestDatabase::sqlite();
+        let store = database.store().await;
+        let notice = stored_notice(&store, "sun@lab.cn").await;
+        let sender = Mailer::new(MailSettings::default(), store.clone());
+        assert_eq!(sender.send_due().await.unwrap(), 1);
+        assert_eq!(store.notice_mail_state(notice).await.unwrap(), Some((None, 1)));
+        assert_eq!(sender.send_due().await.unwrap(), 0, "not mailed later should a relay be configured");
     }
 
     #[tokio::test]

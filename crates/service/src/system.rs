@@ -73,14 +73,13 @@ impl Services {
     ) -> anyhow::Result<Services> {
         let search = SearchService::start(store.clone(), search).await?;
         let matches = crate::matches::MatchService::new(store.clone(), search.clone(), weights);
+        // The e-mail sender starts with the service: it also sends what was left due before.
+        let mailer = crate::mail::Mailer::new(mail, store.clone());
+        mailer.start();
         Ok(Services {
             accounts: AccountService::new(store.clone(), auth)?,
             listings: ListingService::new(store.clone(), search.clone()),
-            events: crate::events::EventService::new(
-                store.clone(),
-                matches.clone(),
-                crate::mail::Mailer::new(mail, store.clone()),
-            ),
+            events: crate::events::EventService::new(store.clone(), matches.clone(), mailer),
             matches,
             system: SystemService::new(store, search.clone()),
             search,

@@ -179,6 +179,10 @@ fn notification_rows(notices: &[NewNotification], now: DateTime<Utc>) -> Vec<not
             message: Set(notice.message.clone()),
             created_at: Set(now),
             read_at: Set(None),
+            // Queued for its e-mail copy in the same transaction (see `Store::notices_due_for_mail`).
+            mail_after: Set(Some(now)),
+            mail_attempts: Set(0),
+            mailed_at: Set(None),
             ..Default::default()
         })
         .collect()
@@ -627,6 +631,14 @@ impl Store {
         }
         transaction.commit().await?;
         Ok(true)
+    }
+
+    /// Stores notices on their own (most are stored with the change that causes them).
+    pub async fn notify(&self, notices: &[NewNotification], now: DateTime<Utc>) -> Result<(), StoreError> {
+        if !notices.is_empty() {
+            notification::Entity::insert_many(notification_rows(notices, now)).exec(&self.writer).await?;
+        }
+        Ok(())
     }
 
     pub async fn notifications(&self, user_id: UserId, limit: u64) -> Result<Vec<Notification>, StoreError> {

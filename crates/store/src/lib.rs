@@ -16,6 +16,7 @@ mod error;
 mod events;
 mod listings;
 mod logins;
+mod mail_queue;
 mod write_queue;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
@@ -28,6 +29,7 @@ pub use listings::{
     NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,
 };
 pub use logins::{LoginEventCount, LoginEventKind};
+pub use mail_queue::{MailOutcome, QueuedNotice};
 
 /// A window onto a long list: `limit` rows starting after `offset` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,10 @@ pub struct Model {
     pub message: String,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// When the e-mail copy is next due (or its lease ends); none when it is not queued.
+    pub mail_after: Option<DateTimeUtc>,
+    pub mail_attempts: i32,
+    pub mailed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
