@@ -19,6 +19,35 @@ async fn post_result(app: &TestApp, token: &str, title: &str, abstract_text: &st
     created.body["id"].as_i64().unwrap()
 }
 
+/// Two results for greenhouses: one that opens and closes the windows by itself, one that
+/// inspects by drone.
+async fn post_greenhouse_results(app: &TestApp, researcher: &str) -> (i64, i64) {
+    let greenhouse = post_result(
+        app,
+        researcher,
+        "温室环境自动感应控制开闭窗系统",
+        "根据温湿度传感器自动控制温室天窗开闭，减少人工巡检。",
+        "01",
+    )
+    .await;
+    let drone =
+        post_result(app, researcher, "温室大棚无人机巡检", "无人机巡检温室大棚的覆膜破损和作物长势。", "01").await;
+    (greenhouse, drone)
+}
+
+/// A farm's need, in its own words, that the first of those results solves.
+async fn post_greenhouse_need(app: &TestApp, company: &str) -> i64 {
+    let need = app
+        .post(
+            "/api/v1/needs",
+            Some(company),
+            &json!({"title": "大棚开窗关窗全靠人跑", "description": "温室大棚希望根据温度自动开关窗，减少人工。", "industry_codes": ["01"]}),
+        )
+        .await;
+    assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+    need.body["id"].as_i64().unwrap()
+}
+
 fn assert_explained(item: &Value) {
     let score = item["score"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&score), "{item}");
@@ -140,25 +169,8 @@ async fn suggestion_queue_decisions_and_reviews() {
         let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
         let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
         let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
-        let greenhouse = post_result(
-            &app,
-            &researcher,
-            "温室环境自动感应控制开闭窗系统",
-            "根据温湿度传感器自动控制温室天窗开闭，减少人工巡检。",
-            "01",
-        )
-        .await;
-        let drone =
-            post_result(&app, &researcher, "温室大棚无人机巡检", "无人机巡检温室大棚的覆膜破损和作物长势。", "01")
-                .await;
-        let need = app
-            .post(
-                "/api/v1/needs",
-                Some(&company),
-                &json!({"title": "大棚开窗关窗全靠人跑", "description": "温室大棚希望根据温度自动开关窗，减少人工。", "industry_codes": ["01"]}),
-            )
-            .await;
-        let need_id = need.body["id"].as_i64().unwrap();
+        let (greenhouse, drone) = post_greenhouse_results(&app, &researcher).await;
+        let need_id = post_greenhouse_need(&app, &company).await;
         app.index_settled().await;
 
         let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
@@ -227,17 +239,7 @@ async fn batch_matching_feeds_the_suggestion_queue() {
         let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
         let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
         let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
-        let greenhouse = post_result(
-            &app,
-            &researcher,
-            "温室环境自动感应控制开闭窗系统",
-            "根据温湿度传感器自动控制温室天窗开闭，减少人工巡检。",
-            "01",
-        )
-        .await;
-        let drone =
-            post_result(&app, &researcher, "温室大棚无人机巡检", "无人机巡检温室大棚的覆膜破损和作物长势。", "01")
-                .await;
+        let (greenhouse, drone) = post_greenhouse_results(&app, &researcher).await;
         let sensor = post_result(
             &app,
             &researcher,
@@ -246,14 +248,7 @@ async fn batch_matching_feeds_the_suggestion_queue() {
             "01",
         )
         .await;
-        let need = app
-            .post(
-                "/api/v1/needs",
-                Some(&company),
-                &json!({"title": "大棚开窗关窗全靠人跑", "description": "温室大棚希望根据温度自动开关窗，减少人工。", "industry_codes": ["01"]}),
-            )
-            .await;
-        let need_id = need.body["id"].as_i64().unwrap();
+        let need_id = post_greenhouse_need(&app, &company).await;
         app.index_settled().await;
         let reviewed = || app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None);
         let queue = || async {

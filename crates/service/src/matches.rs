@@ -412,12 +412,9 @@ impl MatchService {
             .into_iter()
             .filter(|pair| !decided.contains(&(pair.need_id.0, pair.found.result_id.0)))
             .collect();
-        let mut need_ids: Vec<i64> = found.iter().map(|pair| pair.need_id.0).collect();
-        need_ids.sort_unstable();
-        need_ids.dedup();
-        let mut result_ids: Vec<i64> = found.iter().map(|pair| pair.found.result_id.0).collect();
-        result_ids.sort_unstable();
-        result_ids.dedup();
+        let need_ids: Vec<i64> = found.iter().map(|pair| pair.need_id.0).collect::<BTreeSet<_>>().into_iter().collect();
+        let result_ids: Vec<i64> =
+            found.iter().map(|pair| pair.found.result_id.0).collect::<BTreeSet<_>>().into_iter().collect();
         let needs: HashMap<i64, TechNeed> = self
             .store
             .needs_by_ids(&need_ids)
