@@ -104,6 +104,9 @@ pub struct Mailer {
 const SEND_BATCH: u64 = 50;
 /// A sender looks for due notices at least this often (retries come due without a wake-up).
 const POLL: Duration = Duration::from_secs(5);
+/// A notice not mailed within a day (no relay configured until later, a long outage) is not
+/// mailed at all: news of a meeting request or a schedule that late would mislead.
+const MAX_MAIL_AGE_HOURS: i64 = 24;
 
 impl Mailer {
     pub fn new(settings: MailSettings, store: Store) -> Mailer {
@@ -117,8 +120,14 @@ impl Mailer {
     }
 
     /// Starts the sender on the current runtime: it sends what is due at once (notices left
-    /// from before a restart included), then whenever woken and every few seconds.
+    /// from before a restart included), then whenever woken and every few seconds. Without a
+    /// relay there is no sender: notices stay in-app (and queued, so a process with a relay
+    /// mails them while they are fresh).
     pub fn start(&self) {
+        if self.settings.smtp_host.is_empty() {
+            tracing::info!("e-mail not configured; notices stay in-app");
+            return;
+        }
         let mailer = self.clone();
         tokio::spawn(async move {
             loop {
@@ -169,6 +178,10 @@ impl Mailer {
 
     async fn try_once(&self, notice: &QueuedNotice) -> MailOutcome {
         let user_id = notice.user_id.0;
+        if Utc::now() - notice.created_at > chrono::Duration::hours(MAX_MAIL_AGE_HOURS) {
+            tracing::info!(user_id, kind = notice.kind, "notice too old to e-mail; kept in-app");
+            return MailOutcome::GivenUp;
+        }
         if self.settings.smtp_host.is_empty() {
             tracing::info!(user_id, kind = notice.kind, "e-mail not configured; notice kept in-app");
             return MailOutcome::GivenUp;
@@ -591,6 +604,10 @@ mod tests {
 
     /// A notice and the account it is for, stored as an event change would store them.
     async fn stored_notice(store: &techmatch_store::Store, email: &str) -> i64 {
+        stored_notice_at(store, email, chrono::Utc::now()).await
+    }
+
+    async fn stored_notice_at(store: &techmatch_store::Store, email: &str, at: chrono::DateTime<chrono::Utc>) -> i64 {
         let (account, _) = store
             .create_account(techmatch_store::NewAccount {
                 email: techmatch_domain::account::EmailAddress::parse("email", email).unwrap(),
@@ -606,7 +623,7 @@ mod tests {
             kind: "meeting_request",
             message: "您收到一个洽谈请求".to_owned(),
         };
-        store.notify(std::slice::from_ref(&notice), chrono::Utc::now()).await.unwrap();
+        store.notify(std::slice::from_ref(&notice), at).await.unwrap();
         store.notifications(account.id, 1).await.unwrap()[0].id.0
     }
 
@@ -665,14 +682,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn without_a_relay_notices_stay_in_app_and_leave_the_queue() {
+    async fn a_notice_older_than_a_day_is_not_mailed() {
         let database = techmatch_store::testing::TestDatabase::sqlite();
         let store = database.store().await;
-        let notice = stored_notice(&store, "sun@lab.cn").await;
-        let sender = Mailer::new(MailSettings::default(), store.clone());
+        // Stored two days ago, while no relay was configured: never sent since.
+        let (port, relay) = relay(false).await;
+        let notice = stored_notice_at(&store, "sun@lab.cn", chrono::Utc::now() - chrono::Duration::days(2)).await;
+        let sender = Mailer::new(settings(port), store.clone());
         assert_eq!(sender.send_due().await.unwrap(), 1);
         assert_eq!(store.notice_mail_state(notice).await.unwrap(), Some((None, 1)));
-        assert_eq!(sender.send_due().await.unwrap(), 0, "not mailed later should a relay be configured");
+        assert_eq!(sender.send_due().await.unwrap(), 0, "given up, not put off");
+        assert!(!relay.is_finished(), "the relay was never contacted");
+        relay.abort();
     }
 
     #[tokio::test]

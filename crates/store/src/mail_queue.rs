@@ -19,6 +19,7 @@ pub struct QueuedNotice {
     pub message: String,
     /// Tries made so far.
     pub attempts: i32,
+    pub created_at: DateTime<Utc>,
     /// When it became due: the claim checks it is still the same.
     pub due_at: DateTime<Utc>,
 }
@@ -29,7 +30,7 @@ pub enum MailOutcome {
     Sent,
     /// Try again at this time.
     RetryAt(DateTime<Utc>),
-    /// No more tries (a permanent refusal, the tries used up, or no relay configured).
+    /// No more tries (a permanent refusal, the tries used up, or the notice too old).
     GivenUp,
 }
 
@@ -52,6 +53,7 @@ impl Store {
                     kind: model.kind,
                     message: model.message,
                     attempts: model.mail_attempts,
+                    created_at: model.created_at,
                     due_at: model.mail_after?,
                 })
             })
