@@ -3,21 +3,20 @@
 //! stop words of both languages removed, English stemming (batteries → batteri).
 //!
 //! The tokens are exactly those of the chain tantivy-jieba → drop non-words → lowercase →
-//! stop words → English stemmer (a test compares the two on the evaluation corpora when
-//! `../shared` is there, and on hand-written mixed text always), made in one pass because
+//! stop words → English stemmer (tests compare the two on hand-written and random mixed text,
+//! and on the evaluation corpora when `../shared` is there), made in one pass because
 //! the chain cost twice what jieba itself does and indexing speed is mostly tokenizing:
 //! - only runs that contain Chinese (or `#`, `+`, `&`, which the dictionary's few Latin
 //!   entries such as `c++` use) go through jieba. A run of plain ASCII letters, digits and
 //!   connectors is split here the way jieba splits it (its dictionary has no entry made of
 //!   those characters alone, so its segmentation falls through to the same rule);
 //! - whitespace and punctuation never become tokens to be dropped afterwards;
-//! - Chinese words skip the stemmer (it changes only ASCII letters), and English stems are
-//!   kept per thread, since a corpus repeats its words.
+//! - Chinese words skip the stemmer (it changes only ASCII letters), and a tokenizer that has
+//!   stemmed many words keeps their stems, since a corpus repeats its words.
 
-use std::cell::RefCell;
-use std::sync::LazyLock;
-
+use std::borrow::Cow;
 use std::hash::BuildHasher;
+use std::sync::LazyLock;
 
 use rustc_hash::{FxBuildHasher, FxHashSet};
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
@@ -36,9 +35,12 @@ const STOP_WORDS: &[&str] = &[
     "一种", "一个", "通过", "进行", "基于", "我们", "可以", "以及", "具有", "能够",
 ];
 
-/// Slots of the per-thread memo of stems (a power of two): a word's hash picks its slot, and a
+/// Slots of a tokenizer's memo of stems (a power of two): a word's hash picks its slot, and a
 /// word hashed to a taken slot replaces the one there, so a lookup is one comparison.
 const STEM_SLOTS: usize = 1 << 16;
+/// Words a tokenizer stems before it keeps a memo (3 MB): the index's writers, which read whole
+/// corpora, get one; a query's or a need's analysis, and the many threads that run them, do not.
+const STEMS_BEFORE_MEMO: usize = 20_000;
 
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
@@ -51,11 +53,6 @@ static STOP: LazyLock<StopWords> = LazyLock::new(|| StopWords {
     words: STOP_WORDS.iter().copied().collect(),
     longest: STOP_WORDS.iter().map(|word| word.len()).max().unwrap_or(0),
 });
-
-thread_local! {
-    /// (word, stem) pairs; empty until the thread stems its first word.
-    static STEMS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
-}
 
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::from(ZhEnTokenizer::default())
@@ -91,13 +88,53 @@ pub struct ZhEnTokenizer {
     /// Tokens of the text being read; kept between texts so their strings are reused.
     tokens: Vec<Token>,
     none: Token,
+    stems: StemMemo,
+}
+
+/// English stems this tokenizer has made: a corpus repeats its words, and stemming one costs
+/// several times a lookup.
+#[derive(Clone, Default)]
+struct StemMemo {
+    stemmed: usize,
+    /// (word, stem) pairs; empty until `STEMS_BEFORE_MEMO` words were stemmed.
+    slots: Vec<(String, String)>,
+}
+
+impl StemMemo {
+    /// Replaces `word` by its English stem.
+    fn stem(&mut self, word: &mut String) {
+        let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+        if self.slots.is_empty() {
+            self.stemmed += 1;
+            if self.stemmed < STEMS_BEFORE_MEMO {
+                if let Cow::Owned(stemmed) = stemmer.stem(word) {
+                    *word = stemmed;
+                }
+                return;
+            }
+            self.slots.resize(STEM_SLOTS, (String::new(), String::new()));
+        }
+        let slot = (FxBuildHasher.hash_one(word.as_str()) as usize) & (STEM_SLOTS - 1);
+        let (known, stemmed) = &mut self.slots[slot];
+        if known != word {
+            let fresh = stemmer.stem(word);
+            stemmed.clear();
+            stemmed.push_str(&fresh);
+            known.clear();
+            known.push_str(word);
+        }
+        if stemmed != word {
+            word.clear();
+            word.push_str(stemmed);
+        }
+    }
 }
 
 impl Tokenizer for ZhEnTokenizer {
     type TokenStream<'a> = ZhEnTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhEnTokenStream<'a> {
-        let mut sink = TokenSink { tokens: &mut self.tokens, len: 0 };
+        let mut sink = TokenSink { tokens: &mut self.tokens, len: 0, stems: &mut self.stems };
         segment(text, &mut sink);
         let len = sink.len;
         ZhEnTokenStream { tokens: &mut self.tokens[..len], next: 0, none: &mut self.none }
@@ -256,6 +293,7 @@ fn ascii_block(block: &str, byte_offset: usize, character_offset: usize, sink: &
 struct TokenSink<'a> {
     tokens: &'a mut Vec<Token>,
     len: usize,
+    stems: &'a mut StemMemo,
 }
 
 impl TokenSink<'_> {
@@ -296,7 +334,7 @@ impl TokenSink<'_> {
         }
         // The English stemmer changes nothing without an ASCII letter to work on.
         if token.text.bytes().any(|byte| byte.is_ascii_alphabetic()) {
-            stem(&mut token.text);
+            self.stems.stem(&mut token.text);
         }
         token.offset_from = offset_from;
         token.offset_to = offset_from + word.len();
@@ -304,34 +342,6 @@ impl TokenSink<'_> {
         token.position_length = if word.is_ascii() { word.len() } else { word.chars().count() };
         self.len += 1;
     }
-}
-
-/// Replaces `word` by its English stem, remembered per thread.
-fn stem(word: &mut String) {
-    let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
-    STEMS.with(|stems| {
-        let Ok(mut stems) = stems.try_borrow_mut() else {
-            let stemmed = stemmer.stem(word).into_owned();
-            *word = stemmed;
-            return;
-        };
-        if stems.is_empty() {
-            stems.resize(STEM_SLOTS, (String::new(), String::new()));
-        }
-        let slot = (FxBuildHasher.hash_one(word.as_str()) as usize) & (STEM_SLOTS - 1);
-        let (known, stemmed) = &mut stems[slot];
-        if known != word {
-            let fresh = stemmer.stem(word);
-            stemmed.clear();
-            stemmed.push_str(&fresh);
-            known.clear();
-            known.push_str(word);
-        }
-        if stemmed != word {
-            word.clear();
-            word.push_str(stemmed);
-        }
-    });
 }
 
 #[cfg(test)]
@@ -452,6 +462,17 @@ mod tests {
         let joined = AWKWARD_TEXTS.concat();
         assert_eq!(tokens(&mut ours, &joined), tokens(&mut reference, &joined));
         assert_eq!(tokens(&mut ours, "短"), tokens(&mut reference, "短"));
+
+        // Long enough for the tokenizer to keep a memo of stems: its answers stay the same.
+        let expected: Vec<Tokens> = AWKWARD_TEXTS.iter().map(|text| tokens(&mut reference, text)).collect();
+        let english = "Lithium batteries: the Cathode materials were running in the running systems";
+        let expected_english = tokens(&mut reference, english);
+        for _ in 0..STEMS_BEFORE_MEMO / 8 {
+            assert_eq!(tokens(&mut ours, english), expected_english);
+        }
+        for (text, expected) in AWKWARD_TEXTS.iter().zip(&expected) {
+            assert_eq!(&tokens(&mut ours, text), expected, "{text:?} with the memo");
+        }
     }
 
     /// Text stitched from pieces chosen to sit on the boundaries the one-pass tokenizer draws:
