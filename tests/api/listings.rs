@@ -465,5 +465,24 @@ async fn the_writer_finds_its_write_at_once_others_after_the_next_commit_and_hid
     assert!(!ids(&search(&app, None, "钙钛矿").await).contains(&fourth), "others do not find it yet");
     let staff = ids(&search(&app, Some(&liaison), "钙钛矿").await);
     assert!(staff.contains(&fourth), "staff find a write answered before their request: {staff:?}");
+    // So does the suggestion queue: a need and a result written a moment ago are paired.
+    let company = app.account_with_role(Role::Company, "buyer@panel.cn").await;
+    let fifth = post(4).await;
+    let need = app
+        .post(
+            "/api/v1/needs",
+            Some(&company),
+            &json!({"title": "钙钛矿电池成果转化", "description": "寻找低温溶液法钙钛矿电池技术。"}),
+        )
+        .await;
+    assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+    let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
+    let pairs: Vec<(i64, i64)> = queue.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| (item["need"]["id"].as_i64().unwrap(), item["result"]["id"].as_i64().unwrap()))
+        .collect();
+    assert!(pairs.contains(&(need.body["id"].as_i64().unwrap(), fifth)), "{}", queue.body);
     app.stop().await;
 }

@@ -668,9 +668,11 @@ impl EventService {
             }
         }
         let mut best: HashMap<(ParticipantId, ParticipantId), (f64, i64, i64)> = HashMap::new();
+        self.matches.catch_up(actor).await;
+        let matching = self.matches.without_waiting();
         for company in participants.iter().filter(|p| p.role == ParticipantRole::Company) {
             for &need in &company.listing_ids {
-                let matches = match self.matches.matches_for_need(actor, NeedId(need), 200).await {
+                let matches = match matching.matches_for_need(actor, NeedId(need), 200).await {
                     Ok(matches) => matches,
                     // A need archived since registration simply brings no proposals.
                     Err(ServiceError::NotFound(_)) => continue,
@@ -1163,9 +1165,11 @@ impl EventService {
         let mut scores = vec![vec![0.0; result_columns.len()]; companies.len()];
         // Why: (company row, result column) → (need id, need title, matched terms).
         let mut reasons: HashMap<(usize, usize), (i64, String, Vec<String>)> = HashMap::new();
+        self.matches.catch_up(actor).await;
+        let matching = self.matches.without_waiting();
         for (row, company) in companies.iter().enumerate() {
             for &need in &company.listing_ids {
-                let matches = match self.matches.matches_for_need(actor, NeedId(need), 200).await {
+                let matches = match matching.matches_for_need(actor, NeedId(need), 200).await {
                     Ok(matches) => matches,
                     Err(ServiceError::NotFound(_)) => continue,
                     Err(error) => return Err(error),
@@ -1253,8 +1257,10 @@ impl EventService {
             .map(|participant| participant.organization_id.0)
             .collect();
         let mut best: HashMap<i64, Invitation> = HashMap::new();
+        self.matches.catch_up(actor).await;
+        let matching = self.matches.without_waiting();
         for &result in result_ids {
-            let found = self.matches.matches_for_result(actor, techmatch_domain::listing::ResultId(result), 50).await?;
+            let found = matching.matches_for_result(actor, techmatch_domain::listing::ResultId(result), 50).await?;
             for matched in found {
                 let organization = matched.need.organization_id.0;
                 let score = matched.explanation.score;

@@ -48,6 +48,9 @@ pub struct MatchService {
     search: SearchService,
     weights: Weights,
     parameters: MatchingParameters,
+    /// Whether each ranking first waits for the caller's writes to be searchable (see
+    /// [`MatchService::without_waiting`]).
+    wait_for_index: bool,
 }
 
 fn stage(maturity: Maturity) -> u8 {
@@ -127,7 +130,20 @@ pub(crate) fn matched_terms(
 
 impl MatchService {
     pub fn new(store: Store, search: SearchService, weights: Weights) -> MatchService {
-        MatchService { store, search, weights, parameters: MatchingParameters::default() }
+        MatchService { store, search, weights, parameters: MatchingParameters::default(), wait_for_index: true }
+    }
+
+    /// Waits (bounded) until the index holds the writes `actor` must find: their own, or for
+    /// staff everyone's answered on this node. Loops of rankings call it once, then rank
+    /// through [`MatchService::without_waiting`]: were the index stuck, each ranking would
+    /// otherwise wait out the bound in turn.
+    pub async fn catch_up(&self, actor: &Actor) {
+        self.search.caught_up_for(Viewer::of(Some(actor))).await;
+    }
+
+    /// This service ranking without waiting for the index, for use after [`MatchService::catch_up`].
+    pub fn without_waiting(&self) -> MatchService {
+        MatchService { wait_for_index: false, ..self.clone() }
     }
 
     async fn candidates_for(
@@ -139,7 +155,9 @@ impl MatchService {
         keywords: Vec<String>,
     ) -> Result<Candidates, ServiceError> {
         let parameters = self.parameters.clone();
-        self.search.caught_up_for(viewer).await;
+        if self.wait_for_index {
+            self.search.caught_up_for(viewer).await;
+        }
         self.search
             .with_index(move |index| candidates(index, viewer, kind, &title, &body, &keywords, &parameters))
             .await?
@@ -308,6 +326,8 @@ impl MatchService {
         let since = self.store.last_review(actor.user_id).await?;
         let from = since.unwrap_or(chrono::DateTime::<Utc>::UNIX_EPOCH);
         let decided = self.store.decided_pairs().await?;
+        self.catch_up(actor).await;
+        let ranking = self.without_waiting();
         let mut pairs: HashMap<(i64, i64), Suggestion> = self.stored_suggestions(from, &decided).await?;
         // Pairs ranked just now replace stored ones: their explanations already hold matched terms.
         let stored: BTreeSet<(i64, i64)> = pairs.keys().copied().collect();
@@ -318,7 +338,7 @@ impl MatchService {
             // `matches_for_need`, which would load it again to check that.
             let viewer = Viewer::of(Some(actor));
             let content = &need.content;
-            let candidates = self
+            let candidates = ranking
                 .candidates_for(
                     viewer,
                     ListingKind::Result,
@@ -341,7 +361,7 @@ impl MatchService {
         }
         for result_id in self.store.published_results_changed_since(from, SUGGESTION_LISTINGS).await? {
             let Some(result) = self.store.find_result(result_id).await? else { continue };
-            for found in self.matches_for_result(actor, result_id, PAIRS_PER_LISTING).await? {
+            for found in ranking.matches_for_result(actor, result_id, PAIRS_PER_LISTING).await? {
                 let key = (found.need.id.0, result_id.0);
                 let open = found.need.status == techmatch_domain::listing::NeedStatus::Open;
                 if open && !decided.contains(&key) && !ranked_now.contains(&key) {
