@@ -254,3 +254,10 @@ impl TestApp {
         self.token(email, PASSWORD).await
     }
 }
+
+/// The (need id, result id) pairs of a suggestion queue's answer, in its order (panics on an
+/// answer of another shape, so that "no pairs" is never a misread answer).
+pub fn suggested_pairs(queue: &Value) -> Vec<(i64, i64)> {
+    let items = queue["items"].as_array().unwrap_or_else(|| panic!("not a suggestion queue: {queue}"));
+    items.iter().map(|item| (item["need"]["id"].as_i64().unwrap(), item["result"]["id"].as_i64().unwrap())).collect()
+}

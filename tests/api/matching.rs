@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 use techmatch_domain::Role;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, suggested_pairs};
 
 async fn post_result(app: &TestApp, token: &str, title: &str, abstract_text: &str, industry: &str) -> i64 {
     let created = app
@@ -176,12 +176,7 @@ async fn suggestion_queue_decisions_and_reviews() {
         let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
         assert_eq!(queue.status, StatusCode::OK, "{}: {}", app.backend, queue.body);
         assert_eq!(queue.body["since"], Value::Null);
-        let pairs: Vec<(i64, i64)> = queue.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|item| (item["need"]["id"].as_i64().unwrap(), item["result"]["id"].as_i64().unwrap()))
-            .collect();
+        let pairs = suggested_pairs(&queue.body);
         assert_eq!(pairs.first(), Some(&(need_id, greenhouse)), "{}", queue.body);
         assert!(pairs.contains(&(need_id, drone)), "{}", queue.body);
         assert_explained(&queue.body["items"][0]["match"]);
@@ -256,14 +251,7 @@ async fn batch_matching_feeds_the_suggestion_queue() {
             assert_eq!(queue.status, StatusCode::OK, "{}: {}", app.backend, queue.body);
             queue.body
         };
-        let pairs = |queue: &Value| -> Vec<(i64, i64)> {
-            queue["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|item| (item["need"]["id"].as_i64().unwrap(), item["result"]["id"].as_i64().unwrap()))
-                .collect()
-        };
+        let pairs = suggested_pairs;
 
         // Reviewed after the listings were written: nothing is new, so nothing is ranked.
         assert_eq!(reviewed().await.status, StatusCode::NO_CONTENT);
