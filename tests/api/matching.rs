@@ -35,6 +35,12 @@ async fn post_greenhouse_results(app: &TestApp, researcher: &str) -> (i64, i64) 
     (greenhouse, drone)
 }
 
+/// A third result on the same need: sensors that drive the windows.
+async fn post_sensor_result(app: &TestApp, researcher: &str) -> i64 {
+    post_result(app, researcher, "大棚温湿度无线传感网络", "低功耗无线传感器监测大棚温度湿度，联动自动开窗。", "01")
+        .await
+}
+
 /// A farm's need, in its own words, that the first of those results solves.
 async fn post_greenhouse_need(app: &TestApp, company: &str) -> i64 {
     let need = app
@@ -211,14 +217,7 @@ async fn suggestion_queue_decisions_and_reviews() {
         let marked =
             app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None).await;
         assert_eq!(marked.status, StatusCode::NO_CONTENT);
-        let sensor = post_result(
-            &app,
-            &researcher,
-            "大棚温湿度无线传感网络",
-            "低功耗无线传感器监测大棚温度湿度，联动自动开窗。",
-            "01",
-        )
-        .await;
+        let sensor = post_sensor_result(&app, &researcher).await;
         let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
         assert!(queue.body["since"].is_string());
         let results: Vec<i64> =
@@ -235,14 +234,7 @@ async fn batch_matching_feeds_the_suggestion_queue() {
         let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
         let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
         let (greenhouse, drone) = post_greenhouse_results(&app, &researcher).await;
-        let sensor = post_result(
-            &app,
-            &researcher,
-            "大棚温湿度无线传感网络",
-            "低功耗无线传感器监测大棚温度湿度，联动自动开窗。",
-            "01",
-        )
-        .await;
+        let sensor = post_sensor_result(&app, &researcher).await;
         let need_id = post_greenhouse_need(&app, &company).await;
         app.index_settled().await;
         let reviewed = || app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None);

@@ -682,6 +682,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn without_a_relay_no_sender_touches_the_queue() {
+        let database = techmatch_store::testing::TestDatabase::sqlite();
+        let store = database.store().await;
+        let notice = stored_notice(&store, "zhou@lab.cn").await;
+        let mailer = Mailer::new(MailSettings::default(), store.clone());
+        mailer.start();
+        mailer.notices_stored();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Still queued, untried: a process with a relay mails it while it is fresh.
+        assert_eq!(store.notice_mail_state(notice).await.unwrap(), Some((None, 0)));
+        assert_eq!(store.notices_due_for_mail(chrono::Utc::now(), 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
     async fn a_notice_older_than_a_day_is_not_mailed() {
         let database = techmatch_store::testing::TestDatabase::sqlite();
         let store = database.store().await;
