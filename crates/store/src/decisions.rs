@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use techmatch_domain::UserId;
 use techmatch_domain::listing::{MatchDecision, NeedId, NeedStatus, ResultId, ResultStatus};
@@ -121,16 +121,43 @@ impl Store {
     }
 
     /// Stored pairs ranked `max_rank` or better for their need and first found after `since`,
-    /// highest score first, at most `limit`.
+    /// whose need is open, result published and pair undecided, highest score first, at most
+    /// `limit`. (Filtered here rather than by the caller, so that decided or closed pairs never
+    /// take the places of later ones.)
     pub async fn stored_pairs_found_since(
         &self,
         since: DateTime<Utc>,
         max_rank: i32,
         limit: u64,
     ) -> Result<Vec<NewStoredPair>, StoreError> {
+        let open_needs = Query::select()
+            .column(tech_need::Column::Id)
+            .from(tech_need::Entity)
+            .and_where(tech_need::Column::Status.eq(NeedStatus::Open.as_str()))
+            .to_owned();
+        let published_results = Query::select()
+            .column(research_result::Column::Id)
+            .from(research_result::Entity)
+            .and_where(research_result::Column::Status.eq(ResultStatus::Published.as_str()))
+            .to_owned();
+        let decision_on_pair = Query::select()
+            .expr(Expr::val(1))
+            .from(match_decision::Entity)
+            .and_where(
+                Expr::col((match_decision::Entity, match_decision::Column::NeedId))
+                    .equals((stored_match::Entity, stored_match::Column::NeedId)),
+            )
+            .and_where(
+                Expr::col((match_decision::Entity, match_decision::Column::ResultId))
+                    .equals((stored_match::Entity, stored_match::Column::ResultId)),
+            )
+            .to_owned();
         let models = stored_match::Entity::find()
             .filter(stored_match::Column::FirstFoundAt.gt(since))
             .filter(stored_match::Column::Rank.lte(max_rank))
+            .filter(stored_match::Column::NeedId.in_subquery(open_needs))
+            .filter(stored_match::Column::ResultId.in_subquery(published_results))
+            .filter(Expr::exists(decision_on_pair).not())
             .order_by_desc(stored_match::Column::Score)
             .order_by_asc(stored_match::Column::Id)
             .limit(limit)

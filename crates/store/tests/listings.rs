@@ -334,3 +334,107 @@ async fn concurrent_writes_each_get_their_own_outcome() {
         );
     }
 }
+
+#[tokio::test]
+async fn new_stored_pairs_skip_decided_and_closed_ones_before_the_limit() {
+    use techmatch_domain::listing::{MatchDecision, NeedId, ResultId};
+    use techmatch_store::{PairDecision, StoredMatch};
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let label = database.label;
+        let (researcher, university) = member(
+            &store,
+            "r@hust.edu.cn",
+            Role::Researcher,
+            "华中科技大学",
+            OrganizationKind::University,
+            "DDDDDDDDDDDDDDDD",
+        )
+        .await;
+        let (company_user, company) =
+            member(&store, "c@steel.cn", Role::Company, "武钢配件", OrganizationKind::Company, "EEEEEEEEEEEEEEEE")
+                .await;
+        let mut results = Vec::new();
+        for (title, status) in [
+            ("正极材料一", ResultStatus::Published),
+            ("正极材料二", ResultStatus::Published),
+            ("正极材料三", ResultStatus::Published),
+            ("正极材料四", ResultStatus::Archived),
+        ] {
+            let written = store
+                .create_result(NewResearchResult {
+                    owner_user_id: researcher,
+                    organization_id: university,
+                    content: result_content(title),
+                    status,
+                    external_id: None,
+                })
+                .await
+                .unwrap();
+            results.push(written.value.id);
+        }
+        let mut needs = Vec::new();
+        for (title, status) in
+            [("电池一", NeedStatus::Open), ("电池二", NeedStatus::Open), ("电池三", NeedStatus::Closed)]
+        {
+            let written = store
+                .create_need(NewTechNeed {
+                    owner_user_id: company_user,
+                    organization_id: company,
+                    content: need_content(title, false),
+                    status,
+                    external_id: None,
+                })
+                .await
+                .unwrap();
+            needs.push(written.value.id);
+        }
+        let found = |result: ResultId, rank: i32, score: f64| StoredMatch {
+            result_id: result,
+            rank,
+            score,
+            features: vec![("text".into(), score)],
+        };
+        let (open, other_open, closed) = (needs[0], needs[1], needs[2]);
+        store
+            .replace_stored_matches_of(&[
+                (open, vec![found(results[0], 1, 0.9), found(results[1], 2, 0.8), found(results[2], 3, 0.3)]),
+                (other_open, vec![found(results[3], 1, 0.99), found(results[2], 2, 0.2)]),
+                (closed, vec![found(results[0], 1, 0.95)]),
+            ])
+            .await
+            .unwrap();
+        for (result, decision) in [(results[0], MatchDecision::Reject), (results[1], MatchDecision::Shortlist)] {
+            store
+                .record_decision(&PairDecision {
+                    need_id: open,
+                    result_id: result,
+                    decision,
+                    note: None,
+                    score: 0.5,
+                    features: vec![],
+                    decided_by: company_user,
+                    decided_at: chrono::Utc::now(),
+                })
+                .await
+                .unwrap();
+        }
+
+        // The four best-scored pairs are decided, or have an archived result or a closed need;
+        // a limit of two still reaches the two that may be suggested.
+        let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        let pairs: Vec<(NeedId, ResultId)> = store
+            .stored_pairs_found_since(epoch, 5, 2)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|pair| (pair.need_id, pair.found.result_id))
+            .collect();
+        assert_eq!(pairs, vec![(open, results[2]), (other_open, results[2])], "{label}");
+        // Ranks beyond the maximum and pairs first found before `since` are left out.
+        let best_only = store.stored_pairs_found_since(epoch, 1, 10).await.unwrap();
+        assert!(best_only.is_empty(), "{label}: {best_only:?}");
+        let later = store.stored_pairs_found_since(chrono::Utc::now(), 5, 10).await.unwrap();
+        assert!(later.is_empty(), "{label}: {later:?}");
+    }
+}
