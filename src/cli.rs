@@ -463,6 +463,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                         ("modes", weights.modes),
                         ("region", weights.region),
                         ("freshness", weights.freshness),
+                        ("feedback", weights.feedback),
                     ] {
                         println!("{name} = {value:.3}");
                     }

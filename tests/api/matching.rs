@@ -58,7 +58,7 @@ fn assert_explained(item: &Value) {
     let score = item["score"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&score), "{item}");
     let features = item["features"].as_array().unwrap();
-    assert_eq!(features.len(), 8, "{item}");
+    assert_eq!(features.len(), 9, "{item}");
     let sum: f64 = features.iter().map(|feature| feature["contribution"].as_f64().unwrap()).sum();
     assert!((sum - score).abs() < 1e-6, "contributions sum to the score: {item}");
     assert!(features.iter().all(|feature| feature["label_zh"].is_string() && feature["label_en"].is_string()));
@@ -325,6 +325,122 @@ async fn matching_crosses_languages_both_ways() {
         );
         let terms = matches.body["items"][0]["matched_terms"].to_string();
         assert!(terms.contains("bear") || terms.contains("vibrat"), "matched through English words: {terms}");
+        app.stop().await;
+    }
+}
+
+/// The value of one feature of the match of `id` in a match list.
+fn feature_of(list: &Value, id: i64, name: &str) -> f64 {
+    let item = list["items"].as_array().unwrap().iter().find(|item| item["id"] == id).unwrap_or_else(|| {
+        panic!("{id} is not among the matches: {list}");
+    });
+    let feature = item["features"].as_array().unwrap().iter().find(|feature| feature["name"] == name).unwrap();
+    feature["value"].as_f64().unwrap()
+}
+
+#[actix_web::test]
+async fn officers_decisions_feed_later_rankings_for_staff_only() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
+        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
+        let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
+        let (greenhouse, drone) = post_greenhouse_results(&app, &researcher).await;
+        let sensor = post_sensor_result(&app, &researcher).await;
+        let first_need = post_greenhouse_need(&app, &company).await;
+        let second_need = post_greenhouse_need(&app, &company).await;
+        app.index_settled().await;
+        let matches = |need: i64, token: String| {
+            let app = &app;
+            async move {
+                let list = app.get(&format!("/api/v1/needs/{need}/matches"), Some(&token)).await;
+                assert_eq!(list.status, StatusCode::OK, "{}: {}", app.backend, list.body);
+                list.body
+            }
+        };
+        let before = matches(second_need, liaison.clone()).await;
+        for id in [greenhouse, drone, sensor] {
+            assert_eq!(feature_of(&before, id, "feedback"), 0.5, "{}: undecided", app.backend);
+        }
+
+        for (result, decision) in [(greenhouse, "shortlist"), (drone, "reject")] {
+            let decided = app
+                .post(
+                    "/api/v1/suggestions/decisions",
+                    Some(&liaison),
+                    &json!({"need_id": first_need, "result_id": result, "decision": decision}),
+                )
+                .await;
+            assert_eq!(decided.status, StatusCode::CREATED, "{}", decided.body);
+        }
+
+        // The other need's ranking, for the officer, carries the decisions on the first.
+        let after = matches(second_need, liaison.clone()).await;
+        assert!((feature_of(&after, greenhouse, "feedback") - 2.0 / 3.0).abs() < 1e-9, "{after}");
+        assert!((feature_of(&after, drone, "feedback") - 1.0 / 3.0).abs() < 1e-9, "{after}");
+        assert_eq!(feature_of(&after, sensor, "feedback"), 0.5, "{after}");
+        let score = |list: &Value, id: i64| {
+            list["items"].as_array().unwrap().iter().find(|item| item["id"] == id).unwrap()["score"].as_f64().unwrap()
+        };
+        assert!(score(&after, greenhouse) > score(&before, greenhouse), "{before}\n{after}");
+        assert!(score(&after, drone) < score(&before, drone), "{before}\n{after}");
+        for item in after["items"].as_array().unwrap() {
+            assert_explained(item);
+        }
+        // A pair's own decision is not feedback on itself.
+        let own = matches(first_need, liaison.clone()).await;
+        assert_eq!(feature_of(&own, greenhouse, "feedback"), 0.5, "{own}");
+
+        // Decisions are staff information: the company's own view of its need counts none.
+        let owner = matches(second_need, company.clone()).await;
+        for id in [greenhouse, drone, sensor] {
+            assert_eq!(feature_of(&owner, id, "feedback"), 0.5, "{}: {owner}", app.backend);
+        }
+        // Nor does the researcher's view of the rejected result's needs.
+        let needs = app.get(&format!("/api/v1/results/{drone}/matches"), Some(&researcher)).await;
+        assert_eq!(needs.status, StatusCode::OK, "{}", needs.body);
+        assert_eq!(feature_of(&needs.body, second_need, "feedback"), 0.5, "{}", needs.body);
+        let staff_view = app.get(&format!("/api/v1/results/{drone}/matches"), Some(&liaison)).await;
+        assert!(
+            (feature_of(&staff_view.body, second_need, "feedback") - 1.0 / 3.0).abs() < 1e-9,
+            "{}",
+            staff_view.body
+        );
+        assert_eq!(feature_of(&staff_view.body, first_need, "feedback"), 0.5, "{}", staff_view.body);
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_need_keyword_naming_the_result_field_counts_as_overlap() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
+        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
+        let mut ids = Vec::new();
+        for field in ["农业工程", "计算机科学"] {
+            let created = app
+                .post(
+                    "/api/v1/results",
+                    Some(&researcher),
+                    &json!({"title": "温室天窗自动开闭控制", "abstract": "根据温度自动控制温室天窗开闭。",
+                            "field": field, "maturity": "small_batch", "status": "published"}),
+                )
+                .await;
+            assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+            ids.push(created.body["id"].as_i64().unwrap());
+        }
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "温室天窗开闭", "description": "希望温室天窗根据温度自动开闭。", "keywords": ["农业工程"]}),
+            )
+            .await;
+        assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+        let list = app.get(&format!("/api/v1/needs/{}/matches", need.body["id"]), Some(&company)).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert_eq!(feature_of(&list.body, ids[0], "keywords"), 1.0, "{}: {}", app.backend, list.body);
+        assert_eq!(feature_of(&list.body, ids[1], "keywords"), 0.0, "{}: {}", app.backend, list.body);
+        assert_eq!(list.body["items"][0]["id"], ids[0], "the same text, the field decides: {}", list.body);
         app.stop().await;
     }
 }

@@ -834,7 +834,8 @@ impl MatchQuery {
 /// One feature's part in a pairing's score.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeatureContributionBody {
-    /// `text`, `keywords`, `industry`, `maturity`, `budget`, `modes`, `region`, `freshness`.
+    /// `text`, `keywords`, `industry`, `maturity`, `budget`, `modes`, `region`, `freshness`,
+    /// `feedback`.
     pub name: &'static str,
     pub label_en: &'static str,
     pub label_zh: &'static str,

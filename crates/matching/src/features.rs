@@ -15,6 +15,15 @@ pub struct ResultProfile {
     pub transfer_modes: Vec<String>,
     pub region_code: Option<String>,
     pub age_days: f64,
+    /// Liaison officers' decisions on the result's pairs with other needs.
+    pub decisions: DecisionTally,
+}
+
+/// How liaison officers decided on a result's pairs (outcomes of meetings count as shortlists).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecisionTally {
+    pub shortlisted: u32,
+    pub rejected: u32,
 }
 
 /// What matching needs to know about a technology need.
@@ -42,6 +51,7 @@ pub struct Weights {
     pub modes: f64,
     pub region: f64,
     pub freshness: f64,
+    pub feedback: f64,
 }
 
 impl Default for Weights {
@@ -55,6 +65,7 @@ impl Default for Weights {
             modes: 0.05,
             region: 0.05,
             freshness: 0.03,
+            feedback: 0.05,
         }
     }
 }
@@ -70,10 +81,11 @@ pub enum Feature {
     Modes,
     Region,
     Freshness,
+    Feedback,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 8] = [
+    pub const ALL: [Feature; 9] = [
         Feature::Text,
         Feature::Keywords,
         Feature::Industry,
@@ -82,6 +94,7 @@ impl Feature {
         Feature::Modes,
         Feature::Region,
         Feature::Freshness,
+        Feature::Feedback,
     ];
 
     pub fn name(self) -> &'static str {
@@ -94,32 +107,35 @@ impl Feature {
             Feature::Modes => "modes",
             Feature::Region => "region",
             Feature::Freshness => "freshness",
+            Feature::Feedback => "feedback",
         }
     }
 
     pub fn label_en(self) -> &'static str {
         match self {
             Feature::Text => "text relevance",
-            Feature::Keywords => "keyword overlap",
+            Feature::Keywords => "keyword and field overlap",
             Feature::Industry => "industry fit",
             Feature::Maturity => "maturity fit",
             Feature::Budget => "budget vs asking price",
             Feature::Modes => "cooperation mode fit",
             Feature::Region => "local transfer",
             Feature::Freshness => "freshness",
+            Feature::Feedback => "officers' feedback",
         }
     }
 
     pub fn label_zh(self) -> &'static str {
         match self {
             Feature::Text => "文本相关度",
-            Feature::Keywords => "关键词重合",
+            Feature::Keywords => "关键词与领域重合",
             Feature::Industry => "行业匹配",
             Feature::Maturity => "成熟度匹配",
             Feature::Budget => "预算与报价",
             Feature::Modes => "合作方式匹配",
             Feature::Region => "本地转化",
             Feature::Freshness => "时效性",
+            Feature::Feedback => "专员反馈",
         }
     }
 
@@ -133,6 +149,7 @@ impl Feature {
             Feature::Modes => weights.modes,
             Feature::Region => weights.region,
             Feature::Freshness => weights.freshness,
+            Feature::Feedback => weights.feedback,
         };
         if weight.is_finite() { weight.max(0.0) } else { 0.0 }
     }
@@ -236,6 +253,17 @@ pub fn keyword_overlap(need: &[String], result_keywords: &[String], result_text:
     found as f64 / need.len() as f64
 }
 
+/// Decisions count against this many neutral ones, so that one decision moves a result a
+/// little and many move it much (a rejection alone: 0.33; ten rejections: 0.08).
+const FEEDBACK_PRIOR: f64 = 2.0;
+
+/// The result's shortlist rate among officers' decisions on its pairs, drawn toward 0.5 while
+/// there are few: no decisions 0.5.
+pub fn feedback_fit(tally: DecisionTally) -> f64 {
+    let decided = f64::from(tally.shortlisted) + f64::from(tally.rejected);
+    clamp((f64::from(tally.shortlisted) + NEUTRAL * FEEDBACK_PRIOR) / (decided + FEEDBACK_PRIOR))
+}
+
 /// Halves every year.
 pub fn freshness(age_days: f64) -> f64 {
     clamp(0.5f64.powf(age_days.max(0.0) / 365.0))
@@ -260,6 +288,7 @@ pub fn score_pair(
             Feature::Modes => modes_fit(&need.cooperation_modes, &result.transfer_modes),
             Feature::Region => region_fit(need.region_code.as_deref(), result.region_code.as_deref()),
             Feature::Freshness => freshness(result.age_days.min(need.age_days.max(result.age_days))),
+            Feature::Feedback => feedback_fit(result.decisions),
         })
     };
     let total: f64 = Feature::ALL.iter().map(|feature| feature.weight(weights)).sum();
@@ -308,6 +337,12 @@ mod tests {
         assert_eq!(region_fit(Some("420111"), Some("110108")), 0.0);
         assert_eq!(keyword_overlap(&strings(&["大棚", "Sensor"]), &[], "温室大棚 sensors"), 1.0);
         assert!((freshness(365.0) - 0.5).abs() < 1e-9);
+        assert_eq!(feedback_fit(DecisionTally::default()), 0.5);
+        let tally = |shortlisted, rejected| DecisionTally { shortlisted, rejected };
+        assert!((feedback_fit(tally(0, 1)) - 1.0 / 3.0).abs() < 1e-9);
+        assert!((feedback_fit(tally(1, 0)) - 2.0 / 3.0).abs() < 1e-9);
+        assert!((feedback_fit(tally(0, 10)) - 1.0 / 12.0).abs() < 1e-9);
+        assert!(feedback_fit(tally(5, 5)) == 0.5 && feedback_fit(tally(u32::MAX, 0)) <= 1.0);
     }
 
     #[test]
@@ -340,6 +375,30 @@ mod tests {
         assert!(
             score_pair(&need, &fit, 0.8, &weights, section).score
                 > score_pair(&need, &misfit, 0.8, &weights, section).score
+        );
+    }
+
+    #[test]
+    fn officers_feedback_moves_a_result_and_shows_in_the_explanation() {
+        let need = NeedProfile::default();
+        let with = |shortlisted, rejected| ResultProfile {
+            decisions: DecisionTally { shortlisted, rejected },
+            ..ResultProfile::default()
+        };
+        let weights = Weights::default();
+        let score = |result: &ResultProfile| score_pair(&need, result, 0.6, &weights, section);
+        let (liked, unknown, disliked) = (score(&with(3, 0)), score(&with(0, 0)), score(&with(0, 3)));
+        assert!(liked.score > unknown.score && unknown.score > disliked.score);
+        let feedback = |scored: &ScoredPair| {
+            scored.contributions.iter().find(|part| part.feature == Feature::Feedback).map(|part| part.value)
+        };
+        assert_eq!(feedback(&unknown), Some(0.5));
+        assert_eq!(feedback(&liked), Some(0.8));
+        // Without its weight, feedback changes nothing.
+        let blind = Weights { feedback: 0.0, ..Weights::default() };
+        assert_eq!(
+            score_pair(&need, &with(3, 0), 0.6, &blind, section).score,
+            score_pair(&need, &with(0, 3), 0.6, &blind, section).score
         );
     }
 
@@ -392,6 +451,10 @@ mod tests {
                 asking_price_min: [None, Some(0), Some(5_000), Some(i64::MAX)][rng.below(4)],
                 region_code: regions[rng.below(5)].map(str::to_owned),
                 age_days: rng.below(4000) as f64,
+                decisions: DecisionTally {
+                    shortlisted: [0, 1, 7, u32::MAX][rng.below(4)],
+                    rejected: [0, 2, u32::MAX][rng.below(3)],
+                },
             };
             let text = [0.0, 0.3, 1.0, 7.5, -2.0, f64::NAN][rng.below(6)];
             let weights = Weights {
@@ -403,6 +466,7 @@ mod tests {
                 modes: raw[rng.below(6)],
                 region: raw[rng.below(6)],
                 freshness: raw[rng.below(6)],
+                feedback: raw[rng.below(6)],
             };
             let scored = score_pair(&need, &result, text, &weights, section);
             assert!((0.0..=1.0).contains(&scored.score), "{scored:?}");

@@ -9,7 +9,7 @@ use crate::features::{Feature, Weights};
 /// One decided pair: its feature values in [`Feature::ALL`] order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
-    pub features: [f64; 8],
+    pub features: [f64; FEATURES],
     pub shortlisted: bool,
 }
 
@@ -21,10 +21,12 @@ pub struct RefitReport {
     pub weights: Weights,
 }
 
+const FEATURES: usize = Feature::ALL.len();
+
 /// Fewer decisions than this, or decisions all one way, give no refit.
 pub const MINIMUM_SAMPLES: usize = 20;
 
-fn as_array(weights: &Weights) -> [f64; 8] {
+fn as_array(weights: &Weights) -> [f64; FEATURES] {
     [
         weights.text,
         weights.keywords,
@@ -34,10 +36,11 @@ fn as_array(weights: &Weights) -> [f64; 8] {
         weights.modes,
         weights.region,
         weights.freshness,
+        weights.feedback,
     ]
 }
 
-fn from_array(values: [f64; 8]) -> Weights {
+fn from_array(values: [f64; FEATURES]) -> Weights {
     Weights {
         text: values[0],
         keywords: values[1],
@@ -47,10 +50,11 @@ fn from_array(values: [f64; 8]) -> Weights {
         modes: values[5],
         region: values[6],
         freshness: values[7],
+        feedback: values[8],
     }
 }
 
-fn weighted_score(weights: &[f64; 8], features: &[f64; 8]) -> f64 {
+fn weighted_score(weights: &[f64; FEATURES], features: &[f64; FEATURES]) -> f64 {
     let total: f64 = weights.iter().map(|weight| weight.max(0.0)).sum();
     if total <= 0.0 {
         return 0.0;
@@ -83,14 +87,14 @@ pub fn auc(scored: &[(f64, bool)]) -> f64 {
 
 /// Logistic regression by gradient descent with a little L2 regularisation; returns the
 /// feature coefficients (the intercept is fitted and dropped).
-pub fn fit_logistic(samples: &[Sample]) -> [f64; 8] {
-    let mut coefficients = [0.0f64; 8];
+pub fn fit_logistic(samples: &[Sample]) -> [f64; FEATURES] {
+    let mut coefficients = [0.0f64; FEATURES];
     let mut intercept = 0.0f64;
     let learning_rate = 0.5;
     let l2 = 0.001;
     let count = samples.len().max(1) as f64;
     for _ in 0..3_000 {
-        let mut gradient = [0.0f64; 8];
+        let mut gradient = [0.0f64; FEATURES];
         let mut intercept_gradient = 0.0;
         for sample in samples {
             let linear: f64 = intercept + coefficients.iter().zip(&sample.features).map(|(c, x)| c * x).sum::<f64>();
@@ -110,7 +114,7 @@ pub fn fit_logistic(samples: &[Sample]) -> [f64; 8] {
 }
 
 /// Normalised positive parts of the coefficients; `None` if none is positive.
-fn weights_from(coefficients: [f64; 8]) -> Option<[f64; 8]> {
+fn weights_from(coefficients: [f64; FEATURES]) -> Option<[f64; FEATURES]> {
     let positive = coefficients.map(|coefficient| coefficient.max(0.0));
     let total: f64 = positive.iter().sum();
     (total > 0.0).then(|| positive.map(|value| value / total))
@@ -153,7 +157,7 @@ pub fn sample_from(named: &[(String, f64)], shortlisted: bool) -> Option<Sample>
     if named.is_empty() {
         return None;
     }
-    let mut features = [0.5f64; 8];
+    let mut features = [0.5f64; FEATURES];
     for (slot, feature) in features.iter_mut().zip(Feature::ALL) {
         if let Some((_, value)) = named.iter().find(|(name, _)| name == feature.name()) {
             *slot = value.clamp(0.0, 1.0);
@@ -188,7 +192,7 @@ mod tests {
         let samples: Vec<Sample> = (0..200)
             .map(|index| {
                 let industry = if index % 2 == 0 { 1.0 } else { 0.0 };
-                let features = [next(), next(), industry, next(), 0.5, 0.5, next(), next()];
+                let features = [next(), next(), industry, next(), 0.5, 0.5, next(), next(), next()];
                 Sample { features, shortlisted: industry == 1.0 }
             })
             .collect();
@@ -204,13 +208,14 @@ mod tests {
             + report.weights.budget
             + report.weights.modes
             + report.weights.region
-            + report.weights.freshness;
+            + report.weights.freshness
+            + report.weights.feedback;
         assert!((total - 1.0).abs() < 1e-9);
     }
 
     #[test]
     fn too_few_or_one_sided_decisions_give_no_refit() {
-        let sample = |shortlisted| Sample { features: [0.5; 8], shortlisted };
+        let sample = |shortlisted| Sample { features: [0.5; FEATURES], shortlisted };
         assert!(refit(&vec![sample(true); 10], &Weights::default()).is_none());
         assert!(refit(&vec![sample(true); 50], &Weights::default()).is_none());
         assert_eq!(sample_from(&[("industry".into(), 0.9)], true).unwrap().features[2], 0.9);

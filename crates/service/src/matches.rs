@@ -7,7 +7,9 @@ use techmatch_domain::access::{acts_for, can_view_need, can_view_result};
 use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{ListingKind, Maturity, NeedId, ResearchResult, ResultId, TechNeed};
 use techmatch_domain::{Actor, Viewer};
-use techmatch_matching::features::{Contribution, Feature, NeedProfile, ResultProfile, Weights, score_pair};
+use techmatch_matching::features::{
+    Contribution, DecisionTally, Feature, NeedProfile, ResultProfile, Weights, score_pair,
+};
 use techmatch_search::analyzer::analyze;
 use techmatch_store::Store;
 
@@ -84,14 +86,54 @@ fn need_profile(need: &TechNeed) -> NeedProfile {
     }
 }
 
-fn result_profile(result: &ResearchResult) -> ResultProfile {
+/// Officers' decisions on pairs of some results, for the feedback feature. Decisions are staff
+/// information: rankings shown to owners leave them out (every result counts as undecided).
+#[derive(Debug, Default)]
+struct Feedback {
+    /// Result id → (need id, shortlisted) of each decision.
+    decisions: HashMap<i64, Vec<(i64, bool)>>,
+}
+
+impl Feedback {
+    async fn load(store: &Store, result_ids: &[i64], for_staff: bool) -> Result<Feedback, ServiceError> {
+        if !for_staff {
+            return Ok(Feedback::default());
+        }
+        let mut decisions: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
+        for (result_id, need_id, shortlisted) in store.decisions_on_results(result_ids).await? {
+            decisions.entry(result_id).or_default().push((need_id, shortlisted));
+        }
+        Ok(Feedback { decisions })
+    }
+
+    /// Decisions on the result's pairs with other needs: the pair's own decision is what the
+    /// feedback should predict, not part of it.
+    fn tally(&self, result_id: i64, need_id: i64) -> DecisionTally {
+        let mut tally = DecisionTally::default();
+        for (decided_need, shortlisted) in self.decisions.get(&result_id).into_iter().flatten() {
+            if *decided_need == need_id {
+                continue;
+            }
+            if *shortlisted {
+                tally.shortlisted = tally.shortlisted.saturating_add(1);
+            } else {
+                tally.rejected = tally.rejected.saturating_add(1);
+            }
+        }
+        tally
+    }
+}
+
+fn result_profile(result: &ResearchResult, decisions: DecisionTally) -> ResultProfile {
     let content = &result.content;
     ResultProfile {
         keywords: content.keywords.as_slice().to_vec(),
+        // The field (学科) counts with the keywords: a need asking for 材料 finds 材料科学 results.
         text: format!(
-            "{} {} {}",
+            "{} {} {} {}",
             content.title.as_str(),
             content.keywords.as_slice().join(" "),
+            content.field.as_deref().unwrap_or_default(),
             content.abstract_text.as_str()
         ),
         industry_codes: content.industry_codes.iter().map(|code| code.as_str().to_owned()).collect(),
@@ -100,6 +142,7 @@ fn result_profile(result: &ResearchResult) -> ResultProfile {
         transfer_modes: content.transfer_modes.iter().map(|mode| mode.as_str().to_owned()).collect(),
         region_code: content.region_code.as_ref().map(|code| code.as_str().to_owned()),
         age_days: age_days(result.updated_at),
+        decisions,
     }
 }
 
@@ -189,7 +232,7 @@ impl MatchService {
                 content.keywords.as_slice().to_vec(),
             )
             .await?;
-        rank_results(&self.store, &self.weights, viewer, &need, &found, limit).await
+        rank_results(&self.store, &self.weights, viewer, viewer.is_staff(), &need, &found, limit).await
     }
 
     /// Technology needs for a result, best first. For the result's organization and staff; a
@@ -222,7 +265,8 @@ impl MatchService {
         let retrieval: HashMap<i64, f64> =
             found.ranked.iter().map(|(id, score)| (*id, f64::from(*score) / best)).collect();
         let ids: Vec<i64> = found.ranked.iter().map(|(id, _)| *id).collect();
-        let profile = result_profile(&result);
+        let profile = result_profile(&result, DecisionTally::default());
+        let feedback = Feedback::load(&self.store, &[result.id.0], viewer.is_staff()).await?;
         let mut matches: Vec<NeedMatch> = self
             .store
             .needs_by_ids(&ids)
@@ -231,6 +275,7 @@ impl MatchService {
             .filter(|need| can_view_need(viewer, need.organization_id, need.status, need.content.confidential))
             .filter(|need| need.status != techmatch_domain::listing::NeedStatus::Archived)
             .map(|need| {
+                let profile = ResultProfile { decisions: feedback.tally(result.id.0, need.id.0), ..profile.clone() };
                 let scored =
                     score_pair(&need_profile(&need), &profile, retrieval[&need.id.0], &self.weights, section_of);
                 let explanation =
@@ -255,11 +300,13 @@ impl MatchService {
     }
 }
 
-/// Scores the candidates found for a need, keeps the best `limit`, and explains them.
+/// Scores the candidates found for a need, keeps the best `limit`, and explains them; officers'
+/// feedback counts when the ranking is `for_staff`.
 async fn rank_results(
     store: &Store,
     weights: &Weights,
     viewer: Viewer,
+    for_staff: bool,
     need: &TechNeed,
     found: &Candidates,
     limit: usize,
@@ -268,6 +315,7 @@ async fn rank_results(
     let retrieval: HashMap<i64, f64> = found.ranked.iter().map(|(id, score)| (*id, f64::from(*score) / best)).collect();
     let ids: Vec<i64> = found.ranked.iter().map(|(id, _)| *id).collect();
     let profile = need_profile(need);
+    let feedback = Feedback::load(store, &ids, for_staff).await?;
     let mut matches: Vec<ResultMatch> = store
         .results_by_ids(&ids)
         .await?
@@ -276,7 +324,8 @@ async fn rank_results(
         .filter(|result| can_view_result(viewer, result.organization_id, result.status))
         .filter(|result| result.status == techmatch_domain::listing::ResultStatus::Published || viewer.is_staff())
         .map(|result| {
-            let scored = score_pair(&profile, &result_profile(&result), retrieval[&result.id.0], weights, section_of);
+            let result_profile = result_profile(&result, feedback.tally(result.id.0, need.id.0));
+            let scored = score_pair(&profile, &result_profile, retrieval[&result.id.0], weights, section_of);
             let explanation =
                 Explanation { score: scored.score, contributions: scored.contributions, matched_terms: Vec::new() };
             ResultMatch { explanation, result }
@@ -347,7 +396,8 @@ impl MatchService {
                     content.keywords.as_slice().to_vec(),
                 )
                 .await?;
-            for found in rank_results(&self.store, &self.weights, viewer, &need, &candidates, PAIRS_PER_LISTING).await?
+            for found in
+                rank_results(&self.store, &self.weights, viewer, true, &need, &candidates, PAIRS_PER_LISTING).await?
             {
                 let key = (need_id.0, found.result.id.0);
                 if !decided.contains(&key) {
@@ -451,6 +501,7 @@ impl MatchService {
             .filter(|result| result.status == techmatch_domain::listing::ResultStatus::Published)
             .map(|result| (result.id.0, result))
             .collect();
+        let feedback = Feedback::load(&self.store, &result_ids, true).await?;
         let mut pairs = HashMap::new();
         for pair in found {
             let (Some(need), Some(result)) = (needs.get(&pair.need_id.0), results.get(&pair.found.result_id.0)) else {
@@ -462,7 +513,8 @@ impl MatchService {
                 .iter()
                 .find(|(name, _)| name == Feature::Text.name())
                 .map_or(0.0, |(_, value)| *value);
-            let scored = score_pair(&need_profile(need), &result_profile(result), text, &self.weights, section_of);
+            let result_profile = result_profile(result, feedback.tally(result.id.0, need.id.0));
+            let scored = score_pair(&need_profile(need), &result_profile, text, &self.weights, section_of);
             let explanation =
                 Explanation { score: scored.score, contributions: scored.contributions, matched_terms: Vec::new() };
             pairs.insert(
@@ -593,7 +645,8 @@ pub async fn match_all(
                 .await
                 .map_err(|error| ServiceError::Internal(anyhow::Error::new(error)))?
                 .map_err(|error| ServiceError::Internal(anyhow::Error::new(error).context("matching query failed")))?;
-                let ranked = rank_results(store, weights, viewer, &need, &found, limit).await?;
+                // Stored matches feed the officers' suggestion queue: their feedback counts.
+                let ranked = rank_results(store, weights, viewer, true, &need, &found, limit).await?;
                 let stored: Vec<techmatch_store::StoredMatch> = ranked
                     .iter()
                     .enumerate()

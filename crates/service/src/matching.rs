@@ -562,6 +562,7 @@ pub fn benchmark(
                     transfer_modes: result.transfer_modes.clone(),
                     region_code: result.region_code.clone(),
                     age_days: 30.0,
+                    decisions: techmatch_matching::features::DecisionTally::default(),
                 };
                 let pair = score_pair(&need_profile, &profile, f64::from(*score) / best, &weights, section);
                 Some((position, pair.score))

@@ -238,6 +238,26 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// Every decision on a pair of one of these results, as (result id, need id, shortlisted).
+    pub async fn decisions_on_results(&self, result_ids: &[i64]) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+        if result_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, i64, String)> = match_decision::Entity::find()
+            .select_only()
+            .column(match_decision::Column::ResultId)
+            .column(match_decision::Column::NeedId)
+            .column(match_decision::Column::Decision)
+            .filter(match_decision::Column::ResultId.is_in(result_ids.iter().copied()))
+            .into_tuple()
+            .all(&self.reader)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(result_id, need_id, decision)| (result_id, need_id, decision == MatchDecision::Shortlist.as_str()))
+            .collect())
+    }
+
     pub async fn decisions(&self) -> Result<Vec<PairDecision>, StoreError> {
         let models = match_decision::Entity::find().order_by_asc(match_decision::Column::Id).all(&self.reader).await?;
         models
