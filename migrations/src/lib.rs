@@ -16,6 +16,7 @@ mod m20261127_000008_index_nodes;
 mod m20261127_000009_login_events;
 mod m20261127_000010_stored_match_first_found;
 mod m20261127_000011_notification_mail;
+mod m20261127_000012_decisions_by_result;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_login_events::Migration),
             Box::new(m20261127_000010_stored_match_first_found::Migration),
             Box::new(m20261127_000011_notification_mail::Migration),
+            Box::new(m20261127_000012_decisions_by_result::Migration),
         ]
     }
 }
