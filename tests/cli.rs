@@ -104,7 +104,7 @@ fn migrate_and_user_create_from_the_command_line() {
     let output = techmatch(directory.path()).arg("migrate").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("m20261127_000011_notification_mail (11 applied)"), "{stdout}");
+    assert!(stdout.contains("m20261127_000012_decisions_by_result (12 applied)"), "{stdout}");
     let output = techmatch(directory.path()).arg("refit-weights").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(
