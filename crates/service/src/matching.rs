@@ -77,40 +77,53 @@ impl Default for MatchingParameters {
 /// analysed terms of the Chinese translations.
 fn glossary() -> &'static std::collections::HashMap<String, Vec<String>> {
     static GLOSSARY: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>> = std::sync::OnceLock::new();
-    GLOSSARY.get_or_init(|| {
-        techmatch_matching::glossary::entries()
-            .into_iter()
-            .filter_map(|(english, chinese)| {
-                let key = analyze(english).join(" ");
-                let translations: Vec<String> = chinese.iter().flat_map(|term| analyze(term)).collect();
-                (!key.is_empty() && !translations.is_empty()).then_some((key, translations))
-            })
-            .collect()
-    })
+    GLOSSARY.get_or_init(|| analysed_glossary(techmatch_matching::glossary::entries()))
 }
 
-/// Chinese terms for the English words and two-word phrases among `terms` (analysed, in order).
-/// A phrase's translation replaces its words' own (a fuel cell is not a fuel and a cell).
+/// Glossary entries keyed by their analysed English words. Entries whose words analyse alike
+/// (optimal, optimization) pool their translations rather than the last replacing the others.
+fn analysed_glossary(
+    entries: Vec<(&'static str, Vec<&'static str>)>,
+) -> std::collections::HashMap<String, Vec<String>> {
+    let mut glossary: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (english, chinese) in entries {
+        let key = analyze(english).join(" ");
+        if key.is_empty() {
+            continue;
+        }
+        let translations = glossary.entry(key).or_default();
+        for term in chinese.iter().flat_map(|term| analyze(term)) {
+            if !translations.contains(&term) {
+                translations.push(term);
+            }
+        }
+    }
+    glossary.retain(|_, translations| !translations.is_empty());
+    glossary
+}
+
+/// The longest glossary phrase, in words, that translation looks for.
+const LONGEST_PHRASE: usize = 3;
+
+/// Chinese terms for the English words and phrases (up to three words) among `terms`
+/// (analysed, in order). The longest phrase wins, and its translation replaces its words' own
+/// (a fuel cell is not a fuel and a cell).
 pub fn translate(terms: &[String]) -> Vec<String> {
     let glossary = glossary();
     let mut translated = Vec::new();
     let mut index = 0;
     while index < terms.len() {
-        if !terms[index].is_ascii() {
-            index += 1;
-            continue;
+        let english = terms[index..].iter().take(LONGEST_PHRASE).take_while(|term| term.is_ascii()).count();
+        let found = (1..=english)
+            .rev()
+            .find_map(|length| glossary.get(&terms[index..index + length].join(" ")).map(|chinese| (length, chinese)));
+        match found {
+            Some((length, chinese)) => {
+                translated.extend(chinese.iter().cloned());
+                index += length;
+            }
+            None => index += 1,
         }
-        if let Some(next) = terms.get(index + 1).filter(|next| next.is_ascii())
-            && let Some(chinese) = glossary.get(&format!("{} {next}", terms[index]))
-        {
-            translated.extend(chinese.iter().cloned());
-            index += 2;
-            continue;
-        }
-        if let Some(chinese) = glossary.get(&terms[index]) {
-            translated.extend(chinese.iter().cloned());
-        }
-        index += 1;
     }
     translated
 }
@@ -469,6 +482,32 @@ mod tests {
             assert!(translated.iter().any(|term| term == expected), "{expected} missing from {translated:?}");
         }
         assert!(translate(&analyze("纯中文文本")).is_empty());
+        // Three-word phrases too.
+        let medicine = translate(&analyze("Traditional Chinese medicine for ageing skin"));
+        assert!(
+            medicine.iter().any(|term| term == "中医") && medicine.iter().any(|term| term == "中药"),
+            "{medicine:?}"
+        );
+    }
+
+    #[test]
+    fn entries_that_analyse_alike_pool_their_translations() {
+        let glossary = analysed_glossary(vec![("optimal", vec!["最优"]), ("optimization", vec!["优化", "最优"])]);
+        assert_eq!(glossary.len(), 1, "{glossary:?}");
+        let translations = glossary.values().next().unwrap();
+        assert_eq!(translations, &vec!["最优".to_owned(), "优化".to_owned()]);
+    }
+
+    #[test]
+    fn every_glossary_entry_can_be_found() {
+        for (english, chinese) in techmatch_matching::glossary::entries() {
+            let words = analyze(english);
+            assert!((1..=LONGEST_PHRASE).contains(&words.len()), "{english} analyses to {words:?}");
+            let translated = translate(&words);
+            for term in chinese.iter().flat_map(|term| analyze(term)) {
+                assert!(translated.contains(&term), "{english}: {term} missing from {translated:?}");
+            }
+        }
     }
 }
 
