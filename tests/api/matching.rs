@@ -54,6 +54,25 @@ async fn post_greenhouse_need(app: &TestApp, company: &str) -> i64 {
     need.body["id"].as_i64().unwrap()
 }
 
+/// A researcher with the two greenhouse results, a farm with its need, and a liaison officer.
+struct GreenhouseScene {
+    researcher: String,
+    company: String,
+    liaison: String,
+    greenhouse: i64,
+    drone: i64,
+    need: i64,
+}
+
+async fn greenhouse_scene(app: &TestApp) -> GreenhouseScene {
+    let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
+    let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
+    let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
+    let (greenhouse, drone) = post_greenhouse_results(app, &researcher).await;
+    let need = post_greenhouse_need(app, &company).await;
+    GreenhouseScene { researcher, company, liaison, greenhouse, drone, need }
+}
+
 fn assert_explained(item: &Value) {
     let score = item["score"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&score), "{item}");
@@ -172,11 +191,8 @@ async fn matches_never_reveal_another_companys_confidential_need() {
 #[actix_web::test]
 async fn suggestion_queue_decisions_and_reviews() {
     for app in TestApp::each_backend().await {
-        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
-        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
-        let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
-        let (greenhouse, drone) = post_greenhouse_results(&app, &researcher).await;
-        let need_id = post_greenhouse_need(&app, &company).await;
+        let GreenhouseScene { researcher, company, liaison, greenhouse, drone, need: need_id } =
+            greenhouse_scene(&app).await;
         app.index_settled().await;
 
         let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
@@ -230,12 +246,9 @@ async fn suggestion_queue_decisions_and_reviews() {
 #[actix_web::test]
 async fn batch_matching_feeds_the_suggestion_queue() {
     for app in TestApp::each_backend().await {
-        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
-        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
-        let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
-        let (greenhouse, drone) = post_greenhouse_results(&app, &researcher).await;
+        let GreenhouseScene { researcher, company: _, liaison, greenhouse, drone, need: need_id } =
+            greenhouse_scene(&app).await;
         let sensor = post_sensor_result(&app, &researcher).await;
-        let need_id = post_greenhouse_need(&app, &company).await;
         app.index_settled().await;
         let reviewed = || app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None);
         let queue = || async {
@@ -341,12 +354,9 @@ fn feature_of(list: &Value, id: i64, name: &str) -> f64 {
 #[actix_web::test]
 async fn officers_decisions_feed_later_rankings_for_staff_only() {
     for app in TestApp::each_backend().await {
-        let researcher = app.account_with_role(Role::Researcher, "chen@hjagri.cn").await;
-        let company = app.account_with_role(Role::Company, "wu@jxfarm.cn").await;
-        let liaison = app.account_with_role(Role::LiaisonOfficer, "liaison@city.gov.cn").await;
-        let (greenhouse, drone) = post_greenhouse_results(&app, &researcher).await;
+        let GreenhouseScene { researcher, company, liaison, greenhouse, drone, need: first_need } =
+            greenhouse_scene(&app).await;
         let sensor = post_sensor_result(&app, &researcher).await;
-        let first_need = post_greenhouse_need(&app, &company).await;
         let second_need = post_greenhouse_need(&app, &company).await;
         app.index_settled().await;
         let matches = |need: i64, token: String| {
