@@ -454,3 +454,42 @@ async fn a_need_keyword_naming_the_result_field_counts_as_overlap() {
         app.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn stored_pairs_of_a_need_edited_since_the_batch_are_not_suggested() {
+    for app in TestApp::each_backend().await {
+        let GreenhouseScene { researcher, company, liaison, greenhouse, drone, need } = greenhouse_scene(&app).await;
+        let battery = post_result(
+            &app,
+            &researcher,
+            "高镍正极材料包覆改性",
+            "锂电池高镍正极材料表面包覆，提高循环寿命和热稳定性。",
+            "38",
+        )
+        .await;
+        app.index_settled().await;
+        let reviewed = app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None);
+        assert_eq!(reviewed.await.status, StatusCode::NO_CONTENT);
+        app.services.matches.refresh_stored_matches(20, |_, _| {}).await.unwrap();
+        let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
+        let found = suggested_pairs(&queue.body);
+        assert!(found.contains(&(need, greenhouse)) && found.contains(&(need, drone)), "{}", queue.body);
+
+        // The farm rewrites its need into a battery problem: the batch's greenhouse pairs, ranked
+        // on the old text, go; the need is ranked again as it reads now.
+        let edited = app
+            .patch(
+                &format!("/api/v1/needs/{need}"),
+                Some(&company),
+                &json!({"version": 1, "title": "电池正极循环寿命太短",
+                        "description": "锂电池正极材料循环几百次容量就掉得厉害，希望改进正极材料。"}),
+            )
+            .await;
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+        app.index_settled().await;
+        let queue = app.get("/api/v1/suggestions", Some(&liaison)).await;
+        assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+        assert_eq!(suggested_pairs(&queue.body), vec![(need, battery)], "{}: {}", app.backend, queue.body);
+        app.stop().await;
+    }
+}

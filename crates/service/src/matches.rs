@@ -467,8 +467,9 @@ impl MatchService {
     }
 
     /// Undecided pairs batch matching first found after `from`, among its best few per need,
-    /// whose need is still open and result still published; scored again with the current
-    /// weights and listings (text relevance as the batch measured it).
+    /// whose need is still open and result still published, and neither edited since the batch
+    /// ranked them; scored again with the current weights and listings (text relevance as the
+    /// batch measured it).
     async fn stored_suggestions(
         &self,
         from: chrono::DateTime<Utc>,
@@ -507,6 +508,11 @@ impl MatchService {
             let (Some(need), Some(result)) = (needs.get(&pair.need_id.0), results.get(&pair.found.result_id.0)) else {
                 continue;
             };
+            // A listing edited since the batch ranked the pair: its text relevance is stale, and
+            // the listing, changed since the review, is ranked again on demand.
+            if need.updated_at > pair.computed_at || result.updated_at > pair.computed_at {
+                continue;
+            }
             let text = pair
                 .found
                 .features

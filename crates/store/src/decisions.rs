@@ -41,6 +41,8 @@ pub struct NewStoredPair {
     pub need_id: NeedId,
     pub found: StoredMatch,
     pub first_found_at: DateTime<Utc>,
+    /// When the batch last ranked the pair (its text relevance is from then).
+    pub computed_at: DateTime<Utc>,
 }
 
 fn features_of(model: &stored_match::Model) -> Vec<(String, f64)> {
@@ -174,6 +176,7 @@ impl Store {
                     features: features_of(&model),
                 },
                 first_found_at: model.first_found_at.unwrap_or(model.computed_at),
+                computed_at: model.computed_at,
             })
             .collect())
     }
