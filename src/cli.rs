@@ -330,6 +330,7 @@ pub fn main() -> ExitCode {
                     Some(false) => techmatch_matching::expansion::QueryWeighting::DampedTfIdf,
                     None => defaults.query_weighting,
                 },
+                filters: defaults.filters,
             };
             evaluate(&set, baseline, &parameters)
         }

@@ -493,3 +493,55 @@ async fn stored_pairs_of_a_need_edited_since_the_batch_are_not_suggested() {
         app.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn match_lists_take_the_search_filters() {
+    for app in TestApp::each_backend().await {
+        let GreenhouseScene { researcher, company, greenhouse, drone, need, .. } = greenhouse_scene(&app).await;
+        let other_industry = post_result(
+            &app,
+            &researcher,
+            "温室天窗电机驱动器",
+            "温室大棚天窗开窗电机的驱动与控制器，根据温度自动开关窗。",
+            "38",
+        )
+        .await;
+        app.index_settled().await;
+        let ids = |list: &Value| -> Vec<i64> {
+            let items = list["items"].as_array().unwrap_or_else(|| panic!("not a match list: {list}"));
+            items.iter().map(|item| item["id"].as_i64().unwrap()).collect()
+        };
+        let path = format!("/api/v1/needs/{need}/matches");
+        let all = app.get(&path, Some(&company)).await;
+        assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+        assert!(ids(&all.body).contains(&other_industry) && ids(&all.body).contains(&greenhouse), "{}", all.body);
+
+        let farming = app.get(&format!("{path}?industry=01"), Some(&company)).await;
+        assert_eq!(farming.status, StatusCode::OK, "{}", farming.body);
+        let farming = ids(&farming.body);
+        assert!(farming.contains(&greenhouse) && farming.contains(&drone), "{farming:?}");
+        assert!(!farming.contains(&other_industry), "{}: {farming:?}", app.backend);
+        let local = app.get(&format!("{path}?region=420000&maturity=small_batch&limit=2"), Some(&company)).await;
+        assert_eq!(ids(&local.body).len(), 2, "{}", local.body);
+        let elsewhere = app.get(&format!("{path}?region=110000"), Some(&company)).await;
+        assert_eq!(ids(&elsewhere.body), Vec::<i64>::new(), "no result in Beijing: {}", elsewhere.body);
+
+        let wrong = app.get(&format!("{path}?industry=farming&limit=0&transfer_mode=gift"), Some(&company)).await;
+        wrong.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let fields: Vec<&str> = wrong.body["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|detail| detail["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, vec!["limit", "industry", "transfer_mode"], "{}", wrong.body);
+
+        // The other way round: the farm's need is no open challenge.
+        let needs_path = format!("/api/v1/results/{greenhouse}/matches");
+        assert_eq!(ids(&app.get(&needs_path, Some(&researcher)).await.body), vec![need]);
+        let challenges = app.get(&format!("{needs_path}?challenge=true"), Some(&researcher)).await;
+        assert_eq!(challenges.status, StatusCode::OK, "{}", challenges.body);
+        assert_eq!(ids(&challenges.body), Vec::<i64>::new(), "{}", challenges.body);
+        app.stop().await;
+    }
+}

@@ -697,11 +697,43 @@ pub struct SearchQuery {
     pub facets: Option<bool>,
 }
 
+/// The listing attributes search and matching filter on, as given in a query string.
+struct AttributeFilters<'a> {
+    industry: Option<&'a str>,
+    field: Option<&'a str>,
+    maturity: Option<&'a str>,
+    region: Option<&'a str>,
+    transfer_mode: Option<&'a str>,
+    challenge: Option<bool>,
+}
+
+impl AttributeFilters<'_> {
+    /// Checked values (kind and status left open); invalid ones are added to `errors`.
+    fn parse(self, errors: &mut ValidationErrors) -> techmatch_service::SearchFilters {
+        use techmatch_domain::listing::TransferMode;
+        let industry = self.industry.and_then(|raw| errors.collect(IndustryCode::parse("industry", raw)));
+        let maturity = self.maturity.and_then(|raw| errors.collect(Maturity::parse("maturity", raw)));
+        let transfer_mode =
+            self.transfer_mode.and_then(|raw| errors.collect(TransferMode::parse("transfer_mode", raw)));
+        let region = self.region.and_then(|raw| errors.collect(RegionCode::parse("region", raw)));
+        techmatch_service::SearchFilters {
+            kind: None,
+            industry: industry.map(|code| code.as_str().to_owned()),
+            field: self.field.map(|field| field.trim().to_owned()).filter(|field| !field.is_empty()),
+            maturity: maturity.map(|maturity| maturity.as_str().to_owned()),
+            region: region.map(|region| region.as_str().to_owned()),
+            transfer_mode: transfer_mode.map(|mode| mode.as_str().to_owned()),
+            status: None,
+            open_challenges_only: self.challenge.unwrap_or(false),
+        }
+    }
+}
+
 impl SearchQuery {
     pub const MAX_QUERY_CHARS: usize = 500;
 
     pub fn into_request(self) -> Result<(u64, u64, techmatch_service::SearchRequest), ApiError> {
-        use techmatch_domain::listing::{ListingKind, TransferMode};
+        use techmatch_domain::listing::ListingKind;
         let (page, per_page, window) = paging(self.page, self.per_page)?;
         let query = self.q.unwrap_or_default();
         let mut errors = ValidationErrors::new();
@@ -717,11 +749,15 @@ impl SearchQuery {
                 None
             }
         };
-        let industry = self.industry.as_deref().and_then(|raw| errors.collect(IndustryCode::parse("industry", raw)));
-        let maturity = self.maturity.as_deref().and_then(|raw| errors.collect(Maturity::parse("maturity", raw)));
-        let transfer_mode =
-            self.transfer_mode.as_deref().and_then(|raw| errors.collect(TransferMode::parse("transfer_mode", raw)));
-        let region = self.region.as_deref().and_then(|raw| errors.collect(RegionCode::parse("region", raw)));
+        let attributes = AttributeFilters {
+            industry: self.industry.as_deref(),
+            field: self.field.as_deref(),
+            maturity: self.maturity.as_deref(),
+            region: self.region.as_deref(),
+            transfer_mode: self.transfer_mode.as_deref(),
+            challenge: self.challenge,
+        }
+        .parse(&mut errors);
         let status = match self.status.as_deref() {
             None => None,
             Some(raw) => {
@@ -737,16 +773,7 @@ impl SearchQuery {
         }
         let request = techmatch_service::SearchRequest {
             query,
-            filters: techmatch_service::SearchFilters {
-                kind,
-                industry: industry.map(|code| code.as_str().to_owned()),
-                field: self.field.map(|field| field.trim().to_owned()).filter(|field| !field.is_empty()),
-                maturity: maturity.map(|maturity| maturity.as_str().to_owned()),
-                region: region.map(|region| region.as_str().to_owned()),
-                transfer_mode: transfer_mode.map(|mode| mode.as_str().to_owned()),
-                status,
-                open_challenges_only: self.challenge.unwrap_or(false),
-            },
+            filters: techmatch_service::SearchFilters { kind, status, ..attributes },
             offset: usize::try_from(window.offset).unwrap_or(usize::MAX),
             limit: usize::try_from(window.limit).unwrap_or(20),
             with_facets: self.facets.unwrap_or(true),
@@ -811,23 +838,51 @@ impl SearchResponse {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// How many matches, and which listings may be matched (each filter narrows the listings
+/// ranked, as search's filters do).
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MatchQuery {
     /// 1–50 (default 20).
     #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
+    /// A GB/T 4754 industry code the matched listings carry.
+    pub industry: Option<String>,
+    /// Discipline of matched results.
+    pub field: Option<String>,
+    /// Maturity of matched results (of needs: the minimum they ask for).
+    pub maturity: Option<String>,
+    /// A GB/T 2260 code at any level: matched listings inside it.
+    pub region: Option<String>,
+    /// A transfer mode of matched results (of needs: a cooperation mode they accept).
+    pub transfer_mode: Option<String>,
+    /// Only needs that are open challenges.
+    pub challenge: Option<bool>,
 }
 
 impl MatchQuery {
     pub fn limit(&self) -> Result<usize, ApiError> {
+        self.checked().map(|(limit, _)| limit)
+    }
+
+    /// The limit and the filters, every invalid value reported at once.
+    pub fn checked(&self) -> Result<(usize, techmatch_service::SearchFilters), ApiError> {
+        let mut errors = ValidationErrors::new();
         let limit = self.limit.unwrap_or(20);
-        if (1..=50).contains(&limit) {
-            Ok(limit)
-        } else {
-            Err(ApiError::validation(vec![FieldError::new("limit", "out_of_range", "must be between 1 and 50")]))
+        if !(1..=50).contains(&limit) {
+            errors.push(FieldError::new("limit", "out_of_range", "must be between 1 and 50"));
         }
+        let filters = AttributeFilters {
+            industry: self.industry.as_deref(),
+            field: self.field.as_deref(),
+            maturity: self.maturity.as_deref(),
+            region: self.region.as_deref(),
+            transfer_mode: self.transfer_mode.as_deref(),
+            challenge: self.challenge,
+        }
+        .parse(&mut errors);
+        if errors.is_empty() { Ok((limit, filters)) } else { Err(ApiError::validation(errors.0)) }
     }
 }
 

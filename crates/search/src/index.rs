@@ -605,16 +605,32 @@ impl SearchIndex {
         limit: usize,
         boosts: FieldBoosts,
     ) -> Result<Vec<(i64, f32)>, SearchError> {
+        self.rank_terms_within(viewer, kind, &SearchFilters::default(), terms, limit, boosts)
+    }
+
+    /// [`SearchIndex::rank_terms_boosted`] among the listings that pass `filters` (their kind
+    /// is `kind`'s).
+    pub fn rank_terms_within(
+        &self,
+        viewer: Viewer,
+        kind: ListingKind,
+        filters: &SearchFilters,
+        terms: &[(String, f32)],
+        limit: usize,
+        boosts: FieldBoosts,
+    ) -> Result<Vec<(i64, f32)>, SearchError> {
         let searcher = self.reader.searcher();
-        let top = self.first_pass(&searcher, viewer, kind, terms, limit, boosts)?;
+        let top = self.first_pass(&searcher, viewer, kind, filters, terms, limit, boosts)?;
         Ok(top.into_iter().filter_map(|(score, address)| Some((listing_id(&searcher, address)?, score))).collect())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn first_pass(
         &self,
         searcher: &tantivy::Searcher,
         viewer: Viewer,
         kind: ListingKind,
+        filters: &SearchFilters,
         terms: &[(String, f32)],
         limit: usize,
         boosts: FieldBoosts,
@@ -634,7 +650,7 @@ impl SearchIndex {
                 text.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost * weight))));
             }
         }
-        let filters = SearchFilters { kind: Some(kind), ..SearchFilters::default() };
+        let filters = SearchFilters { kind: Some(kind), ..filters.clone() };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
         clauses.extend(self.filter_clauses(VisibilityScope::of(viewer), &filters));
         Ok(searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?)
@@ -650,10 +666,10 @@ impl SearchIndex {
         kind: ListingKind,
         query: &CandidateQuery<'_>,
     ) -> Result<(Vec<CandidateStatistics>, CorpusStatistics), SearchError> {
-        let CandidateQuery { terms, first_pass_terms, pairs, limit, boosts, pair_slack } = *query;
+        let CandidateQuery { terms, first_pass_terms, pairs, limit, boosts, pair_slack, filters } = *query;
         let searcher = self.reader.searcher();
-        let top =
-            self.first_pass(&searcher, viewer, kind, &terms[..first_pass_terms.min(terms.len())], limit, boosts)?;
+        let first_terms = &terms[..first_pass_terms.min(terms.len())];
+        let top = self.first_pass(&searcher, viewer, kind, filters, first_terms, limit, boosts)?;
         let fields = [self.fields.title, self.fields.keywords, self.fields.body];
         let mut corpus = CorpusStatistics {
             documents: searcher.num_docs(),
@@ -855,6 +871,8 @@ pub struct CandidateQuery<'a> {
     /// The second term of a pair may start at most this many characters after the end of the
     /// first (positions are character offsets).
     pub pair_slack: u32,
+    /// Only listings that pass these are candidates (their kind is the one asked for).
+    pub filters: &'a SearchFilters,
 }
 
 /// One candidate of [`SearchIndex::candidate_statistics`]. Field slots are title, keywords, body.

@@ -355,6 +355,7 @@ fn candidate_statistics_count_terms_fields_and_close_pairs() {
         limit: 10,
         boosts,
         pair_slack: 4,
+        filters: &techmatch_search::SearchFilters::default(),
     };
     let (candidates, corpus) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Result, &query).unwrap();
 
@@ -382,6 +383,7 @@ fn candidate_statistics_count_terms_fields_and_close_pairs() {
         limit: 10,
         boosts,
         pair_slack: 4,
+        filters: &techmatch_search::SearchFilters::default(),
     };
     let (found, _) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Result, &narrow).unwrap();
     assert_eq!(found.len(), 1);
@@ -406,6 +408,7 @@ fn candidate_statistics_never_include_what_the_viewer_may_not_see() {
         limit: 10,
         boosts,
         pair_slack: 4,
+        filters: &techmatch_search::SearchFilters::default(),
     };
     let (anonymous, _) = index.candidate_statistics(Viewer::Anonymous, ListingKind::Need, &query).unwrap();
     assert!(anonymous.iter().all(|candidate| candidate.id != 102), "the confidential need is not a candidate");

@@ -10,6 +10,7 @@ use techmatch_domain::{Actor, Viewer};
 use techmatch_matching::features::{
     Contribution, DecisionTally, Feature, NeedProfile, ResultProfile, Weights, score_pair,
 };
+use techmatch_search::SearchFilters;
 use techmatch_search::analyzer::analyze;
 use techmatch_store::Store;
 
@@ -189,15 +190,17 @@ impl MatchService {
         MatchService { wait_for_index: false, ..self.clone() }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn candidates_for(
         &self,
         viewer: Viewer,
         kind: ListingKind,
+        filters: &SearchFilters,
         title: String,
         body: String,
         keywords: Vec<String>,
     ) -> Result<Candidates, ServiceError> {
-        let parameters = self.parameters.clone();
+        let parameters = MatchingParameters { filters: filters.clone(), ..self.parameters.clone() };
         if self.wait_for_index {
             self.search.caught_up_for(viewer).await;
         }
@@ -214,6 +217,18 @@ impl MatchService {
         need_id: NeedId,
         limit: usize,
     ) -> Result<Vec<ResultMatch>, ServiceError> {
+        self.matches_for_need_within(actor, need_id, limit, &SearchFilters::default()).await
+    }
+
+    /// [`MatchService::matches_for_need`] among the results that pass `filters` (industry,
+    /// field, maturity, region, transfer mode).
+    pub async fn matches_for_need_within(
+        &self,
+        actor: &Actor,
+        need_id: NeedId,
+        limit: usize,
+        filters: &SearchFilters,
+    ) -> Result<Vec<ResultMatch>, ServiceError> {
         let viewer = Viewer::of(Some(actor));
         let need = self.store.find_need(need_id).await?.ok_or(ServiceError::NotFound("technology need"))?;
         if !can_view_need(viewer, need.organization_id, need.status, need.content.confidential) {
@@ -227,6 +242,7 @@ impl MatchService {
             .candidates_for(
                 viewer,
                 ListingKind::Result,
+                filters,
                 content.title.as_str().to_owned(),
                 content.description.as_str().to_owned(),
                 content.keywords.as_slice().to_vec(),
@@ -243,6 +259,18 @@ impl MatchService {
         result_id: ResultId,
         limit: usize,
     ) -> Result<Vec<NeedMatch>, ServiceError> {
+        self.matches_for_result_within(actor, result_id, limit, &SearchFilters::default()).await
+    }
+
+    /// [`MatchService::matches_for_result`] among the needs that pass `filters` (industry,
+    /// region, cooperation mode, open challenges only).
+    pub async fn matches_for_result_within(
+        &self,
+        actor: &Actor,
+        result_id: ResultId,
+        limit: usize,
+        filters: &SearchFilters,
+    ) -> Result<Vec<NeedMatch>, ServiceError> {
         let viewer = Viewer::of(Some(actor));
         let result = self.store.find_result(result_id).await?.ok_or(ServiceError::NotFound("research result"))?;
         if !can_view_result(viewer, result.organization_id, result.status) {
@@ -256,6 +284,7 @@ impl MatchService {
             .candidates_for(
                 viewer,
                 ListingKind::Need,
+                filters,
                 content.title.as_str().to_owned(),
                 content.abstract_text.as_str().to_owned(),
                 content.keywords.as_slice().to_vec(),
@@ -391,6 +420,7 @@ impl MatchService {
                 .candidates_for(
                     viewer,
                     ListingKind::Result,
+                    &SearchFilters::default(),
                     content.title.as_str().to_owned(),
                     content.description.as_str().to_owned(),
                     content.keywords.as_slice().to_vec(),

@@ -41,6 +41,8 @@ pub struct MatchingParameters {
     pub pair_weight: f32,
     /// How many characters may separate a pair's two terms in a candidate.
     pub pair_slack: u32,
+    /// The caller's restrictions on the listings ranked (industry, region, …); none by default.
+    pub filters: techmatch_search::SearchFilters,
 }
 
 impl Default for MatchingParameters {
@@ -69,6 +71,7 @@ impl Default for MatchingParameters {
             pair_terms: 100,
             pair_weight: 0.0,
             pair_slack: 8,
+            filters: techmatch_search::SearchFilters::default(),
         }
     }
 }
@@ -264,11 +267,18 @@ pub fn candidates(
             };
             rescored(index, viewer, kind, &query, &term_pairs, parameters)?
         } else {
-            index.rank_terms_boosted(viewer, kind, &pairs(&query), parameters.candidates, boosts)?
+            index.rank_terms_within(viewer, kind, &parameters.filters, &pairs(&query), parameters.candidates, boosts)?
         };
         return Ok(Candidates { ranked, query });
     }
-    let first = index.rank_terms_boosted(viewer, kind, &pairs(&query), parameters.feedback_documents, boosts)?;
+    let first = index.rank_terms_within(
+        viewer,
+        kind,
+        &parameters.filters,
+        &pairs(&query),
+        parameters.feedback_documents,
+        boosts,
+    )?;
     let mut feedback = Vec::with_capacity(first.len());
     for (id, score) in &first {
         if let Some(text) = index.stored_text(kind, *id)? {
@@ -277,7 +287,8 @@ pub fn candidates(
     }
     let expansion = feedback_terms(&feedback, frequency, documents, parameters.expansion_terms);
     let expanded = interpolate(&query, &expansion, parameters.original_weight);
-    let ranked = index.rank_terms_boosted(viewer, kind, &pairs(&expanded), parameters.candidates, boosts)?;
+    let ranked =
+        index.rank_terms_within(viewer, kind, &parameters.filters, &pairs(&expanded), parameters.candidates, boosts)?;
     Ok(Candidates { ranked, query: expanded })
 }
 
@@ -305,6 +316,7 @@ fn rescored(
             limit: parameters.rescore_depth.max(parameters.candidates),
             boosts: parameters.boosts,
             pair_slack: parameters.pair_slack,
+            filters: &parameters.filters,
         },
     )?;
     let boosts = [parameters.boosts.title, parameters.boosts.keywords, parameters.boosts.body];

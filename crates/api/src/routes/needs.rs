@@ -238,7 +238,7 @@ pub async fn shortlist(
         (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the need's organization or staff", body = ErrorBody),
         (status = 404, description = "no such need visible to the caller", body = ErrorBody),
-        (status = 422, description = "limit out of range", body = ErrorBody),
+        (status = 422, description = "limit out of range or invalid filter values", body = ErrorBody),
         (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
@@ -249,8 +249,9 @@ pub async fn need_matches(
     path: web::Path<i64>,
     query: web::Query<MatchQuery>,
 ) -> Result<web::Json<MatchListResponse>, ApiError> {
-    let limit = query.limit()?;
-    let matches = services.matches.matches_for_need(&caller.0, NeedId(path.into_inner()), limit).await?;
+    let (limit, filters) = query.checked()?;
+    let matches =
+        services.matches.matches_for_need_within(&caller.0, NeedId(path.into_inner()), limit, &filters).await?;
     Ok(web::Json(MatchListResponse {
         items: matches
             .into_iter()

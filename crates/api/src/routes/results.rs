@@ -155,7 +155,7 @@ pub async fn archive_result(
         (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the result's organization or staff", body = ErrorBody),
         (status = 404, description = "no such result visible to the caller", body = ErrorBody),
-        (status = 422, description = "limit out of range", body = ErrorBody),
+        (status = 422, description = "limit out of range or invalid filter values", body = ErrorBody),
         (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
@@ -166,8 +166,9 @@ pub async fn result_matches(
     path: web::Path<i64>,
     query: web::Query<MatchQuery>,
 ) -> Result<web::Json<MatchListResponse>, ApiError> {
-    let limit = query.limit()?;
-    let matches = services.matches.matches_for_result(&caller.0, ResultId(path.into_inner()), limit).await?;
+    let (limit, filters) = query.checked()?;
+    let matches =
+        services.matches.matches_for_result_within(&caller.0, ResultId(path.into_inner()), limit, &filters).await?;
     Ok(web::Json(MatchListResponse {
         items: matches
             .into_iter()

@@ -84,7 +84,7 @@ pub async fn list_suggestions(
     caller: Authenticated,
     query: web::Query<SuggestionQuery>,
 ) -> Result<web::Json<SuggestionListResponse>, ApiError> {
-    let limit = MatchQuery { limit: query.limit }.limit()?;
+    let limit = MatchQuery { limit: query.limit, ..MatchQuery::default() }.limit()?;
     let (suggestions, since) = services.matches.suggestions(&caller.0, limit).await?;
     Ok(web::Json(SuggestionListResponse {
         items: suggestions
