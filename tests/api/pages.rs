@@ -217,6 +217,16 @@ async fn workspaces_matches_and_the_suggestion_queue_as_pages() {
         assert_eq!(status, StatusCode::OK, "{matches}");
         assert!(matches.contains("温室环境自动感应控制开闭窗系统") && matches.contains("匹配理由"), "{matches}");
         assert!(matches.contains("文本相关度") && matches.contains("行业匹配"), "feature rows are shown: {matches}");
+        // The form narrows the list: the result is a pilot, so asking for mass production hides it.
+        assert!(matches.contains("name=\"maturity\"") && matches.contains("筛选"), "{matches}");
+        let narrowed = format!("/needs/{need_id}/matches?industry=&maturity=mass_production&region=");
+        let (status, _, narrowed) = app.page(Method::GET, &narrowed, &company_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{narrowed}");
+        assert!(!narrowed.contains("温室环境自动感应控制开闭窗系统"), "{narrowed}");
+        assert!(narrowed.contains("value=\"mass_production\" selected"), "the choice is kept: {narrowed}");
+        let piloted = format!("/needs/{need_id}/matches?maturity=pilot");
+        let (_, _, piloted) = app.page(Method::GET, &piloted, &company_cookies, None, None).await;
+        assert!(piloted.contains("温室环境自动感应控制开闭窗系统"), "{piloted}");
 
         // Another company may not see this need's matches.
         let other_cookies = log_in(&app, "founder-other@else.cn").await;

@@ -991,12 +991,39 @@ fn match_card(
     MatchCard { id, path, title: title.to_owned(), score: format!("{:.2}", explanation.score), features, terms }
 }
 
+/// The filters of a match page, as its form sends them (blank fields filter nothing).
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct MatchPageQuery {
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    maturity: String,
+    #[serde(default)]
+    region: String,
+}
+
+impl MatchPageQuery {
+    /// The maturity stages the form offers (blank: any).
+    const MATURITIES: [&'static str; 6] = ["", "lab", "prototype", "pilot", "small_batch", "mass_production"];
+
+    fn filters(&self) -> SearchFilters {
+        let given = |value: &str| Some(value.trim().to_owned()).filter(|value| !value.is_empty());
+        SearchFilters {
+            industry: given(&self.industry),
+            maturity: given(&self.maturity),
+            region: given(&self.region),
+            ..SearchFilters::default()
+        }
+    }
+}
+
 /// A need's matching results, explained (its company and staff; others see "not found", as
 /// the API refuses them).
 pub async fn need_matches_page(
     request: HttpRequest,
     services: web::Data<Services>,
     path: web::Path<i64>,
+    query: web::Query<MatchPageQuery>,
 ) -> HttpResponse {
     let visit = visit(&request, &services).await;
     let Some(actor) = visit.actor else { return to_login() };
@@ -1005,7 +1032,8 @@ pub async fn need_matches_page(
         Ok(need) => need.content.title.as_str().to_owned(),
         Err(error) => return visit.failure(&error),
     };
-    let matches = match services.matches.matches_for_need(&actor, need_id, 20).await {
+    let filters = query.filters();
+    let matches = match services.matches.matches_for_need_within(&actor, need_id, 20, &filters).await {
         Ok(matches) => matches,
         Err(error) => return visit.failure(&error),
     };
@@ -1015,7 +1043,9 @@ pub async fn need_matches_page(
             match_card(&visit, found.result.id.0, "results", found.result.content.title.as_str(), &found.explanation)
         })
         .collect();
-    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches })
+    let maturities = MatchPageQuery::MATURITIES;
+    let chosen = query.into_inner();
+    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities })
 }
 
 /// A result's matching needs, explained (its institution and staff).
@@ -1023,6 +1053,7 @@ pub async fn result_matches_page(
     request: HttpRequest,
     services: web::Data<Services>,
     path: web::Path<i64>,
+    query: web::Query<MatchPageQuery>,
 ) -> HttpResponse {
     let visit = visit(&request, &services).await;
     let Some(actor) = visit.actor else { return to_login() };
@@ -1031,7 +1062,8 @@ pub async fn result_matches_page(
         Ok(result) => result.content.title.as_str().to_owned(),
         Err(error) => return visit.failure(&error),
     };
-    let matches = match services.matches.matches_for_result(&actor, result_id, 20).await {
+    let filters = query.filters();
+    let matches = match services.matches.matches_for_result_within(&actor, result_id, 20, &filters).await {
         Ok(matches) => matches,
         Err(error) => return visit.failure(&error),
     };
@@ -1041,7 +1073,9 @@ pub async fn result_matches_page(
             match_card(&visit, found.need.id.0, "needs", found.need.content.title.as_str(), &found.explanation)
         })
         .collect();
-    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches })
+    let maturities = MatchPageQuery::MATURITIES;
+    let chosen = query.into_inner();
+    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities })
 }
 
 #[derive(Serialize)]
