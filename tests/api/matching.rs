@@ -338,6 +338,50 @@ async fn matching_crosses_languages_both_ways() {
         );
         let terms = matches.body["items"][0]["matched_terms"].to_string();
         assert!(terms.contains("bear") || terms.contains("vibrat"), "matched through English words: {terms}");
+        // Each English word says which of the need's Chinese words it translates.
+        let sources: Vec<(String, String)> = matches.body["items"][0]["matched_terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|term| {
+                let source = term["translated_from"].as_str().unwrap_or_else(|| panic!("no source: {term}"));
+                (term["term"].as_str().unwrap().to_owned(), source.to_owned())
+            })
+            .collect();
+        assert!(
+            sources.iter().all(|(_, source)| {
+                "滚动轴承故障总是发现得太晚风机和电机的滚动轴承坏了才发现，希望通过振动信号提前诊断故障。"
+                    .contains(source.as_str())
+            }),
+            "{sources:?}"
+        );
+        assert!(
+            sources.iter().any(|(term, source)| term.starts_with("bear") && source.contains("轴承")),
+            "{sources:?}"
+        );
+
+        // And an English need finds a Chinese result, its terms naming the English words.
+        let chinese =
+            post_result(&app, &researcher, "滚动轴承早期故障预警", "基于振动信号的滚动轴承早期故障预警方法。", "34")
+                .await;
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&company),
+                &json!({"title": "Early warning of failing rolling bearings", "description": "Our motors' rolling bearings fail without warning."}),
+            )
+            .await;
+        assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+        let matches = app.get(&format!("/api/v1/needs/{}/matches", need.body["id"]), Some(&company)).await;
+        let item = matches.body["items"].as_array().unwrap().iter().find(|item| item["id"] == chinese);
+        let item = item.unwrap_or_else(|| panic!("the Chinese result is matched: {}", matches.body));
+        let translated: Vec<(&str, &str)> = item["matched_terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|term| Some((term["term"].as_str()?, term["translated_from"].as_str()?)))
+            .collect();
+        assert!(translated.contains(&("滚动轴承", "rolling bearing")), "{translated:?}");
         app.stop().await;
     }
 }

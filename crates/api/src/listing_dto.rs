@@ -907,6 +907,9 @@ pub struct MatchedTermBody {
     pub term: String,
     /// Where the term occurs in the matched listing: `title`, `keywords`, `body`.
     pub fields: Vec<&'static str>,
+    /// For a term that came from the bilingual glossary, the words of the ranked listing it
+    /// translates (e.g. `rolling bearing` for 滚动轴承); null for the listing's own words.
+    pub translated_from: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -952,7 +955,7 @@ pub fn match_body(
         matched_terms: explanation
             .matched_terms
             .into_iter()
-            .map(|term| MatchedTermBody { term: term.term, fields: term.fields })
+            .map(|term| MatchedTermBody { term: term.term, fields: term.fields, translated_from: term.translated_from })
             .collect(),
     }
 }

@@ -15,7 +15,7 @@ use techmatch_search::analyzer::analyze;
 use techmatch_store::Store;
 
 use crate::error::ServiceError;
-use crate::matching::{Candidates, MatchingParameters, candidates, matching_query};
+use crate::matching::{Candidates, MatchingParameters, candidates, matching_query, translation_sources};
 use crate::search::SearchService;
 
 /// A query term found in the matched listing, and where.
@@ -24,6 +24,9 @@ pub struct MatchedTerm {
     pub term: String,
     /// `title`, `keywords` and/or `body` (abstract or description).
     pub fields: Vec<&'static str>,
+    /// For a term the query has from the glossary, the wording of the other language it
+    /// translates (the document's own words).
+    pub translated_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +153,7 @@ fn result_profile(result: &ResearchResult, decisions: DecisionTally) -> ResultPr
 /// Which query terms occur in which fields of the matched listing, heaviest terms first.
 pub(crate) fn matched_terms(
     query: &[techmatch_matching::expansion::WeightedTerm],
+    translations: &HashMap<String, String>,
     title: &str,
     keywords: &[String],
     body: &str,
@@ -166,7 +170,11 @@ pub(crate) fn matched_terms(
                     fields.push(name);
                 }
             }
-            (!fields.is_empty()).then(|| MatchedTerm { term: weighted.term.clone(), fields })
+            (!fields.is_empty()).then(|| MatchedTerm {
+                term: weighted.term.clone(),
+                fields,
+                translated_from: translations.get(&weighted.term).cloned(),
+            })
         })
         .take(15)
         .collect()
@@ -316,10 +324,16 @@ impl MatchService {
             b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.need.id.cmp(&b.need.id))
         });
         matches.truncate(limit);
+        let translations = translation_sources(
+            result.content.title.as_str(),
+            result.content.abstract_text.as_str(),
+            result.content.keywords.as_slice(),
+        );
         for kept in &mut matches {
             let content = &kept.need.content;
             kept.explanation.matched_terms = matched_terms(
                 &found.query,
+                &translations,
                 content.title.as_str(),
                 content.keywords.as_slice(),
                 content.description.as_str(),
@@ -365,10 +379,17 @@ async fn rank_results(
     });
     matches.truncate(limit);
     // Matched terms only for the pairs returned: finding them re-analyses each text.
+    let translations = if matches.is_empty() {
+        HashMap::new()
+    } else {
+        let content = &need.content;
+        translation_sources(content.title.as_str(), content.description.as_str(), content.keywords.as_slice())
+    };
     for kept in &mut matches {
         let content = &kept.result.content;
         kept.explanation.matched_terms = matched_terms(
             &found.query,
+            &translations,
             content.title.as_str(),
             content.keywords.as_slice(),
             content.abstract_text.as_str(),
@@ -462,13 +483,14 @@ impl MatchService {
         });
         suggestions.truncate(limit);
         // Stored pairs shown get their matched terms now, from their need's query.
-        let mut queries: HashMap<i64, Vec<techmatch_matching::expansion::WeightedTerm>> = HashMap::new();
+        type NeedQuery = (Vec<techmatch_matching::expansion::WeightedTerm>, HashMap<String, String>);
+        let mut queries: HashMap<i64, NeedQuery> = HashMap::new();
         for suggestion in &mut suggestions {
             let key = (suggestion.need.id.0, suggestion.result.id.0);
             if !stored.contains(&key) || ranked_now.contains(&key) {
                 continue;
             }
-            let query = match queries.get(&key.0) {
+            let (query, translations) = match queries.get(&key.0) {
                 Some(query) => query,
                 None => {
                     let content = &suggestion.need.content;
@@ -480,7 +502,10 @@ impl MatchService {
                     let parameters = self.parameters.clone();
                     let query = self
                         .search
-                        .with_index(move |index| matching_query(index, &title, &body, &keywords, &parameters))
+                        .with_index(move |index| {
+                            let translations = translation_sources(&title, &body, &keywords);
+                            (matching_query(index, &title, &body, &keywords, &parameters), translations)
+                        })
                         .await?;
                     queries.entry(key.0).or_insert(query)
                 }
@@ -488,6 +513,7 @@ impl MatchService {
             let content = &suggestion.result.content;
             suggestion.explanation.matched_terms = matched_terms(
                 query,
+                translations,
                 content.title.as_str(),
                 content.keywords.as_slice(),
                 content.abstract_text.as_str(),

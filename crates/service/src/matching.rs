@@ -76,32 +76,40 @@ impl Default for MatchingParameters {
     }
 }
 
+/// One English glossary phrase: as written (for explanations) and its translations analysed.
+#[derive(Debug, PartialEq)]
+struct GlossaryEntry {
+    english: &'static str,
+    chinese: Vec<String>,
+}
+
 /// The glossary with its English side analysed like query text: stems joined by spaces → the
-/// analysed terms of the Chinese translations.
-fn glossary() -> &'static std::collections::HashMap<String, Vec<String>> {
-    static GLOSSARY: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>> = std::sync::OnceLock::new();
+/// entry.
+fn glossary() -> &'static std::collections::HashMap<String, GlossaryEntry> {
+    static GLOSSARY: std::sync::OnceLock<std::collections::HashMap<String, GlossaryEntry>> = std::sync::OnceLock::new();
     GLOSSARY.get_or_init(|| analysed_glossary(techmatch_matching::glossary::entries()))
 }
 
 /// Glossary entries keyed by their analysed English words. Entries whose words analyse alike
-/// (optimal, optimization) pool their translations rather than the last replacing the others.
+/// (optimal, optimization) pool their translations rather than the last replacing the others
+/// (the first keeps its wording).
 fn analysed_glossary(
     entries: Vec<(&'static str, Vec<&'static str>)>,
-) -> std::collections::HashMap<String, Vec<String>> {
-    let mut glossary: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+) -> std::collections::HashMap<String, GlossaryEntry> {
+    let mut glossary: std::collections::HashMap<String, GlossaryEntry> = std::collections::HashMap::new();
     for (english, chinese) in entries {
         let key = analyze(english).join(" ");
         if key.is_empty() {
             continue;
         }
-        let translations = glossary.entry(key).or_default();
+        let entry = glossary.entry(key).or_insert_with(|| GlossaryEntry { english, chinese: Vec::new() });
         for term in chinese.iter().flat_map(|term| analyze(term)) {
-            if !translations.contains(&term) {
-                translations.push(term);
+            if !entry.chinese.contains(&term) {
+                entry.chinese.push(term);
             }
         }
     }
-    glossary.retain(|_, translations| !translations.is_empty());
+    glossary.retain(|_, entry| !entry.chinese.is_empty());
     glossary
 }
 
@@ -112,23 +120,60 @@ const LONGEST_PHRASE: usize = 3;
 /// (analysed, in order). The longest phrase wins, and its translation replaces its words' own
 /// (a fuel cell is not a fuel and a cell).
 pub fn translate(terms: &[String]) -> Vec<String> {
+    glossary_phrases(terms).into_iter().flat_map(|entry| entry.chinese.iter().cloned()).collect()
+}
+
+/// The glossary entries of the English phrases among `terms`, in order (see [`translate`]).
+fn glossary_phrases(terms: &[String]) -> Vec<&'static GlossaryEntry> {
     let glossary = glossary();
-    let mut translated = Vec::new();
+    let mut found = Vec::new();
     let mut index = 0;
     while index < terms.len() {
         let english = terms[index..].iter().take(LONGEST_PHRASE).take_while(|term| term.is_ascii()).count();
-        let found = (1..=english)
+        let phrase = (1..=english)
             .rev()
-            .find_map(|length| glossary.get(&terms[index..index + length].join(" ")).map(|chinese| (length, chinese)));
-        match found {
-            Some((length, chinese)) => {
-                translated.extend(chinese.iter().cloned());
+            .find_map(|length| glossary.get(&terms[index..index + length].join(" ")).map(|entry| (length, entry)));
+        match phrase {
+            Some((length, entry)) => {
+                found.push(entry);
                 index += length;
             }
             None => index += 1,
         }
     }
-    translated
+    found
+}
+
+/// For the terms a document's query gains from the glossary and does not use itself, the
+/// wording they translate: 滚动轴承 → "rolling bearing" for an English need, bear → "轴承" for a
+/// Chinese one. Explanations show both, so an officer sees why a pair in two languages matched.
+pub fn translation_sources(title: &str, body: &str, keywords: &[String]) -> std::collections::HashMap<String, String> {
+    let mut words = analyze(title);
+    words.extend(analyze(body));
+    words.extend(analyze(&keywords.join("，")));
+    let own: std::collections::HashSet<&str> = words.iter().map(String::as_str).collect();
+    let mut sources: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for entry in glossary_phrases(&words) {
+        for term in &entry.chinese {
+            if !own.contains(term.as_str()) {
+                sources.entry(term.clone()).or_insert_with(|| entry.english.to_owned());
+            }
+        }
+    }
+    let reverse = reverse_glossary();
+    for word in words.iter().filter(|word| !word.is_ascii()) {
+        for english in reverse.get(word.as_str()).into_iter().flatten() {
+            if own.contains(english.as_str()) {
+                continue;
+            }
+            // Of the overlapping Chinese words (滚动轴承, 轴承), the fullest names the source.
+            let source = sources.entry(english.clone()).or_default();
+            if word.chars().count() > source.chars().count() {
+                source.clone_from(word);
+            }
+        }
+    }
+    sources
 }
 
 /// The glossary read the other way: a Chinese term as written (e.g. 锂电池) → the analysed
@@ -506,8 +551,19 @@ mod tests {
     fn entries_that_analyse_alike_pool_their_translations() {
         let glossary = analysed_glossary(vec![("optimal", vec!["最优"]), ("optimization", vec!["优化", "最优"])]);
         assert_eq!(glossary.len(), 1, "{glossary:?}");
-        let translations = glossary.values().next().unwrap();
-        assert_eq!(translations, &vec!["最优".to_owned(), "优化".to_owned()]);
+        let entry = glossary.values().next().unwrap();
+        assert_eq!(entry, &GlossaryEntry { english: "optimal", chinese: vec!["最优".to_owned(), "优化".to_owned()] });
+    }
+
+    #[test]
+    fn translated_terms_keep_the_wording_they_translate() {
+        let english = translation_sources("Rolling bearings fail early", "Vibration tells us; 轴承 too.", &[]);
+        assert_eq!(english.get("滚动轴承").map(String::as_str), Some("rolling bearing"), "{english:?}");
+        // The document's own words are no translations, though the glossary has them.
+        assert!(!english.contains_key("轴承"), "{english:?}");
+        let chinese = translation_sources("滚动轴承故障", "振动信号", &[]);
+        let bearing = analyze("bearing").remove(0);
+        assert_eq!(chinese.get(&bearing).map(String::as_str), Some("滚动轴承"), "{chinese:?}");
     }
 
     #[test]
@@ -621,9 +677,16 @@ pub fn benchmark(
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         scored.truncate(20);
+        let translations = translation_sources(&need.title, &need.body, &need.keywords);
         for (position, _) in &scored {
             let result = &stored[*position];
-            let _terms = crate::matches::matched_terms(&found.query, &result.title, &result.keywords, &result.text);
+            let _terms = crate::matches::matched_terms(
+                &found.query,
+                &translations,
+                &result.title,
+                &result.keywords,
+                &result.text,
+            );
         }
         samples.push(started.elapsed());
         progress("matching needs", (done + 1) as u64, needs as u64);

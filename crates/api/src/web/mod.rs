@@ -976,7 +976,16 @@ fn explanation_rows(visit: &Visit, explanation: &techmatch_service::matches::Exp
             contribution: format!("{:.3}", part.contribution),
         })
         .collect();
-    let terms = explanation.matched_terms.iter().map(|term| term.term.as_str()).collect::<Vec<_>>().join("、");
+    // A translated term shows the words it came from: 滚动轴承 (rolling bearing).
+    let terms = explanation
+        .matched_terms
+        .iter()
+        .map(|term| match &term.translated_from {
+            Some(source) => format!("{} ({source})", term.term),
+            None => term.term.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("、");
     (rows, terms)
 }
 
