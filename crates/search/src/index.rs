@@ -620,16 +620,17 @@ impl SearchIndex {
         boosts: FieldBoosts,
     ) -> Result<Vec<(i64, f32)>, SearchError> {
         let searcher = self.reader.searcher();
-        let top = self.first_pass(&searcher, viewer, kind, filters, terms, limit, boosts)?;
+        let filters = SearchFilters { kind: Some(kind), ..filters.clone() };
+        let top = self.first_pass(&searcher, viewer, &filters, terms, limit, boosts)?;
         Ok(top.into_iter().filter_map(|(score, address)| Some((listing_id(&searcher, address)?, score))).collect())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The best `limit` listings for weighted terms among those that pass `filters` (which name
+    /// the kind).
     fn first_pass(
         &self,
         searcher: &tantivy::Searcher,
         viewer: Viewer,
-        kind: ListingKind,
         filters: &SearchFilters,
         terms: &[(String, f32)],
         limit: usize,
@@ -650,9 +651,8 @@ impl SearchIndex {
                 text.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost * weight))));
             }
         }
-        let filters = SearchFilters { kind: Some(kind), ..filters.clone() };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
-        clauses.extend(self.filter_clauses(VisibilityScope::of(viewer), &filters));
+        clauses.extend(self.filter_clauses(VisibilityScope::of(viewer), filters));
         Ok(searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?)
     }
 
@@ -669,7 +669,8 @@ impl SearchIndex {
         let CandidateQuery { terms, first_pass_terms, pairs, limit, boosts, pair_slack, filters } = *query;
         let searcher = self.reader.searcher();
         let first_terms = &terms[..first_pass_terms.min(terms.len())];
-        let top = self.first_pass(&searcher, viewer, kind, filters, first_terms, limit, boosts)?;
+        let filters = SearchFilters { kind: Some(kind), ..filters.clone() };
+        let top = self.first_pass(&searcher, viewer, &filters, first_terms, limit, boosts)?;
         let fields = [self.fields.title, self.fields.keywords, self.fields.body];
         let mut corpus = CorpusStatistics {
             documents: searcher.num_docs(),

@@ -198,7 +198,6 @@ impl MatchService {
         MatchService { wait_for_index: false, ..self.clone() }
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn candidates_for(
         &self,
         viewer: Viewer,
