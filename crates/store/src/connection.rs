@@ -195,6 +195,9 @@ impl Store {
     }
 
     pub async fn close(self) {
+        // The listing writer first: it finishes what is queued and closes its own connection
+        // (its own on PostgreSQL; on SQLite the writer pool's, closed below anyway).
+        self.write_queue.close().await;
         let _ = self.reader.close_by_ref().await;
         let _ = self.writer.close_by_ref().await;
     }

@@ -94,10 +94,15 @@ const QUEUE_LENGTH: usize = 4096;
 #[derive(Debug)]
 pub(crate) struct WriteQueue {
     jobs: mpsc::Sender<Job>,
+    /// Asks the writer to finish what is queued, close its connection and stop.
+    stop: tokio::sync::watch::Sender<bool>,
+    /// True once the writer has stopped (its connection closed).
+    stopped: tokio::sync::watch::Receiver<bool>,
 }
 
 impl WriteQueue {
-    /// Starts the writer thread; it stops when the last handle to the queue is dropped.
+    /// Starts the writer thread; it stops when the last handle to the queue is dropped, or when
+    /// [`WriteQueue::close`] asks it to.
     pub(crate) fn start(writer: DatabaseConnection, begin: Begin) -> std::io::Result<WriteQueue> {
         WriteQueue::start_connecting(Box::pin(async move { Ok(writer) }), begin)
     }
@@ -105,21 +110,44 @@ impl WriteQueue {
     /// Like [`WriteQueue::start`], with the connection opened by `connect` on the writer thread.
     pub(crate) fn start_connecting(connect: Connect, begin: Begin) -> std::io::Result<WriteQueue> {
         let (jobs, mut receiver) = mpsc::channel::<Job>(QUEUE_LENGTH);
+        let (stop, mut stop_asked) = tokio::sync::watch::channel(false);
+        let (done, stopped) = tokio::sync::watch::channel(false);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         std::thread::Builder::new().name("listing-writer".to_owned()).spawn(move || {
             runtime.block_on(async move {
                 match connect.await {
-                    Ok(writer) => run(writer, begin, receiver).await,
+                    Ok(writer) => {
+                        run(&writer, begin, receiver, stop_asked).await;
+                        if let Err(failure) = writer.close().await {
+                            warn!(error = %failure, "the listing writer's connection did not close cleanly");
+                        }
+                    }
                     Err(failure) => {
                         error!(error = %failure, "the listing writer cannot open its connection");
-                        while let Some(job) = receiver.recv().await {
-                            job.refuse(same_failure(&failure));
+                        loop {
+                            tokio::select! {
+                                job = receiver.recv() => match job {
+                                    Some(job) => job.refuse(same_failure(&failure)),
+                                    None => break,
+                                },
+                                _ = stop_asked.wait_for(|stop| *stop) => break,
+                            }
                         }
                     }
                 }
             });
+            let _ = done.send(true);
         })?;
-        Ok(WriteQueue { jobs })
+        Ok(WriteQueue { jobs, stop, stopped })
+    }
+
+    /// Stops the writer: what is already queued is written, later writes are refused (as on a
+    /// closed connection), and the writer's connection is closed before this returns.
+    pub(crate) async fn close(&self) {
+        let _ = self.stop.send(true);
+        let mut stopped = self.stopped.clone();
+        // An error means the writer thread is gone already.
+        let _ = stopped.wait_for(|stopped| *stopped).await;
     }
 
     /// Runs `write` in a transaction shared with the writes queued beside it, and answers once
@@ -141,10 +169,29 @@ impl WriteQueue {
     }
 }
 
-async fn run(writer: DatabaseConnection, begin: Begin, mut receiver: mpsc::Receiver<Job>) {
+async fn run(
+    writer: &DatabaseConnection,
+    begin: Begin,
+    mut receiver: mpsc::Receiver<Job>,
+    mut stop_asked: tokio::sync::watch::Receiver<bool>,
+) {
     let mut group = Vec::with_capacity(MOST_PER_GROUP);
+    loop {
+        tokio::select! {
+            biased;
+            received = receiver.recv_many(&mut group, MOST_PER_GROUP) => {
+                if received == 0 {
+                    return;
+                }
+                run_group(writer, begin, std::mem::take(&mut group)).await;
+            }
+            _ = stop_asked.wait_for(|stop| *stop) => break,
+        }
+    }
+    // Closing: no new writes are taken; those already queued are written.
+    receiver.close();
     while receiver.recv_many(&mut group, MOST_PER_GROUP).await > 0 {
-        run_group(&writer, begin, std::mem::take(&mut group)).await;
+        run_group(writer, begin, std::mem::take(&mut group)).await;
     }
 }
 
@@ -389,5 +436,40 @@ mod tests {
         assert_eq!(after.await.unwrap().unwrap(), 31);
         assert_eq!(insert(32).await.unwrap().unwrap(), 32);
         assert_eq!(count(&connection).await, 23, "the panicking write left nothing behind");
+    }
+
+    #[tokio::test]
+    async fn closing_writes_what_is_queued_then_refuses_and_closes_the_connection() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", directory.path().join("queue.db").display());
+        let connection = Database::connect(url.as_str()).await.unwrap();
+        connection.execute_unprepared("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)").await.unwrap();
+        let writer = Database::connect(url.as_str()).await.unwrap();
+        let queue = std::sync::Arc::new(WriteQueue::start(writer.clone(), begin).unwrap());
+        let write = |x: i64| {
+            let queue = std::sync::Arc::clone(&queue);
+            tokio::spawn(async move {
+                queue
+                    .write(move |transaction| {
+                        Box::pin(async move {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            transaction.execute_unprepared(&format!("INSERT INTO t (x) VALUES ({x})")).await?;
+                            Ok::<_, DbErr>(x)
+                        })
+                    })
+                    .await
+            })
+        };
+        let queued: Vec<_> = (1..=5).map(write).collect();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        queue.close().await;
+        for (x, written) in (1..=5).zip(queued) {
+            assert_eq!(written.await.unwrap().unwrap(), x, "a write queued before closing is written");
+        }
+        assert_eq!(count(&connection).await, 5);
+        let late = write(6).await.unwrap();
+        assert!(matches!(late, Err(DbErr::ConnectionAcquire(_))), "{late:?}");
+        assert!(writer.ping().await.is_err(), "the writer's connection is closed");
+        queue.close().await; // closing twice is harmless
     }
 }
