@@ -90,6 +90,8 @@ pub(crate) type Connect = Pin<Box<dyn Future<Output = Result<DatabaseConnection,
 const MOST_PER_GROUP: usize = 256;
 /// Writes waiting for their turn before callers wait to hand theirs over.
 const QUEUE_LENGTH: usize = 4096;
+/// How long closing waits for the writer to finish its queue.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug)]
 pub(crate) struct WriteQueue {
@@ -142,12 +144,17 @@ impl WriteQueue {
     }
 
     /// Stops the writer: what is already queued is written, later writes are refused (as on a
-    /// closed connection), and the writer's connection is closed before this returns.
+    /// closed connection), and the writer's connection is closed before this returns, unless
+    /// that takes longer than `CLOSE_WAIT` (a database that stopped answering must not hold up
+    /// a shutdown).
     pub(crate) async fn close(&self) {
         let _ = self.stop.send(true);
         let mut stopped = self.stopped.clone();
         // An error means the writer thread is gone already.
-        let _ = stopped.wait_for(|stopped| *stopped).await;
+        let finished = tokio::time::timeout(CLOSE_WAIT, stopped.wait_for(|stopped| *stopped)).await;
+        if finished.is_err() {
+            warn!(seconds = CLOSE_WAIT.as_secs(), "the listing writer did not finish in time; closing without it");
+        }
     }
 
     /// Runs `write` in a transaction shared with the writes queued beside it, and answers once
