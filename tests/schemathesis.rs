@@ -74,7 +74,10 @@ fn every_operation_as_every_role_keeps_to_the_spec() {
             .arg("run")
             .arg(format!("{address}/api/openapi.json"))
             .args(["--checks", "all", "--max-examples", "12", "--phases", "examples,coverage,fuzzing"])
-            .args(["--workers", "2", "--seed", "20261127"])
+            // One worker: with two, hypothesis (reading sources with `ast` from two threads) once
+            // failed a CI run with "AST constructor recursion depth mismatch", a CPython 3.11
+            // fault seen in threaded programs (gh-106905), on an operation nothing had changed.
+            .args(["--workers", "1", "--seed", "20261127"])
             // These end the session the run itself is using.
             .args(["--exclude-path", "/api/v1/auth/logout", "--exclude-path", "/api/v1/me/password"])
             .current_dir(directory.path());
