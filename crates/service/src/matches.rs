@@ -15,7 +15,7 @@ use techmatch_search::analyzer::analyze;
 use techmatch_store::Store;
 
 use crate::error::ServiceError;
-use crate::matching::{Candidates, MatchingParameters, candidates, matching_query, translation_sources};
+use crate::matching::{Candidates, MatchingParameters, MatchingQuery, candidates, matching_query};
 use crate::search::SearchService;
 
 /// A query term found in the matched listing, and where.
@@ -323,16 +323,11 @@ impl MatchService {
             b.explanation.score.total_cmp(&a.explanation.score).then_with(|| a.need.id.cmp(&b.need.id))
         });
         matches.truncate(limit);
-        let translations = translation_sources(
-            result.content.title.as_str(),
-            result.content.abstract_text.as_str(),
-            result.content.keywords.as_slice(),
-        );
         for kept in &mut matches {
             let content = &kept.need.content;
             kept.explanation.matched_terms = matched_terms(
                 &found.query,
-                &translations,
+                &found.translated_from,
                 content.title.as_str(),
                 content.keywords.as_slice(),
                 content.description.as_str(),
@@ -378,17 +373,11 @@ async fn rank_results(
     });
     matches.truncate(limit);
     // Matched terms only for the pairs returned: finding them re-analyses each text.
-    let translations = if matches.is_empty() {
-        HashMap::new()
-    } else {
-        let content = &need.content;
-        translation_sources(content.title.as_str(), content.description.as_str(), content.keywords.as_slice())
-    };
     for kept in &mut matches {
         let content = &kept.result.content;
         kept.explanation.matched_terms = matched_terms(
             &found.query,
-            &translations,
+            &found.translated_from,
             content.title.as_str(),
             content.keywords.as_slice(),
             content.abstract_text.as_str(),
@@ -482,14 +471,13 @@ impl MatchService {
         });
         suggestions.truncate(limit);
         // Stored pairs shown get their matched terms now, from their need's query.
-        type NeedQuery = (Vec<techmatch_matching::expansion::WeightedTerm>, HashMap<String, String>);
-        let mut queries: HashMap<i64, NeedQuery> = HashMap::new();
+        let mut queries: HashMap<i64, MatchingQuery> = HashMap::new();
         for suggestion in &mut suggestions {
             let key = (suggestion.need.id.0, suggestion.result.id.0);
             if !stored.contains(&key) || ranked_now.contains(&key) {
                 continue;
             }
-            let (query, translations) = match queries.get(&key.0) {
+            let query = match queries.get(&key.0) {
                 Some(query) => query,
                 None => {
                     let content = &suggestion.need.content;
@@ -501,18 +489,15 @@ impl MatchService {
                     let parameters = self.parameters.clone();
                     let query = self
                         .search
-                        .with_index(move |index| {
-                            let translations = translation_sources(&title, &body, &keywords);
-                            (matching_query(index, &title, &body, &keywords, &parameters), translations)
-                        })
+                        .with_index(move |index| matching_query(index, &title, &body, &keywords, &parameters))
                         .await?;
                     queries.entry(key.0).or_insert(query)
                 }
             };
             let content = &suggestion.result.content;
             suggestion.explanation.matched_terms = matched_terms(
-                query,
-                translations,
+                &query.terms,
+                &query.translated_from,
                 content.title.as_str(),
                 content.keywords.as_slice(),
                 content.abstract_text.as_str(),

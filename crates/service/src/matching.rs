@@ -147,13 +147,10 @@ fn glossary_phrases(terms: &[String]) -> Vec<&'static GlossaryEntry> {
 /// For the terms a document's query gains from the glossary and does not use itself, the
 /// wording they translate: 滚动轴承 → "rolling bearing" for an English need, bear → "轴承" for a
 /// Chinese one. Explanations show both, so an officer sees why a pair in two languages matched.
-pub fn translation_sources(title: &str, body: &str, keywords: &[String]) -> std::collections::HashMap<String, String> {
-    let mut words = analyze(title);
-    words.extend(analyze(body));
-    words.extend(analyze(&keywords.join("，")));
+fn translation_sources(words: &[String]) -> std::collections::HashMap<String, String> {
     let own: std::collections::HashSet<&str> = words.iter().map(String::as_str).collect();
     let mut sources: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for entry in glossary_phrases(&words) {
+    for entry in glossary_phrases(words) {
         for term in &entry.chinese {
             if !own.contains(term.as_str()) {
                 sources.entry(term.clone()).or_insert_with(|| entry.english.to_owned());
@@ -234,6 +231,17 @@ pub struct Candidates {
     /// (listing id, retrieval score), best first.
     pub ranked: Vec<(i64, f32)>,
     pub query: Vec<WeightedTerm>,
+    /// See [`MatchingQuery::translated_from`].
+    pub translated_from: std::collections::HashMap<String, String>,
+}
+
+/// The weighted terms a document queries the index with.
+#[derive(Debug, Clone, Default)]
+pub struct MatchingQuery {
+    pub terms: Vec<WeightedTerm>,
+    /// For the terms it has from the glossary rather than the document's own words, the
+    /// wording they translate (for explanations).
+    pub translated_from: std::collections::HashMap<String, String>,
 }
 
 /// Listings of `kind` ranked for a document (title, body, keywords), best first.
@@ -257,10 +265,11 @@ pub fn matching_query(
     body: &str,
     keywords: &[String],
     parameters: &MatchingParameters,
-) -> Vec<WeightedTerm> {
+) -> MatchingQuery {
     let documents = index.num_docs();
     let frequency = |term: &str| index.document_frequency(term);
     let mut terms = document_terms(title, body, keywords, parameters.title_repeat);
+    let translated_from = translation_sources(&terms);
     // English text also looks for the Chinese words research abstracts use, and Chinese text
     // for the English words of English listings (from the document's own words, not from
     // translations, so nothing makes a round trip).
@@ -273,7 +282,8 @@ pub fn matching_query(
     } else {
         parameters.query_terms
     };
-    significant_terms_weighted(&terms, frequency, documents, count, parameters.query_weighting)
+    let terms = significant_terms_weighted(&terms, frequency, documents, count, parameters.query_weighting);
+    MatchingQuery { terms, translated_from }
 }
 
 fn rescores(parameters: &MatchingParameters) -> bool {
@@ -292,7 +302,7 @@ pub fn candidates(
 ) -> Result<Candidates, SearchError> {
     let documents = index.num_docs();
     let frequency = |term: &str| index.document_frequency(term);
-    let query = matching_query(index, title, body, keywords, parameters);
+    let MatchingQuery { terms: query, translated_from } = matching_query(index, title, body, keywords, parameters);
     let rescoring = rescores(parameters);
     let boosts = parameters.boosts;
     if parameters.feedback_documents == 0 {
@@ -314,7 +324,7 @@ pub fn candidates(
         } else {
             index.rank_terms_within(viewer, kind, &parameters.filters, &pairs(&query), parameters.candidates, boosts)?
         };
-        return Ok(Candidates { ranked, query });
+        return Ok(Candidates { ranked, query, translated_from });
     }
     let first = index.rank_terms_within(
         viewer,
@@ -334,7 +344,7 @@ pub fn candidates(
     let expanded = interpolate(&query, &expansion, parameters.original_weight);
     let ranked =
         index.rank_terms_within(viewer, kind, &parameters.filters, &pairs(&expanded), parameters.candidates, boosts)?;
-    Ok(Candidates { ranked, query: expanded })
+    Ok(Candidates { ranked, query: expanded, translated_from })
 }
 
 /// The first pass's best `rescore_depth` candidates scored again: BM25 with the second pass's
@@ -557,11 +567,11 @@ mod tests {
 
     #[test]
     fn translated_terms_keep_the_wording_they_translate() {
-        let english = translation_sources("Rolling bearings fail early", "Vibration tells us; 轴承 too.", &[]);
+        let english = translation_sources(&analyze("Rolling bearings fail early. Vibration tells us; 轴承 too."));
         assert_eq!(english.get("滚动轴承").map(String::as_str), Some("rolling bearing"), "{english:?}");
         // The document's own words are no translations, though the glossary has them.
         assert!(!english.contains_key("轴承"), "{english:?}");
-        let chinese = translation_sources("滚动轴承故障", "振动信号", &[]);
+        let chinese = translation_sources(&analyze("滚动轴承故障，振动信号"));
         let bearing = analyze("bearing").remove(0);
         assert_eq!(chinese.get(&bearing).map(String::as_str), Some("滚动轴承"), "{chinese:?}");
     }
@@ -677,12 +687,11 @@ pub fn benchmark(
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         scored.truncate(20);
-        let translations = translation_sources(&need.title, &need.body, &need.keywords);
         for (position, _) in &scored {
             let result = &stored[*position];
             let _terms = crate::matches::matched_terms(
                 &found.query,
-                &translations,
+                &found.translated_from,
                 &result.title,
                 &result.keywords,
                 &result.text,
