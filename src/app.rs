@@ -28,6 +28,9 @@ impl Application {
     /// Opens and migrates the store, builds the services and binds the listening socket.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let store = open_store(&settings).await?;
+        // The general dictionary takes most of a second to load: loaded now, in the background,
+        // rather than in the first English need's request.
+        tokio::task::spawn_blocking(techmatch_service::matching::warm_up_dictionary);
         let services = Services::start(
             store.clone(),
             &settings.auth,

@@ -119,6 +119,9 @@ enum Command {
         /// Weight query terms by their frequency in the document alone (else damped tf·idf).
         #[arg(long)]
         frequency_weights: Option<bool>,
+        /// Translate English words the glossary lacks through the general dictionary.
+        #[arg(long)]
+        dictionary: Option<bool>,
     },
     /// Recompute and store the best results of every open need (can run beside the server).
     Match {
@@ -301,6 +304,7 @@ pub fn main() -> ExitCode {
             pair_weight,
             pair_slack,
             frequency_weights,
+            dictionary,
         } => {
             let defaults = techmatch_service::matching::MatchingParameters::default();
             let parameters = techmatch_service::matching::MatchingParameters {
@@ -331,6 +335,7 @@ pub fn main() -> ExitCode {
                     None => defaults.query_weighting,
                 },
                 filters: defaults.filters,
+                dictionary: dictionary.unwrap_or(defaults.dictionary),
             };
             evaluate(&set, baseline, &parameters)
         }

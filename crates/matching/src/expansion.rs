@@ -56,25 +56,38 @@ pub fn significant_terms_weighted(
     count: usize,
     weighting: QueryWeighting,
 ) -> Vec<WeightedTerm> {
-    let mut frequencies: HashMap<&str, u32> = HashMap::new();
+    let mut frequencies: HashMap<&str, f32> = HashMap::new();
     for term in terms {
-        *frequencies.entry(term.as_str()).or_default() += 1;
+        *frequencies.entry(term.as_str()).or_default() += 1.0;
     }
+    significant_of_frequencies(&frequencies, document_frequency, documents, count, weighting)
+}
+
+/// [`significant_terms_weighted`] over terms already counted, where a count may be a fraction:
+/// a word with four dictionary translations counts each a quarter, so it weighs as one word.
+pub fn significant_of_frequencies(
+    frequencies: &HashMap<&str, f32>,
+    document_frequency: impl Fn(&str) -> u64,
+    documents: u64,
+    count: usize,
+    weighting: QueryWeighting,
+) -> Vec<WeightedTerm> {
+    // 1 + ln tf for whole occurrences, continued linearly below one (where the logarithm would
+    // turn negative).
+    let damped = |frequency: f32| if frequency >= 1.0 { 1.0 + frequency.ln() } else { frequency };
     let mut weighted: Vec<WeightedTerm> = frequencies
         .iter()
+        .filter(|(_, frequency)| **frequency > 0.0)
         .filter_map(|(term, frequency)| {
             let df = document_frequency(term);
-            (df > 0).then(|| WeightedTerm {
-                term: (*term).to_owned(),
-                weight: (1.0 + (*frequency as f32).ln()) * idf(df, documents),
-            })
+            (df > 0).then(|| WeightedTerm { term: (*term).to_owned(), weight: damped(*frequency) * idf(df, documents) })
         })
         .collect();
     weighted.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.term.cmp(&b.term)));
     weighted.truncate(count);
     if weighting == QueryWeighting::Frequency {
         for term in &mut weighted {
-            term.weight = frequencies.get(term.term.as_str()).copied().unwrap_or(0) as f32;
+            term.weight = frequencies.get(term.term.as_str()).copied().unwrap_or(0.0);
         }
     }
     normalised(weighted)

@@ -5,7 +5,7 @@
 use techmatch_domain::Viewer;
 use techmatch_domain::listing::ListingKind;
 use techmatch_matching::expansion::{
-    QueryWeighting, WeightedTerm, feedback_terms, idf, interpolate, significant_terms_weighted,
+    QueryWeighting, WeightedTerm, feedback_terms, idf, interpolate, significant_of_frequencies,
 };
 use techmatch_matching::rescoring::{Bm25, TermPair, significant_pairs};
 use techmatch_search::analyzer::{analyze, analyze_positioned};
@@ -43,6 +43,8 @@ pub struct MatchingParameters {
     pub pair_slack: u32,
     /// The caller's restrictions on the listings ranked (industry, region, …); none by default.
     pub filters: techmatch_search::SearchFilters,
+    /// Whether English words the glossary lacks are translated through the general dictionary.
+    pub dictionary: bool,
 }
 
 impl Default for MatchingParameters {
@@ -72,6 +74,7 @@ impl Default for MatchingParameters {
             pair_weight: 0.0,
             pair_slack: 8,
             filters: techmatch_search::SearchFilters::default(),
+            dictionary: true,
         }
     }
 }
@@ -209,6 +212,137 @@ pub fn translate_to_english(terms: &[String], in_index: impl Fn(&str) -> bool) -
         .collect()
 }
 
+/// Loads the general dictionary English words are translated through (see
+/// [`techmatch_matching::dictionary::warm_up`]).
+pub fn warm_up_dictionary() {
+    techmatch_matching::dictionary::warm_up();
+}
+
+/// Most translations one English word or phrase brings from the dictionary (the rarest in the
+/// index first); they share the word's weight.
+const DICTIONARY_TRANSLATIONS: usize = 8;
+
+/// What the general dictionary adds to a document's query: Chinese terms with (fractional)
+/// frequencies, and the English wording each translates.
+#[derive(Debug, Default)]
+struct DictionaryTranslations {
+    frequencies: std::collections::HashMap<String, f32>,
+    sources: std::collections::HashMap<String, String>,
+}
+
+/// Chinese terms for the English words and phrases (up to three words) of a document that the
+/// glossary does not translate (`covered` holds the analysed words it did), looked up in the
+/// general dictionary by their written form. A phrase's translations are kept when the index
+/// holds them, the rarest first, and share one occurrence's weight, so a word with many senses
+/// weighs no more than a word with one. zh-dev's English needs with every glossary entry on
+/// their title words removed: 0.49 → 0.7 (README).
+fn dictionary_translations(
+    parts: &[&str],
+    covered: &std::collections::HashSet<&str>,
+    frequency: impl Fn(&str) -> u64,
+) -> DictionaryTranslations {
+    let mut translations = DictionaryTranslations::default();
+    let mut stems: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+    let mut looked_up: std::collections::HashMap<String, Vec<(Vec<String>, u64)>> = std::collections::HashMap::new();
+    for part in parts {
+        for run in english_runs(part) {
+            // A stop word ends a phrase, as punctuation does.
+            let words: Vec<(String, Option<String>)> = run
+                .into_iter()
+                .map(|word| {
+                    let stem = stems.entry(word.clone()).or_insert_with(|| analyze(&word).into_iter().next()).clone();
+                    (word, stem)
+                })
+                .collect();
+            let mut index = 0;
+            while index < words.len() {
+                let available = words[index..]
+                    .iter()
+                    .take(techmatch_matching::dictionary::LONGEST_PHRASE)
+                    .take_while(|(_, stem)| stem.as_deref().is_some_and(|stem| !covered.contains(stem)))
+                    .count();
+                let mut advance = 1;
+                for length in (1..=available).rev() {
+                    let phrase = words[index..index + length]
+                        .iter()
+                        .map(|(word, _)| word.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let kept =
+                        looked_up.entry(phrase.clone()).or_insert_with(|| indexed_translations(&phrase, &frequency));
+                    if kept.is_empty() {
+                        continue;
+                    }
+                    let share = 1.0 / kept.len() as f32;
+                    for (terms, _) in kept.iter() {
+                        for term in terms {
+                            *translations.frequencies.entry(term.clone()).or_default() += share;
+                            translations.sources.entry(term.clone()).or_insert_with(|| phrase.clone());
+                        }
+                    }
+                    advance = length;
+                    break;
+                }
+                index += advance;
+            }
+        }
+    }
+    translations
+}
+
+/// A phrase's dictionary translations analysed, each with the terms the index holds and the
+/// document frequency of its commonest one, rarest first, at most [`DICTIONARY_TRANSLATIONS`].
+fn indexed_translations(phrase: &str, frequency: &impl Fn(&str) -> u64) -> Vec<(Vec<String>, u64)> {
+    let mut kept: Vec<(Vec<String>, u64)> = Vec::new();
+    for chinese in techmatch_matching::dictionary::chinese_for(phrase) {
+        let terms: Vec<(String, u64)> = analyze(chinese)
+            .into_iter()
+            .map(|term| {
+                let df = frequency(&term);
+                (term, df)
+            })
+            .filter(|(_, df)| *df > 0)
+            .collect();
+        let Some(commonest) = terms.iter().map(|(_, df)| *df).max() else { continue };
+        let terms: Vec<String> = terms.into_iter().map(|(term, _)| term).collect();
+        if !kept.iter().any(|(other, _)| *other == terms) {
+            kept.push((terms, commonest));
+        }
+    }
+    kept.sort_by_key(|(_, commonest)| *commonest);
+    kept.truncate(DICTIONARY_TRANSLATIONS);
+    kept
+}
+
+/// Runs of lowercase English words (letters only) that punctuation, digits or other scripts do
+/// not interrupt; spaces and hyphens join words into a run.
+fn english_runs(text: &str) -> Vec<Vec<String>> {
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for character in text.chars() {
+        if character.is_ascii_alphabetic() {
+            word.push(character.to_ascii_lowercase());
+            continue;
+        }
+        if word.len() >= 2 {
+            run.push(std::mem::take(&mut word));
+        } else {
+            word.clear();
+        }
+        if !matches!(character, ' ' | '-' | '\t' | '\n') && !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    if word.len() >= 2 {
+        run.push(word);
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
 fn document_terms(title: &str, body: &str, keywords: &[String], title_repeat: usize) -> Vec<String> {
     // The title states the problem; it counts more than once.
     let title_terms = analyze(title);
@@ -269,7 +403,20 @@ pub fn matching_query(
     let documents = index.num_docs();
     let frequency = |term: &str| index.document_frequency(term);
     let mut terms = document_terms(title, body, keywords, parameters.title_repeat);
-    let translated_from = translation_sources(&terms);
+    let mut translated_from = translation_sources(&terms);
+    // English words the glossary lacks are looked up in the general dictionary, by their
+    // written form (stems are not words).
+    let glossary_covered: Vec<String> =
+        glossary_phrases(&terms).into_iter().flat_map(|entry| analyze(entry.english)).collect();
+    let covered: std::collections::HashSet<&str> = glossary_covered.iter().map(String::as_str).collect();
+    let keyword_text = keywords.join("，");
+    let mut parts = vec![title; parameters.title_repeat.max(1)];
+    parts.extend([body, keyword_text.as_str()]);
+    let dictionary = if parameters.dictionary {
+        dictionary_translations(&parts, &covered, frequency)
+    } else {
+        DictionaryTranslations::default()
+    };
     // English text also looks for the Chinese words research abstracts use, and Chinese text
     // for the English words of English listings (from the document's own words, not from
     // translations, so nothing makes a round trip).
@@ -277,12 +424,25 @@ pub fn matching_query(
     let english = translate_to_english(&terms, |word| frequency(word) > 0);
     terms.extend(chinese);
     terms.extend(english);
+    let mut frequencies: std::collections::HashMap<&str, f32> = std::collections::HashMap::new();
+    for term in &terms {
+        *frequencies.entry(term.as_str()).or_default() += 1.0;
+    }
+    for (term, share) in &dictionary.frequencies {
+        *frequencies.entry(term.as_str()).or_default() += share;
+    }
+    let own: std::collections::HashSet<&str> = terms.iter().map(String::as_str).collect();
+    for (term, source) in dictionary.sources {
+        if !own.contains(term.as_str()) {
+            translated_from.entry(term).or_insert(source);
+        }
+    }
     let count = if rescores(parameters) {
         parameters.query_terms.max(parameters.rescore_terms)
     } else {
         parameters.query_terms
     };
-    let terms = significant_terms_weighted(&terms, frequency, documents, count, parameters.query_weighting);
+    let terms = significant_of_frequencies(&frequencies, frequency, documents, count, parameters.query_weighting);
     MatchingQuery { terms, translated_from }
 }
 
@@ -577,6 +737,89 @@ mod tests {
     }
 
     #[test]
+    fn english_runs_end_at_punctuation_digits_and_other_scripts() {
+        let runs = english_runs("Orchard pest-control: apple 3 trees, 果园 honey bees. A b");
+        let words = |run: &[&str]| run.iter().map(|word| (*word).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            runs,
+            vec![
+                words(&["orchard", "pest", "control"]),
+                words(&["apple"]),
+                words(&["trees"]),
+                words(&["honey", "bees"]),
+            ]
+        );
+    }
+
+    fn chinese_result(id: i64, title: &str, body: &str) -> techmatch_search::ListingDocument {
+        techmatch_search::ListingDocument { keywords: Vec::new(), ..result(id, title, body) }
+    }
+
+    fn chinese_index() -> SearchIndex {
+        let index = SearchIndex::in_memory(30_000_000).expect("index");
+        let documents = vec![
+            chinese_result(1, "蘑菇栽培", "食用菌蘑菇工厂化栽培的温湿度控制与菌种选育。"),
+            chinese_result(2, "蜂蜜检测", "蜂蜜中糖浆掺假的光谱快速检测方法。"),
+            chinese_result(3, "果园管理", "丘陵果园的水肥一体化灌溉与果树修剪。"),
+            chinese_result(4, "滚动轴承诊断", "基于振动信号的滚动轴承故障诊断。"),
+        ];
+        index.add_documents(&documents).expect("add");
+        index.finish_rebuild(0).expect("commit");
+        index
+    }
+
+    #[test]
+    fn words_the_glossary_lacks_find_chinese_results_through_the_dictionary() {
+        let index = chinese_index();
+        for word in ["mushroom", "honey", "orchard"] {
+            assert!(translate(&analyze(word)).is_empty(), "{word} is in the glossary; the test needs words it lacks");
+        }
+        let with = MatchingParameters::default();
+        let without = MatchingParameters { dictionary: false, ..MatchingParameters::default() };
+        let rank = |title: &str, body: &str, parameters: &MatchingParameters| {
+            candidates(&index, Viewer::Anonymous, ListingKind::Result, title, body, &[], parameters).expect("rank")
+        };
+        let need = ("Mushroom farming", "We grow mushrooms indoors and lose crops to damp.");
+        let found = rank(need.0, need.1, &with);
+        assert_eq!(found.ranked.first().map(|(id, _)| *id), Some(1), "{:?}", found.ranked);
+        assert_eq!(
+            found.translated_from.get("蘑菇").map(String::as_str),
+            Some("mushroom"),
+            "{:?}",
+            found.translated_from
+        );
+        assert!(rank(need.0, need.1, &without).ranked.is_empty(), "without the dictionary nothing is shared");
+        let honey = rank("Adulterated honey", "Buyers suspect syrup in our honey.", &with);
+        assert_eq!(honey.ranked.first().map(|(id, _)| *id), Some(2), "{:?}", honey.ranked);
+    }
+
+    #[test]
+    fn the_dictionary_leaves_what_the_glossary_translates_and_shares_a_word_weight() {
+        let index = chinese_index();
+        let frequency = |term: &str| index.document_frequency(term);
+        // The glossary translates "rolling bearing"; the dictionary (which also knows 轴承 for
+        // "bearing") is not asked.
+        let words = analyze("rolling bearing");
+        let covered_words: Vec<String> =
+            glossary_phrases(&words).into_iter().flat_map(|entry| analyze(entry.english)).collect();
+        let covered: std::collections::HashSet<&str> = covered_words.iter().map(String::as_str).collect();
+        let bearing = dictionary_translations(&["rolling bearing"], &covered, frequency);
+        assert!(bearing.frequencies.is_empty(), "{:?}", bearing.frequencies);
+        let uncovered = dictionary_translations(&["bearing"], &std::collections::HashSet::new(), frequency);
+        assert!(uncovered.frequencies.contains_key("轴承"), "{:?}", uncovered.frequencies);
+        // One occurrence of a word weighs one, however many of its translations the index has
+        // (each translation here is one term).
+        let once = dictionary_translations(&["mushroom"], &std::collections::HashSet::new(), frequency);
+        let total: f32 = once.frequencies.values().sum();
+        assert!((total - 1.0).abs() < 1e-6, "{:?}", once.frequencies);
+        let twice = dictionary_translations(&["mushroom", "mushrooms"], &std::collections::HashSet::new(), frequency);
+        let total: f32 = twice.frequencies.values().sum();
+        assert!((total - 2.0).abs() < 1e-6, "{:?}", twice.frequencies);
+        // Translations the index lacks are not kept.
+        assert!(once.frequencies.keys().all(|term| frequency(term) > 0));
+    }
+
+    #[test]
     fn every_glossary_entry_can_be_found() {
         for (english, chinese) in techmatch_matching::glossary::entries() {
             let words = analyze(english);
@@ -641,6 +884,8 @@ pub fn benchmark(
     };
     let section = |code: &str| techmatch_domain::industry::IndustryCode::parse("i", code).ok().map(|c| c.section());
     let need_documents = synthetic_listings(10_000_000, needs as u64, 0x0bad_cafe);
+    // A server loads the dictionary at start-up; the first need should not pay for it here.
+    warm_up_dictionary();
     let mut samples = Vec::with_capacity(needs);
     for (done, need) in need_documents.iter().enumerate() {
         let started = std::time::Instant::now();
