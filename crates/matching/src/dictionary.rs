@@ -143,6 +143,17 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        // Whatever English a need holds, a look-up answers (the crate indexes its own data and
+        // would panic on a key it lacks) with words of at least two characters.
+        #[test]
+        fn any_phrase_is_looked_up_safely(phrase in "[a-z]{1,12}( [a-z]{1,12}){0,2}") {
+            for word in chinese_for(&phrase) {
+                proptest::prop_assert!(word.chars().count() >= 2);
+            }
+        }
+    }
+
     #[test]
     fn senses_drop_remarks_and_references() {
         assert_eq!(senses("(mechanics) bearing").collect::<Vec<_>>(), vec!["bearing"]);
