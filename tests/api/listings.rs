@@ -379,6 +379,47 @@ async fn english_and_mixed_search_over_http() {
 }
 
 #[actix_web::test]
+async fn cross_language_search_finds_the_other_languages_listings_on_request() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let researcher = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
+    for (title, abstract_text) in [
+        ("食用菌工厂化栽培", "蘑菇工厂化栽培中的温湿度控制与菌种选育。"),
+        ("Mushroom growing kits", "Indoor mushroom growing kits for restaurants."),
+        ("Lithium battery cathode coating", "A surface coating for nickel-rich lithium battery cathodes."),
+    ] {
+        let mut body = result_body(title, abstract_text);
+        body["keywords"] = json!([]);
+        let created = app.post("/api/v1/results", Some(&researcher), &body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    app.index_settled().await;
+    let titles = |body: &serde_json::Value| -> Vec<String> {
+        body["hits"].as_array().unwrap().iter().map(|hit| hit["title"].as_str().unwrap().to_owned()).collect()
+    };
+    // "mushroom" is not in the glossary: the dictionary gives 蘑菇.
+    let typed = app.get("/api/v1/search?q=mushroom&kind=results", None).await;
+    assert_eq!(titles(&typed.body), vec!["Mushroom growing kits"], "{}", typed.body);
+    let across = app.get("/api/v1/search?q=mushroom&kind=results&cross_language=true", None).await;
+    assert_eq!(titles(&across.body), vec!["Mushroom growing kits", "食用菌工厂化栽培"], "{}", across.body);
+    assert!(across.body["hits"][1]["snippet"].as_str().unwrap().contains("<mark>蘑菇"), "{}", across.body);
+    // Chinese words find English listings through the glossary read backwards (锂电池).
+    let chinese = "/api/v1/search?q=%E9%94%82%E7%94%B5%E6%B1%A0&kind=results";
+    assert_eq!(app.get(chinese, None).await.body["total"], 0);
+    let chinese = app.get(&format!("{chinese}&cross_language=true"), None).await;
+    assert_eq!(titles(&chinese.body), vec!["Lithium battery cathode coating"], "{}", chinese.body);
+    // The search page has it as a checkbox, kept in its facet links.
+    let (_, _, html) = app.page(Method::GET, "/search?q=mushroom", "", Some("en"), None).await;
+    assert!(html.contains("name=\"cross_language\"") && !html.contains("食用菌工厂化栽培"), "{html}");
+    let (_, _, html) = app.page(Method::GET, "/search?q=mushroom&cross_language=1", "", Some("en"), None).await;
+    assert!(html.contains("食用菌工厂化栽培") && html.contains(" checked>"), "{html}");
+    assert!(html.contains("&amp;cross_language=1&amp;") || html.contains("&cross_language=1&"), "{html}");
+    app.get("/api/v1/search?q=mushroom&cross_language=perhaps", None)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    app.stop().await;
+}
+
+#[actix_web::test]
 async fn exports_respect_visibility_in_csv_and_xlsx() {
     use calamine::Reader;
     let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;

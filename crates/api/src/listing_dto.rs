@@ -695,6 +695,10 @@ pub struct SearchQuery {
     pub challenge: Option<bool>,
     /// Facet counts (default true).
     pub facets: Option<bool>,
+    /// Also find listings in the other language (default false): English words through the
+    /// bilingual glossary and a general dictionary into Chinese, Chinese words through the
+    /// glossary into English; a translated word counts half a typed one.
+    pub cross_language: Option<bool>,
 }
 
 /// The listing attributes search and matching filter on, as given in a query string.
@@ -777,6 +781,7 @@ impl SearchQuery {
             offset: usize::try_from(window.offset).unwrap_or(usize::MAX),
             limit: usize::try_from(window.limit).unwrap_or(20),
             with_facets: self.facets.unwrap_or(true),
+            cross_language: self.cross_language.unwrap_or(false),
         };
         Ok((page, per_page, request))
     }

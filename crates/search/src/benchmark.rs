@@ -458,6 +458,7 @@ pub fn run(
         offset: 0,
         limit: 10,
         with_facets,
+        cross_language: false,
     };
     let mut ours_samples = Vec::new();
     let mut facet_samples = Vec::new();

@@ -51,6 +51,7 @@ struct CacheKey {
     offset: usize,
     limit: usize,
     with_facets: bool,
+    cross_language: bool,
 }
 
 impl CacheKey {
@@ -71,6 +72,7 @@ impl CacheKey {
             offset: request.offset,
             limit: request.limit,
             with_facets: request.with_facets,
+            cross_language: request.cross_language,
         }
     }
 }

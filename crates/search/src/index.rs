@@ -145,14 +145,26 @@ pub struct SearchFilters {
     pub open_challenges_only: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
     pub query: String,
     pub filters: SearchFilters,
     pub offset: usize,
     pub limit: usize,
     pub with_facets: bool,
+    /// Also look for the query's words in the other language, through the index's translator
+    /// (see [`SearchIndex::with_translator`]); without one this changes nothing.
+    pub cross_language: bool,
 }
+
+/// Terms in the other language for a query, each with a weight in (0, 1], given the query text
+/// and the index's document frequency of a term. The index knows no glossary or dictionary:
+/// the service lends it its own this way.
+pub type QueryTranslator = dyn Fn(&str, &dyn Fn(&str) -> u64) -> Vec<(String, f32)> + Send + Sync;
+
+/// A translated term counts this much of a typed word's boosts: a listing in the typed
+/// language ranks above one that only matches a translation as well.
+const TRANSLATION_WEIGHT: f32 = 0.5;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
@@ -179,6 +191,7 @@ pub struct SearchIndex {
     writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
     cache: ResultCache,
+    translator: Option<std::sync::Arc<QueryTranslator>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -243,7 +256,14 @@ impl SearchIndex {
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer(writer_memory_bytes.max(WRITER_MEMORY_PER_THREAD))?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields, cache: ResultCache::new(0) })
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Some(Mutex::new(writer)),
+            fields,
+            cache: ResultCache::new(0),
+            translator: None,
+        })
     }
 
     /// Opens an existing index to read only, without the writer lock, so that a batch job can
@@ -264,7 +284,7 @@ impl SearchIndex {
         }
         index.tokenizers().register(ANALYZER, analyzer());
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, writer: None, fields, cache: ResultCache::new(0) })
+        Ok(SearchIndex { index, reader, writer: None, fields, cache: ResultCache::new(0), translator: None })
     }
 
     /// Swaps the writer for one suited to a live service: one indexing thread with the least
@@ -274,7 +294,7 @@ impl SearchIndex {
     /// its merges keep tiny segments among themselves. Bulk
     /// builds (rebuilds, imports into a fresh index, benchmarks) keep the writer of `open`.
     pub fn for_incremental_updates(self) -> Result<SearchIndex, SearchError> {
-        let SearchIndex { index, reader, writer, fields, cache } = self;
+        let SearchIndex { index, reader, writer, fields, cache, translator } = self;
         if writer.is_none() {
             return Err(SearchError::ReadOnly);
         }
@@ -287,7 +307,21 @@ impl SearchIndex {
         let mut merge_policy = tantivy::indexer::LogMergePolicy::default();
         merge_policy.set_min_layer_size(LIVE_MERGE_FLOOR_DOCS);
         writer.set_merge_policy(Box::new(merge_policy));
-        Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields, cache })
+        Ok(SearchIndex { index, reader, writer: Some(Mutex::new(writer)), fields, cache, translator })
+    }
+
+    /// Lends the index a way to translate queries, used by requests with `cross_language`.
+    pub fn with_translator(mut self, translator: std::sync::Arc<QueryTranslator>) -> SearchIndex {
+        self.translator = Some(translator);
+        self
+    }
+
+    /// The other language's terms for `query`, none without a translator.
+    fn translations(&self, query: &str) -> Vec<(String, f32)> {
+        match &self.translator {
+            Some(translator) => translator(query, &|term: &str| self.document_frequency(term)),
+            None => Vec::new(),
+        }
     }
 
     /// Keeps the answers of searches, within about `budget_bytes` of memory, until the index
@@ -434,7 +468,8 @@ impl SearchIndex {
         scope: VisibilityScope,
         request: &SearchRequest,
     ) -> Result<SearchResults, SearchError> {
-        let text_query = self.text_query(&request.query);
+        let translations = if request.cross_language { self.translations(&request.query) } else { Vec::new() };
+        let text_query = self.text_query(&request.query, &translations);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Must,
             match &text_query {
@@ -481,7 +516,8 @@ impl SearchIndex {
             facets.insert(name.to_owned(), values);
         }
 
-        let terms: BTreeSet<String> = analyze(&request.query).into_iter().collect();
+        let mut terms: BTreeSet<String> = analyze(&request.query).into_iter().collect();
+        terms.extend(translations.into_iter().map(|(term, _)| term));
         let mut hits = Vec::with_capacity(top_docs.len());
         for (score, address) in top_docs {
             hits.push(self.hit(searcher, address, score, &terms)?);
@@ -506,8 +542,10 @@ impl SearchIndex {
     }
 
     /// The text part of a query: every analysed term, sought in title, keywords and body with
-    /// field boosts, scored by BM25. `None` for a query without terms (browse everything).
-    fn text_query(&self, query: &str) -> Option<Box<dyn Query>> {
+    /// field boosts, scored by BM25, and the translations (the query's words in the other
+    /// language) with their weights times [`TRANSLATION_WEIGHT`]. `None` for a query without
+    /// terms (browse everything).
+    fn text_query(&self, query: &str, translations: &[(String, f32)]) -> Option<Box<dyn Query>> {
         let mut terms = analyze(query);
         terms.sort();
         terms.dedup();
@@ -515,11 +553,17 @@ impl SearchIndex {
             return None;
         }
         let fields = [(self.fields.title, 3.0), (self.fields.keywords, 2.5), (self.fields.body, 1.0)];
+        let mut weighted: Vec<(&str, f32)> = terms.iter().take(64).map(|term| (term.as_str(), 1.0)).collect();
+        for (term, weight) in translations.iter().take(64) {
+            if !terms.contains(term) && *weight > 0.0 {
+                weighted.push((term.as_str(), TRANSLATION_WEIGHT * weight.min(1.0)));
+            }
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in terms.iter().take(64) {
+        for (term, weight) in weighted {
             for (field, boost) in fields {
                 let term_query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term_query), boost))));
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term_query), boost * weight))));
             }
         }
         Some(Box::new(BooleanQuery::new(clauses)))

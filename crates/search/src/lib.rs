@@ -12,6 +12,6 @@ mod snippet;
 
 pub use document::{ListingDocument, listing_key};
 pub use index::{
-    CandidateQuery, CandidateStatistics, CorpusStatistics, FACETS, FieldBoosts, IndexChange, SCHEMA_VERSION,
-    SearchError, SearchFilters, SearchHit, SearchIndex, SearchRequest, SearchResults,
+    CandidateQuery, CandidateStatistics, CorpusStatistics, FACETS, FieldBoosts, IndexChange, QueryTranslator,
+    SCHEMA_VERSION, SearchError, SearchFilters, SearchHit, SearchIndex, SearchRequest, SearchResults,
 };

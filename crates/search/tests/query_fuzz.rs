@@ -35,7 +35,20 @@ const SECRET: &str = "保密隔膜需求 secretseparator";
 fn index() -> &'static SearchIndex {
     static INDEX: OnceLock<SearchIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let index = SearchIndex::in_memory(30_000_000).unwrap();
+        // A translator as careless as one can be: the query itself, empty and out-of-range
+        // weights, and the hidden need's own word (visibility must still hold).
+        let translator: std::sync::Arc<techmatch_search::QueryTranslator> =
+            std::sync::Arc::new(|query: &str, frequency: &dyn Fn(&str) -> u64| {
+                let echo: String = query.chars().take(20).collect();
+                let weight = if frequency("锂电池") > 0 { 1.5 } else { -1.0 };
+                vec![
+                    (echo, weight),
+                    (String::new(), 0.0),
+                    ("锂电池".to_owned(), f32::NAN),
+                    ("secretseparator".to_owned(), 1.0),
+                ]
+            });
+        let index = SearchIndex::in_memory(30_000_000).unwrap().with_translator(translator);
         let documents = [
             document(
                 ListingKind::Result,
@@ -111,6 +124,7 @@ fn markup_in_documents_is_escaped_in_snippets() {
         offset: 0,
         limit: 10,
         with_facets: false,
+        cross_language: false,
     };
     let found = index().search(Viewer::Anonymous, &request).unwrap();
     let hit = found.hits.iter().find(|hit| hit.id == 1).expect("the result with markup in its body");
@@ -123,13 +137,19 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_query_text_searches_safely(query in hostile_text(), offset in 0usize..50, limit in 0usize..500) {
+    fn any_query_text_searches_safely(
+        query in hostile_text(),
+        offset in 0usize..50,
+        limit in 0usize..500,
+        cross_language in proptest::bool::ANY,
+    ) {
         let request = SearchRequest {
             query: query.clone(),
             filters: SearchFilters::default(),
             offset,
             limit,
             with_facets: true,
+            cross_language,
         };
         let found = index().search(Viewer::Anonymous, &request).unwrap();
         prop_assert!(found.hits.len() <= limit.clamp(1, 100));
@@ -157,6 +177,7 @@ proptest! {
             offset: 0,
             limit: 10,
             with_facets: true,
+            cross_language: true,
         };
         let found = index().search(Viewer::Anonymous, &request).unwrap();
         prop_assert!(found.hits.iter().all(|hit| hit.id != 4));

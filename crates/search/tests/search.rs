@@ -108,7 +108,14 @@ fn fixture() -> SearchIndex {
 }
 
 fn request(query: &str) -> SearchRequest {
-    SearchRequest { query: query.into(), filters: SearchFilters::default(), offset: 0, limit: 10, with_facets: true }
+    SearchRequest {
+        query: query.into(),
+        filters: SearchFilters::default(),
+        offset: 0,
+        limit: 10,
+        with_facets: true,
+        cross_language: false,
+    }
 }
 
 fn ids(index: &SearchIndex, viewer: Viewer, request: &SearchRequest) -> Vec<(ListingKind, i64)> {
@@ -482,4 +489,47 @@ fn without_a_cache_nothing_is_kept_and_a_budget_bounds_it() {
         index.search(Viewer::Anonymous, &small).unwrap();
         assert!(index.cached_answers() <= 4_096 / 256, "{}", index.cached_answers());
     }
+}
+
+/// A translator written for the fixture: "cathode" is 正极材料, "greenhouse" 温室.
+fn fixture_translator() -> std::sync::Arc<techmatch_search::QueryTranslator> {
+    std::sync::Arc::new(|query: &str, frequency: &dyn Fn(&str) -> u64| {
+        // Translations are analysed terms, like queries: 正极材料 is 正极 and 材料.
+        let analysed = |text: &str, weight: f32| -> Vec<(String, f32)> {
+            techmatch_search::analyzer::analyze(text).into_iter().map(|term| (term, weight)).collect()
+        };
+        let mut terms = Vec::new();
+        if query.contains("cathode") {
+            terms.extend(analysed("正极材料", 1.0));
+        }
+        if query.contains("greenhouse") {
+            terms.extend(analysed("温室", 0.5));
+        }
+        terms.retain(|(term, _)| frequency(term) > 0);
+        terms
+    })
+}
+
+#[test]
+fn cross_language_requests_also_find_the_translations_below_the_typed_words() {
+    let index = fixture().with_translator(fixture_translator());
+    let typed = results_only("cathode");
+    assert_eq!(ids(&index, Viewer::Anonymous, &typed), vec![(ListingKind::Result, 3)], "typed words only");
+    let across = SearchRequest { cross_language: true, ..typed.clone() };
+    let found = index.search(Viewer::Anonymous, &across).unwrap();
+    let found_ids: Vec<i64> = found.hits.iter().map(|hit| hit.id).collect();
+    // The English result with the typed word first, then the Chinese ones with its translation.
+    assert_eq!(found_ids.first(), Some(&3), "{found_ids:?}");
+    assert!(found_ids.contains(&1), "{found_ids:?}");
+    assert_eq!(found.total, found_ids.len());
+    let chinese = found.hits.iter().find(|hit| hit.id == 1).unwrap();
+    assert!(chinese.snippet.contains("<mark>正极"), "translations are highlighted: {}", chinese.snippet);
+    // Answers are kept per request: the plain one is not served for the cross-language one.
+    let index = index.with_result_cache(1 << 20);
+    assert_eq!(index.search(Viewer::Anonymous, &typed).unwrap().hits.len(), 1);
+    assert!(index.search(Viewer::Anonymous, &across).unwrap().hits.len() > 1);
+    // Nothing changes without a translator, and visibility holds with one.
+    assert_eq!(ids(&fixture(), Viewer::Anonymous, &SearchRequest { cross_language: true, ..typed }).len(), 1);
+    let hidden = SearchRequest { cross_language: true, ..request("cathode") };
+    assert!(!ids(&index, Viewer::Anonymous, &hidden).contains(&(ListingKind::Need, 102)));
 }

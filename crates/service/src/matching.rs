@@ -218,6 +218,37 @@ pub fn warm_up_dictionary() {
     techmatch_matching::dictionary::warm_up();
 }
 
+/// The analysed words among `terms` that glossary phrases translate.
+fn glossary_covered(terms: &[String]) -> Vec<String> {
+    glossary_phrases(terms).into_iter().flat_map(|entry| analyze(entry.english)).collect()
+}
+
+/// The other language's terms for a typed search (`SearchRequest::cross_language`), each with a
+/// weight of at most 1: the glossary's translations both ways and, for English words it lacks,
+/// the dictionary's (sharing the word's weight), kept when the index holds them and not typed
+/// already. The search index is lent this, as it knows neither glossary nor dictionary.
+pub fn query_translations(query: &str, frequency: &dyn Fn(&str) -> u64) -> Vec<(String, f32)> {
+    let terms = analyze(query);
+    let own: std::collections::HashSet<&str> = terms.iter().map(String::as_str).collect();
+    let mut weights: std::collections::HashMap<String, f32> = std::collections::HashMap::new();
+    for term in translate(&terms).into_iter().chain(translate_to_english(&terms, |word| frequency(word) > 0)) {
+        weights.insert(term, 1.0);
+    }
+    let covered_words = glossary_covered(&terms);
+    let covered: std::collections::HashSet<&str> = covered_words.iter().map(String::as_str).collect();
+    let dictionary = dictionary_translations(&[query], &covered, |term: &str| frequency(term));
+    for (term, share) in dictionary.frequencies {
+        let weight = weights.entry(term).or_default();
+        *weight = (*weight + share).min(1.0);
+    }
+    let mut translations: Vec<(String, f32)> = weights
+        .into_iter()
+        .filter(|(term, weight)| *weight > 0.0 && !own.contains(term.as_str()) && frequency(term) > 0)
+        .collect();
+    translations.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    translations
+}
+
 /// Most translations one English word or phrase brings from the dictionary (the rarest in the
 /// index first); they share the word's weight.
 const DICTIONARY_TRANSLATIONS: usize = 8;
@@ -406,8 +437,7 @@ pub fn matching_query(
     let mut translated_from = translation_sources(&terms);
     // English words the glossary lacks are looked up in the general dictionary, by their
     // written form (stems are not words).
-    let glossary_covered: Vec<String> =
-        glossary_phrases(&terms).into_iter().flat_map(|entry| analyze(entry.english)).collect();
+    let glossary_covered = glossary_covered(&terms);
     let covered: std::collections::HashSet<&str> = glossary_covered.iter().map(String::as_str).collect();
     let keyword_text = keywords.join("，");
     let mut parts = vec![title; parameters.title_repeat.max(1)];

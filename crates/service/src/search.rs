@@ -121,7 +121,11 @@ impl SearchService {
     pub async fn start(store: Store, settings: &SearchSettings) -> anyhow::Result<SearchService> {
         let index = open_or_rebuild(&store, &settings.index_dir, settings.writer_memory_bytes).await?;
         let index = tokio::task::spawn_blocking(move || index.for_incremental_updates()).await??;
-        let index = Arc::new(index.with_result_cache(settings.result_cache_bytes));
+        let index = Arc::new(
+            index
+                .with_result_cache(settings.result_cache_bytes)
+                .with_translator(Arc::new(crate::matching::query_translations)),
+        );
         let start_position = index.position()?.unwrap_or(0);
         let (sender, receiver) = watch::channel(start_position);
         let wake = Arc::new(Notify::new());

@@ -367,6 +367,8 @@ pub struct SearchPageQuery {
     transfer_mode: Option<String>,
     field: Option<String>,
     status: Option<String>,
+    /// The checkbox: present (any value) when ticked.
+    cross_language: Option<String>,
     #[serde(default)]
     lang: Option<String>,
 }
@@ -443,8 +445,15 @@ pub async fn search(
         status: query.status.clone(),
         open_challenges_only: false,
     };
-    let search_request =
-        SearchRequest { query: query.q.chars().take(200).collect(), filters, offset: 0, limit: 20, with_facets: true };
+    let cross_language = query.cross_language.is_some();
+    let search_request = SearchRequest {
+        query: query.q.chars().take(200).collect(),
+        filters,
+        offset: 0,
+        limit: 20,
+        with_facets: true,
+        cross_language,
+    };
     let found = match services.search.search(visit.actor.as_ref(), search_request).await {
         Ok(found) => found,
         Err(ServiceError::Validation(_)) => Default::default(),
@@ -471,7 +480,7 @@ pub async fn search(
     let label = |facet: &str| -> String {
         translations.and_then(|table| table.get(&format!("facet_{facet}")).cloned()).unwrap_or_else(|| facet.to_owned())
     };
-    let base = format!("/search?q={}", url_encode(&query.q));
+    let base = format!("/search?q={}{}", url_encode(&query.q), if cross_language { "&cross_language=1" } else { "" });
     let facets: Vec<FacetGroup> = found
         .facets
         .into_iter()
@@ -497,7 +506,7 @@ pub async fn search(
     visit.render(
         StatusCode::OK,
         "search.html",
-        minijinja::context! { query => query.q, total => found.total, hits, facets },
+        minijinja::context! { query => query.q, total => found.total, hits, facets, cross_language },
     )
 }
 
