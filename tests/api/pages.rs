@@ -227,6 +227,14 @@ async fn workspaces_matches_and_the_suggestion_queue_as_pages() {
         let piloted = format!("/needs/{need_id}/matches?maturity=pilot");
         let (_, _, piloted) = app.page(Method::GET, &piloted, &company_cookies, None, None).await;
         assert!(piloted.contains("温室环境自动感应控制开闭窗系统"), "{piloted}");
+        assert!(!piloted.contains("筛选条件无效"), "{piloted}");
+        // A value the API would refuse is named on the page and not applied (it used to find
+        // nothing, silently).
+        let mistyped = format!("/needs/{need_id}/matches?industry=9x&maturity=pilot&region=999999");
+        let (status, _, mistyped) = app.page(Method::GET, &mistyped, &company_cookies, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{mistyped}");
+        assert!(mistyped.contains("以下筛选条件无效，未采用: 行业, 地区"), "{mistyped}");
+        assert!(mistyped.contains("温室环境自动感应控制开闭窗系统"), "the valid filter still applies: {mistyped}");
 
         // Another company may not see this need's matches.
         let other_cookies = log_in(&app, "founder-other@else.cn").await;

@@ -701,19 +701,20 @@ pub struct SearchQuery {
     pub cross_language: Option<bool>,
 }
 
-/// The listing attributes search and matching filter on, as given in a query string.
-struct AttributeFilters<'a> {
-    industry: Option<&'a str>,
-    field: Option<&'a str>,
-    maturity: Option<&'a str>,
-    region: Option<&'a str>,
-    transfer_mode: Option<&'a str>,
-    challenge: Option<bool>,
+/// The listing attributes search and matching filter on, as given in a query string (or a
+/// page's filter form).
+pub(crate) struct AttributeFilters<'a> {
+    pub(crate) industry: Option<&'a str>,
+    pub(crate) field: Option<&'a str>,
+    pub(crate) maturity: Option<&'a str>,
+    pub(crate) region: Option<&'a str>,
+    pub(crate) transfer_mode: Option<&'a str>,
+    pub(crate) challenge: Option<bool>,
 }
 
 impl AttributeFilters<'_> {
     /// Checked values (kind and status left open); invalid ones are added to `errors`.
-    fn parse(self, errors: &mut ValidationErrors) -> techmatch_service::SearchFilters {
+    pub(crate) fn parse(self, errors: &mut ValidationErrors) -> techmatch_service::SearchFilters {
         use techmatch_domain::listing::TransferMode;
         let industry = self.industry.and_then(|raw| errors.collect(IndustryCode::parse("industry", raw)));
         let maturity = self.maturity.and_then(|raw| errors.collect(Maturity::parse("maturity", raw)));

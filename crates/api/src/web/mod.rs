@@ -1024,14 +1024,24 @@ impl MatchPageQuery {
     /// The maturity stages the form offers (blank: any).
     const MATURITIES: [&'static str; 6] = ["", "lab", "prototype", "pilot", "small_batch", "mass_production"];
 
-    fn filters(&self) -> SearchFilters {
-        let given = |value: &str| Some(value.trim().to_owned()).filter(|value| !value.is_empty());
-        SearchFilters {
+    /// The form's filters checked as the API checks them, and the names of the fields whose
+    /// values were not valid (left out of the filters and named on the page, rather than
+    /// silently finding nothing).
+    fn filters(&self) -> (SearchFilters, Vec<String>) {
+        fn given(value: &str) -> Option<&str> {
+            Some(value.trim()).filter(|value| !value.is_empty())
+        }
+        let mut errors = techmatch_domain::ValidationErrors::new();
+        let filters = crate::listing_dto::AttributeFilters {
             industry: given(&self.industry),
+            field: None,
             maturity: given(&self.maturity),
             region: given(&self.region),
-            ..SearchFilters::default()
+            transfer_mode: None,
+            challenge: None,
         }
+        .parse(&mut errors);
+        (filters, errors.0.into_iter().map(|error| error.field).collect())
     }
 }
 
@@ -1050,7 +1060,7 @@ pub async fn need_matches_page(
         Ok(need) => need.content.title.as_str().to_owned(),
         Err(error) => return visit.failure(&error),
     };
-    let filters = query.filters();
+    let (filters, invalid) = query.filters();
     let matches = match services.matches.matches_for_need_within(&actor, need_id, 20, &filters).await {
         Ok(matches) => matches,
         Err(error) => return visit.failure(&error),
@@ -1063,7 +1073,8 @@ pub async fn need_matches_page(
         .collect();
     let maturities = MatchPageQuery::MATURITIES;
     let chosen = query.into_inner();
-    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities })
+    let invalid: Vec<String> = invalid.iter().map(|field| label(&visit, &format!("facet_{field}"))).collect();
+    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities, invalid })
 }
 
 /// A result's matching needs, explained (its institution and staff).
@@ -1080,7 +1091,7 @@ pub async fn result_matches_page(
         Ok(result) => result.content.title.as_str().to_owned(),
         Err(error) => return visit.failure(&error),
     };
-    let filters = query.filters();
+    let (filters, invalid) = query.filters();
     let matches = match services.matches.matches_for_result_within(&actor, result_id, 20, &filters).await {
         Ok(matches) => matches,
         Err(error) => return visit.failure(&error),
@@ -1093,7 +1104,8 @@ pub async fn result_matches_page(
         .collect();
     let maturities = MatchPageQuery::MATURITIES;
     let chosen = query.into_inner();
-    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities })
+    let invalid: Vec<String> = invalid.iter().map(|field| label(&visit, &format!("facet_{field}"))).collect();
+    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities, invalid })
 }
 
 #[derive(Serialize)]
