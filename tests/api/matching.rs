@@ -539,6 +539,41 @@ async fn stored_pairs_of_a_need_edited_since_the_batch_are_not_suggested() {
 }
 
 #[actix_web::test]
+async fn stored_pairs_of_a_result_edited_among_many_are_ranked_again_not_lost() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let GreenhouseScene { researcher, liaison, greenhouse, need, .. } = greenhouse_scene(&app).await;
+    app.index_settled().await;
+    let reviewed = app.send(actix_web::http::Method::POST, "/api/v1/suggestions/reviewed", Some(&liaison), None);
+    assert_eq!(reviewed.await.status, StatusCode::NO_CONTENT);
+    app.services.matches.refresh_stored_matches(20, |_, _| {}).await.unwrap();
+    // The greenhouse result is edited after the batch (its stored pair goes stale), and then
+    // more results are posted than the on-demand part of the queue looks at (30), so it is not
+    // among the listings ranked on demand.
+    let edited = app
+        .patch(
+            &format!("/api/v1/results/{greenhouse}"),
+            Some(&researcher),
+            &json!({"version": 1, "keywords": ["温室", "天窗", "自动控制", "物联网"]}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    for index in 0..31 {
+        post_result(&app, &researcher, &format!("陶瓷轴承材料第{index}号"), "氮化硅陶瓷轴承球的烧结工艺。", "30").await;
+    }
+    app.index_settled().await;
+    let queue = app.get("/api/v1/suggestions?limit=50", Some(&liaison)).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let found = suggested_pairs(&queue.body);
+    assert!(found.contains(&(need, greenhouse)), "the stale pair is ranked again, not dropped: {}", queue.body);
+    let item = queue.body["items"].as_array().unwrap().iter().find(|item| item["result"]["id"] == greenhouse).unwrap();
+    assert!(
+        item["match"]["matched_terms"].as_array().is_some_and(|terms| !terms.is_empty()),
+        "ranked now, so explained as the listings read now: {item}"
+    );
+    app.stop().await;
+}
+
+#[actix_web::test]
 async fn match_lists_take_the_search_filters() {
     for app in TestApp::each_backend().await {
         let GreenhouseScene { researcher, company, greenhouse, drone, need, .. } = greenhouse_scene(&app).await;

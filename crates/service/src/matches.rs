@@ -399,6 +399,18 @@ const SUGGESTION_LISTINGS: u64 = 30;
 const PAIRS_PER_LISTING: usize = 5;
 /// How many pairs first found by batch matching since the last review a suggestion run reads.
 const STORED_SUGGESTIONS: u64 = 200;
+/// At most this many needs of stored pairs gone stale (a listing edited after the batch) are
+/// ranked again per suggestion run, those with the best stored pairs first.
+const STALE_NEEDS_RANKED: usize = 20;
+
+/// A need's stored pairs that a listing edit made stale.
+#[derive(Debug)]
+struct StalePairs {
+    need: TechNeed,
+    results: BTreeSet<i64>,
+    /// The best stored score among them (needs with better pairs are ranked again first).
+    best: f64,
+}
 
 impl MatchService {
     /// The best undecided pairs that are new since the officer's last review: those batch
@@ -415,11 +427,13 @@ impl MatchService {
         let decided = self.store.decided_pairs().await?;
         self.catch_up(actor).await;
         let ranking = self.without_waiting();
-        let mut pairs: HashMap<(i64, i64), Suggestion> = self.stored_suggestions(from, &decided).await?;
+        let (mut pairs, stale) = self.stored_suggestions(from, &decided).await?;
         // Pairs ranked just now replace stored ones: their explanations already hold matched terms.
         let stored: BTreeSet<(i64, i64)> = pairs.keys().copied().collect();
         let mut ranked_now: BTreeSet<(i64, i64)> = BTreeSet::new();
+        let mut needs_ranked_now: BTreeSet<i64> = BTreeSet::new();
         for need_id in self.store.open_needs_changed_since(from, SUGGESTION_LISTINGS).await? {
+            needs_ranked_now.insert(need_id.0);
             let Some(need) = self.store.find_need(need_id).await? else { continue };
             // Staff may see and act for every need: rank it directly rather than through
             // `matches_for_need`, which would load it again to check that.
@@ -458,6 +472,48 @@ impl MatchService {
                     pairs.insert(
                         key,
                         Suggestion { need: found.need, result: result.clone(), explanation: found.explanation },
+                    );
+                }
+            }
+        }
+        // Stale stored pairs the on-demand part did not reach (it looks at the most recent
+        // changes only, so a bulk edit leaves some out): their needs are ranked again and the
+        // pairs kept where they still rank among the need's best, scored as the listings read
+        // now. A need ranked on demand above has had its best pairs taken already.
+        let mut stale: Vec<StalePairs> = stale
+            .into_values()
+            .filter(|pairs| !needs_ranked_now.contains(&pairs.need.id.0))
+            .map(|mut pairs| {
+                let need_id = pairs.need.id.0;
+                pairs.results.retain(|result_id| !ranked_now.contains(&(need_id, *result_id)));
+                pairs
+            })
+            .filter(|pairs| !pairs.results.is_empty())
+            .collect();
+        stale.sort_by(|a, b| b.best.total_cmp(&a.best).then_with(|| a.need.id.cmp(&b.need.id)));
+        for StalePairs { need, results, .. } in stale.into_iter().take(STALE_NEEDS_RANKED) {
+            let need_id = need.id.0;
+            let viewer = Viewer::of(Some(actor));
+            let content = &need.content;
+            let candidates = ranking
+                .candidates_for(
+                    viewer,
+                    ListingKind::Result,
+                    &SearchFilters::default(),
+                    content.title.as_str().to_owned(),
+                    content.description.as_str().to_owned(),
+                    content.keywords.as_slice().to_vec(),
+                )
+                .await?;
+            for found in
+                rank_results(&self.store, &self.weights, viewer, true, &need, &candidates, PAIRS_PER_LISTING).await?
+            {
+                let key = (need_id, found.result.id.0);
+                if results.contains(&key.1) && !decided.contains(&key) && !ranked_now.contains(&key) {
+                    ranked_now.insert(key);
+                    pairs.insert(
+                        key,
+                        Suggestion { need: need.clone(), result: found.result, explanation: found.explanation },
                     );
                 }
             }
@@ -509,12 +565,13 @@ impl MatchService {
     /// Undecided pairs batch matching first found after `from`, among its best few per need,
     /// whose need is still open and result still published, and neither edited since the batch
     /// ranked them; scored again with the current weights and listings (text relevance as the
-    /// batch measured it).
+    /// batch measured it). Pairs with a listing edited since come back apart, as stale: their
+    /// text relevance is the old text's.
     async fn stored_suggestions(
         &self,
         from: chrono::DateTime<Utc>,
         decided: &std::collections::HashSet<(i64, i64)>,
-    ) -> Result<HashMap<(i64, i64), Suggestion>, ServiceError> {
+    ) -> Result<(HashMap<(i64, i64), Suggestion>, HashMap<i64, StalePairs>), ServiceError> {
         let max_rank = i32::try_from(PAIRS_PER_LISTING).unwrap_or(i32::MAX);
         let found: Vec<techmatch_store::NewStoredPair> = self
             .store
@@ -544,13 +601,21 @@ impl MatchService {
             .collect();
         let feedback = Feedback::load(&self.store, &result_ids, true).await?;
         let mut pairs = HashMap::new();
+        let mut stale: HashMap<i64, StalePairs> = HashMap::new();
         for pair in found {
             let (Some(need), Some(result)) = (needs.get(&pair.need_id.0), results.get(&pair.found.result_id.0)) else {
                 continue;
             };
-            // A listing edited since the batch ranked the pair: its text relevance is stale, and
-            // the listing, changed since the review, is ranked again on demand.
+            // A listing edited since the batch ranked the pair: its text relevance is stale; the
+            // caller ranks the need again.
             if need.updated_at > pair.computed_at || result.updated_at > pair.computed_at {
+                let entry = stale.entry(need.id.0).or_insert_with(|| StalePairs {
+                    need: need.clone(),
+                    results: BTreeSet::new(),
+                    best: 0.0,
+                });
+                entry.results.insert(result.id.0);
+                entry.best = entry.best.max(pair.found.score);
                 continue;
             }
             let text = pair
@@ -568,7 +633,7 @@ impl MatchService {
                 Suggestion { need: need.clone(), result: result.clone(), explanation },
             );
         }
-        Ok(pairs)
+        Ok((pairs, stale))
     }
 
     /// Recomputes and stores the best `limit` results of every open need (see [`match_all`]),
