@@ -254,6 +254,9 @@ pub fn main() -> ExitCode {
     };
     telemetry::init(&settings.log);
     tracing::info!(environment = environment.name(), "configuration loaded");
+    for caution in crate::config::cautions(&settings, &environment) {
+        tracing::warn!(environment = environment.name(), "{caution}");
+    }
     let outcome = match cli.command {
         Command::Openapi => print_openapi(),
         Command::Bench(BenchCommand::Search { docs, rounds, memory_mb, dir }) => {

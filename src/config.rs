@@ -185,6 +185,20 @@ fn check(settings: &Settings, environment: &Environment) -> Result<(), ConfigErr
     Ok(())
 }
 
+/// What a deployment may have left open on purpose, but should hear about at start-up: in
+/// production, request metrics answered to anyone (route names, counts and timings) when no
+/// `server.metrics_token` is set.
+pub fn cautions(settings: &Settings, environment: &Environment) -> Vec<String> {
+    let mut cautions = Vec::new();
+    if environment.is_production() && settings.server.metrics_token.is_empty() {
+        cautions.push(
+            "/metrics answers anyone: set server.metrics_token (TECHMATCH__SERVER__METRICS_TOKEN) or keep the port private"
+                .to_owned(),
+        );
+    }
+    cautions
+}
+
 fn read(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })
 }
@@ -322,6 +336,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(error, ConfigError::Invalid(_)), "{error}");
+    }
+
+    #[test]
+    fn production_cautions_about_public_metrics() {
+        let production = Environment::named("production");
+        let secret = ("TECHMATCH__AUTH__JWT_SECRET", "Zq7#pL2vX9mK4tR8wB1nC6yH3fJ0sD5g");
+        let settings = load(&repo_config(), &production, variables(&[secret])).unwrap();
+        assert_eq!(cautions(&settings, &production).len(), 1, "no metrics token in production");
+        let with_token = variables(&[secret, ("TECHMATCH__SERVER__METRICS_TOKEN", "scraper-token")]);
+        let settings = load(&repo_config(), &production, with_token).unwrap();
+        assert!(cautions(&settings, &production).is_empty());
+        let development = Environment::named("development");
+        let settings = load(&repo_config(), &development, Vec::new()).unwrap();
+        assert!(cautions(&settings, &development).is_empty(), "development is not cautioned");
     }
 
     #[test]
