@@ -549,12 +549,12 @@ async fn the_schedule_grid_moves_swaps_and_locks_meetings() {
         let unlocked = app.post(&placement(&ac), Some(&officer), &json!({"locked": false})).await;
         assert_eq!(unlocked.body["items"][0]["locked"], false, "{}", unlocked.body);
 
-        // A rerun keeps the locked meeting in its slot.
+        // A rerun keeps the locked meeting in its cell: slot and table.
         let rerun = app.post(&format!("/api/v1/events/{event}/schedule"), Some(&officer), &json!({"pairs": []})).await;
         assert_eq!(rerun.status, StatusCode::OK, "{}", rerun.body);
         let rescheduled = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
         let ad_kept = pair_present(&rescheduled, a, d).expect("the locked meeting stays");
-        assert_eq!(ad_kept["slot"].as_u64(), Some(5));
+        assert_eq!((ad_kept["slot"].as_u64(), ad_kept["table"].as_u64()), (Some(5), Some(2)), "{rescheduled}");
         assert_eq!(ad_kept["locked"], true);
 
         // Once a meeting's attendance is recorded, it stays where it was held.
