@@ -407,6 +407,11 @@ async fn cross_language_search_finds_the_other_languages_listings_on_request() {
     assert_eq!(app.get(chinese, None).await.body["total"], 0);
     let chinese = app.get(&format!("{chinese}&cross_language=true"), None).await;
     assert_eq!(titles(&chinese.body), vec!["Lithium battery cathode coating"], "{}", chinese.body);
+    // And Chinese words the glossary lacks through the dictionary's meanings (蘑菇 → mushroom).
+    let mushroom = app.get("/api/v1/search?q=%E8%98%91%E8%8F%87&kind=results&cross_language=true", None).await;
+    let mut found = titles(&mushroom.body);
+    found.sort();
+    assert_eq!(found, vec!["Mushroom growing kits", "食用菌工厂化栽培"], "{}", mushroom.body);
     // The search page has it as a checkbox, kept in its facet links.
     let (_, _, html) = app.page(Method::GET, "/search?q=mushroom", "", Some("en"), None).await;
     assert!(html.contains("name=\"cross_language\"") && !html.contains("食用菌工厂化栽培"), "{html}");

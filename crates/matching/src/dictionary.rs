@@ -41,6 +41,27 @@ pub fn chinese_for(phrase: &str) -> Vec<&'static str> {
     found
 }
 
+/// The English meanings (up to [`LONGEST_PHRASE`] words each, lowercase, in the dictionary's
+/// order, which puts the commonest first) of a simplified Chinese word of two characters or
+/// more: 轴承 → "bearing".
+pub fn english_for(chinese: &str) -> Vec<String> {
+    let mut meanings: Vec<String> = Vec::new();
+    if chinese.chars().count() < 2 {
+        return meanings;
+    }
+    for entry in chinese_dictionary::query_by_simplified(chinese) {
+        for sense in &entry.english {
+            for meaning in senses(sense) {
+                let words = meaning.split_whitespace().count();
+                if (1..=LONGEST_PHRASE).contains(&words) && !meanings.contains(&meaning) {
+                    meanings.push(meaning);
+                }
+            }
+        }
+    }
+    meanings
+}
+
 /// The phrase as given, then singular forms of its last word.
 fn forms(phrase: &str) -> Vec<String> {
     let mut forms = vec![phrase.to_owned()];
@@ -127,6 +148,16 @@ mod tests {
         let distortion = chinese_for("distortion");
         assert!(distortion.contains(&"失真") && !distortion.contains(&"镜片"), "{distortion:?}");
         assert!(chinese_for("qwertyuiop").is_empty());
+    }
+
+    #[test]
+    fn chinese_words_give_their_english_meanings() {
+        let bearing = english_for("轴承");
+        assert_eq!(bearing.first().map(String::as_str), Some("bearing"), "{bearing:?}");
+        let mushroom = english_for("蘑菇");
+        assert!(mushroom.contains(&"mushroom".to_owned()) && mushroom.contains(&"pester".to_owned()), "{mushroom:?}");
+        assert!(english_for("菇").is_empty(), "single characters are left out");
+        assert!(english_for("不是一个词语吧").is_empty());
     }
 
     #[test]

@@ -224,8 +224,8 @@ fn glossary_covered(terms: &[String]) -> Vec<String> {
 }
 
 /// The other language's terms for a typed search (`SearchRequest::cross_language`), each with a
-/// weight of at most 1: the glossary's translations both ways and, for English words it lacks,
-/// the dictionary's (sharing the word's weight), kept when the index holds them and not typed
+/// weight of at most 1: the glossary's translations both ways and, for words it lacks, the
+/// dictionary's (sharing the word's weight), kept when the index holds them and not typed
 /// already. The search index is lent this, as it knows neither glossary nor dictionary.
 pub fn query_translations(query: &str, frequency: &dyn Fn(&str) -> u64) -> Vec<(String, f32)> {
     let terms = analyze(query);
@@ -241,6 +241,24 @@ pub fn query_translations(query: &str, frequency: &dyn Fn(&str) -> u64) -> Vec<(
         let weight = weights.entry(term).or_default();
         *weight = (*weight + share).min(1.0);
     }
+    // Chinese words the glossary lacks, through the dictionary's meanings. Searches only: in
+    // matching this direction has no evaluation set to show it helps (zh-dev's needs and results
+    // are all Chinese; sbir-dev's all English), and someone who ticks "other language" asks for
+    // reach.
+    let reverse = reverse_glossary();
+    for term in terms.iter().filter(|term| !term.is_ascii() && !reverse.contains_key(term.as_str())) {
+        let kept: Vec<Vec<String>> = techmatch_matching::dictionary::english_for(term)
+            .iter()
+            .map(|meaning| analyze(meaning).into_iter().filter(|word| frequency(word) > 0).collect::<Vec<_>>())
+            .filter(|words| !words.is_empty())
+            .take(CHINESE_MEANINGS)
+            .collect();
+        let share = 1.0 / kept.len().max(1) as f32;
+        for word in kept.into_iter().flatten() {
+            let weight = weights.entry(word).or_default();
+            *weight = (*weight + share).min(1.0);
+        }
+    }
     let mut translations: Vec<(String, f32)> = weights
         .into_iter()
         .filter(|(term, weight)| *weight > 0.0 && !own.contains(term.as_str()) && frequency(term) > 0)
@@ -248,6 +266,10 @@ pub fn query_translations(query: &str, frequency: &dyn Fn(&str) -> u64) -> Vec<(
     translations.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     translations
 }
+
+/// Most English meanings a Chinese word of a cross-language search brings (the dictionary's
+/// first, the commonest, that the index holds).
+const CHINESE_MEANINGS: usize = 4;
 
 /// Most translations one English word or phrase brings from the dictionary (the rarest in the
 /// index first); they share the word's weight.
