@@ -162,8 +162,8 @@ pub struct SearchRequest {
 /// the service lends it its own this way.
 pub type QueryTranslator = dyn Fn(&str, &dyn Fn(&str) -> u64) -> Vec<(String, f32)> + Send + Sync;
 
-/// A translated term counts this much of a typed word's boosts: a listing in the typed
-/// language ranks above one that only matches a translation as well.
+/// A translated term counts this much of a typed word's boosts: a guess at what the searcher
+/// meant weighs less than what they typed.
 const TRANSLATION_WEIGHT: f32 = 0.5;
 
 #[derive(Debug, Clone, PartialEq)]
