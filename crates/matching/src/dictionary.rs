@@ -11,10 +11,13 @@ use std::collections::HashSet;
 /// Longest English phrase, in words, looked up.
 pub const LONGEST_PHRASE: usize = 3;
 
-/// Loads the dictionary (about 0.7 s and 300 MB on first use), so that a server can pay for it
-/// at start-up instead of in the first English need's request.
+/// Loads the parts of the dictionary the look-ups below read (on first use otherwise), so that a
+/// server can pay for it at start-up instead of in the first English need's request. Not the
+/// crate's `init`, which also loads its pinyin and traditional tables: twice the time and
+/// memory for nothing used here.
 pub fn warm_up() {
-    chinese_dictionary::init();
+    let _ = chinese_dictionary::query_by_english("bearing");
+    let _ = chinese_dictionary::query_by_simplified("轴承");
 }
 
 /// Simplified Chinese words (two characters or more: single characters are too ambiguous to
