@@ -435,23 +435,7 @@ impl MatchService {
         for need_id in self.store.open_needs_changed_since(from, SUGGESTION_LISTINGS).await? {
             needs_ranked_now.insert(need_id.0);
             let Some(need) = self.store.find_need(need_id).await? else { continue };
-            // Staff may see and act for every need: rank it directly rather than through
-            // `matches_for_need`, which would load it again to check that.
-            let viewer = Viewer::of(Some(actor));
-            let content = &need.content;
-            let candidates = ranking
-                .candidates_for(
-                    viewer,
-                    ListingKind::Result,
-                    &SearchFilters::default(),
-                    content.title.as_str().to_owned(),
-                    content.description.as_str().to_owned(),
-                    content.keywords.as_slice().to_vec(),
-                )
-                .await?;
-            for found in
-                rank_results(&self.store, &self.weights, viewer, true, &need, &candidates, PAIRS_PER_LISTING).await?
-            {
+            for found in ranking.best_results_for_staff(actor, &need).await? {
                 let key = (need_id.0, found.result.id.0);
                 if !decided.contains(&key) {
                     ranked_now.insert(key);
@@ -493,21 +477,7 @@ impl MatchService {
         stale.sort_by(|a, b| b.best.total_cmp(&a.best).then_with(|| a.need.id.cmp(&b.need.id)));
         for StalePairs { need, results, .. } in stale.into_iter().take(STALE_NEEDS_RANKED) {
             let need_id = need.id.0;
-            let viewer = Viewer::of(Some(actor));
-            let content = &need.content;
-            let candidates = ranking
-                .candidates_for(
-                    viewer,
-                    ListingKind::Result,
-                    &SearchFilters::default(),
-                    content.title.as_str().to_owned(),
-                    content.description.as_str().to_owned(),
-                    content.keywords.as_slice().to_vec(),
-                )
-                .await?;
-            for found in
-                rank_results(&self.store, &self.weights, viewer, true, &need, &candidates, PAIRS_PER_LISTING).await?
-            {
+            for found in ranking.best_results_for_staff(actor, &need).await? {
                 let key = (need_id, found.result.id.0);
                 if results.contains(&key.1) && !decided.contains(&key) && !ranked_now.contains(&key) {
                     ranked_now.insert(key);
@@ -560,6 +530,25 @@ impl MatchService {
             );
         }
         Ok((suggestions, since))
+    }
+
+    /// A need's best few results ranked now, as staff see them (for the suggestion queue). Staff
+    /// may see and act for every need: it is ranked directly rather than through
+    /// `matches_for_need`, which would load it again to check that.
+    async fn best_results_for_staff(&self, actor: &Actor, need: &TechNeed) -> Result<Vec<ResultMatch>, ServiceError> {
+        let viewer = Viewer::of(Some(actor));
+        let content = &need.content;
+        let candidates = self
+            .candidates_for(
+                viewer,
+                ListingKind::Result,
+                &SearchFilters::default(),
+                content.title.as_str().to_owned(),
+                content.description.as_str().to_owned(),
+                content.keywords.as_slice().to_vec(),
+            )
+            .await?;
+        rank_results(&self.store, &self.weights, viewer, true, need, &candidates, PAIRS_PER_LISTING).await
     }
 
     /// Undecided pairs batch matching first found after `from`, among its best few per need,
