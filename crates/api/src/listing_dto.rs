@@ -695,9 +695,9 @@ pub struct SearchQuery {
     pub challenge: Option<bool>,
     /// Facet counts (default true).
     pub facets: Option<bool>,
-    /// Also find listings in the other language (default false): English words through the
-    /// bilingual glossary and a general dictionary into Chinese, Chinese words through the
-    /// glossary into English; a translated word counts half a typed one.
+    /// Also find listings in the other language (default false): words translated through the
+    /// bilingual glossary and, where it has none, a general Chinese-English dictionary; a
+    /// translated word counts half a typed one.
     pub cross_language: Option<bool>,
 }
 
