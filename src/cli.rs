@@ -1,7 +1,7 @@
 //! The `techmatch` command line.
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -200,6 +200,11 @@ enum BenchCommand {
         results: u64,
         #[arg(long, default_value_t = 200)]
         needs: usize,
+        /// Take the needs' titles and descriptions from a needs.jsonl of an evaluation set
+        /// (../shared/eval/FORMAT.md), e.g. sbir-dev's long English needs, instead of synthetic
+        /// text (at most --needs of them).
+        #[arg(long)]
+        needs_from: Option<PathBuf>,
     },
     /// Index N synthetic bilingual listings with techmatch's index and with bare tantivy, then
     /// time a fixed query mix on both.
@@ -262,7 +267,9 @@ pub fn main() -> ExitCode {
         Command::Bench(BenchCommand::Search { docs, rounds, memory_mb, dir }) => {
             bench_search(docs, rounds, memory_mb, dir)
         }
-        Command::Bench(BenchCommand::Match { results, needs }) => bench_match(results, needs),
+        Command::Bench(BenchCommand::Match { results, needs, needs_from }) => {
+            bench_match(results, needs, needs_from.as_deref())
+        }
         Command::Bench(BenchCommand::Load {
             connections,
             seconds,
@@ -731,24 +738,39 @@ fn bench_search(documents: u64, rounds: usize, memory_mb: usize, directory: Opti
     Ok(())
 }
 
-fn bench_match(results: u64, needs: usize) -> anyhow::Result<()> {
+fn bench_match(results: u64, needs: usize, needs_from: Option<&Path>) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         eprintln!(
             "warning: this is an unoptimised build; run with `cargo run --release -- bench match` for real figures"
         );
     }
+    let need_texts = needs_from.map(need_texts).transpose()?;
+    let described = need_texts
+        .as_ref()
+        .map(|texts| texts.iter().map(|(_, body)| body.chars().count()).sum::<usize>() / texts.len().max(1));
     let directory = tempfile_directory()?;
     let bar = progress_bar("benchmark");
-    let report =
-        techmatch_service::matching::benchmark(&directory.join("match"), results, needs, |stage, done, total| {
+    let report = techmatch_service::matching::benchmark(
+        &directory.join("match"),
+        results,
+        needs,
+        need_texts,
+        |stage, done, total| {
             bar.set_message(stage.to_owned());
             bar.set_length(total);
             bar.set_position(done);
-        })?;
+        },
+    )?;
     bar.finish_and_clear();
     let _ = std::fs::remove_dir_all(&directory);
     let milliseconds = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
     println!("results: {} synthetic bilingual results indexed in {:.1} s", report.results, report.index_seconds);
+    if let (Some(path), Some(characters)) = (needs_from, described) {
+        println!(
+            "needs: titles and descriptions of {} (descriptions {characters} characters on average)",
+            path.display()
+        );
+    }
     println!(
         "matching one need (top 20 with explanations): p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} needs)",
         milliseconds(report.p50),
@@ -757,6 +779,24 @@ fn bench_match(results: u64, needs: usize) -> anyhow::Result<()> {
         report.needs
     );
     Ok(())
+}
+
+/// (title, description) of every need in a needs.jsonl of an evaluation set.
+fn need_texts(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    #[derive(serde::Deserialize)]
+    struct NeedText {
+        title: String,
+        description: String,
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut texts = Vec::new();
+    for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let need: NeedText = serde_json::from_str(line)
+            .with_context(|| format!("{}: line {} is not a need", path.display(), number + 1))?;
+        texts.push((need.title, need.description));
+    }
+    anyhow::ensure!(!texts.is_empty(), "{} holds no needs", path.display());
+    Ok(texts)
 }
 
 fn tempfile_directory() -> anyhow::Result<PathBuf> {

@@ -31,6 +31,40 @@ fn production_with_a_weak_secret_exits_before_binding() {
 }
 
 #[test]
+fn the_match_benchmark_times_real_needs_from_an_evaluation_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let needs = directory.path().join("needs.jsonl");
+    std::fs::write(
+        &needs,
+        concat!(
+            r#"{"id": "n1", "title": "Mushroom farming", "description": "We grow mushrooms indoors.", "lang": "en"}"#,
+            "\n",
+            r#"{"id": "n2", "title": "大棚开窗", "description": "二十多个大棚开窗关窗全靠人跑。", "lang": "zh"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let output = techmatch(directory.path())
+        .args(["bench", "match", "--results", "300", "--needs", "5", "--needs-from"])
+        .arg(&needs)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("needs: titles and descriptions of"), "{stdout}");
+    assert!(stdout.contains("(2 needs)"), "as many as the file holds: {stdout}");
+
+    std::fs::write(&needs, "{\"title\": \"no description\"}\n").unwrap();
+    let output = techmatch(directory.path())
+        .args(["bench", "match", "--results", "300", "--needs-from"])
+        .arg(&needs)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("line 1 is not a need"));
+}
+
+#[test]
 fn unknown_configuration_keys_stop_the_binary() {
     let directory = tempfile::tempdir().unwrap();
     let output =

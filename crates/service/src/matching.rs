@@ -902,6 +902,7 @@ pub fn benchmark(
     directory: &std::path::Path,
     results: u64,
     needs: usize,
+    need_texts: Option<Vec<(String, String)>>,
     mut progress: impl FnMut(&str, u64, u64),
 ) -> anyhow::Result<MatchBenchmark> {
     use techmatch_matching::features::{NeedProfile, ResultProfile, Weights, score_pair};
@@ -935,7 +936,14 @@ pub fn benchmark(
         })
     };
     let section = |code: &str| techmatch_domain::industry::IndustryCode::parse("i", code).ok().map(|c| c.section());
-    let need_documents = synthetic_listings(10_000_000, needs as u64, 0x0bad_cafe);
+    // Real needs' texts (title, description), when given, replace the synthetic ones' and keep
+    // their synthetic attributes.
+    let needs = need_texts.as_ref().map_or(needs, |texts| texts.len().min(needs));
+    let mut need_documents = synthetic_listings(10_000_000, needs as u64, 0x0bad_cafe);
+    for (need, (title, body)) in need_documents.iter_mut().zip(need_texts.into_iter().flatten()) {
+        need.title = title;
+        need.body = body;
+    }
     // A server loads the dictionary at start-up; the first need should not pay for it here.
     warm_up_dictionary();
     let mut samples = Vec::with_capacity(needs);
