@@ -415,6 +415,13 @@ async fn cross_language_search_finds_the_other_languages_listings_on_request() {
     // The search page has it as a checkbox, kept in its facet links.
     let (_, _, html) = app.page(Method::GET, "/search?q=mushroom", "", Some("en"), None).await;
     assert!(html.contains("name=\"cross_language\"") && !html.contains("食用菌工厂化栽培"), "{html}");
+    assert!(!html.contains("Search in the other language too"), "the typed word found something: {html}");
+    // A search that finds nothing offers the other language.
+    let (_, _, nothing) = app.page(Method::GET, "/search?q=orchard", "", Some("en"), None).await;
+    assert!(
+        nothing.contains("search?q=orchard&amp;cross_language=1\">Search in the other language too</a>"),
+        "{nothing}"
+    );
     let (_, _, html) = app.page(Method::GET, "/search?q=mushroom&cross_language=1", "", Some("en"), None).await;
     assert!(html.contains("食用菌工厂化栽培") && html.contains(" checked>"), "{html}");
     assert!(html.contains("&amp;cross_language=1&amp;") || html.contains("&cross_language=1&"), "{html}");

@@ -481,6 +481,9 @@ pub async fn search(
         translations.and_then(|table| table.get(&format!("facet_{facet}")).cloned()).unwrap_or_else(|| facet.to_owned())
     };
     let base = format!("/search?q={}{}", url_encode(&query.q), if cross_language { "&cross_language=1" } else { "" });
+    // Typed words that found nothing may be found in the other language: offer that search.
+    let across_languages = (!cross_language && found.total == 0 && !query.q.trim().is_empty())
+        .then(|| format!("/search?q={}&cross_language=1", url_encode(&query.q)));
     let facets: Vec<FacetGroup> = found
         .facets
         .into_iter()
@@ -506,7 +509,7 @@ pub async fn search(
     visit.render(
         StatusCode::OK,
         "search.html",
-        minijinja::context! { query => query.q, total => found.total, hits, facets, cross_language },
+        minijinja::context! { query => query.q, total => found.total, hits, facets, cross_language, across_languages },
     )
 }
 
