@@ -122,6 +122,10 @@ enum Command {
         /// Translate English words the glossary lacks through the general dictionary.
         #[arg(long)]
         dictionary: Option<bool>,
+        /// Also write the matching's rankings to this file in TREC's run format
+        /// (`need Q0 result rank score techmatch`).
+        #[arg(long)]
+        run: Option<PathBuf>,
     },
     /// Recompute and store the best results of every open need (can run beside the server).
     Match {
@@ -315,6 +319,7 @@ pub fn main() -> ExitCode {
             pair_slack,
             frequency_weights,
             dictionary,
+            run,
         } => {
             let defaults = techmatch_service::matching::MatchingParameters::default();
             let parameters = techmatch_service::matching::MatchingParameters {
@@ -347,7 +352,7 @@ pub fn main() -> ExitCode {
                 filters: defaults.filters,
                 dictionary: dictionary.unwrap_or(defaults.dictionary),
             };
-            evaluate(&set, baseline, &parameters)
+            evaluate(&set, baseline, &parameters, run.as_deref())
         }
         command => actix_web::rt::System::new().block_on(run(command, settings)),
     };
@@ -658,6 +663,7 @@ fn evaluate(
     directory: &std::path::Path,
     with_baseline: bool,
     parameters: &techmatch_service::matching::MatchingParameters,
+    run: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     use techmatch_service::evaluation::{Breakdown, EvaluationSet, evaluate};
     let set = EvaluationSet::load(directory)?;
@@ -685,6 +691,11 @@ fn evaluate(
         show("baseline", baseline);
     }
     show("matching", &report.matching);
+    if let Some(run) = run {
+        std::fs::write(run, report.trec_run("techmatch"))
+            .with_context(|| format!("cannot write the run file {}", run.display()))?;
+        println!("run written to {} ({} needs)", run.display(), report.rankings.len());
+    }
     println!("{}", report.matching.all.line());
     Ok(())
 }

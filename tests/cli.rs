@@ -233,6 +233,21 @@ fn search_ids(address: &str, token: Option<&str>, query: &str) -> Vec<i64> {
     body["hits"].as_array().unwrap().iter().map(|hit| hit["id"].as_i64().unwrap()).collect()
 }
 
+/// Search until the hits satisfy `wanted` or 30 s pass, returning the last hits. A write waits a
+/// bounded time (`visibility_wait_ms`, 2 s) for the index and then returns anyway: on a loaded
+/// machine the test must allow the indexer longer than that, without asserting any timing.
+fn search_ids_eventually(address: &str, token: Option<&str>, query: &str, wanted: impl Fn(&[i64]) -> bool) -> Vec<i64> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut found = search_ids(address, token, query);
+        found.sort_unstable();
+        if wanted(&found) || std::time::Instant::now() > deadline {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn backup_while_serving_then_restore_brings_back_that_moment() {
     let directory = tempfile::tempdir().unwrap();
@@ -267,8 +282,7 @@ fn backup_while_serving_then_restore_brings_back_that_moment() {
     let query = "%E7%9F%B3%E5%A2%A8%E7%83%AF"; // 石墨烯
     let mut both = vec![before, after];
     both.sort_unstable();
-    let mut found = search_ids(&address, Some(&token), query);
-    found.sort_unstable();
+    let found = search_ids_eventually(&address, Some(&token), query, |found| found == both.as_slice());
     assert_eq!(found, both);
 
     // Refused while the server holds the data, and for a file that is not a backup.
@@ -299,12 +313,15 @@ fn backup_while_serving_then_restore_brings_back_that_moment() {
     command.args(["serve", "--listen", "127.0.0.1:0"]);
     let served = serve(command);
     let address = served.address.clone();
-    assert_eq!(search_ids(&address, None, query), vec![before]);
+    assert_eq!(search_ids_eventually(&address, None, query, |found| found == [before]), vec![before]);
     let (status, _) = common::try_http("GET", &format!("{address}/api/v1/results/{after}"), None, None).unwrap();
     assert_eq!(status, 404, "the write after the backup is not in it");
     let token = login_token(&address, "backup@lab.cn", "backup passphrase 1");
     let next = create_result(&address, &token, "恢复之后的石墨烯成果");
-    assert!(search_ids(&address, Some(&token), query).contains(&next), "writes and indexing carry on after a restore");
+    assert!(
+        search_ids_eventually(&address, Some(&token), query, |found| found.contains(&next)).contains(&next),
+        "writes and indexing carry on after a restore"
+    );
 }
 
 #[test]

@@ -49,6 +49,34 @@ fn eval_scores_a_small_set_and_ends_with_the_metrics_line() {
 }
 
 #[test]
+fn eval_writes_its_rankings_as_a_trec_run() {
+    let directory = tempfile::tempdir().unwrap();
+    write_set(directory.path());
+    let output = techmatch(directory.path()).args(["eval", "--set", ".", "--run", "run.txt"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let run = std::fs::read_to_string(directory.path().join("run.txt")).unwrap();
+    let rows: Vec<Vec<&str>> = run.lines().map(|line| line.split(' ').collect()).collect();
+    assert!(rows.iter().all(|row| row.len() == 6 && row[1] == "Q0" && row[5] == "techmatch"), "{run}");
+    // Judged needs only, each ranked best first with falling scores and ranks from 1.
+    let needs: std::collections::BTreeSet<&str> = rows.iter().map(|row| row[0]).collect();
+    assert_eq!(needs.into_iter().collect::<Vec<_>>(), vec!["n1", "n2"], "{run}");
+    for need in ["n1", "n2"] {
+        let ranked: Vec<&Vec<&str>> = rows.iter().filter(|row| row[0] == need).collect();
+        let scores: Vec<f32> = ranked.iter().map(|row| row[4].parse().unwrap()).collect();
+        assert!(scores.windows(2).all(|pair| pair[0] >= pair[1]), "{need}: {scores:?}");
+        let ranks: Vec<usize> = ranked.iter().map(|row| row[3].parse().unwrap()).collect();
+        assert_eq!(ranks, (1..=ranked.len()).collect::<Vec<_>>());
+    }
+    assert_eq!(rows.iter().find(|row| row[0] == "n1").unwrap()[2], "r1", "{run}");
+    assert_eq!(rows.iter().find(|row| row[0] == "n2").unwrap()[2], "r4", "{run}");
+    // An unwritable run file is an error, after the figures.
+    let output =
+        techmatch(directory.path()).args(["eval", "--set", ".", "--run", "missing/dir/run.txt"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write the run file"), "{output:?}");
+}
+
+#[test]
 fn eval_refuses_a_malformed_set() {
     let directory = tempfile::tempdir().unwrap();
     write_set(directory.path());

@@ -47,6 +47,10 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
     settings.server.workers = 2;
     settings.database = database.settings.clone();
     settings.log.filter = "warn".to_owned();
+    // A write waits for the index at most this long and returns as soon as it is searchable.
+    // The shipped 2 s can pass on a loaded machine before the indexer gets a core; tests that
+    // search their own writes would then be asserting timing.
+    settings.search.visibility_wait_ms = 20_000;
     settings
 }
 

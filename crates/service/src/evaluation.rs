@@ -118,10 +118,34 @@ pub struct Breakdown {
     pub by_language: BTreeMap<String, Summary>,
 }
 
+/// One judged need's ranking: result ids of the set, best first, with the matching's scores.
+#[derive(Debug, Clone)]
+pub struct NeedRanking {
+    pub need: String,
+    pub results: Vec<(String, f32)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct EvaluationReport {
     pub matching: Breakdown,
     pub baseline: Option<Breakdown>,
+    /// The matching's rankings, in the set's order of needs: what a run file holds, for comparing
+    /// or fusing with another system's.
+    pub rankings: Vec<NeedRanking>,
+}
+
+impl EvaluationReport {
+    /// The rankings in TREC's run format (`need Q0 result rank score tag`), which trec_eval and
+    /// most evaluation tools read.
+    pub fn trec_run(&self, tag: &str) -> String {
+        let mut run = String::new();
+        for ranking in &self.rankings {
+            for (rank, (result, score)) in ranking.results.iter().enumerate() {
+                run.push_str(&format!("{} Q0 {result} {} {score} {tag}\n", ranking.need, rank + 1));
+            }
+        }
+        run
+    }
 }
 
 fn breakdown(rankings: &[(String, Vec<String>)], set: &EvaluationSet) -> Breakdown {
@@ -181,6 +205,7 @@ pub fn evaluate(
     let judged: Vec<&SetNeed> = set.needs.iter().filter(|need| set.judgements.contains_key(&need.id)).collect();
     let result_id = |position: i64| set.results.get(position as usize).map(|result| result.id.clone());
     let mut matching = Vec::with_capacity(judged.len());
+    let mut rankings = Vec::with_capacity(judged.len());
     let mut baseline = Vec::with_capacity(judged.len());
     for (done, need) in judged.iter().enumerate() {
         let ranked = rank_by_text(
@@ -192,7 +217,10 @@ pub fn evaluate(
             &need.keywords,
             parameters,
         )?;
-        matching.push((need.id.clone(), ranked.iter().filter_map(|(id, _)| result_id(*id)).collect()));
+        let scored: Vec<(String, f32)> =
+            ranked.iter().filter_map(|(id, score)| result_id(*id).map(|result| (result, *score))).collect();
+        matching.push((need.id.clone(), scored.iter().map(|(result, _)| result.clone()).collect()));
+        rankings.push(NeedRanking { need: need.id.clone(), results: scored });
         if with_baseline {
             let plain = rank_plain(
                 &index,
@@ -210,5 +238,6 @@ pub fn evaluate(
     Ok(EvaluationReport {
         matching: breakdown(&matching, set),
         baseline: with_baseline.then(|| breakdown(&baseline, set)),
+        rankings,
     })
 }
