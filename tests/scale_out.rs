@@ -1,7 +1,7 @@
 //! Two service nodes share one PostgreSQL database; each keeps its own index replica fed from
-//! the outbox and tracks its own position. A write through one node is searchable through the
-//! other within 2 s, and after a burst of writes through both, both replicas hold exactly the
-//! stored listings.
+//! the outbox and tracks its own position. A write through one node becomes searchable through
+//! the other (how long it took is printed), and after a burst of writes through both, both
+//! replicas hold exactly the stored listings.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
