@@ -692,7 +692,7 @@ fn evaluate(
     }
     show("matching", &report.matching);
     if let Some(run) = run {
-        std::fs::write(run, report.trec_run("techmatch"))
+        std::fs::write(run, report.trec_run("techmatch")?)
             .with_context(|| format!("cannot write the run file {}", run.display()))?;
         println!("run written to {} ({} needs)", run.display(), report.rankings.len());
     }

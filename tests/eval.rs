@@ -74,6 +74,14 @@ fn eval_writes_its_rankings_as_a_trec_run() {
         techmatch(directory.path()).args(["eval", "--set", ".", "--run", "missing/dir/run.txt"]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write the run file"), "{output:?}");
+    // An id with a space would read back as other columns: refused, and nothing written.
+    let results = std::fs::read_to_string(directory.path().join("results.jsonl")).unwrap();
+    std::fs::write(directory.path().join("results.jsonl"), results.replace(r#""id": "r4""#, r#""id": "r 4""#)).unwrap();
+    std::fs::write(directory.path().join("qrels.tsv"), "n1\tr1\t2\nn2\tr 4\t2\n").unwrap();
+    let output = techmatch(directory.path()).args(["eval", "--set", ".", "--run", "spaced.txt"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains(r#"result id "r 4" cannot be written"#), "{output:?}");
+    assert!(!directory.path().join("spaced.txt").exists());
 }
 
 #[test]

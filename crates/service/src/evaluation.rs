@@ -136,15 +136,19 @@ pub struct EvaluationReport {
 
 impl EvaluationReport {
     /// The rankings in TREC's run format (`need Q0 result rank score tag`), which trec_eval and
-    /// most evaluation tools read.
-    pub fn trec_run(&self, tag: &str) -> String {
+    /// most evaluation tools read. Its columns are separated by white space, so an id holding
+    /// some is refused rather than written as a line that reads back wrong.
+    pub fn trec_run(&self, tag: &str) -> anyhow::Result<String> {
+        let unfit = |id: &str| id.is_empty() || id.chars().any(char::is_whitespace);
         let mut run = String::new();
         for ranking in &self.rankings {
+            anyhow::ensure!(!unfit(&ranking.need), "need id {:?} cannot be written in a run file", ranking.need);
             for (rank, (result, score)) in ranking.results.iter().enumerate() {
+                anyhow::ensure!(!unfit(result), "result id {result:?} cannot be written in a run file");
                 run.push_str(&format!("{} Q0 {result} {} {score} {tag}\n", ranking.need, rank + 1));
             }
         }
-        run
+        Ok(run)
     }
 }
 
