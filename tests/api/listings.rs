@@ -346,11 +346,22 @@ async fn staff_post_on_behalf_of_institutions() {
     app.stop().await;
 }
 
+/// Posts results whose titles and abstracts alone carry their words, and waits for the index.
+async fn post_results_without_keywords(app: &TestApp, researcher: &str, results: &[(&str, &str)]) {
+    for (title, abstract_text) in results {
+        let mut body = result_body(title, abstract_text);
+        body["keywords"] = json!([]);
+        let created = app.post("/api/v1/results", Some(researcher), &body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    app.index_settled().await;
+}
+
 #[actix_web::test]
 async fn english_and_mixed_search_over_http() {
     let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
     let researcher = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
-    for (title, abstract_text) in [
+    let results = [
         (
             "Lithium battery cathode coating",
             "A surface coating for nickel-rich lithium-ion battery cathodes that improves cycle life.",
@@ -360,13 +371,8 @@ async fn english_and_mixed_search_over_http() {
             "Sensors open and close greenhouse windows automatically from temperature and humidity.",
         ),
         ("基于深度学习的钢板缺陷检测", "使用 deep learning 检测热轧钢板表面缺陷 (defect detection)。"),
-    ] {
-        let mut body = result_body(title, abstract_text);
-        body["keywords"] = json!([]);
-        let created = app.post("/api/v1/results", Some(&researcher), &body).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    }
-    app.index_settled().await;
+    ];
+    post_results_without_keywords(&app, &researcher, &results).await;
     let found = search(&app, None, "lithium battery cathode").await;
     assert_eq!(found.body["hits"][0]["title"], "Lithium battery cathode coating", "{}", found.body);
     assert!(found.body["hits"][0]["snippet"].as_str().unwrap().contains("<mark>"), "{}", found.body);
@@ -382,17 +388,12 @@ async fn english_and_mixed_search_over_http() {
 async fn cross_language_search_finds_the_other_languages_listings_on_request() {
     let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
     let researcher = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
-    for (title, abstract_text) in [
+    let results = [
         ("食用菌工厂化栽培", "蘑菇工厂化栽培中的温湿度控制与菌种选育。"),
         ("Mushroom growing kits", "Indoor mushroom growing kits for restaurants."),
         ("Lithium battery cathode coating", "A surface coating for nickel-rich lithium battery cathodes."),
-    ] {
-        let mut body = result_body(title, abstract_text);
-        body["keywords"] = json!([]);
-        let created = app.post("/api/v1/results", Some(&researcher), &body).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    }
-    app.index_settled().await;
+    ];
+    post_results_without_keywords(&app, &researcher, &results).await;
     let titles = |body: &serde_json::Value| -> Vec<String> {
         body["hits"].as_array().unwrap().iter().map(|hit| hit["title"].as_str().unwrap().to_owned()).collect()
     };
