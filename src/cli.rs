@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use techmatch_domain::{DisplayName, EmailAddress, NewPassword, OrganizationId, Role};
-use techmatch_matching::schedule::SchedulerOptions;
+use techmatch_scheduler::SchedulerOptions;
 use techmatch_service::{AccountService, NewUserByAdmin};
 
 use crate::app::{Application, open_store};
@@ -290,7 +290,7 @@ pub fn main() -> ExitCode {
             write_percent,
         }),
         Command::Bench(BenchCommand::Schedule { seeds, highs, highs_time_limit, max_participants }) => {
-            crate::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)
+            techmatch_lab::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)
         }
         Command::Schedule { input, output, time_limit_ms, proof_time_limit_ms } => crate::schedule::run(
             &input,

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::techmatch;
-use techmatch_matching::schedule::generate::{InstanceSpec, SeededRng, generate};
-use techmatch_matching::schedule::{MeetingSchedule, ScheduleInstance, SlotPlacement, verify};
+use techmatch_lab::schedule::generate::{InstanceSpec, generate};
+use techmatch_scheduler::{MeetingSchedule, ScheduleInstance, SeededRng, SlotPlacement, verify};
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scheduler/exact_optimum.py")

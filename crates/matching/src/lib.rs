@@ -9,4 +9,3 @@ pub mod metrics;
 pub mod refit;
 pub mod rescoring;
 pub mod roadshow;
-pub mod schedule;

@@ -12,7 +12,7 @@ use techmatch_domain::event::{
 };
 use techmatch_domain::listing::{NeedId, NeedStatus, ResultStatus};
 use techmatch_domain::{Action, Actor, FieldError, Role, UserId, ValidationErrors, authorize};
-use techmatch_matching::schedule::{
+use techmatch_scheduler::{
     CandidatePair, ParticipantAvailability, ScheduleInstance, ScheduledMeeting, SchedulerOptions, SlotPlacement,
 };
 use techmatch_store::{NewNotification, NewParticipant, Page, PageRequest, PlacedMeeting, Store};
@@ -786,7 +786,7 @@ impl EventService {
                 .collect(),
         };
         let options = SchedulerOptions { time_limit: self.scheduler_time_limit, ..SchedulerOptions::default() };
-        let schedule = tokio::task::spawn_blocking(move || techmatch_matching::schedule::schedule(&instance, &options))
+        let schedule = tokio::task::spawn_blocking(move || techmatch_scheduler::schedule(&instance, &options))
             .await
             .map_err(|error| ServiceError::Internal(anyhow::Error::new(error).context("scheduler task failed")))?
             .map_err(|error| invalid("pairs", "unschedulable", &error.to_string()))?;

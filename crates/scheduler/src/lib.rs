@@ -16,8 +16,10 @@
 
 pub mod bound;
 pub mod exact;
-pub mod generate;
 pub mod heuristic;
+mod rng;
+
+pub use rng::SeededRng;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

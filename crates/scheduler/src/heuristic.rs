@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use super::bound::Prices;
-use super::generate::SeededRng;
+use super::rng::SeededRng;
 use super::{NONE, Problem};
 
 /// Meetings a table-freeing chain search may look at before it gives up.
@@ -702,7 +702,47 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::schedule::generate::{InstanceSpec, generate};
+    use crate::{CandidatePair, ParticipantAvailability, ScheduleInstance};
+
+    /// A fair of researchers and companies (every pair across the two sides), each available
+    /// in one window of the slots; the generated fairs of the benchmark live in `techmatch-lab`,
+    /// which this crate must not depend on.
+    fn fair(
+        researchers: usize,
+        companies: usize,
+        candidates: usize,
+        slots: u32,
+        tables: u32,
+        seed: u64,
+    ) -> ScheduleInstance {
+        let mut rng = SeededRng::new(seed);
+        let participants: Vec<ParticipantAvailability> = (0..researchers + companies)
+            .map(|index| {
+                let length = rng.between(u64::from(slots.div_ceil(2)), u64::from(slots)) as u32;
+                let start = rng.between(0, u64::from(slots - length)) as u32;
+                ParticipantAvailability {
+                    id: if index < researchers { format!("r-{index}") } else { format!("c-{}", index - researchers) },
+                    max_meetings: rng.between(2, 10) as u32,
+                    available: (start..start + length).collect(),
+                }
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut pairs = Vec::new();
+        while pairs.len() < candidates.min(researchers * companies) {
+            let researcher = rng.between(0, researchers as u64 - 1) as usize;
+            let company = researchers + rng.between(0, companies as u64 - 1) as usize;
+            if seen.insert((researcher, company)) {
+                let weight = (rng.between(20, 200) as f64) / 2.0;
+                pairs.push(CandidatePair {
+                    a: participants[researcher].id.clone(),
+                    b: participants[company].id.clone(),
+                    weight,
+                });
+            }
+        }
+        ScheduleInstance { slots, tables, participants, candidates: pairs, locked: Vec::new(), previous: Vec::new() }
+    }
 
     /// Replays an assignment into a fresh state, checking every rule on the way in.
     fn replay_checked(problem: &Problem, assignment: &Assignment) -> f64 {
@@ -719,7 +759,7 @@ mod tests {
 
     #[test]
     fn the_researchers_and_companies_of_a_fair_are_two_sides() {
-        let instance = generate(InstanceSpec { participants: 60, candidates: 300, slots: 8, tables: 6, seed: 3 });
+        let instance = fair(24, 36, 300, 8, 6, 3);
         let problem = Problem::build(&instance).unwrap();
         let side = sides(&problem).unwrap();
         for pair in &problem.pairs {
@@ -730,8 +770,7 @@ mod tests {
     #[test]
     fn polishing_keeps_every_rule_and_never_loses_weight() {
         for seed in 1..=6 {
-            let spec = InstanceSpec { participants: 200, candidates: 2_000, slots: 12, tables: 25, seed };
-            let problem = Problem::build(&generate(spec)).unwrap();
+            let problem = Problem::build(&fair(80, 120, 2_000, 12, 25, seed)).unwrap();
             let start = greedy(&problem).assignment();
             let polished = polish(&problem, &start, Instant::now() + std::time::Duration::from_secs(5));
             let weight = replay_checked(&problem, &polished);
@@ -744,7 +783,7 @@ mod tests {
     fn one_slot_re_solved_is_at_least_its_best_single_meeting_set() {
         // Two researchers, two companies, one slot with one table: the heaviest pair wins, even
         // if a lighter one was there first.
-        let instance: crate::schedule::ScheduleInstance = serde_json::from_value(serde_json::json!({
+        let instance: crate::ScheduleInstance = serde_json::from_value(serde_json::json!({
             "slots": 1,
             "tables": 1,
             "participants": [
