@@ -1,7 +1,7 @@
 //! The `techmatch` command line.
 
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -67,66 +67,17 @@ enum Command {
     },
     /// Copy the embedded database to FILE while the service runs (a consistent snapshot,
     /// integrity-checked). PostgreSQL: use pg_dump (README).
-    Backup { file: PathBuf },
+    Backup {
+        file: PathBuf,
+    },
     /// Replace the embedded database with a backup (stop the server first), then rebuild the
     /// search index from it. The replaced database is kept beside it.
-    Restore { file: PathBuf },
+    Restore {
+        file: PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
-    /// Score matching on an evaluation set (results.jsonl, needs.jsonl, qrels.tsv) in a temporary
-    /// in-memory index; the database is not touched. The last line is the matching's figures.
-    Eval {
-        #[arg(long)]
-        set: PathBuf,
-        /// Also print plain BM25 (same analyzer, no expansion) for comparison.
-        #[arg(long)]
-        baseline: bool,
-        /// Matching knobs (defaults are the measured ones; see the README's matching section).
-        #[arg(long)]
-        query_terms: Option<usize>,
-        #[arg(long)]
-        feedback_documents: Option<usize>,
-        #[arg(long)]
-        expansion_terms: Option<usize>,
-        #[arg(long)]
-        original_weight: Option<f32>,
-        #[arg(long)]
-        title_repeat: Option<usize>,
-        /// Field boosts as title,keywords,body (default 3,2.5,1).
-        #[arg(long, value_delimiter = ',')]
-        boosts: Option<Vec<f32>>,
-        /// Significant terms the second pass scores with.
-        #[arg(long)]
-        rescore_terms: Option<usize>,
-        /// First-pass candidates the second pass re-scores (0 turns it off).
-        #[arg(long)]
-        rescore_depth: Option<usize>,
-        /// BM25 saturation of the second pass.
-        #[arg(long)]
-        k1: Option<f32>,
-        /// BM25 length normalisation of the second pass.
-        #[arg(long)]
-        b: Option<f32>,
-        /// Term pairs of the proximity score.
-        #[arg(long)]
-        pair_terms: Option<usize>,
-        /// Weight of the proximity score.
-        #[arg(long)]
-        pair_weight: Option<f32>,
-        /// Characters allowed between a pair's terms.
-        #[arg(long)]
-        pair_slack: Option<u32>,
-        /// Weight query terms by their frequency in the document alone (else damped tf·idf).
-        #[arg(long)]
-        frequency_weights: Option<bool>,
-        /// Translate English words the glossary lacks through the general dictionary.
-        #[arg(long)]
-        dictionary: Option<bool>,
-        /// Also write the matching's rankings to this file in TREC's run format
-        /// (`need Q0 result rank score techmatch`).
-        #[arg(long)]
-        run: Option<PathBuf>,
-    },
+    Eval(techmatch_lab::evaluation::EvaluationCommand),
     /// Recompute and store the best results of every open need (can run beside the server).
     Match {
         /// Every open need (the only mode so far).
@@ -154,77 +105,8 @@ enum Command {
         #[arg(long, default_value_t = 20000)]
         proof_time_limit_ms: u64,
     },
-    /// Measure speed (run with --release). `techmatch bench search --docs 1000000`.
     #[command(subcommand)]
-    Bench(BenchCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum BenchCommand {
-    /// Schedule generated fair-like instances of several sizes; prints weight, bound, gap and
-    /// time per instance, and with --highs the exact optimum from that external solver script.
-    Schedule {
-        /// Instances per size.
-        #[arg(long, default_value_t = 3)]
-        seeds: u64,
-        /// Path of tests/scheduler/exact_optimum.py (needs python3 with highspy).
-        #[arg(long)]
-        highs: Option<PathBuf>,
-        /// Time limit for the external solver per instance, in seconds.
-        #[arg(long, default_value_t = 300)]
-        highs_time_limit: u64,
-        /// Only sizes with at most this many participants.
-        #[arg(long, default_value_t = 1000)]
-        max_participants: usize,
-    },
-    /// The service under load on loopback: a plain /hello route's ceiling, then a mix of
-    /// 70% searches, 20% reads and 10% writes; prints requests/s, p50/p99/max and errors.
-    Load {
-        #[arg(long, default_value_t = 64)]
-        connections: usize,
-        /// Length of each phase.
-        #[arg(long, default_value_t = 30)]
-        seconds: u64,
-        /// Synthetic listings imported first.
-        #[arg(long, default_value_t = 5000)]
-        listings: u64,
-        /// An empty PostgreSQL database to run on (default: SQLite in a temporary directory).
-        #[arg(long)]
-        database_url: Option<String>,
-        /// Reads of one listing in the mix, in percent.
-        #[arg(long, default_value_t = 20)]
-        read_percent: u64,
-        /// Writes in the mix, in percent (searches take what reads and writes leave).
-        #[arg(long, default_value_t = 10)]
-        write_percent: u64,
-    },
-    /// Match synthetic needs against N synthetic results: top 20 with explanations, per need.
-    Match {
-        #[arg(long, default_value_t = 100_000)]
-        results: u64,
-        #[arg(long, default_value_t = 200)]
-        needs: usize,
-        /// Take the needs' titles and descriptions from a needs.jsonl of an evaluation set
-        /// (../shared/eval/FORMAT.md), e.g. sbir-dev's long English needs, instead of synthetic
-        /// text (at most --needs of them).
-        #[arg(long)]
-        needs_from: Option<PathBuf>,
-    },
-    /// Index N synthetic bilingual listings with techmatch's index and with bare tantivy, then
-    /// time a fixed query mix on both.
-    Search {
-        #[arg(long, default_value_t = 100_000)]
-        docs: u64,
-        /// Rounds of the query mix to time.
-        #[arg(long, default_value_t = 50)]
-        rounds: usize,
-        /// Writer memory budget.
-        #[arg(long, default_value_t = 512)]
-        memory_mb: usize,
-        /// Where to build the two indexes (default: a temporary directory, removed afterwards).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
+    Bench(techmatch_lab::bench::BenchCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -268,29 +150,15 @@ pub fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Openapi => print_openapi(),
-        Command::Bench(BenchCommand::Search { docs, rounds, memory_mb, dir }) => {
-            bench_search(docs, rounds, memory_mb, dir)
-        }
-        Command::Bench(BenchCommand::Match { results, needs, needs_from }) => {
-            bench_match(results, needs, needs_from.as_deref())
-        }
-        Command::Bench(BenchCommand::Load {
-            connections,
-            seconds,
-            listings,
-            database_url,
-            read_percent,
-            write_percent,
-        }) => crate::load::run(&crate::load::LoadOptions {
-            connections,
-            seconds,
-            listings,
-            database_url,
-            read_percent,
-            write_percent,
-        }),
-        Command::Bench(BenchCommand::Schedule { seeds, highs, highs_time_limit, max_participants }) => {
-            techmatch_lab::schedule::bench(seeds, highs.as_deref(), highs_time_limit, max_participants)
+        Command::Bench(command) => {
+            let bar = progress_bar("benchmark");
+            let outcome = command.run(&mut |stage, done, total| {
+                bar.set_message(stage.to_owned());
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            outcome
         }
         Command::Schedule { input, output, time_limit_ms, proof_time_limit_ms } => crate::schedule::run(
             &input,
@@ -301,58 +169,15 @@ pub fn main() -> ExitCode {
                 ..SchedulerOptions::default()
             },
         ),
-        Command::Eval {
-            set,
-            baseline,
-            query_terms,
-            feedback_documents,
-            expansion_terms,
-            original_weight,
-            title_repeat,
-            boosts,
-            rescore_terms,
-            rescore_depth,
-            k1,
-            b,
-            pair_terms,
-            pair_weight,
-            pair_slack,
-            frequency_weights,
-            dictionary,
-            run,
-        } => {
-            let defaults = techmatch_service::matching::MatchingParameters::default();
-            let parameters = techmatch_service::matching::MatchingParameters {
-                query_terms: query_terms.unwrap_or(defaults.query_terms),
-                feedback_documents: feedback_documents.unwrap_or(defaults.feedback_documents),
-                expansion_terms: expansion_terms.unwrap_or(defaults.expansion_terms),
-                original_weight: original_weight.unwrap_or(defaults.original_weight),
-                candidates: defaults.candidates,
-                title_repeat: title_repeat.unwrap_or(defaults.title_repeat),
-                boosts: match boosts.as_deref() {
-                    Some([title, keywords, body]) => {
-                        techmatch_search::FieldBoosts { title: *title, keywords: *keywords, body: *body }
-                    }
-                    _ => defaults.boosts,
-                },
-                rescore_terms: rescore_terms.unwrap_or(defaults.rescore_terms),
-                rescore_depth: rescore_depth.unwrap_or(defaults.rescore_depth),
-                bm25: techmatch_matching::rescoring::Bm25 {
-                    k1: k1.unwrap_or(defaults.bm25.k1),
-                    b: b.unwrap_or(defaults.bm25.b),
-                },
-                pair_terms: pair_terms.unwrap_or(defaults.pair_terms),
-                pair_weight: pair_weight.unwrap_or(defaults.pair_weight),
-                pair_slack: pair_slack.unwrap_or(defaults.pair_slack),
-                query_weighting: match frequency_weights {
-                    Some(true) => techmatch_matching::expansion::QueryWeighting::Frequency,
-                    Some(false) => techmatch_matching::expansion::QueryWeighting::DampedTfIdf,
-                    None => defaults.query_weighting,
-                },
-                filters: defaults.filters,
-                dictionary: dictionary.unwrap_or(defaults.dictionary),
-            };
-            evaluate(&set, baseline, &parameters, run.as_deref())
+        Command::Eval(command) => {
+            let bar = progress_bar("evaluating");
+            let outcome = command.run(&mut |stage, done, total| {
+                bar.set_message(stage.to_owned());
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            outcome
         }
         command => actix_web::rt::System::new().block_on(run(command, settings)),
     };
@@ -657,163 +482,6 @@ pub fn progress_bar(label: &'static str) -> indicatif::ProgressBar {
     bar.set_style(style);
     bar.set_message(label);
     bar
-}
-
-fn evaluate(
-    directory: &std::path::Path,
-    with_baseline: bool,
-    parameters: &techmatch_service::matching::MatchingParameters,
-    run: Option<&std::path::Path>,
-) -> anyhow::Result<()> {
-    use techmatch_service::evaluation::{Breakdown, EvaluationSet, evaluate};
-    let set = EvaluationSet::load(directory)?;
-    println!(
-        "set {}: {} results, {} needs, {} judged",
-        set.name,
-        set.results.len(),
-        set.needs.len(),
-        set.judgements.len()
-    );
-    let bar = progress_bar("evaluating");
-    let report = evaluate(&set, with_baseline, parameters, |stage, done, total| {
-        bar.set_message(stage.to_owned());
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
-    bar.finish_and_clear();
-    let show = |label: &str, breakdown: &Breakdown| {
-        println!("{label:<9} all ({:>3} needs): {}", breakdown.all.queries, breakdown.all.line());
-        for (language, summary) in &breakdown.by_language {
-            println!("{label:<9} {language:<3} ({:>3} needs): {}", summary.queries, summary.line());
-        }
-    };
-    if let Some(baseline) = &report.baseline {
-        show("baseline", baseline);
-    }
-    show("matching", &report.matching);
-    if let Some(run) = run {
-        std::fs::write(run, report.trec_run("techmatch")?)
-            .with_context(|| format!("cannot write the run file {}", run.display()))?;
-        println!("run written to {} ({} needs)", run.display(), report.rankings.len());
-    }
-    println!("{}", report.matching.all.line());
-    Ok(())
-}
-
-fn bench_search(documents: u64, rounds: usize, memory_mb: usize, directory: Option<PathBuf>) -> anyhow::Result<()> {
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "warning: this is an unoptimised build; run with `cargo run --release -- bench search` for real figures"
-        );
-    }
-    let temporary = tempfile_directory()?;
-    let directory = directory.unwrap_or_else(|| temporary.clone());
-    let bar = progress_bar("benchmark");
-    let report = techmatch_search::benchmark::run(
-        &directory,
-        documents,
-        memory_mb * 1024 * 1024,
-        rounds,
-        |stage, done, total| {
-            bar.set_message(stage.to_owned());
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    )?;
-    bar.finish_and_clear();
-    let _ = std::fs::remove_dir_all(&temporary);
-    let milliseconds = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
-    println!(
-        "documents: {documents} synthetic bilingual listings (~800 bytes each), {} cores",
-        std::thread::available_parallelism().map_or(1, usize::from)
-    );
-    println!("indexing  techmatch    {:>9.0} docs/s  ({:.1} s)", report.ours.docs_per_second, report.ours.seconds);
-    println!("indexing  bare tantivy {:>9.0} docs/s  ({:.1} s)", report.bare.docs_per_second, report.bare.seconds);
-    println!(
-        "indexing  ratio        {:>9.1} %",
-        100.0 * report.ours.docs_per_second / report.bare.docs_per_second.max(1e-9)
-    );
-    for (label, figures) in [
-        ("search    techmatch         ", &report.ours_search),
-        ("search    techmatch+facets  ", &report.ours_search_with_facets),
-        ("search    bare tantivy      ", &report.bare_search),
-    ] {
-        println!(
-            "{label} p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  ({} queries)",
-            milliseconds(figures.p50),
-            milliseconds(figures.p99),
-            milliseconds(figures.max),
-            figures.queries
-        );
-    }
-    Ok(())
-}
-
-fn bench_match(results: u64, needs: usize, needs_from: Option<&Path>) -> anyhow::Result<()> {
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "warning: this is an unoptimised build; run with `cargo run --release -- bench match` for real figures"
-        );
-    }
-    let need_texts = needs_from.map(need_texts).transpose()?;
-    let described = need_texts
-        .as_ref()
-        .map(|texts| texts.iter().map(|(_, body)| body.chars().count()).sum::<usize>() / texts.len().max(1));
-    let directory = tempfile_directory()?;
-    let bar = progress_bar("benchmark");
-    let report = techmatch_service::matching::benchmark(
-        &directory.join("match"),
-        results,
-        needs,
-        need_texts,
-        |stage, done, total| {
-            bar.set_message(stage.to_owned());
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    )?;
-    bar.finish_and_clear();
-    let _ = std::fs::remove_dir_all(&directory);
-    let milliseconds = |duration: std::time::Duration| duration.as_secs_f64() * 1000.0;
-    println!("results: {} synthetic bilingual results indexed in {:.1} s", report.results, report.index_seconds);
-    if let (Some(path), Some(characters)) = (needs_from, described) {
-        println!(
-            "needs: titles and descriptions of {} (descriptions {characters} characters on average)",
-            path.display()
-        );
-    }
-    println!(
-        "matching one need (top 20 with explanations): p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  ({} needs)",
-        milliseconds(report.p50),
-        milliseconds(report.p99),
-        milliseconds(report.max),
-        report.needs
-    );
-    Ok(())
-}
-
-/// (title, description) of every need in a needs.jsonl of an evaluation set.
-fn need_texts(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    #[derive(serde::Deserialize)]
-    struct NeedText {
-        title: String,
-        description: String,
-    }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut texts = Vec::new();
-    for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
-        let need: NeedText = serde_json::from_str(line)
-            .with_context(|| format!("{}: line {} is not a need", path.display(), number + 1))?;
-        texts.push((need.title, need.description));
-    }
-    anyhow::ensure!(!texts.is_empty(), "{} holds no needs", path.display());
-    Ok(texts)
-}
-
-fn tempfile_directory() -> anyhow::Result<PathBuf> {
-    let directory = std::env::temp_dir().join(format!("techmatch-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&directory)?;
-    Ok(directory)
 }
 
 fn print_openapi() -> anyhow::Result<()> {

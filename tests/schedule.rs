@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::techmatch;
-use techmatch_lab::schedule::generate::{InstanceSpec, generate};
+use techmatch_lab::generate::fairs::{InstanceSpec, generate};
 use techmatch_scheduler::{MeetingSchedule, ScheduleInstance, SeededRng, SlotPlacement, verify};
 
 fn script() -> PathBuf {

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use techmatch_lab::schedule::generate::{InstanceSpec, generate};
+use techmatch_lab::generate::fairs::{InstanceSpec, generate};
 use techmatch_scheduler::{ScheduledMeeting, SchedulerOptions, schedule, verify};
 
 fn options() -> SchedulerOptions {

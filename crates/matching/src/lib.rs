@@ -5,7 +5,6 @@ pub mod dictionary;
 pub mod expansion;
 pub mod features;
 pub mod glossary;
-pub mod metrics;
 pub mod refit;
 pub mod rescoring;
 pub mod roadshow;

@@ -4,7 +4,6 @@
 //! [`techmatch_domain::Viewer`], applying the same visibility rules as the rest of the system.
 
 pub mod analyzer;
-pub mod benchmark;
 mod cache;
 mod document;
 mod index;

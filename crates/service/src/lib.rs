@@ -3,7 +3,6 @@
 
 mod accounts;
 mod error;
-pub mod evaluation;
 pub mod events;
 pub mod import;
 mod listing_cache;

@@ -151,7 +151,7 @@ fn result_profile(result: &ResearchResult, decisions: DecisionTally) -> ResultPr
 }
 
 /// Which query terms occur in which fields of the matched listing, heaviest terms first.
-pub(crate) fn matched_terms(
+pub fn matched_terms(
     query: &[techmatch_matching::expansion::WeightedTerm],
     translations: &HashMap<String, String>,
     title: &str,

@@ -431,19 +431,6 @@ pub struct MatchingQuery {
     pub translated_from: std::collections::HashMap<String, String>,
 }
 
-/// Listings of `kind` ranked for a document (title, body, keywords), best first.
-pub fn rank_by_text(
-    index: &SearchIndex,
-    viewer: Viewer,
-    kind: ListingKind,
-    title: &str,
-    body: &str,
-    keywords: &[String],
-    parameters: &MatchingParameters,
-) -> Result<Vec<(i64, f32)>, SearchError> {
-    Ok(candidates(index, viewer, kind, title, body, keywords, parameters)?.ranked)
-}
-
 /// The weighted terms a document (title, body, keywords) queries the index with: its most
 /// significant own terms and their glossary translations, before any feedback.
 pub fn matching_query(
@@ -502,7 +489,8 @@ fn rescores(parameters: &MatchingParameters) -> bool {
     parameters.rescore_depth > 0 && parameters.feedback_documents == 0
 }
 
-/// Like [`rank_by_text`], keeping the query for explanations.
+/// Listings of `kind` ranked for a document (title, body, keywords), best first, with the query
+/// that found them (for explanations).
 pub fn candidates(
     index: &SearchIndex,
     viewer: Viewer,
@@ -623,26 +611,6 @@ fn rescored(
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(parameters.candidates);
     Ok(ranked)
-}
-
-/// Plain BM25 over title, keywords and body, weighted alike, for the document's text as it is
-/// (every analysed term, weighted by how often it occurs), with no expansion and no translation:
-/// the baseline matching is measured against.
-pub fn rank_plain(
-    index: &SearchIndex,
-    viewer: Viewer,
-    kind: ListingKind,
-    title: &str,
-    body: &str,
-    keywords: &[String],
-    limit: usize,
-) -> Result<Vec<(i64, f32)>, SearchError> {
-    let mut counts: std::collections::BTreeMap<String, f32> = std::collections::BTreeMap::new();
-    for term in analyze(title).into_iter().chain(analyze(body)).chain(analyze(&keywords.join("，"))) {
-        *counts.entry(term).or_default() += 1.0;
-    }
-    let plain = techmatch_search::FieldBoosts { title: 1.0, keywords: 1.0, body: 1.0 };
-    index.rank_terms_boosted(viewer, kind, &counts.into_iter().collect::<Vec<_>>(), limit, plain)
 }
 
 #[cfg(test)]
@@ -880,164 +848,6 @@ mod tests {
             for term in chinese.iter().flat_map(|term| analyze(term)) {
                 assert!(translated.contains(&term), "{english}: {term} missing from {translated:?}");
             }
-        }
-    }
-}
-
-/// Figures of `techmatch bench match`.
-#[derive(Debug, Clone)]
-pub struct MatchBenchmark {
-    pub results: u64,
-    pub needs: usize,
-    pub index_seconds: f64,
-    pub p50: std::time::Duration,
-    pub p99: std::time::Duration,
-    pub max: std::time::Duration,
-}
-
-/// Times matching one need against `results` synthetic results, top 20 with explanations:
-/// the candidate query (significant terms and glossary), feature scoring of every candidate,
-/// and matched terms for the 20 kept. The database read of the candidates is not included.
-pub fn benchmark(
-    directory: &std::path::Path,
-    results: u64,
-    needs: usize,
-    need_texts: Option<Vec<(String, String)>>,
-    mut progress: impl FnMut(&str, u64, u64),
-) -> anyhow::Result<MatchBenchmark> {
-    use techmatch_matching::features::{NeedProfile, ResultProfile, Weights, score_pair};
-    use techmatch_search::benchmark::synthetic_listings;
-
-    let index = SearchIndex::recreate(directory, 512 * 1024 * 1024)?;
-    let started = std::time::Instant::now();
-    let batch = 10_000;
-    let mut stored: Vec<ListingDocumentLite> = Vec::with_capacity(usize::try_from(results).unwrap_or(0));
-    let mut done = 0;
-    while done < results {
-        let mut documents = synthetic_listings(done, batch.min(results - done), 0x5eed_0000_0000_0001 + done);
-        for document in &mut documents {
-            document.kind = ListingKind::Result;
-            document.public = true;
-            document.status = "published".to_owned();
-        }
-        index.add_documents(&documents)?;
-        stored.extend(documents.into_iter().map(ListingDocumentLite::from));
-        done += batch.min(results - done);
-        progress("indexing results", done, results);
-    }
-    index.finish_rebuild(0)?;
-    let index_seconds = started.elapsed().as_secs_f64();
-
-    let parameters = MatchingParameters::default();
-    let weights = Weights::default();
-    let stage = |maturity: &Option<String>| {
-        maturity.as_deref().and_then(|raw| techmatch_domain::listing::Maturity::parse("m", raw).ok()).map(|m| {
-            techmatch_domain::listing::Maturity::ALL.iter().position(|candidate| *candidate == m).unwrap_or(0) as u8
-        })
-    };
-    let section = |code: &str| techmatch_domain::industry::IndustryCode::parse("i", code).ok().map(|c| c.section());
-    // Real needs' texts (title, description), when given, replace the synthetic ones' and keep
-    // their synthetic attributes.
-    let needs = need_texts.as_ref().map_or(needs, |texts| texts.len().min(needs));
-    let mut need_documents = synthetic_listings(10_000_000, needs as u64, 0x0bad_cafe);
-    for (need, (title, body)) in need_documents.iter_mut().zip(need_texts.into_iter().flatten()) {
-        need.title = title;
-        need.body = body;
-    }
-    // A server loads the dictionary at start-up; the first need should not pay for it here.
-    warm_up_dictionary();
-    let mut samples = Vec::with_capacity(needs);
-    for (done, need) in need_documents.iter().enumerate() {
-        let started = std::time::Instant::now();
-        let found = candidates(
-            &index,
-            Viewer::Anonymous,
-            ListingKind::Result,
-            &need.title,
-            &need.body,
-            &need.keywords,
-            &parameters,
-        )?;
-        let best = found.ranked.first().map_or(1.0, |(_, score)| f64::from(*score).max(f64::EPSILON));
-        let need_profile = NeedProfile {
-            keywords: need.keywords.clone(),
-            text: need.body.clone(),
-            industry_codes: need.industry_codes.clone(),
-            min_maturity_stage: stage(&need.maturity),
-            budget_max: None,
-            cooperation_modes: need.transfer_modes.clone(),
-            region_code: need.region_code.clone(),
-            age_days: 0.0,
-        };
-        let mut scored: Vec<(usize, f64)> = found
-            .ranked
-            .iter()
-            .filter_map(|(id, score)| {
-                let position = usize::try_from(*id).ok()?;
-                let result = stored.get(position)?;
-                let profile = ResultProfile {
-                    keywords: result.keywords.clone(),
-                    text: result.text.clone(),
-                    industry_codes: result.industry_codes.clone(),
-                    maturity_stage: stage(&result.maturity),
-                    asking_price_min: None,
-                    transfer_modes: result.transfer_modes.clone(),
-                    region_code: result.region_code.clone(),
-                    age_days: 30.0,
-                    decisions: techmatch_matching::features::DecisionTally::default(),
-                };
-                let pair = score_pair(&need_profile, &profile, f64::from(*score) / best, &weights, section);
-                Some((position, pair.score))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-        scored.truncate(20);
-        for (position, _) in &scored {
-            let result = &stored[*position];
-            let _terms = crate::matches::matched_terms(
-                &found.query,
-                &found.translated_from,
-                &result.title,
-                &result.keywords,
-                &result.text,
-            );
-        }
-        samples.push(started.elapsed());
-        progress("matching needs", (done + 1) as u64, needs as u64);
-    }
-    samples.sort();
-    let at = |fraction: f64| samples[((samples.len().max(1) - 1) as f64 * fraction).round() as usize];
-    Ok(MatchBenchmark {
-        results,
-        needs,
-        index_seconds,
-        p50: at(0.5),
-        p99: at(0.99),
-        max: samples.last().copied().unwrap_or_default(),
-    })
-}
-
-/// What the benchmark keeps of each result to score it (as the database would return it).
-struct ListingDocumentLite {
-    title: String,
-    text: String,
-    keywords: Vec<String>,
-    industry_codes: Vec<String>,
-    maturity: Option<String>,
-    transfer_modes: Vec<String>,
-    region_code: Option<String>,
-}
-
-impl From<techmatch_search::ListingDocument> for ListingDocumentLite {
-    fn from(document: techmatch_search::ListingDocument) -> Self {
-        ListingDocumentLite {
-            title: document.title,
-            text: document.body,
-            keywords: document.keywords,
-            industry_codes: document.industry_codes,
-            maturity: document.maturity,
-            transfer_modes: document.transfer_modes,
-            region_code: document.region_code,
         }
     }
 }

@@ -3,113 +3,22 @@
 //! every judged need is ranked against all results, and the rankings are scored. The service's
 //! database is not touched.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+mod command;
+pub mod measures;
+mod set;
 
-use anyhow::Context;
-use serde_json::Value;
+pub use command::{EvaluationCommand, MatchingKnobs};
+pub use set::{EvaluationSet, SetNeed, SetResult};
+
+use std::collections::{BTreeMap, HashMap};
+
 use techmatch_domain::Viewer;
 use techmatch_domain::listing::ListingKind;
-use techmatch_matching::metrics::{Judgements, Summary};
-use techmatch_search::{ListingDocument, SearchIndex};
+use techmatch_search::analyzer::analyze;
+use techmatch_search::{FieldBoosts, ListingDocument, SearchError, SearchIndex};
+use techmatch_service::matching::{MatchingParameters, candidates};
 
-use crate::matching::{MatchingParameters, rank_by_text, rank_plain};
-
-/// One research result of a set.
-#[derive(Debug, Clone)]
-pub struct SetResult {
-    pub id: String,
-    pub title: String,
-    pub abstract_text: String,
-    pub keywords: Vec<String>,
-    pub field: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SetNeed {
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    pub keywords: Vec<String>,
-    pub language: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct EvaluationSet {
-    pub name: String,
-    pub results: Vec<SetResult>,
-    pub needs: Vec<SetNeed>,
-    pub judgements: HashMap<String, Judgements>,
-}
-
-fn text(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
-}
-
-fn list(value: &Value, key: &str) -> Vec<String> {
-    value
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
-fn lines(path: &Path) -> anyhow::Result<Vec<Value>> {
-    let content = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    content
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(number, line)| {
-            serde_json::from_str(line).with_context(|| format!("{} line {}: invalid json", path.display(), number + 1))
-        })
-        .collect()
-}
-
-impl EvaluationSet {
-    /// Reads `results.jsonl`, `needs.jsonl` and `qrels.tsv` from a directory.
-    pub fn load(directory: &Path) -> anyhow::Result<EvaluationSet> {
-        let results = lines(&directory.join("results.jsonl"))?
-            .iter()
-            .map(|row| SetResult {
-                id: text(row, "id"),
-                title: text(row, "title"),
-                abstract_text: text(row, "abstract"),
-                keywords: list(row, "keywords"),
-                field: row.get("field").and_then(Value::as_str).map(str::to_owned),
-            })
-            .collect();
-        let needs = lines(&directory.join("needs.jsonl"))?
-            .iter()
-            .map(|row| SetNeed {
-                id: text(row, "id"),
-                title: text(row, "title"),
-                description: text(row, "description"),
-                keywords: list(row, "keywords"),
-                language: row.get("lang").and_then(Value::as_str).unwrap_or("zh").to_owned(),
-            })
-            .collect();
-        let qrels_path = directory.join("qrels.tsv");
-        let qrels =
-            std::fs::read_to_string(&qrels_path).with_context(|| format!("cannot read {}", qrels_path.display()))?;
-        let mut judgements: HashMap<String, Judgements> = HashMap::new();
-        for (number, line) in qrels.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
-            let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
-            let [need, result, grade] = fields[..] else {
-                anyhow::bail!("{} line {}: expected need, result and grade", qrels_path.display(), number + 1);
-            };
-            let grade: u8 =
-                grade.parse().with_context(|| format!("{} line {}: bad grade", qrels_path.display(), number + 1))?;
-            judgements.entry(need.to_owned()).or_default().insert(result.to_owned(), grade);
-        }
-        let name = directory
-            .canonicalize()
-            .ok()
-            .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| directory.display().to_string());
-        Ok(EvaluationSet { name, results, needs, judgements })
-    }
-}
+use measures::Summary;
 
 /// Means over all judged needs and per need language.
 #[derive(Debug, Clone, Default)]
@@ -212,7 +121,7 @@ pub fn evaluate(
     let mut rankings = Vec::with_capacity(judged.len());
     let mut baseline = Vec::with_capacity(judged.len());
     for (done, need) in judged.iter().enumerate() {
-        let ranked = rank_by_text(
+        let ranked = candidates(
             &index,
             Viewer::Anonymous,
             ListingKind::Result,
@@ -220,7 +129,8 @@ pub fn evaluate(
             &need.description,
             &need.keywords,
             parameters,
-        )?;
+        )?
+        .ranked;
         let scored: Vec<(String, f32)> =
             ranked.iter().filter_map(|(id, score)| result_id(*id).map(|result| (result, *score))).collect();
         matching.push((need.id.clone(), scored.iter().map(|(result, _)| result.clone()).collect()));
@@ -244,4 +154,24 @@ pub fn evaluate(
         baseline: with_baseline.then(|| breakdown(&baseline, set)),
         rankings,
     })
+}
+
+/// Plain BM25 over title, keywords and body, weighted alike, for the document's text as it is
+/// (every analysed term, weighted by how often it occurs), with no expansion and no translation:
+/// the baseline matching is measured against.
+pub fn rank_plain(
+    index: &SearchIndex,
+    viewer: Viewer,
+    kind: ListingKind,
+    title: &str,
+    body: &str,
+    keywords: &[String],
+    limit: usize,
+) -> Result<Vec<(i64, f32)>, SearchError> {
+    let mut counts: std::collections::BTreeMap<String, f32> = std::collections::BTreeMap::new();
+    for term in analyze(title).into_iter().chain(analyze(body)).chain(analyze(&keywords.join("，"))) {
+        *counts.entry(term).or_default() += 1.0;
+    }
+    let plain = FieldBoosts { title: 1.0, keywords: 1.0, body: 1.0 };
+    index.rank_terms_boosted(viewer, kind, &counts.into_iter().collect::<Vec<_>>(), limit, plain)
 }

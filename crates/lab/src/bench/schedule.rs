@@ -1,29 +1,48 @@
 //! `techmatch bench schedule`: the scheduler on generated fair-like instances of four sizes,
 //! and optionally the exact optimum from an external solver beside each.
 
-pub mod generate;
-
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
 use techmatch_scheduler::{SchedulerOptions, schedule, verify};
 
-use generate::{InstanceSpec, generate};
+use crate::figures::{ScratchDirectory, warn_if_unoptimised};
+use crate::generate::fairs::{InstanceSpec, generate};
 
 /// Sizes: a small fair, the largest size promised proven optima, a mid-size one and the target.
 const SIZES: [(usize, usize, u32, u32); 4] =
     [(40, 150, 8, 6), (60, 300, 12, 10), (200, 2000, 16, 30), (1000, 12000, 16, 150)];
 
-pub fn bench(seeds: u64, highs: Option<&Path>, highs_time_limit: u64, max_participants: usize) -> anyhow::Result<()> {
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "warning: this is an unoptimised build; run with `cargo run --release -- bench schedule` for real figures"
-        );
+/// `techmatch bench schedule`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScheduleBenchmark {
+    /// Instances per size.
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u64,
+    /// Path of tests/scheduler/exact_optimum.py (needs python3 with highspy).
+    #[arg(long)]
+    pub highs: Option<PathBuf>,
+    /// Time limit for the external solver per instance, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub highs_time_limit: u64,
+    /// Only sizes with at most this many participants.
+    #[arg(long, default_value_t = 1000)]
+    pub max_participants: usize,
+}
+
+impl ScheduleBenchmark {
+    /// Runs the benchmark and prints a line per instance.
+    pub fn run(&self) -> anyhow::Result<()> {
+        bench(self.seeds, self.highs.as_deref(), self.highs_time_limit, self.max_participants)
     }
-    let directory = std::env::temp_dir().join(format!("techmatch-bench-schedule-{}", std::process::id()));
-    std::fs::create_dir_all(&directory)?;
+}
+
+fn bench(seeds: u64, highs: Option<&Path>, highs_time_limit: u64, max_participants: usize) -> anyhow::Result<()> {
+    warn_if_unoptimised("bench schedule");
+    let scratch = ScratchDirectory::new("schedule")?;
+    let directory = scratch.path();
     println!(
         "{:>5} {:>6} {:>5} {:>6} {:>4} | {:>8} {:>12} {:>12} {:>7} {:>8} | {:>12} {:>9}",
         "parts", "pairs", "slots", "tables", "seed", "meetings", "weight", "bound", "gap", "time", "optimum", "vs opt"
@@ -70,7 +89,6 @@ pub fn bench(seeds: u64, highs: Option<&Path>, highs_time_limit: u64, max_partic
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&directory);
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! `techmatch bench load`: the service under a mixed load, on loopback, with its own
-//! ceiling measured in the same run. It starts this binary's `serve` as a child process (on
+//! ceiling measured in the same run. It starts the running program's `serve` (the `techmatch`
+//! binary, whose `bench load` this is) as a child process (on
 //! SQLite in a temporary directory, or on the PostgreSQL database given), imports synthetic
 //! listings, then drives it from N keep-alive connections: first a plain `/hello` route (the
 //! machine's ceiling for this HTTP stack), then the mix: 70% searches, 20% reads, 10% writes.
@@ -14,6 +15,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as AsyncBufReader};
 use tokio::net::TcpStream;
+
+use crate::figures::{ScratchDirectory, cores, warn_if_unoptimised};
+use crate::generate::listings::synthetic_listings;
 
 const QUERIES: &[&str] = &[
     "锂电池",
@@ -42,13 +46,25 @@ const QUERIES: &[&str] = &[
     "充电桩",
 ];
 
-pub struct LoadOptions {
+/// `techmatch bench load`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadBenchmark {
+    #[arg(long, default_value_t = 64)]
     pub connections: usize,
+    /// Length of each phase.
+    #[arg(long, default_value_t = 30)]
     pub seconds: u64,
+    /// Synthetic listings imported first.
+    #[arg(long, default_value_t = 5000)]
     pub listings: u64,
+    /// An empty PostgreSQL database to run on (default: SQLite in a temporary directory).
+    #[arg(long)]
     pub database_url: Option<String>,
-    /// Shares of reads and writes in the mix, in percent; searches take the rest.
+    /// Reads of one listing in the mix, in percent.
+    #[arg(long, default_value_t = 20)]
     pub read_percent: u64,
+    /// Writes in the mix, in percent (searches take what reads and writes leave).
+    #[arg(long, default_value_t = 10)]
     pub write_percent: u64,
 }
 
@@ -266,21 +282,6 @@ async fn drive(
     Ok(figures)
 }
 
-/// The benchmark's working directory, removed afterwards.
-struct TemporaryDirectory(std::path::PathBuf);
-
-impl TemporaryDirectory {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TemporaryDirectory {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The server as a child process, killed when dropped.
 struct Server {
     child: Child,
@@ -335,20 +336,22 @@ fn setup_call(host: &str, method: &str, path: &str, body: &str) -> anyhow::Resul
     Ok(serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }
 
-pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
-    if cfg!(debug_assertions) {
-        eprintln!(
-            "warning: this is an unoptimised build; run with `cargo run --release -- bench load` for real figures"
-        );
+impl LoadBenchmark {
+    /// Runs the benchmark and prints its figures.
+    pub fn run(&self) -> anyhow::Result<()> {
+        run(self)
     }
-    let directory = TemporaryDirectory(std::env::temp_dir().join(format!("techmatch-load-{}", std::process::id())));
-    std::fs::create_dir_all(directory.path())?;
+}
+
+fn run(options: &LoadBenchmark) -> anyhow::Result<()> {
+    warn_if_unoptimised("bench load");
+    let directory = ScratchDirectory::new("load")?;
     let database_url = options.database_url.as_deref();
     // Synthetic bilingual listings through the importer, before the server starts.
     let file = directory.path().join("listings.jsonl");
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
-        for document in techmatch_search::benchmark::synthetic_listings(1, options.listings, 7) {
+        for document in synthetic_listings(1, options.listings, 7) {
             let row = serde_json::json!({
                 "title": document.title,
                 "abstract": document.body,
@@ -429,7 +432,7 @@ pub fn run(options: &LoadOptions) -> anyhow::Result<()> {
         options.listings,
         options.read_percent,
         options.write_percent,
-        std::thread::available_parallelism().map_or(1, usize::from)
+        cores()
     );
     for (name, figures) in [("hello", &hello), ("mixed", &mixed)] {
         println!(

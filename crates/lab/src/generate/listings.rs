@@ -1,16 +1,9 @@
-//! Indexing and search speed on synthetic bilingual listings, against a bare tantivy index
-//! with the default tokenizer on the same documents in the same run.
+//! Synthetic bilingual listings for the benchmarks: about 800 bytes of Chinese, English or
+//! mixed text each, words drawn with a long tail (Zipf) as real technical text has them, with
+//! real technical terms at middling ranks so that the benchmarks' queries find something.
 
-use std::time::{Duration, Instant};
-
-use tantivy::collector::TopDocs;
-use tantivy::query::QueryParser;
-use tantivy::schema::{STORED, Schema, TEXT};
-use tantivy::{Index, TantivyDocument};
-use techmatch_domain::Viewer;
 use techmatch_domain::listing::ListingKind;
-
-use crate::{ListingDocument, SearchError, SearchFilters, SearchIndex, SearchRequest};
+use techmatch_search::ListingDocument;
 
 const CHINESE_TERMS: &[&str] = &[
     "锂电池",
@@ -220,26 +213,6 @@ const ENGLISH_TERMS: &[&str] = &[
     "production",
 ];
 
-/// The fixed query mix: Chinese, English and mixed, short and long.
-pub const QUERIES: &[&str] = &[
-    "锂电池 正极材料",
-    "lithium battery cathode",
-    "光纤 传感器 监测",
-    "laser welding inspection",
-    "深度学习 缺陷检测",
-    "固态电池 electrolyte",
-    "桥梁 钢结构 防腐",
-    "greenhouse irrigation control",
-    "疫苗",
-    "robot",
-    "新能源汽车 驱动电机 轻量化 复合材料",
-    "wastewater recycling energy",
-    "农业 无人机 病虫害",
-    "semiconductor packaging chip reliability",
-    "冷链 物流 仓储 调度 优化",
-    "graphene coating corrosion 防腐",
-];
-
 /// A small, fast, deterministic generator.
 struct Rng(u64);
 
@@ -352,157 +325,26 @@ fn synthetic(index: u64, rng: &mut Rng, vocabulary: &Vocabulary) -> ListingDocum
     }
 }
 
+/// A stream of synthetic listings: the same seed gives the same corpus.
+pub struct SyntheticListings {
+    vocabulary: Vocabulary,
+    rng: Rng,
+}
+
+impl SyntheticListings {
+    pub fn new(seed: u64) -> SyntheticListings {
+        SyntheticListings { vocabulary: Vocabulary::new(), rng: Rng(seed | 1) }
+    }
+
+    /// The next listing, with id `index` (kind, facets and visibility follow from it).
+    pub fn listing(&mut self, index: u64) -> ListingDocument {
+        synthetic(index, &mut self.rng, &self.vocabulary)
+    }
+}
+
 /// `count` synthetic bilingual listings (ids from `first_id`), the same corpus as the search
-/// benchmark's for a given seed; for other benchmarks built on the index.
+/// benchmark's for a given seed; for the other benchmarks built on the index.
 pub fn synthetic_listings(first_id: u64, count: u64, seed: u64) -> Vec<ListingDocument> {
-    let vocabulary = Vocabulary::new();
-    let mut rng = Rng(seed | 1);
-    (first_id..first_id + count).map(|index| synthetic(index, &mut rng, &vocabulary)).collect()
-}
-
-#[derive(Debug, Clone)]
-pub struct IndexFigures {
-    pub documents: u64,
-    pub seconds: f64,
-    pub docs_per_second: f64,
-}
-
-#[derive(Debug, Clone)]
-pub struct LatencyFigures {
-    pub queries: usize,
-    pub p50: Duration,
-    pub p99: Duration,
-    pub max: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct BenchmarkReport {
-    pub ours: IndexFigures,
-    pub bare: IndexFigures,
-    pub ours_search: LatencyFigures,
-    pub ours_search_with_facets: LatencyFigures,
-    pub bare_search: LatencyFigures,
-}
-
-fn latency(mut samples: Vec<Duration>) -> LatencyFigures {
-    samples.sort();
-    let at = |fraction: f64| samples[((samples.len() as f64 - 1.0) * fraction).round() as usize];
-    LatencyFigures {
-        queries: samples.len(),
-        p50: at(0.5),
-        p99: at(0.99),
-        max: samples.last().copied().unwrap_or_default(),
-    }
-}
-
-/// Runs the benchmark on `documents` documents in `directory` (two sub-directories are made).
-/// `progress(stage, done, total)` reports long phases.
-pub fn run(
-    directory: &std::path::Path,
-    documents: u64,
-    writer_memory_bytes: usize,
-    rounds: usize,
-    mut progress: impl FnMut(&str, u64, u64),
-) -> Result<BenchmarkReport, SearchError> {
-    const BATCH: u64 = 10_000;
-
-    let vocabulary = Vocabulary::new();
-    // Ours: the product's analyzer, schema and facets, one commit at the end like a rebuild.
-    let ours_index = SearchIndex::recreate(&directory.join("ours"), writer_memory_bytes)?;
-    let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    let started = Instant::now();
-    let mut done = 0;
-    while done < documents {
-        let batch: Vec<ListingDocument> =
-            (done..(done + BATCH).min(documents)).map(|index| synthetic(index, &mut rng, &vocabulary)).collect();
-        ours_index.add_documents(&batch)?;
-        done += batch.len() as u64;
-        progress("indexing (techmatch)", done, documents);
-    }
-    ours_index.finish_rebuild(0)?;
-    let ours_seconds = started.elapsed().as_secs_f64();
-
-    // Bare tantivy: default tokenizer, title and body only, same documents, same budget.
-    let mut builder = Schema::builder();
-    let title = builder.add_text_field("title", TEXT | STORED);
-    let body = builder.add_text_field("body", TEXT | STORED);
-    let bare_directory = directory.join("bare");
-    if bare_directory.exists() {
-        std::fs::remove_dir_all(&bare_directory).map_err(|error| SearchError::Directory(error.to_string()))?;
-    }
-    std::fs::create_dir_all(&bare_directory).map_err(|error| SearchError::Directory(error.to_string()))?;
-    let bare_index = Index::create_in_dir(&bare_directory, builder.build())?;
-    let mut writer = bare_index.writer(writer_memory_bytes)?;
-    let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    let started = Instant::now();
-    let mut done = 0;
-    while done < documents {
-        for index in done..(done + BATCH).min(documents) {
-            let document = synthetic(index, &mut rng, &vocabulary);
-            let mut bare = TantivyDocument::default();
-            bare.add_text(title, &document.title);
-            bare.add_text(body, &document.body);
-            writer.add_document(bare)?;
-        }
-        done = (done + BATCH).min(documents);
-        progress("indexing (bare tantivy)", done, documents);
-    }
-    writer.commit()?;
-    let bare_seconds = started.elapsed().as_secs_f64();
-    drop(writer);
-
-    // Search: the fixed mix, several rounds, top 10, after one warm-up round.
-    let request = |query: &str, with_facets: bool| SearchRequest {
-        query: query.to_owned(),
-        filters: SearchFilters::default(),
-        offset: 0,
-        limit: 10,
-        with_facets,
-        cross_language: false,
-    };
-    let mut ours_samples = Vec::new();
-    let mut facet_samples = Vec::new();
-    for round in 0..=rounds {
-        for query in QUERIES {
-            let started = Instant::now();
-            ours_index.search(Viewer::Anonymous, &request(query, false))?;
-            let elapsed = started.elapsed();
-            let started = Instant::now();
-            ours_index.search(Viewer::Anonymous, &request(query, true))?;
-            let faceted = started.elapsed();
-            if round > 0 {
-                ours_samples.push(elapsed);
-                facet_samples.push(faceted);
-            }
-        }
-        progress("searching (techmatch)", round as u64, rounds as u64);
-    }
-    let reader = bare_index.reader()?;
-    let parser = QueryParser::for_index(&bare_index, vec![title, body]);
-    let mut bare_samples = Vec::new();
-    for round in 0..=rounds {
-        for query in QUERIES {
-            let started = Instant::now();
-            let searcher = reader.searcher();
-            let parsed = parser.parse_query_lenient(query).0;
-            let top = searcher.search(&parsed, &TopDocs::with_limit(10).order_by_score())?;
-            for (_, address) in top {
-                let _document: TantivyDocument = searcher.doc(address)?;
-            }
-            if round > 0 {
-                bare_samples.push(started.elapsed());
-            }
-        }
-        progress("searching (bare tantivy)", round as u64, rounds as u64);
-    }
-
-    let figures =
-        |seconds: f64| IndexFigures { documents, seconds, docs_per_second: documents as f64 / seconds.max(1e-9) };
-    Ok(BenchmarkReport {
-        ours: figures(ours_seconds),
-        bare: figures(bare_seconds),
-        ours_search: latency(ours_samples),
-        ours_search_with_facets: latency(facet_samples),
-        bare_search: latency(bare_samples),
-    })
+    let mut listings = SyntheticListings::new(seed);
+    (first_id..first_id + count).map(|index| listings.listing(index)).collect()
 }
