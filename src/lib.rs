@@ -5,6 +5,4 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod ops;
-pub mod schedule;
 pub mod telemetry;

@@ -1,13 +1,41 @@
-//! Operations on the embedded database: an online backup and a restore that also rebuilds the
-//! search index. PostgreSQL is backed up with pg_dump (see the README).
+//! Maintenance: rebuilding the search index, and on the embedded database an online backup and
+//! a restore that also rebuilds the index. PostgreSQL is backed up with pg_dump (see the README).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+use super::progress_bar;
 use crate::app::open_store;
 use crate::config::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct FileArgs {
+    pub file: PathBuf,
+}
+
+/// `techmatch reindex`: the index rebuilt from the database, with a progress bar.
+pub async fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let search = settings.search.service_settings();
+    let bar = progress_bar("indexing");
+    let count = techmatch_service::search::rebuild_offline(
+        &store,
+        &search.index_dir,
+        search.writer_memory_bytes,
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )
+    .await
+    .context("reindex failed (is a server still running on this index?)")?;
+    bar.finish_and_clear();
+    println!("indexed {count} listings into {}", search.index_dir.display());
+    store.close().await;
+    Ok(())
+}
 
 /// `techmatch backup FILE`: a consistent copy taken while the service keeps running.
 pub async fn backup(settings: &Settings, target: &Path) -> anyhow::Result<()> {
