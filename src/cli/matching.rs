@@ -26,7 +26,7 @@ pub async fn match_all(args: &MatchArgs, settings: &Settings) -> anyhow::Result<
         .context("cannot open the search index (run `techmatch reindex` or start the server once)")?;
     let bar = progress_bar("matching");
     let started = std::time::Instant::now();
-    let summary = techmatch_service::matches::match_all(
+    let summary = techmatch_service::matching::match_all(
         &store,
         std::sync::Arc::new(index),
         &settings.matching.weights,
@@ -51,7 +51,7 @@ pub async fn match_all(args: &MatchArgs, settings: &Settings) -> anyhow::Result<
 
 pub async fn refit_weights(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let (decisions, report) = techmatch_service::matches::refit_from_decisions(&store, &settings.matching.weights)
+    let (decisions, report) = techmatch_service::matching::refit_from_decisions(&store, &settings.matching.weights)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     store.close().await;

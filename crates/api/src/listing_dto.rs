@@ -939,7 +939,7 @@ pub fn match_body(
     id: i64,
     kind: &'static str,
     title: &str,
-    explanation: techmatch_service::matches::Explanation,
+    explanation: techmatch_service::matching::Explanation,
 ) -> MatchBody {
     MatchBody {
         id,

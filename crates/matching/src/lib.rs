@@ -1,5 +1,6 @@
 //! Matching: ranking research results against technology needs (and back), with explanations,
-//! and the measures its quality is judged by. No IO: callers bring the candidates and texts.
+//! translation between the two languages, and roadshow picks. No IO: callers bring the
+//! candidates, the texts and the analyzer.
 
 pub mod dictionary;
 pub mod expansion;
@@ -8,3 +9,4 @@ pub mod glossary;
 pub mod refit;
 pub mod rescoring;
 pub mod roadshow;
+pub mod translation;

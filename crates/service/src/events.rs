@@ -18,7 +18,7 @@ use techmatch_scheduler::{
 use techmatch_store::{NewNotification, NewParticipant, Page, PageRequest, PlacedMeeting, Store};
 
 use crate::error::ServiceError;
-use crate::matches::MatchService;
+use crate::matching::MatchService;
 
 /// Timetables are in China Standard Time (UTC+8, no daylight saving).
 pub fn china_time() -> FixedOffset {

@@ -8,7 +8,6 @@ pub mod import;
 mod listing_cache;
 mod listings;
 pub mod mail;
-pub mod matches;
 pub mod matching;
 mod password;
 pub mod search;

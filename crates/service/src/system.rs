@@ -56,7 +56,7 @@ impl SystemService {
 pub struct Services {
     pub accounts: AccountService,
     pub listings: ListingService,
-    pub matches: crate::matches::MatchService,
+    pub matches: crate::matching::MatchService,
     pub events: crate::events::EventService,
     pub search: SearchService,
     pub system: SystemService,
@@ -72,7 +72,7 @@ impl Services {
         mail: crate::mail::MailSettings,
     ) -> anyhow::Result<Services> {
         let search = SearchService::start(store.clone(), search).await?;
-        let matches = crate::matches::MatchService::new(store.clone(), search.clone(), weights);
+        let matches = crate::matching::MatchService::new(store.clone(), search.clone(), weights);
         // The e-mail sender starts with the service: it also sends what was left due before.
         let mailer = crate::mail::Mailer::new(mail, store.clone());
         mailer.start();

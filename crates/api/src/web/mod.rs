@@ -977,7 +977,10 @@ struct MatchCard {
     terms: String,
 }
 
-fn explanation_rows(visit: &Visit, explanation: &techmatch_service::matches::Explanation) -> (Vec<FeatureRow>, String) {
+fn explanation_rows(
+    visit: &Visit,
+    explanation: &techmatch_service::matching::Explanation,
+) -> (Vec<FeatureRow>, String) {
     let rows = explanation
         .contributions
         .iter()
@@ -1006,7 +1009,7 @@ fn match_card(
     id: i64,
     path: &'static str,
     title: &str,
-    explanation: &techmatch_service::matches::Explanation,
+    explanation: &techmatch_service::matching::Explanation,
 ) -> MatchCard {
     let (features, terms) = explanation_rows(visit, explanation);
     MatchCard { id, path, title: title.to_owned(), score: format!("{:.2}", explanation.score), features, terms }

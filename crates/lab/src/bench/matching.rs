@@ -162,7 +162,7 @@ fn run(
         scored.truncate(20);
         for (position, _) in &scored {
             let result = &stored[*position];
-            let _terms = techmatch_service::matches::matched_terms(
+            let _terms = techmatch_service::matching::matched_terms(
                 &found.query,
                 &found.translated_from,
                 &result.title,
