@@ -153,20 +153,37 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     with_edge_responses(document)
 }
 
-/// Adds what the HTTP edge answers for every operation with a JSON body, whatever the
-/// handler: 415 when the body is not `application/json`.
+/// Adds what the HTTP edge answers whatever the handler, so that no handler has to list it:
+/// 415 for every operation with a JSON body (the body is not `application/json`), 401 for every
+/// operation that needs a token (missing, expired or revoked), and 503 for every API operation
+/// (the database is unavailable). A handler that documents one of these itself keeps its own
+/// description (e.g. login's wrong password, or an optional token that was sent but is invalid).
 fn with_edge_responses(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let unsupported = ResponseBuilder::new()
-        .description("the body is not application/json")
-        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
-        .build();
-    for item in document.paths.paths.values_mut() {
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build()
+    };
+    let unsupported = error("the body is not application/json");
+    let unauthenticated = error("missing, expired or revoked token");
+    let unavailable = error("database unavailable");
+    for (path, item) in document.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/v1/");
         for operation in
             [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
         {
+            let needs_token = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
+            let responses = &mut operation.responses.responses;
             if operation.request_body.is_some() {
-                operation.responses.responses.entry("415".to_owned()).or_insert_with(|| unsupported.clone().into());
+                responses.entry("415".to_owned()).or_insert_with(|| unsupported.clone().into());
+            }
+            if needs_token {
+                responses.entry("401".to_owned()).or_insert_with(|| unauthenticated.clone().into());
+            }
+            if api {
+                responses.entry("503".to_owned()).or_insert_with(|| unavailable.clone().into());
             }
         }
     }

@@ -17,10 +17,8 @@ use crate::extract::{Authenticated, JsonBody};
     responses(
         (status = 200, description = "a page of accounts", body = UserListResponse),
         (status = 400, description = "invalid query string", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not an admin", body = ErrorBody),
         (status = 422, description = "limit out of range", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/admin/users")]
@@ -41,13 +39,11 @@ pub async fn list_users(
     responses(
         (status = 201, description = "account created", body = CreatedUserResponse),
         (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not an admin", body = ErrorBody),
         (status = 409, description = "e-mail address taken", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/admin/users")]
@@ -71,13 +67,11 @@ pub async fn create_user(
     responses(
         (status = 200, description = "updated account", body = UserResponse),
         (status = 400, description = "malformed json, unknown field, wrong type or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not an admin", body = ErrorBody),
         (status = 404, description = "no such user", body = ErrorBody),
         (status = 409, description = "an admin cannot deactivate themselves", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[patch("/admin/users/{id}")]
@@ -99,10 +93,8 @@ pub async fn update_user(
     responses(
         (status = 200, description = "a page of organizations", body = OrganizationListResponse),
         (status = 400, description = "invalid query string", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 422, description = "limit out of range", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/admin/organizations")]

@@ -16,7 +16,6 @@ use crate::extract::{Authenticated, ClientAddress, JsonBody};
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields (`validation_failed`)", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/auth/register")]
@@ -45,7 +44,6 @@ pub async fn register(
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 429, description = "too many attempts for this account or from this client; see Retry-After", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds to wait"))),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/auth/login")]
@@ -68,8 +66,6 @@ pub async fn login(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "logged out"),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/auth/logout")]

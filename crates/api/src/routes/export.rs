@@ -97,7 +97,6 @@ fn file_response(table: &Table, format: ExportFormat, name: &str) -> Result<Http
         (status = 400, description = "invalid query string", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
         (status = 422, description = "invalid format or filters", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/export/results")]
@@ -168,7 +167,6 @@ pub(crate) async fn results_file(
         (status = 400, description = "invalid query string", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
         (status = 422, description = "invalid format or filters", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/export/needs")]

@@ -12,8 +12,6 @@ use crate::extract::{Authenticated, JsonBody};
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the account", body = UserResponse),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/me")]
@@ -29,11 +27,9 @@ pub async fn get_me(services: web::Data<Services>, caller: Authenticated) -> Res
     responses(
         (status = 200, description = "updated account", body = UserResponse),
         (status = 400, description = "malformed json, unknown field (e.g. `role`) or wrong type", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[patch("/me")]
@@ -65,7 +61,6 @@ pub async fn update_me(
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "new password too weak", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/me/password")]
@@ -91,9 +86,7 @@ pub async fn change_password(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the organization", body = OrganizationResponse),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "the account belongs to no organization", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/me/organization")]

@@ -19,7 +19,6 @@ use crate::listing_dto::{
         (status = 400, description = "invalid query string", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid; `mine` without a token", body = ErrorBody),
         (status = 422, description = "invalid filter values", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/needs")]
@@ -46,12 +45,10 @@ pub async fn list_needs(
     responses(
         (status = 201, description = "created", body = NeedResponse),
         (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "this role cannot post needs", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields, with their names", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/needs")]
@@ -74,7 +71,6 @@ pub async fn create_need(
         (status = 400, description = "invalid id", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
         (status = 404, description = "no such need visible to the caller", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/needs/{id}")]
@@ -95,14 +91,12 @@ pub async fn get_need(
     responses(
         (status = 200, description = "updated", body = NeedResponse),
         (status = 400, description = "malformed json, unknown field, wrong type or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the poster or staff", body = ErrorBody),
         (status = 404, description = "no such need visible to the caller", body = ErrorBody),
         (status = 409, description = "stale version (`version_conflict`)", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[patch("/needs/{id}")]
@@ -125,11 +119,9 @@ pub async fn update_need(
     responses(
         (status = 200, description = "archived", body = NeedResponse),
         (status = 400, description = "bad id or query", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the poster or staff", body = ErrorBody),
         (status = 404, description = "no such need visible to the caller", body = ErrorBody),
         (status = 409, description = "stale version", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[delete("/needs/{id}")]
@@ -152,14 +144,12 @@ pub async fn archive_need(
     responses(
         (status = 201, description = "application submitted", body = ApplicationResponse),
         (status = 400, description = "malformed json, unknown field, wrong type or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "only researchers apply", body = ErrorBody),
         (status = 404, description = "no such need visible to the caller", body = ErrorBody),
         (status = 409, description = "not a challenge, closed, or already applied", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid proposal", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/needs/{id}/applications")]
@@ -182,10 +172,8 @@ pub async fn apply(
     responses(
         (status = 200, description = "the applications", body = ApplicationListResponse),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the need's organization or staff", body = ErrorBody),
         (status = 404, description = "no such need visible to the caller", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/needs/{id}/applications")]
@@ -206,10 +194,8 @@ pub async fn list_applications(
     responses(
         (status = 200, description = "shortlisted", body = ApplicationResponse),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the need's organization or staff", body = ErrorBody),
         (status = 404, description = "no such need or application", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/needs/{id}/applications/{application_id}/shortlist")]
@@ -235,11 +221,9 @@ pub async fn shortlist(
     responses(
         (status = 200, description = "ranked, explained results", body = MatchListResponse),
         (status = 400, description = "bad id or query", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the need's organization or staff", body = ErrorBody),
         (status = 404, description = "no such need visible to the caller", body = ErrorBody),
         (status = 422, description = "limit out of range or invalid filter values", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/needs/{id}/matches")]

@@ -19,7 +19,6 @@ use crate::listing_dto::{
         (status = 400, description = "invalid query string", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid; `mine` without a token", body = ErrorBody),
         (status = 422, description = "invalid filter values", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/results")]
@@ -46,12 +45,10 @@ pub async fn list_results(
     responses(
         (status = 201, description = "created", body = ResultResponse),
         (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "this role cannot post results", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields, with their names", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/results")]
@@ -74,7 +71,6 @@ pub async fn create_result(
         (status = 400, description = "invalid id", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
         (status = 404, description = "no such result visible to the caller", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/results/{id}")]
@@ -95,14 +91,12 @@ pub async fn get_result(
     responses(
         (status = 200, description = "updated", body = ResultResponse),
         (status = 400, description = "malformed json, unknown field, wrong type or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the poster or staff", body = ErrorBody),
         (status = 404, description = "no such result visible to the caller", body = ErrorBody),
         (status = 409, description = "stale version (`version_conflict`)", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[patch("/results/{id}")]
@@ -125,11 +119,9 @@ pub async fn update_result(
     responses(
         (status = 200, description = "archived", body = ResultResponse),
         (status = 400, description = "bad id or query", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the poster or staff", body = ErrorBody),
         (status = 404, description = "no such result visible to the caller", body = ErrorBody),
         (status = 409, description = "stale version", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[delete("/results/{id}")]
@@ -152,11 +144,9 @@ pub async fn archive_result(
     responses(
         (status = 200, description = "ranked, explained needs", body = MatchListResponse),
         (status = 400, description = "bad id or query", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the result's organization or staff", body = ErrorBody),
         (status = 404, description = "no such result visible to the caller", body = ErrorBody),
         (status = 422, description = "limit out of range or invalid filter values", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/results/{id}/matches")]

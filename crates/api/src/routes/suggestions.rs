@@ -72,10 +72,8 @@ pub struct SuggestionQuery {
     responses(
         (status = 200, description = "suggested pairs, best first", body = SuggestionListResponse),
         (status = 400, description = "invalid query string", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 422, description = "limit out of range", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/suggestions")]
@@ -116,13 +114,11 @@ pub async fn list_suggestions(
     responses(
         (status = 201, description = "decision recorded", body = DecisionResponse),
         (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such need or result", body = ErrorBody),
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid decision or note", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/suggestions/decisions")]
@@ -163,9 +159,7 @@ pub async fn decide(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "marked"),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/suggestions/reviewed")]

@@ -101,10 +101,8 @@ pub struct PlacementRequest {
     responses(
         (status = 200, description = "meetings by slot and table", body = MeetingListResponse),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "neither staff nor a participant", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/meetings")]
@@ -127,10 +125,8 @@ pub async fn list_meetings(
     responses(
         (status = 200, description = "text/calendar", content_type = "text/calendar", body = String),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "neither staff nor a participant", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/agenda.ics")]
@@ -158,12 +154,10 @@ pub async fn agenda(
     responses(
         (status = 200, description = "the meetings that changed", body = MeetingListResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such meeting", body = ErrorBody),
         (status = 409, description = "event not scheduled, a participant busy or unavailable, a meeting already held, or the schedule changed meanwhile", body = ErrorBody),
         (status = 422, description = "no such slot or table", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/meetings/{id}/placement")]

@@ -151,7 +151,6 @@ pub struct StatusRequest {
         (status = 400, description = "invalid query string", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
         (status = 422, description = "limit out of range", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events")]
@@ -173,10 +172,8 @@ pub async fn list_events(
     responses(
         (status = 201, description = "created as a draft", body = EventResponse),
         (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 422, description = "invalid fields, listed in details", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/events")]
@@ -215,7 +212,6 @@ pub async fn create_event(
         (status = 400, description = "invalid id", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
         (status = 404, description = "no such event visible to the caller", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}")]
@@ -236,12 +232,10 @@ pub async fn get_event(
     responses(
         (status = 200, description = "the event with its new status", body = EventResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
         (status = 409, description = "not a transition the lifecycle allows", body = ErrorBody),
         (status = 422, description = "unknown status", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/events/{id}/status")]

@@ -7,7 +7,7 @@ use techmatch_domain::event::Notification;
 use techmatch_service::Services;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::ApiError;
 use crate::extract::Authenticated;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,8 +43,6 @@ pub struct NotificationListResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "newest first", body = NotificationListResponse),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/notifications")]
@@ -64,8 +62,6 @@ pub async fn list_notifications(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "marked"),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/notifications/read")]

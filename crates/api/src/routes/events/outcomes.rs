@@ -47,11 +47,9 @@ pub struct RatingRequest {
     responses(
         (status = 200, description = "recorded", body = MeetingResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such meeting", body = ErrorBody),
         (status = 422, description = "invalid attendance or outcome", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[patch("/meetings/{id}")]
@@ -82,12 +80,10 @@ pub async fn follow_up(
     responses(
         (status = 200, description = "rated", body = MeetingResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not a researcher or company account", body = ErrorBody),
         (status = 404, description = "no such meeting of the caller", body = ErrorBody),
         (status = 409, description = "the meeting was not held", body = ErrorBody),
         (status = 422, description = "invalid rating or comment", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/meetings/{id}/rating")]

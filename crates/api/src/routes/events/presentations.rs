@@ -113,11 +113,9 @@ fn presentation_list(items: Vec<(i64, String)>) -> PresentationListResponse {
     responses(
         (status = 200, description = "recommended presentations, in order of pick", body = RoadshowResponse),
         (status = 400, description = "bad id or query string", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
         (status = 422, description = "places out of range", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/roadshow")]
@@ -167,11 +165,9 @@ pub async fn roadshow(
     responses(
         (status = 200, description = "one line per company", body = InvitationListResponse),
         (status = 400, description = "bad id or query string", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event or result", body = ErrorBody),
         (status = 422, description = "no result ids, or too many", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/invitations")]
@@ -221,12 +217,10 @@ pub async fn invitations(
     responses(
         (status = 200, description = "the confirmed order", body = PresentationListResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
         (status = 409, description = "the event is closed", body = ErrorBody),
         (status = 422, description = "a result not registered for the event, or listed twice", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/events/{id}/presentations")]
@@ -250,7 +244,6 @@ pub async fn confirm_presentations(
         (status = 400, description = "bad id", body = ErrorBody),
         (status = 401, description = "a token was sent but is invalid", body = ErrorBody),
         (status = 404, description = "no such event visible to the caller", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/presentations")]

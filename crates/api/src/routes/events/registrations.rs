@@ -79,12 +79,10 @@ pub struct RegistrationDecisionRequest {
     responses(
         (status = 201, description = "registered, pending approval", body = ParticipantResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not a researcher or company account", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
         (status = 409, description = "registration closed, event full or already registered", body = ErrorBody),
         (status = 422, description = "invalid listings, slots or maximum", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/events/{id}/registrations")]
@@ -116,10 +114,8 @@ pub async fn register(
     responses(
         (status = 200, description = "participants", body = ParticipantListResponse),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "neither staff nor an approved participant", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/participants")]
@@ -144,10 +140,8 @@ pub async fn list_participants(
     responses(
         (status = 200, description = "decided", body = ParticipantResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event or participant", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/events/{id}/participants/{participant_id}/decision")]

@@ -71,12 +71,10 @@ pub struct AnswerRequest {
     responses(
         (status = 201, description = "the request", body = MeetingRequestResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not an approved participant", body = ErrorBody),
         (status = 404, description = "no such event or participant", body = ErrorBody),
         (status = 409, description = "event not open or already started", body = ErrorBody),
         (status = 422, description = "same side or message too long", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/events/{id}/requests")]
@@ -101,10 +99,8 @@ pub async fn request_meeting(
     responses(
         (status = 200, description = "requests", body = MeetingRequestListResponse),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "neither staff nor a participant", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/requests")]
@@ -126,11 +122,9 @@ pub async fn list_requests(
     responses(
         (status = 200, description = "answered", body = MeetingRequestResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not the recipient", body = ErrorBody),
         (status = 404, description = "no such request", body = ErrorBody),
         (status = 409, description = "already answered or expired", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/meeting-requests/{id}/answer")]

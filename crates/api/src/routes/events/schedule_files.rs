@@ -52,10 +52,8 @@ fn schedule_table(rows: &[techmatch_service::events::ScheduleRow]) -> crate::exp
     responses(
         (status = 200, description = "the workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/schedule.xlsx")]
@@ -95,10 +93,8 @@ fn html_escape(raw: &str) -> String {
     responses(
         (status = 200, description = "the page", content_type = "text/html"),
         (status = 400, description = "bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/events/{id}/schedule.html")]

@@ -64,12 +64,10 @@ impl From<ScheduleSummary> for ScheduleResponse {
     responses(
         (status = 200, description = "published", body = ScheduleResponse),
         (status = 400, description = "malformed json or bad id", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 404, description = "no such event", body = ErrorBody),
         (status = 409, description = "event not open or scheduled, a declined pair, or outcomes already recorded", body = ErrorBody),
         (status = 422, description = "unknown pair or impossible lock", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[post("/events/{id}/schedule")]

@@ -104,10 +104,8 @@ fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
     responses(
         (status = 200, description = "figures by month, industry and region", body = StatsResponse),
         (status = 400, description = "invalid query string", body = ErrorBody),
-        (status = 401, description = "missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "not staff", body = ErrorBody),
         (status = 422, description = "invalid or reversed dates", body = ErrorBody),
-        (status = 503, description = "database unavailable", body = ErrorBody),
     )
 )]
 #[get("/stats")]
