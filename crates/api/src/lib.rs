@@ -5,7 +5,6 @@ pub mod dto;
 pub mod error;
 mod export;
 pub mod extract;
-pub mod listing_dto;
 mod metrics;
 pub mod routes;
 mod server;

@@ -2,8 +2,9 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use techmatch_domain::UserId;
 use techmatch_service::{Services, UserUpdate};
 
-use crate::dto::{
-    CreateUserRequest, CreatedUserResponse, OrganizationListResponse, PageQuery, UpdateUserRequest, UserListResponse,
+use crate::dto::PageQuery;
+use crate::dto::accounts::{
+    CreateUserRequest, CreatedUserResponse, OrganizationListResponse, UpdateUserRequest, UserListResponse,
     UserResponse, organization_list, user_list,
 };
 use crate::error::{ApiError, ErrorBody};

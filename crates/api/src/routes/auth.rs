@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, post, web};
 use techmatch_service::Services;
 
-use crate::dto::{LoginRequest, RegisterRequest, RegisteredResponse, TokenResponse, UserResponse};
+use crate::dto::accounts::{LoginRequest, RegisterRequest, RegisteredResponse, TokenResponse, UserResponse};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, ClientAddress, JsonBody};
 

@@ -5,10 +5,10 @@ use techmatch_domain::{Actor, FieldError};
 use techmatch_service::{ListingFilters, PageRequest, Services};
 use utoipa::IntoParams;
 
+use crate::dto::listings::ListingListQuery;
 use crate::error::{ApiError, ErrorBody};
 use crate::export::{ExportFormat, Table, render};
 use crate::extract::MaybeAuthenticated;
-use crate::listing_dto::ListingListQuery;
 
 /// At most this many rows per export.
 const EXPORT_LIMIT: u64 = 10_000;

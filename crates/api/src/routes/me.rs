@@ -2,7 +2,9 @@ use actix_web::{get, patch, post, web};
 use techmatch_domain::{DisplayName, NewPassword, ValidationErrors};
 use techmatch_service::Services;
 
-use crate::dto::{ChangePasswordRequest, OrganizationResponse, TokenResponse, UpdateProfileRequest, UserResponse};
+use crate::dto::accounts::{
+    ChangePasswordRequest, OrganizationResponse, TokenResponse, UpdateProfileRequest, UserResponse,
+};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, JsonBody};
 

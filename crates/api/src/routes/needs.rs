@@ -2,12 +2,14 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use techmatch_domain::listing::NeedId;
 use techmatch_service::Services;
 
+use crate::dto::listings::{ArchiveQuery, ListingListQuery};
+use crate::dto::matches::{MatchListResponse, MatchQuery, match_body};
+use crate::dto::needs::{
+    ApplicationListResponse, ApplicationResponse, ApplyRequest, CreateNeedRequest, NeedListResponse, NeedResponse,
+    UpdateNeedRequest,
+};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, JsonBody, MaybeAuthenticated};
-use crate::listing_dto::{
-    ApplicationListResponse, ApplicationResponse, ApplyRequest, ArchiveQuery, CreateNeedRequest, ListingListQuery,
-    MatchListResponse, MatchQuery, NeedListResponse, NeedResponse, UpdateNeedRequest, match_body,
-};
 
 /// Technology needs the caller may see: public ones, plus confidential and archived ones of their own organization
 /// (staff see all). Confidential needs of others never appear.

@@ -2,12 +2,11 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use techmatch_domain::listing::ResultId;
 use techmatch_service::Services;
 
+use crate::dto::listings::{ArchiveQuery, ListingListQuery};
+use crate::dto::matches::{MatchListResponse, MatchQuery, match_body};
+use crate::dto::results::{CreateResultRequest, ResultListResponse, ResultResponse, UpdateResultRequest};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, JsonBody, MaybeAuthenticated};
-use crate::listing_dto::{
-    ArchiveQuery, CreateResultRequest, ListingListQuery, MatchListResponse, MatchQuery, ResultListResponse,
-    ResultResponse, UpdateResultRequest, match_body,
-};
 
 /// Research results the caller may see: published ones, plus drafts of their own organization
 /// (staff see all).

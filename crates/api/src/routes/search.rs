@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 use techmatch_service::Services;
 
+use crate::dto::search::{SearchQuery, SearchResponse};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::MaybeAuthenticated;
-use crate::listing_dto::{SearchQuery, SearchResponse};
 
 /// Full-text search over results and needs in Chinese, English or both, with filters, facet
 /// counts and highlighted snippets. Only listings the caller may see are counted or shown.

@@ -6,9 +6,9 @@ use techmatch_domain::{FieldError, ValidationErrors};
 use techmatch_service::Services;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::dto::matches::{MatchBody, MatchQuery, match_body};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, JsonBody};
-use crate::listing_dto::{MatchBody, MatchQuery, match_body};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListingRef {

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, get, web};
 use techmatch_service::Services;
 
-use crate::dto::{HealthResponse, IndexHealth};
+use crate::dto::system::{HealthResponse, IndexHealth};
 
 /// Liveness, database reachability and this node's index lag. 503 while the database is
 /// unreachable.

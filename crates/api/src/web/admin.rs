@@ -213,7 +213,7 @@ pub async fn create_user_form(request: HttpRequest, services: web::Data<Services
             }
         },
     };
-    let request = crate::dto::CreateUserRequest {
+    let request = crate::dto::accounts::CreateUserRequest {
         email: field(&pairs, "email").to_owned(),
         display_name: field(&pairs, "display_name").to_owned(),
         role: field(&pairs, "role").to_owned(),

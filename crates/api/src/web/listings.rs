@@ -74,11 +74,13 @@ fn kind_path(kind: ListingKind) -> &'static str {
 fn challenge_of(
     pairs: &[(String, String)],
     number_of: &mut impl FnMut(&str) -> Option<i64>,
-) -> Option<crate::listing_dto::ChallengeBody> {
+) -> Option<crate::dto::listings::ChallengeBody> {
     let bounty = number_of("bounty_yuan");
     let deadline = field(pairs, "challenge_deadline").trim();
-    (bounty.is_some() || !deadline.is_empty())
-        .then(|| crate::listing_dto::ChallengeBody { bounty_yuan: bounty.unwrap_or(0), deadline: deadline.to_owned() })
+    (bounty.is_some() || !deadline.is_empty()).then(|| crate::dto::listings::ChallengeBody {
+        bounty_yuan: bounty.unwrap_or(0),
+        deadline: deadline.to_owned(),
+    })
 }
 
 async fn listing_form(
@@ -194,7 +196,7 @@ pub async fn create_listing(
     };
     let created = match kind {
         ListingKind::Result => {
-            let draft = crate::listing_dto::CreateResultRequest {
+            let draft = crate::dto::results::CreateResultRequest {
                 title: field(&pairs, "title").to_owned(),
                 abstract_text: field(&pairs, "abstract").to_owned(),
                 keywords: list_value(field(&pairs, "keywords")),
@@ -221,7 +223,7 @@ pub async fn create_listing(
             }
         }
         ListingKind::Need => {
-            let draft = crate::listing_dto::CreateNeedRequest {
+            let draft = crate::dto::needs::CreateNeedRequest {
                 title: field(&pairs, "title").to_owned(),
                 description: field(&pairs, "description").to_owned(),
                 keywords: list_value(field(&pairs, "keywords")),
@@ -371,7 +373,7 @@ pub async fn save_listing(
     };
     let saved = match kind {
         ListingKind::Result => {
-            let changes = crate::listing_dto::UpdateResultRequest {
+            let changes = crate::dto::results::UpdateResultRequest {
                 version,
                 title: Some(field(&pairs, "title").to_owned()),
                 abstract_text: Some(field(&pairs, "abstract").to_owned()),
@@ -399,7 +401,7 @@ pub async fn save_listing(
         }
         ListingKind::Need => {
             let challenge = challenge_of(&pairs, &mut number_of);
-            let changes = crate::listing_dto::UpdateNeedRequest {
+            let changes = crate::dto::needs::UpdateNeedRequest {
                 version,
                 title: Some(field(&pairs, "title").to_owned()),
                 description: Some(field(&pairs, "description").to_owned()),

@@ -1038,7 +1038,7 @@ impl MatchPageQuery {
             Some(value.trim()).filter(|value| !value.is_empty())
         }
         let mut errors = techmatch_domain::ValidationErrors::new();
-        let filters = crate::listing_dto::AttributeFilters {
+        let filters = crate::dto::search::AttributeFilters {
             industry: given(&self.industry),
             field: None,
             maturity: given(&self.maturity),
@@ -1268,21 +1268,21 @@ pub async fn register_account(request: HttpRequest, services: web::Data<Services
     }
     let joining = !field(&pairs, "organization.join_code").trim().is_empty();
     let organization = if joining {
-        crate::dto::OrganizationInput {
+        crate::dto::accounts::OrganizationInput {
             name: None,
             kind: None,
             region_code: None,
             join_code: optional(field(&pairs, "organization.join_code")),
         }
     } else {
-        crate::dto::OrganizationInput {
+        crate::dto::accounts::OrganizationInput {
             name: optional(field(&pairs, "organization.name")),
             kind: optional(field(&pairs, "organization.kind")),
             region_code: optional(field(&pairs, "organization.region_code")),
             join_code: None,
         }
     };
-    let registration = crate::dto::RegisterRequest {
+    let registration = crate::dto::accounts::RegisterRequest {
         email: field(&pairs, "email").to_owned(),
         password: field(&pairs, "password").to_owned(),
         display_name: field(&pairs, "display_name").to_owned(),

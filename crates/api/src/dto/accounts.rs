@@ -1,5 +1,4 @@
-//! Wire formats. Requests are parsed into domain types here, collecting every field error;
-//! responses are built from domain types. Entities never reach the wire.
+//! Accounts and organizations: registration, login, profiles and the admins' user lists.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,7 +7,7 @@ use techmatch_domain::{
     RegionCode, Role, SelfServiceRole, UserAccount, ValidationErrors,
 };
 use techmatch_service::{NewUserByAdmin, OrganizationChoice, Page, PageRequest, Registration};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
@@ -172,39 +171,6 @@ pub struct UpdateUserRequest {
     pub is_active: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Rows to skip (default 0).
-    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_u64)]
-    pub offset: Option<u64>,
-    /// Rows to return, 1–100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u64>,
-}
-
-impl PageQuery {
-    pub const MAX_LIMIT: u64 = 100;
-
-    pub fn into_page_request(self) -> Result<PageRequest, ApiError> {
-        use techmatch_domain::FieldError;
-        let limit = self.limit.unwrap_or(20);
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "limit",
-                "out_of_range",
-                "must be between 1 and 100",
-            )]));
-        }
-        let offset = self.offset.unwrap_or(0);
-        if offset > i64::MAX as u64 {
-            return Err(ApiError::validation(vec![FieldError::new("offset", "out_of_range", "is too large")]));
-        }
-        Ok(PageRequest { offset, limit })
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
     pub id: i64,
@@ -306,25 +272,4 @@ pub fn organization_list(page: Page<Organization>, request: PageRequest) -> Orga
         offset: request.offset,
         limit: request.limit,
     }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HealthResponse {
-    /// `ok` or `unavailable`.
-    pub status: &'static str,
-    /// `ok` or `unavailable`.
-    pub database: &'static str,
-    pub version: &'static str,
-    /// This node's search index against the outbox (absent while the database is away).
-    pub index: Option<IndexHealth>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IndexHealth {
-    /// The outbox position applied to this node's index.
-    pub applied: i64,
-    /// Outbox entries not applied here yet.
-    pub pending: u64,
-    /// Age of the oldest of them, in seconds.
-    pub lag_seconds: f64,
 }

@@ -1,0 +1,193 @@
+//! What the two listing kinds' wire formats share: IP items, challenges, optional fields,
+//! list queries and their paging.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize};
+use techmatch_domain::industry::IndustryCode;
+use techmatch_domain::listing::{Challenge, IpItem, Maturity, parse_future_date, parse_short_text};
+use techmatch_domain::{FieldError, OrganizationId, RegionCode, ValidationErrors};
+use techmatch_service::{ListingFilters, PageRequest, today};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::ApiError;
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`) in PATCH bodies.
+pub(super) fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IpItemBody {
+    /// `invention_patent`, `utility_model`, `design_patent`, `software_copyright` or `know_how`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Registration number, e.g. `ZL202110123456.7`; none for know-how.
+    pub number: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeBody {
+    /// Bounty in yuan.
+    pub bounty_yuan: i64,
+    /// `YYYY-MM-DD`, not in the past.
+    pub deadline: String,
+}
+
+pub(super) fn optional_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Option<Option<String>> {
+    match raw.map(str::trim).filter(|value| !value.is_empty()) {
+        None => Some(None),
+        Some(value) => errors.collect(parse_short_text(field, value, max)).map(Some),
+    }
+}
+
+pub(super) fn optional_region(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<Option<RegionCode>> {
+    match raw.map(str::trim).filter(|value| !value.is_empty()) {
+        None => Some(None),
+        Some(value) => errors.collect(RegionCode::parse("region_code", value)).map(Some),
+    }
+}
+
+pub(super) fn ip_items(errors: &mut ValidationErrors, raw: &[IpItemBody]) -> Option<Vec<IpItem>> {
+    if raw.len() > 50 {
+        errors.push(FieldError::new("ip_items", "too_many", "at most 50 items"));
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut ok = true;
+    for (index, item) in raw.iter().enumerate() {
+        match errors.collect(IpItem::parse(&format!("ip_items[{index}]"), &item.kind, item.number.as_deref())) {
+            Some(item) => items.push(item),
+            None => ok = false,
+        }
+    }
+    ok.then_some(items)
+}
+
+pub(super) fn challenge(errors: &mut ValidationErrors, raw: Option<&ChallengeBody>) -> Option<Option<Challenge>> {
+    match raw {
+        None => Some(None),
+        Some(body) => {
+            errors.collect(Challenge::parse("challenge", body.bounty_yuan, &body.deadline, today())).map(Some)
+        }
+    }
+}
+
+pub(super) fn finish<T>(errors: ValidationErrors, value: Option<T>) -> Result<T, ApiError> {
+    match value {
+        Some(value) if errors.is_empty() => Ok(value),
+        _ => Err(ApiError::validation(errors.0)),
+    }
+}
+
+pub(super) fn optional_date(
+    errors: &mut ValidationErrors,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<Option<NaiveDate>> {
+    match raw.map(str::trim).filter(|value| !value.is_empty()) {
+        None => Some(None),
+        Some(value) => errors.collect(parse_future_date(field, value, today())).map(Some),
+    }
+}
+
+/// Filters and paging of listing lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListingListQuery {
+    /// 1-based page (default 1).
+    #[param(minimum = 1, maximum = 10000)]
+    pub page: Option<u64>,
+    /// 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+    /// A status; without it everything but archived.
+    pub status: Option<String>,
+    /// A GB/T 4754 division.
+    pub industry: Option<String>,
+    /// Results only: a maturity stage.
+    pub maturity: Option<String>,
+    /// A GB/T 2260 code; its province or city prefix matches everything inside.
+    pub region: Option<String>,
+    pub organization_id: Option<i64>,
+    /// Only the caller's own listings.
+    pub mine: Option<bool>,
+    /// Needs only: only open challenges.
+    pub challenge: Option<bool>,
+}
+
+/// Page and per_page, bounded; shared by lists and search.
+pub fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64, PageRequest), ApiError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(20);
+    let mut errors = Vec::new();
+    if !(1..=10_000).contains(&page) {
+        errors.push(FieldError::new("page", "out_of_range", "must be between 1 and 10000"));
+    }
+    if !(1..=100).contains(&per_page) {
+        errors.push(FieldError::new("per_page", "out_of_range", "must be between 1 and 100"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok((page, per_page, PageRequest { offset: (page - 1) * per_page, limit: per_page }))
+}
+
+/// GB/T 2260 region prefix for filters: a known code, reduced to the digits that matter.
+pub fn region_prefix(raw: &str) -> Result<String, ApiError> {
+    let code = RegionCode::parse("region", raw).map_err(|error| ApiError::validation(vec![error]))?;
+    let code = code.as_str();
+    Ok(if code.ends_with("0000") {
+        code[..2].to_owned()
+    } else if code.ends_with("00") {
+        code[..4].to_owned()
+    } else {
+        code.to_owned()
+    })
+}
+
+impl ListingListQuery {
+    pub fn into_filters(self) -> Result<(u64, u64, PageRequest, ListingFilters), ApiError> {
+        let (page, per_page, request) = paging(self.page, self.per_page)?;
+        let mut errors = ValidationErrors::new();
+        let industry = match self.industry.as_deref() {
+            None => Some(None),
+            Some(raw) => errors.collect(IndustryCode::parse("industry", raw)).map(Some),
+        };
+        let maturity = match self.maturity.as_deref() {
+            None => Some(None),
+            Some(raw) => errors.collect(Maturity::parse("maturity", raw)).map(Some),
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors.0));
+        }
+        let region_prefix = self.region.as_deref().map(region_prefix).transpose()?;
+        let filters = ListingFilters {
+            status: self.status,
+            organization_id: self.organization_id.map(OrganizationId),
+            mine: self.mine.unwrap_or(false),
+            industry: industry.flatten(),
+            maturity: maturity.flatten(),
+            region_prefix,
+            challenges_only: self.challenge.unwrap_or(false),
+        };
+        Ok((page, per_page, request, filters))
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArchiveQuery {
+    /// The version the client last saw; without it the current version is archived.
+    pub version: Option<i64>,
+}
