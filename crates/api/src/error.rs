@@ -12,7 +12,7 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use techmatch_domain::FieldError;
-use techmatch_service::ServiceError;
+use techmatch_service::{ConflictCode, ServiceError};
 use utoipa::ToSchema;
 
 /// Body of every error response.
@@ -45,10 +45,96 @@ impl From<FieldError> for FieldErrorBody {
     }
 }
 
+/// Every code the API answers an error with, and its HTTP status: the one table of them.
+/// Clients (and the pages' translations) key on the names, which never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    // The request itself
+    ValidationFailed,
+    MalformedJson,
+    InvalidBody,
+    UnknownField,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    InvalidQuery,
+    InvalidPath,
+    RequestTimeout,
+    BadRequest,
+    // Who asks
+    Unauthenticated,
+    InvalidToken,
+    InvalidCredentials,
+    Forbidden,
+    AccountDisabled,
+    RateLimited,
+    // What is asked for
+    NotFound,
+    MethodNotAllowed,
+    Conflict(ConflictCode),
+    // The service
+    Timeout,
+    ServiceUnavailable,
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::MalformedJson
+            | ErrorCode::InvalidBody
+            | ErrorCode::UnknownField
+            | ErrorCode::InvalidQuery
+            | ErrorCode::InvalidPath
+            | ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::Unauthenticated | ErrorCode::InvalidToken | ErrorCode::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            ErrorCode::Forbidden | ErrorCode::AccountDisabled => StatusCode::FORBIDDEN,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Conflict(_) => StatusCode::CONFLICT,
+            ErrorCode::Timeout | ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidPath => "invalid_path",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict(conflict) => conflict.as_str(),
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::InternalError => "internal_error",
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     details: Vec<FieldErrorBody>,
     retry_after: Option<Duration>,
@@ -61,29 +147,30 @@ impl ApiError {
         self.details.iter().map(|detail| (detail.field.clone(), detail.code.clone(), detail.message.clone())).collect()
     }
 
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), details: Vec::new(), retry_after: None }
+    /// An error of `code`, answered with the code's status.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError { status: code.status(), code, message: message.into(), details: Vec::new(), retry_after: None }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.code
     }
 
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
         ApiError {
             details: errors.into_iter().map(FieldErrorBody::from).collect(),
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "the request has invalid fields")
+            ..ApiError::new(ErrorCode::ValidationFailed, "the request has invalid fields")
         }
     }
 
     pub fn not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+        ApiError::new(ErrorCode::NotFound, "no such resource")
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "{}: {}", self.code, self.message)
+        write!(formatter, "{}: {}", self.code.as_str(), self.message)
     }
 }
 
@@ -102,7 +189,7 @@ impl ResponseError for ApiError {
         }
         response.json(ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_owned(),
+                code: self.code.as_str().to_owned(),
                 message: self.message.clone(),
                 details: self.details.clone(),
             },
@@ -115,31 +202,22 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::Validation(errors) => ApiError::validation(errors.0),
             ServiceError::InvalidCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "e-mail address or password is wrong")
+                ApiError::new(ErrorCode::InvalidCredentials, "e-mail address or password is wrong")
             }
-            ServiceError::InvalidToken => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "the access token is expired, revoked or invalid; log in again",
-            ),
+            ServiceError::InvalidToken => {
+                ApiError::new(ErrorCode::InvalidToken, "the access token is expired, revoked or invalid; log in again")
+            }
             ServiceError::Unauthenticated => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "this route needs a bearer token")
+                ApiError::new(ErrorCode::Unauthenticated, "this route needs a bearer token")
             }
-            ServiceError::Forbidden => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this account is not allowed to do that")
-            }
-            ServiceError::AccountDisabled => {
-                ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "this account is deactivated")
-            }
-            ServiceError::NotFound(what) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
-            }
-            ServiceError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Forbidden => ApiError::new(ErrorCode::Forbidden, "this account is not allowed to do that"),
+            ServiceError::AccountDisabled => ApiError::new(ErrorCode::AccountDisabled, "this account is deactivated"),
+            ServiceError::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("{what} not found")),
+            ServiceError::Conflict { code, message } => ApiError::new(ErrorCode::Conflict(code), message),
             ServiceError::RateLimited { retry_after } => ApiError {
                 retry_after: Some(retry_after),
                 ..ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     format!("too many attempts; retry in {} s", retry_after.as_secs().max(1)),
                 )
             },
@@ -148,8 +226,7 @@ impl From<ServiceError> for ApiError {
                 ApiError {
                     retry_after: Some(Duration::from_secs(5)),
                     ..ApiError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "service_unavailable",
+                        ErrorCode::ServiceUnavailable,
                         "the service is temporarily unavailable; retry shortly",
                     )
                 }
@@ -157,7 +234,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Internal(error) => {
                 // The chain goes to the log, never to the client.
                 tracing::error!(error = format!("{error:#}"), "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
+                ApiError::new(ErrorCode::InternalError, "internal error")
             }
         }
     }
@@ -167,41 +244,38 @@ impl From<ServiceError> for ApiError {
 pub fn json_error(error: JsonPayloadError, _request: &HttpRequest) -> actix_web::Error {
     let api_error = match &error {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("the request body is larger than {} bytes", crate::BODY_LIMIT_BYTES),
         ),
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the request body must be application/json",
-        ),
+        JsonPayloadError::ContentType => {
+            ApiError::new(ErrorCode::UnsupportedMediaType, "the request body must be application/json")
+        }
         JsonPayloadError::Deserialize(serde_error) => {
             use serde_json::error::Category;
             match serde_error.classify() {
                 Category::Syntax | Category::Eof | Category::Io => {
-                    ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("malformed json: {serde_error}"))
+                    ApiError::new(ErrorCode::MalformedJson, format!("malformed json: {serde_error}"))
                 }
                 Category::Data if serde_error.to_string().starts_with("unknown field") => {
-                    ApiError::new(StatusCode::BAD_REQUEST, "unknown_field", serde_error.to_string())
+                    ApiError::new(ErrorCode::UnknownField, serde_error.to_string())
                 }
-                Category::Data => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", serde_error.to_string()),
+                Category::Data => ApiError::new(ErrorCode::InvalidBody, serde_error.to_string()),
             }
         }
         JsonPayloadError::Payload(payload_error) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("unreadable request body: {payload_error}"))
+            ApiError::new(ErrorCode::InvalidBody, format!("unreadable request body: {payload_error}"))
         }
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", error.to_string()),
+        _ => ApiError::new(ErrorCode::InvalidBody, error.to_string()),
     };
     api_error.into()
 }
 
 pub fn query_error(error: QueryPayloadError, _request: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("invalid query string: {error}")).into()
+    ApiError::new(ErrorCode::InvalidQuery, format!("invalid query string: {error}")).into()
 }
 
 pub fn path_error(error: PathError, _request: &HttpRequest) -> actix_web::Error {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", format!("invalid path parameter: {error}")).into()
+    ApiError::new(ErrorCode::InvalidPath, format!("invalid path parameter: {error}")).into()
 }
 
 /// Safety net for error responses produced outside our handlers (unknown routes, wrong methods,
@@ -220,16 +294,83 @@ pub fn ensure_json_error<B: MessageBody + 'static>(
     }
     let status = response.status();
     let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such route"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not accept that method"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
-        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request took too long to arrive"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "unsupported content type"),
-        status if status.is_server_error() => ("internal_error", "internal error"),
-        _ => ("bad_request", "the request could not be processed"),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such route"),
+        StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "this route does not accept that method"),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "the request body is too large"),
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::RequestTimeout, "the request took too long to arrive"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorCode::UnsupportedMediaType, "unsupported content type"),
+        status if status.is_server_error() => (ErrorCode::InternalError, "internal error"),
+        _ => (ErrorCode::BadRequest, "the request could not be processed"),
     };
     let (request, _) = response.into_parts();
-    let mut replacement = ApiError::new(status, code, message).error_response();
+    // The framework's status stays (a 414 is still a 414), under the nearest code.
+    let mut replacement = ApiError { status, ..ApiError::new(code, message) }.error_response();
     replacement.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, replacement).map_into_right_body()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn every_code() -> Vec<ErrorCode> {
+        let mut codes = vec![
+            ErrorCode::ValidationFailed,
+            ErrorCode::MalformedJson,
+            ErrorCode::InvalidBody,
+            ErrorCode::UnknownField,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::InvalidQuery,
+            ErrorCode::InvalidPath,
+            ErrorCode::RequestTimeout,
+            ErrorCode::BadRequest,
+            ErrorCode::Unauthenticated,
+            ErrorCode::InvalidToken,
+            ErrorCode::InvalidCredentials,
+            ErrorCode::Forbidden,
+            ErrorCode::AccountDisabled,
+            ErrorCode::RateLimited,
+            ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::Timeout,
+            ErrorCode::ServiceUnavailable,
+            ErrorCode::InternalError,
+        ];
+        codes.extend(ConflictCode::ALL.map(ErrorCode::Conflict));
+        codes
+    }
+
+    #[test]
+    fn every_code_has_its_own_snake_case_name_and_an_error_status() {
+        let codes = every_code();
+        let names: HashSet<&str> = codes.iter().map(|code| code.as_str()).collect();
+        assert_eq!(names.len(), codes.len(), "two codes share a name");
+        for code in &codes {
+            let name = code.as_str();
+            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name}");
+            assert!(code.status().is_client_error() || code.status().is_server_error(), "{name}");
+        }
+        assert!(
+            ConflictCode::ALL.iter().all(|conflict| ErrorCode::Conflict(*conflict).status() == StatusCode::CONFLICT)
+        );
+    }
+
+    #[test]
+    fn an_error_answers_with_its_codes_status_and_name() {
+        let response = ApiError::new(ErrorCode::Conflict(ConflictCode::VersionConflict), "stale").error_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let unauthenticated = ApiError::new(ErrorCode::Unauthenticated, "no token").error_response();
+        assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            unauthenticated.headers().get(header::WWW_AUTHENTICATE).map(|value| value.as_bytes()),
+            Some(&b"Bearer"[..])
+        );
+        assert_eq!(
+            ApiError::new(ErrorCode::Conflict(ConflictCode::EmailTaken), "taken").to_string(),
+            "email_taken: taken"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use techmatch_domain::Actor;
 use techmatch_service::{ServiceError, Services};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::server::ApiSettings;
 
 /// The caller, resolved from `Authorization: Bearer <token>`. Routes that take this refuse
@@ -151,9 +151,12 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             let web::Json(value) = value.await?;
             serde_json::from_value::<T>(integral_numbers(value)).map(JsonBody).map_err(|error| {
-                let code =
-                    if error.to_string().starts_with("unknown field") { "unknown_field" } else { "invalid_body" };
-                ApiError::new(actix_web::http::StatusCode::BAD_REQUEST, code, error.to_string()).into()
+                let code = if error.to_string().starts_with("unknown field") {
+                    ErrorCode::UnknownField
+                } else {
+                    ErrorCode::InvalidBody
+                };
+                ApiError::new(code, error.to_string()).into()
             })
         })
     }

@@ -10,5 +10,5 @@ pub mod routes;
 mod server;
 pub mod web;
 
-pub use error::{ApiError, ErrorBody};
+pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use server::{ApiSettings, BODY_LIMIT_BYTES, build_server, openapi_document};

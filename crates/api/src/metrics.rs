@@ -14,7 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use techmatch_service::Services;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -131,12 +131,9 @@ pub async fn observe(
             if let Some(metrics) = metrics {
                 metrics.record(&method, &route, 503, started.elapsed(), true);
             }
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "the request took too long and was cut off; try again",
-            )
-            .into());
+            return Err(
+                ApiError::new(ErrorCode::Timeout, "the request took too long and was cut off; try again").into()
+            );
         }
     };
     if let Some(metrics) = metrics {
@@ -155,8 +152,7 @@ pub async fn metrics(
 ) -> Result<HttpResponse, crate::error::ApiError> {
     if !scrape_allowed(&request, &settings.metrics_token) {
         return Err(crate::error::ApiError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "/metrics needs the configured scrape token as a bearer token",
         ));
     }

@@ -14,7 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::{ApiError, ensure_json_error, json_error, path_error, query_error};
+use crate::error::{ApiError, ErrorCode, ensure_json_error, json_error, path_error, query_error};
 use crate::routes::{admin, auth, events, export, me, needs, results, search, suggestions, system};
 
 /// Largest request body accepted, JSON or not.
@@ -205,11 +205,7 @@ async fn unknown_route(
     if allowed.is_empty() {
         return Err(ApiError::not_found());
     }
-    let error = ApiError::new(
-        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("this resource answers {}", allowed.join(", ")),
-    );
+    let error = ApiError::new(ErrorCode::MethodNotAllowed, format!("this resource answers {}", allowed.join(", ")));
     let mut response = actix_web::ResponseError::error_response(&error);
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
         response.headers_mut().insert(actix_web::http::header::ALLOW, value);

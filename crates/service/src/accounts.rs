@@ -12,7 +12,7 @@ use techmatch_domain::{
 use techmatch_store::{CreateAccountError, Membership, NewAccount, NewOrganization, Page, PageRequest, Store};
 use tracing::{info, warn};
 
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 use crate::password::PasswordHasher;
 use crate::settings::AuthSettings;
 use crate::throttle::{LoginThrottle, Refusal};
@@ -332,7 +332,7 @@ impl AccountService {
         };
         if user_id == actor.user_id && !is_active {
             return Err(ServiceError::Conflict {
-                code: "cannot_deactivate_self",
+                code: ConflictCode::CannotDeactivateSelf,
                 message: "an admin cannot deactivate their own account".to_owned(),
             });
         }
@@ -384,11 +384,11 @@ fn create_error(error: CreateAccountError) -> ServiceError {
     };
     match error {
         CreateAccountError::EmailTaken => ServiceError::Conflict {
-            code: "email_taken",
+            code: ConflictCode::EmailTaken,
             message: "an account with this e-mail address exists".to_owned(),
         },
         CreateAccountError::OrganizationNameTaken => ServiceError::Conflict {
-            code: "organization_exists",
+            code: ConflictCode::OrganizationExists,
             message: "an organization with this name exists; ask one of its members for the join code".to_owned(),
         },
         CreateAccountError::UnknownJoinCode => {

@@ -21,13 +21,123 @@ pub enum ServiceError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ConflictCode, message: String },
     #[error("too many attempts; retry in {} s", retry_after.as_secs())]
     RateLimited { retry_after: Duration },
     #[error("the database is unavailable")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
+}
+
+/// What a refused request conflicts with in the state the use case found (409 at the HTTP
+/// edge), under a stable snake_case name that clients, pages and their translations key on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictCode {
+    // Accounts and organizations
+    EmailTaken,
+    OrganizationExists,
+    CannotDeactivateSelf,
+    OrganizationKindNotAllowed,
+    OrganizationRequired,
+    // Listings and open challenges
+    VersionConflict,
+    NotAChallenge,
+    ChallengeClosed,
+    AlreadyApplied,
+    // Events, registrations and requests
+    InvalidTransition,
+    UseSchedule,
+    StaleStatus,
+    RegistrationClosed,
+    EventFull,
+    AlreadyRegistered,
+    EventNotOpen,
+    EventStarted,
+    EventClosed,
+    RequestExpired,
+    RequestAnswered,
+    AlreadyRequested,
+    // The schedule and its meetings
+    DeclinedPair,
+    FollowUpRecorded,
+    EventNotScheduled,
+    ParticipantBusy,
+    ParticipantUnavailable,
+    ScheduleChanged,
+    NotHeld,
+}
+
+impl ConflictCode {
+    pub const ALL: [ConflictCode; 28] = [
+        ConflictCode::EmailTaken,
+        ConflictCode::OrganizationExists,
+        ConflictCode::CannotDeactivateSelf,
+        ConflictCode::OrganizationKindNotAllowed,
+        ConflictCode::OrganizationRequired,
+        ConflictCode::VersionConflict,
+        ConflictCode::NotAChallenge,
+        ConflictCode::ChallengeClosed,
+        ConflictCode::AlreadyApplied,
+        ConflictCode::InvalidTransition,
+        ConflictCode::UseSchedule,
+        ConflictCode::StaleStatus,
+        ConflictCode::RegistrationClosed,
+        ConflictCode::EventFull,
+        ConflictCode::AlreadyRegistered,
+        ConflictCode::EventNotOpen,
+        ConflictCode::EventStarted,
+        ConflictCode::EventClosed,
+        ConflictCode::RequestExpired,
+        ConflictCode::RequestAnswered,
+        ConflictCode::AlreadyRequested,
+        ConflictCode::DeclinedPair,
+        ConflictCode::FollowUpRecorded,
+        ConflictCode::EventNotScheduled,
+        ConflictCode::ParticipantBusy,
+        ConflictCode::ParticipantUnavailable,
+        ConflictCode::ScheduleChanged,
+        ConflictCode::NotHeld,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictCode::EmailTaken => "email_taken",
+            ConflictCode::OrganizationExists => "organization_exists",
+            ConflictCode::CannotDeactivateSelf => "cannot_deactivate_self",
+            ConflictCode::OrganizationKindNotAllowed => "organization_kind_not_allowed",
+            ConflictCode::OrganizationRequired => "organization_required",
+            ConflictCode::VersionConflict => "version_conflict",
+            ConflictCode::NotAChallenge => "not_a_challenge",
+            ConflictCode::ChallengeClosed => "challenge_closed",
+            ConflictCode::AlreadyApplied => "already_applied",
+            ConflictCode::InvalidTransition => "invalid_transition",
+            ConflictCode::UseSchedule => "use_schedule",
+            ConflictCode::StaleStatus => "stale_status",
+            ConflictCode::RegistrationClosed => "registration_closed",
+            ConflictCode::EventFull => "event_full",
+            ConflictCode::AlreadyRegistered => "already_registered",
+            ConflictCode::EventNotOpen => "event_not_open",
+            ConflictCode::EventStarted => "event_started",
+            ConflictCode::EventClosed => "event_closed",
+            ConflictCode::RequestExpired => "request_expired",
+            ConflictCode::RequestAnswered => "request_answered",
+            ConflictCode::AlreadyRequested => "already_requested",
+            ConflictCode::DeclinedPair => "declined_pair",
+            ConflictCode::FollowUpRecorded => "follow_up_recorded",
+            ConflictCode::EventNotScheduled => "event_not_scheduled",
+            ConflictCode::ParticipantBusy => "participant_busy",
+            ConflictCode::ParticipantUnavailable => "participant_unavailable",
+            ConflictCode::ScheduleChanged => "schedule_changed",
+            ConflictCode::NotHeld => "not_held",
+        }
+    }
+}
+
+impl std::fmt::Display for ConflictCode {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
 }
 
 impl From<AccessDenied> for ServiceError {

@@ -499,7 +499,7 @@ pub async fn resolve_owner(
     account_email: Option<&techmatch_domain::EmailAddress>,
     organization_id: Option<OrganizationId>,
 ) -> Result<ImportOwner, crate::ServiceError> {
-    use crate::ServiceError;
+    use crate::{ConflictCode, ServiceError};
     use techmatch_domain::{EmailAddress, JoinCode, OrganizationKind, OrganizationName, Role};
     let poster_role = match kind {
         ImportKind::Results => Role::Researcher,
@@ -510,7 +510,7 @@ pub async fn resolve_owner(
             Ok(())
         } else {
             Err(ServiceError::Conflict {
-                code: "organization_kind_not_allowed",
+                code: ConflictCode::OrganizationKindNotAllowed,
                 message: format!("a {} cannot hold imported {:?}", organization.kind, kind).to_lowercase(),
             })
         }
@@ -521,7 +521,7 @@ pub async fn resolve_owner(
             (true, Some(named)) => named,
             (true, None) => {
                 return Err(ServiceError::Conflict {
-                    code: "organization_required",
+                    code: ConflictCode::OrganizationRequired,
                     message: "staff import on behalf of an organization: pass --organization-id".into(),
                 });
             }

@@ -21,7 +21,7 @@ pub use accounts::{
     AccountService, CreatedAccount, IssuedToken, NewUserByAdmin, OrganizationChoice, Registration, UserUpdate,
     generate_password,
 };
-pub use error::ServiceError;
+pub use error::{ConflictCode, ServiceError};
 pub use listings::{ListingFilters, ListingService, NeedChanges, NeedDraft, ResultChanges, ResultDraft, today};
 pub use password::PasswordHasher;
 pub use search::{ReadYourWrites, SearchService, SearchSettings};

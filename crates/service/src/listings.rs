@@ -19,7 +19,7 @@ use techmatch_store::{
 };
 use tracing::info;
 
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 use crate::search::SearchService;
 
 /// Today in China Standard Time (UTC+8, no daylight saving), where deadlines are set.
@@ -112,7 +112,7 @@ const MOST_POSTING_ORGANIZATIONS: usize = 20_000;
 
 fn version_conflict(current: i64) -> ServiceError {
     ServiceError::Conflict {
-        code: "version_conflict",
+        code: ConflictCode::VersionConflict,
         message: format!("the listing was changed meanwhile (now at version {current}); reload and retry"),
     }
 }
@@ -501,20 +501,20 @@ impl ListingService {
         let need = self.current_need(actor, need_id).await?;
         let Some(challenge) = need.content.challenge else {
             return Err(ServiceError::Conflict {
-                code: "not_a_challenge",
+                code: ConflictCode::NotAChallenge,
                 message: "this need is not an open challenge".into(),
             });
         };
         if need.status != NeedStatus::Open || challenge.deadline < today() {
             return Err(ServiceError::Conflict {
-                code: "challenge_closed",
+                code: ConflictCode::ChallengeClosed,
                 message: "this challenge no longer takes applications".into(),
             });
         }
         let application =
             self.store.create_application(need_id, actor.user_id, actor.organization_id, &proposal).await?.ok_or_else(
                 || ServiceError::Conflict {
-                    code: "already_applied",
+                    code: ConflictCode::AlreadyApplied,
                     message: "you have already applied to this challenge".into(),
                 },
             )?;

@@ -240,7 +240,7 @@ pub async fn create_user_form(request: HttpRequest, services: web::Data<Services
             admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await
         }
         Err(ServiceError::Conflict { code, message }) => {
-            let errors = [("email".to_owned(), code.to_owned(), message)];
+            let errors = [("email".to_owned(), code.as_str().to_owned(), message)];
             admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await
         }
         Err(error) => visit.failure(&error),

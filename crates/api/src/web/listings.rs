@@ -436,8 +436,15 @@ pub async fn save_listing(
             listing_form(&services, &visit, kind, editing, &pairs, &errors).await
         }
         Err(ServiceError::Conflict { code, message }) => {
-            listing_form(&services, &visit, kind, editing, &pairs, &[("version".to_owned(), code.to_owned(), message)])
-                .await
+            listing_form(
+                &services,
+                &visit,
+                kind,
+                editing,
+                &pairs,
+                &[("version".to_owned(), code.as_str().to_owned(), message)],
+            )
+            .await
         }
         Err(error) => visit.failure(&error),
     }

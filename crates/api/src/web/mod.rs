@@ -571,7 +571,7 @@ fn form_notice(visit: &Visit, notice: Option<&str>, code: Option<&str>) -> Optio
 /// The stable code of a refusal, for the page's message.
 fn refusal_code(error: &ServiceError) -> &'static str {
     match error {
-        ServiceError::Conflict { code, .. } => code,
+        ServiceError::Conflict { code, .. } => code.as_str(),
         ServiceError::Validation(errors) => errors.0.first().map_or("validation_failed", |first| first.code),
         ServiceError::NotFound(_) => "not_found",
         _ => "failed",
@@ -1302,8 +1302,9 @@ pub async fn register_account(request: HttpRequest, services: web::Data<Services
             return register_page(&visit, &pairs, &errors);
         }
         Err(ServiceError::Conflict { code, message }) => {
-            let field_name = if code == "email_taken" { "email" } else { "organization.name" };
-            return register_page(&visit, &pairs, &[(field_name.to_owned(), code.to_owned(), message)]);
+            let field_name =
+                if code == techmatch_service::ConflictCode::EmailTaken { "email" } else { "organization.name" };
+            return register_page(&visit, &pairs, &[(field_name.to_owned(), code.as_str().to_owned(), message)]);
         }
         Err(error) => return visit.failure(&error),
     };

@@ -6,7 +6,7 @@ use techmatch_domain::listing::NeedId;
 use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
 
 use super::{EventService, conflict, invalid};
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowUp {
@@ -94,7 +94,7 @@ impl EventService {
         errors.into_result()?;
         let Some(rating) = rating else { return Err(invalid("rating", "invalid_rating", "is required")) };
         if meeting.attendance != Attendance::Held {
-            return Err(conflict("not_held", "only a meeting that was held can be rated"));
+            return Err(conflict(ConflictCode::NotHeld, "only a meeting that was held can be rated"));
         }
         if own.id == meeting.researcher {
             meeting.researcher_rating = Some((rating, comment));

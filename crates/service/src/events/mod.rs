@@ -28,7 +28,7 @@ use techmatch_domain::event::{Event, EventDraft, EventId, EventInput, EventStatu
 use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
 use techmatch_store::{Page, PageRequest, Store};
 
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 use crate::matching::MatchService;
 
 /// Timetables are in China Standard Time (UTC+8, no daylight saving).
@@ -44,7 +44,7 @@ pub struct EventService {
     scheduler_time_limit: StdDuration,
 }
 
-pub(super) fn conflict(code: &'static str, message: impl Into<String>) -> ServiceError {
+pub(super) fn conflict(code: ConflictCode, message: impl Into<String>) -> ServiceError {
     ServiceError::Conflict { code, message: message.into() }
 }
 
@@ -85,13 +85,16 @@ impl EventService {
             return Ok(event);
         }
         if to == EventStatus::Scheduled {
-            return Err(conflict("use_schedule", "an event becomes scheduled by running the scheduler"));
+            return Err(conflict(ConflictCode::UseSchedule, "an event becomes scheduled by running the scheduler"));
         }
         if !event.status.can_move_to(to) {
-            return Err(conflict("invalid_transition", format!("an event cannot go from {} to {}", event.status, to)));
+            return Err(conflict(
+                ConflictCode::InvalidTransition,
+                format!("an event cannot go from {} to {}", event.status, to),
+            ));
         }
         if !self.store.set_event_status(id, event.status, to, Utc::now()).await? {
-            return Err(conflict("stale_status", "the event changed meanwhile; reload it"));
+            return Err(conflict(ConflictCode::StaleStatus, "the event changed meanwhile; reload it"));
         }
         self.get(Some(actor), id).await
     }

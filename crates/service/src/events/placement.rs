@@ -12,7 +12,7 @@ use techmatch_domain::{Action, Actor, authorize};
 use techmatch_store::NewNotification;
 
 use super::{EventService, conflict, invalid};
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 
 /// An officer's change to one meeting on the grid; absent fields stay as they are.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,13 +37,13 @@ impl EventService {
         let meeting = self.store.find_meeting(meeting_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
         let event = self.get(Some(actor), meeting.event_id).await?;
         if event.status != EventStatus::Scheduled {
-            return Err(conflict("event_not_scheduled", "meetings move only while the event is scheduled"));
+            return Err(conflict(ConflictCode::EventNotScheduled, "meetings move only while the event is scheduled"));
         }
         // A meeting that took place (or did not) stays where it was recorded.
         let moving = adjustment.slot.is_some_and(|slot| slot != meeting.slot)
             || adjustment.table.is_some_and(|table| table != meeting.table);
         if moving && meeting.attendance != Attendance::Scheduled {
-            return Err(conflict("follow_up_recorded", "a meeting with attendance on record cannot move"));
+            return Err(conflict(ConflictCode::FollowUpRecorded, "a meeting with attendance on record cannot move"));
         }
         let meetings = self.store.meetings(event.id).await?;
         let participants = self.store.participants(event.id).await?;
@@ -75,10 +75,10 @@ impl EventService {
             MoveRefusal::SlotOutOfRange => invalid("slot", "out_of_range", "no such slot in this event"),
             MoveRefusal::TableOutOfRange => invalid("table", "out_of_range", "no such table in this event"),
             MoveRefusal::ParticipantBusy(_) => {
-                conflict("participant_busy", "a participant already has another meeting in that slot")
+                conflict(ConflictCode::ParticipantBusy, "a participant already has another meeting in that slot")
             }
             MoveRefusal::ParticipantUnavailable(_) => {
-                conflict("participant_unavailable", "a participant is not available in that slot")
+                conflict(ConflictCode::ParticipantUnavailable, "a participant is not available in that slot")
             }
         })?;
         let by_id: HashMap<MeetingId, &Meeting> = meetings.iter().map(|meeting| (meeting.id, meeting)).collect();
@@ -87,7 +87,7 @@ impl EventService {
             .iter()
             .any(|place| by_id.get(&place.id).is_some_and(|meeting| meeting.attendance != Attendance::Scheduled))
         {
-            return Err(conflict("follow_up_recorded", "a meeting with attendance on record cannot move"));
+            return Err(conflict(ConflictCode::FollowUpRecorded, "a meeting with attendance on record cannot move"));
         }
         let mut changes: Vec<(MeetingId, u32, u32, bool)> = moves
             .iter()
@@ -132,7 +132,10 @@ impl EventService {
         let expected: Vec<(MeetingId, u32, u32)> =
             places.iter().map(|place| (place.id, place.slot, place.table)).collect();
         if !self.store.relocate_meetings(event.id, &expected, &changes, &notices, Utc::now()).await? {
-            return Err(conflict("schedule_changed", "the schedule changed meanwhile; reload it and try again"));
+            return Err(conflict(
+                ConflictCode::ScheduleChanged,
+                "the schedule changed meanwhile; reload it and try again",
+            ));
         }
         self.mailer.notices_stored();
         tracing::info!(event_id = event.id.0, meeting_id = meeting.id.0, moved = moves.len(), "meeting adjusted");

@@ -9,7 +9,7 @@ use techmatch_domain::{Action, Actor, FieldError, Role, ValidationErrors, author
 use techmatch_store::{NewNotification, NewParticipant};
 
 use super::{EventService, conflict};
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 
 #[derive(Debug, Clone)]
 pub struct RegistrationInput {
@@ -46,10 +46,10 @@ impl EventService {
         let event = self.get(Some(actor), id).await?;
         let now = Utc::now();
         if event.status != EventStatus::Open {
-            return Err(conflict("registration_closed", "the event is not open for registration"));
+            return Err(conflict(ConflictCode::RegistrationClosed, "the event is not open for registration"));
         }
         if now > event.content.registration_deadline {
-            return Err(conflict("registration_closed", "the registration deadline has passed"));
+            return Err(conflict(ConflictCode::RegistrationClosed, "the registration deadline has passed"));
         }
         let Some(organization_id) = actor.organization_id else {
             return Err(ServiceError::Forbidden);
@@ -96,9 +96,9 @@ impl EventService {
         };
         match self.store.register_participant(&new, event.content.capacity, now).await {
             Ok(Some(participant)) => Ok(participant),
-            Ok(None) => Err(conflict("event_full", "the event has reached its capacity")),
+            Ok(None) => Err(conflict(ConflictCode::EventFull, "the event has reached its capacity")),
             Err(techmatch_store::StoreError::UniqueViolation(_)) => {
-                Err(conflict("already_registered", "this account is already registered for the event"))
+                Err(conflict(ConflictCode::AlreadyRegistered, "this account is already registered for the event"))
             }
             Err(error) => Err(error.into()),
         }

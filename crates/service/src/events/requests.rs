@@ -11,7 +11,7 @@ use techmatch_domain::{Action, Actor, authorize};
 use techmatch_store::NewNotification;
 
 use super::{EventService, china_time, conflict, invalid};
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 
 impl EventService {
     /// When a request sent now expires: after the event's expiry period, and never after the
@@ -37,7 +37,10 @@ impl EventService {
         authorize(Some(actor), Action::TakePartInEvents)?;
         let event = self.get(Some(actor), event_id).await?;
         if !matches!(event.status, EventStatus::Open | EventStatus::Scheduled) {
-            return Err(conflict("event_not_open", "meeting requests are taken while the event is open or scheduled"));
+            return Err(conflict(
+                ConflictCode::EventNotOpen,
+                "meeting requests are taken while the event is open or scheduled",
+            ));
         }
         let from = self.approved_participant(actor, &event).await?;
         let message = message.trim();
@@ -56,7 +59,7 @@ impl EventService {
         let now = Utc::now();
         let expires_at = Self::expiry(&event, now);
         if expires_at <= now {
-            return Err(conflict("event_started", "the event has started; requests are closed"));
+            return Err(conflict(ConflictCode::EventStarted, "the event has started; requests are closed"));
         }
         let notice = NewNotification {
             user_id: target.user_id,
@@ -88,7 +91,7 @@ impl EventService {
         };
         match self.store.create_meeting_request(&new, &notice, now).await {
             Err(techmatch_store::StoreError::UniqueViolation(_)) => {
-                Err(conflict("already_requested", "a request between you two exists already"))
+                Err(conflict(ConflictCode::AlreadyRequested, "a request between you two exists already"))
             }
             other => {
                 let created = other?;
@@ -119,8 +122,8 @@ impl EventService {
         let now = Utc::now();
         match request.status_at(now) {
             RequestStatus::Pending => {}
-            RequestStatus::Expired => return Err(conflict("request_expired", "the request has expired")),
-            _ => return Err(conflict("request_answered", "the request was answered already")),
+            RequestStatus::Expired => return Err(conflict(ConflictCode::RequestExpired, "the request has expired")),
+            _ => return Err(conflict(ConflictCode::RequestAnswered, "the request was answered already")),
         }
         let sender = self.store.find_participant(request.from).await?.ok_or(ServiceError::NotFound("participant"))?;
         let answer = if accept { RequestStatus::Accepted } else { RequestStatus::Declined };
@@ -134,7 +137,7 @@ impl EventService {
             ),
         };
         if !self.store.answer_meeting_request(request_id, answer, &notice, now).await? {
-            return Err(conflict("request_answered", "the request was answered or expired meanwhile"));
+            return Err(conflict(ConflictCode::RequestAnswered, "the request was answered or expired meanwhile"));
         }
         self.mailer.notices_stored();
         Ok(MeetingRequest { status: answer, responded_at: Some(now), ..request })

@@ -9,7 +9,7 @@ use techmatch_domain::listing::NeedId;
 use techmatch_domain::{Action, Actor, authorize};
 
 use super::{EventService, conflict, invalid};
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 
 /// A company a result on stage serves best, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -217,7 +217,7 @@ impl EventService {
         authorize(Some(actor), Action::ManageEvents)?;
         let event = self.get(Some(actor), event_id).await?;
         if event.status == EventStatus::Closed {
-            return Err(conflict("event_closed", "the event is closed"));
+            return Err(conflict(ConflictCode::EventClosed, "the event is closed"));
         }
         let on_offer: HashSet<i64> = self
             .store

@@ -18,7 +18,7 @@ use techmatch_scheduler::{
 use techmatch_store::{NewNotification, PlacedMeeting};
 
 use super::{EventService, conflict, invalid};
-use crate::error::ServiceError;
+use crate::error::{ConflictCode, ServiceError};
 
 /// Weights the scheduler maximises: an accepted request outweighs any proposal, an officer's
 /// recommendation sits between, and proposals follow the match score.
@@ -137,7 +137,7 @@ impl SchedulingPlan {
                 ));
             };
             if declined.contains(&pair) {
-                return Err(conflict("declined_pair", "one side declined this meeting"));
+                return Err(conflict(ConflictCode::DeclinedPair, "one side declined this meeting"));
             }
             let entry = weights.entry(pair).or_insert((RECOMMENDED_WEIGHT, MeetingSource::Officer));
             entry.0 = entry.0.max(RECOMMENDED_WEIGHT);
@@ -261,7 +261,7 @@ impl EventService {
         authorize(Some(actor), Action::ManageEvents)?;
         let event = self.get(Some(actor), event_id).await?;
         if !matches!(event.status, EventStatus::Open | EventStatus::Scheduled) {
-            return Err(conflict("event_not_open", "only an open or scheduled event can be scheduled"));
+            return Err(conflict(ConflictCode::EventNotOpen, "only an open or scheduled event can be scheduled"));
         }
         // A new schedule replaces every meeting; once attendance, an outcome or a rating is on
         // record, replacing would throw it away.
@@ -273,7 +273,7 @@ impl EventService {
         });
         if recorded {
             return Err(conflict(
-                "follow_up_recorded",
+                ConflictCode::FollowUpRecorded,
                 "meetings of this event already have attendance or outcomes recorded; move single meetings on the grid instead",
             ));
         }
@@ -522,7 +522,7 @@ mod tests {
         assert_eq!(candidate_weight(&plan, (R1, C2)), None);
         let insisting = [PairInstruction { researcher: R1, company: C2, slot: Some(0) }];
         let refused = super::tests::plan(&best, &declined, &insisting, &[]).unwrap_err();
-        assert!(matches!(refused, ServiceError::Conflict { code: "declined_pair", .. }), "{refused:?}");
+        assert!(matches!(refused, ServiceError::Conflict { code: ConflictCode::DeclinedPair, .. }), "{refused:?}");
     }
 
     #[test]
