@@ -1,8 +1,18 @@
 //! The admin's pages: accounts (create, activate, deactivate) and organizations. Same checks
 //! as the API's admin routes: anyone else gets the not-found page.
 
-use super::*;
-use techmatch_domain::OrganizationId;
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use techmatch_domain::{OrganizationId, UserId};
+use techmatch_service::{PageRequest, ServiceError, Services, UserUpdate};
+
+use super::forms::{FieldMessages, field_messages, value_of};
+use super::refusal::{OrPage, PageError, PageResult, back_after, form_notice};
+use super::session::{Posted, Visit};
+use crate::dto::accounts::CreateUserRequest;
 
 const PER_PAGE: u64 = 50;
 /// Page numbers beyond this are read as this one.
@@ -74,23 +84,17 @@ async fn admin_page(
     values: &[(String, String)],
     errors: &[(String, String, String)],
     created: Option<CreatedNotice>,
-) -> HttpResponse {
-    let Some(actor) = &visit.actor else { return to_login() };
+) -> PageResult {
+    let actor = &visit.signed_in()?;
     let page_of = |page: u64| PageRequest { offset: page.saturating_sub(1) * PER_PAGE, limit: PER_PAGE };
-    let users = match services.accounts.list_users(actor, page_of(pages.users)).await {
-        Ok(users) => users,
-        Err(error) => return visit.failure(&error),
-    };
-    let organizations = match services.accounts.list_organizations(actor, page_of(pages.organizations)).await {
-        Ok(organizations) => organizations,
-        Err(error) => return visit.failure(&error),
-    };
-    let choices =
-        match services.accounts.list_organizations(actor, PageRequest { offset: 0, limit: ORGANIZATION_CHOICES }).await
-        {
-            Ok(choices) => choices,
-            Err(error) => return visit.failure(&error),
-        };
+    let users = services.accounts.list_users(actor, page_of(pages.users)).await.or_page(visit)?;
+    let organizations =
+        services.accounts.list_organizations(actor, page_of(pages.organizations)).await.or_page(visit)?;
+    let choices = services
+        .accounts
+        .list_organizations(actor, PageRequest { offset: 0, limit: ORGANIZATION_CHOICES })
+        .await
+        .or_page(visit)?;
     // The organization chosen (by the link or in a form sent back) may lie beyond the listed
     // choices; it is looked up with the names below and offered too.
     let chosen = values
@@ -102,12 +106,14 @@ async fn admin_page(
     member_of.extend(chosen.map(OrganizationId));
     member_of.sort_unstable_by_key(|id| id.0);
     member_of.dedup();
-    let names: BTreeMap<i64, String> = match services.accounts.organizations_by_ids(actor, &member_of).await {
-        Ok(found) => {
-            found.iter().map(|organization| (organization.id.0, organization.name.as_str().to_owned())).collect()
-        }
-        Err(error) => return visit.failure(&error),
-    };
+    let names: BTreeMap<i64, String> = services
+        .accounts
+        .organizations_by_ids(actor, &member_of)
+        .await
+        .or_page(visit)?
+        .iter()
+        .map(|organization| (organization.id.0, organization.name.as_str().to_owned()))
+        .collect();
     let mut choice_rows: Vec<(i64, String)> =
         choices.items.iter().map(|organization| (organization.id.0, organization.name.as_str().to_owned())).collect();
     if let Some((id, name)) = chosen.and_then(|id| names.get(&id).map(|name| (id, name.clone()))) {
@@ -143,10 +149,9 @@ async fn admin_page(
         .collect();
     let user_pages = users.total.div_ceil(PER_PAGE).max(1);
     let organization_pages = organizations.total.div_ceil(PER_PAGE).max(1);
-    let value =
-        |name: &str| values.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).unwrap_or_default();
+    let value = |name: &str| value_of(values, name);
     let error = |name: &str| {
-        errors.iter().find(|(field, _, _)| field == name).map(|(_, code, message)| error_text(visit, code, message))
+        errors.iter().find(|(field, _, _)| field == name).map(|(_, code, message)| visit.error_text(code, message))
     };
     let form = minijinja::context! {
         email => value("email"),
@@ -159,7 +164,7 @@ async fn admin_page(
         organization_error => error("organization_id"),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    visit.render(
+    Ok(visit.render(
         status,
         "admin.html",
         minijinja::context! {
@@ -177,15 +182,10 @@ async fn admin_page(
             created_email => created.map(|created| created.email),
             roles => ["researcher", "company", "liaison_officer", "admin"],
         },
-    )
+    ))
 }
 
-pub async fn admin_users(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    query: web::Query<AdminQuery>,
-) -> HttpResponse {
-    let visit = visit(&request, &services).await;
+pub async fn admin_users(visit: Visit, services: web::Data<Services>, query: web::Query<AdminQuery>) -> PageResult {
     let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
     // Any page number is answered (past the end, with an empty list), without overflow.
     let pages = AdminPages {
@@ -198,69 +198,62 @@ pub async fn admin_users(
 }
 
 /// Creates an account; a generated password is shown on the answer page, once.
-pub async fn create_user_form(request: HttpRequest, services: web::Data<Services>, body: web::Bytes) -> HttpResponse {
-    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let organization_id = match field(&pairs, "organization_id").trim() {
+pub async fn create_user_form(services: web::Data<Services>, form: Posted) -> PageResult {
+    let visit = &form.visit;
+    let actor = form.actor()?;
+    let organization_id = match form.field("organization_id").trim() {
         "" => None,
         raw => match raw.parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => {
-                let errors = [("organization_id".to_owned(), "not_a_number".to_owned(), String::new())];
-                return admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await;
+                let errors: FieldMessages =
+                    vec![("organization_id".to_owned(), "not_a_number".to_owned(), String::new())];
+                return admin_page(visit, &services, AdminPages::FIRST, None, form.pairs(), &errors, None).await;
             }
         },
     };
-    let request = crate::dto::accounts::CreateUserRequest {
-        email: field(&pairs, "email").to_owned(),
-        display_name: field(&pairs, "display_name").to_owned(),
-        role: field(&pairs, "role").to_owned(),
+    let request = CreateUserRequest {
+        email: form.field("email").to_owned(),
+        display_name: form.field("display_name").to_owned(),
+        role: form.field("role").to_owned(),
         password: None,
         organization_id,
     };
     let new_user = match request.into_new_user() {
         Ok(new_user) => new_user,
         Err(error) => {
-            return admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &error.field_messages(), None).await;
+            return admin_page(visit, &services, AdminPages::FIRST, None, form.pairs(), &error.field_messages(), None)
+                .await;
         }
     };
     match services.accounts.create_user(&actor, new_user).await {
         Ok(created) => {
-            let notice = Some(label(&visit, "notice_done"));
+            let notice = Some(visit.label("notice_done"));
             let shown = created
                 .generated_password
                 .map(|password| CreatedNotice { email: created.account.email.as_str().to_owned(), password });
-            admin_page(&visit, &services, AdminPages::FIRST, notice, &[], &[], shown).await
+            admin_page(visit, &services, AdminPages::FIRST, notice, &[], &[], shown).await
         }
         Err(ServiceError::Validation(found)) => {
-            let errors: Vec<(String, String, String)> =
-                found.0.into_iter().map(|error| (error.field, error.code.to_owned(), error.message)).collect();
-            admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await
+            admin_page(visit, &services, AdminPages::FIRST, None, form.pairs(), &field_messages(found), None).await
         }
         Err(ServiceError::Conflict { code, message }) => {
-            let errors = [("email".to_owned(), code.as_str().to_owned(), message)];
-            admin_page(&visit, &services, AdminPages::FIRST, None, &pairs, &errors, None).await
+            let errors: FieldMessages = vec![("email".to_owned(), code.as_str().to_owned(), message)];
+            admin_page(visit, &services, AdminPages::FIRST, None, form.pairs(), &errors, None).await
         }
-        Err(error) => visit.failure(&error),
+        Err(error) => Err(error).or_page(visit),
     }
 }
 
 /// Activates or deactivates an account (deactivation also ends its sessions).
-pub async fn activation_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
-    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    let update = techmatch_service::UserUpdate { is_active: Some(field(&pairs, "active") == "true") };
-    match services.accounts.update_user(&actor, techmatch_domain::UserId(path.into_inner()), update).await {
-        Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => visit.failure(&ServiceError::Forbidden),
-        outcome => back_after("/admin", outcome.map(|_| ())),
+pub async fn activation_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
+    let visit = &form.visit;
+    let actor = form.actor()?;
+    let update = UserUpdate { is_active: Some(form.field("active") == "true") };
+    match services.accounts.update_user(&actor, UserId(path.into_inner()), update).await {
+        Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => {
+            Err(PageError::failed(visit, ServiceError::Forbidden))
+        }
+        outcome => Ok(back_after("/admin", outcome.map(|_| ()))),
     }
 }

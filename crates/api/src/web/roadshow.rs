@@ -2,8 +2,17 @@
 //! the registered companies' needs, with the reasons), the confirmed order, and companies
 //! across the platform worth inviting to hear them.
 
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use techmatch_domain::event::EventId;
+use techmatch_service::{ServiceError, Services};
+
 use super::events::PresentationCard;
-use super::*;
+use super::refusal::{OrPage, PageError, PageResult, back_after, back_to, form_notice};
+use super::session::{Posted, Visit};
 
 /// How many stage places the page proposes unless the officer asks for another number.
 const DEFAULT_PLACES: usize = 5;
@@ -45,28 +54,18 @@ pub struct RoadshowQuery {
 }
 
 pub async fn roadshow_page(
-    request: HttpRequest,
+    visit: Visit,
     services: web::Data<Services>,
     path: web::Path<i64>,
     query: web::Query<RoadshowQuery>,
-) -> HttpResponse {
-    let visit = visit(&request, &services).await;
-    let Some(actor) = visit.actor else { return to_login() };
+) -> PageResult {
+    let actor = visit.signed_in()?;
     let id = EventId(path.into_inner());
-    let event = match services.events.get(Some(&actor), id).await {
-        Ok(event) => event,
-        Err(error) => return visit.failure(&error),
-    };
+    let event = services.events.get(Some(&actor), id).await.or_page(&visit)?;
     let places = query.places.unwrap_or(DEFAULT_PLACES).clamp(1, 30);
     // Every registered result, best first: the first `places` are the proposal.
-    let ranked = match services.events.roadshow_recommendation(&actor, id, 200).await {
-        Ok(ranked) => ranked,
-        Err(error) => return visit.failure(&error),
-    };
-    let confirmed = match services.events.presentations(Some(&actor), id).await {
-        Ok(confirmed) => confirmed,
-        Err(error) => return visit.failure(&error),
-    };
+    let ranked = services.events.roadshow_recommendation(&actor, id, 200).await.or_page(&visit)?;
+    let confirmed = services.events.presentations(Some(&actor), id).await.or_page(&visit)?;
     let candidates: Vec<StageCandidate> = ranked
         .iter()
         .enumerate()
@@ -102,21 +101,22 @@ pub async fn roadshow_page(
     let invitations: Vec<InvitationLine> = if on_stage.is_empty() {
         Vec::new()
     } else {
-        match services.events.invitations(&actor, id, &on_stage).await {
-            Ok(found) => found
-                .into_iter()
-                .map(|invitation| InvitationLine {
-                    organization: invitation.organization_name,
-                    need_id: invitation.need_id,
-                    need: invitation.need_title,
-                    result: titles.get(&invitation.result_id).cloned().unwrap_or_default(),
-                    score: format!("{:.2}", invitation.score),
-                    terms: invitation.matched_terms.join("、"),
-                    registered: invitation.registered,
-                })
-                .collect(),
-            Err(error) => return visit.failure(&error),
-        }
+        services
+            .events
+            .invitations(&actor, id, &on_stage)
+            .await
+            .or_page(&visit)?
+            .into_iter()
+            .map(|invitation| InvitationLine {
+                organization: invitation.organization_name,
+                need_id: invitation.need_id,
+                need: invitation.need_title,
+                result: titles.get(&invitation.result_id).cloned().unwrap_or_default(),
+                score: format!("{:.2}", invitation.score),
+                terms: invitation.matched_terms.join("、"),
+                registered: invitation.registered,
+            })
+            .collect()
     };
     let confirmed: Vec<PresentationCard> =
         confirmed.into_iter().map(|(id, title)| PresentationCard { id, title }).collect();
@@ -126,40 +126,35 @@ pub async fn roadshow_page(
         title => event.content.title.as_str(),
         date => event.content.timetable.date.to_string(),
     };
-    visit.render(
+    Ok(visit.render(
         StatusCode::OK,
         "roadshow.html",
         minijinja::context! { event, candidates, confirmed, invitations, places, notice },
-    )
+    ))
 }
 
 /// Confirms the stage order: results with a position, in the order of their positions.
-pub async fn confirm_form(
-    request: HttpRequest,
-    services: web::Data<Services>,
-    path: web::Path<i64>,
-    body: web::Bytes,
-) -> HttpResponse {
+pub async fn confirm_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
     let event = path.into_inner();
-    let (visit, actor, pairs) = match signed_in_form(&request, &services, &body).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
+    let visit = &form.visit;
+    let actor = form.actor()?;
     let mut ordered: Vec<(u32, i64)> = Vec::new();
-    for (name, value) in &pairs {
+    for (name, value) in form.pairs() {
         let Some(result) = name.strip_prefix("position_").and_then(|id| id.parse::<i64>().ok()) else { continue };
         match value.trim() {
             "" => {}
             raw => match raw.parse::<u32>() {
                 Ok(position) => ordered.push((position, result)),
-                Err(_) => return back_to(&format!("/events/{event}/roadshow"), Err("not_a_number")),
+                Err(_) => return Ok(back_to(&format!("/events/{event}/roadshow"), Err("not_a_number"))),
             },
         }
     }
     ordered.sort_unstable();
     let results: Vec<i64> = ordered.into_iter().map(|(_, result)| result).collect();
     match services.events.confirm_presentations(&actor, EventId(event), &results).await {
-        Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => visit.failure(&ServiceError::Forbidden),
-        outcome => back_after(&format!("/events/{event}/roadshow"), outcome.map(|_| ())),
+        Err(ServiceError::Forbidden | ServiceError::Unauthenticated) => {
+            Err(PageError::failed(visit, ServiceError::Forbidden))
+        }
+        outcome => Ok(back_after(&format!("/events/{event}/roadshow"), outcome.map(|_| ()))),
     }
 }

@@ -1,0 +1,217 @@
+//! Matches as pages: a listing's ranked, explained matches with filters, the liaison officers'
+//! suggestion queue and their decisions on it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use techmatch_domain::ValidationErrors;
+use techmatch_domain::listing::{MatchDecision, NeedId, ResultId};
+use techmatch_service::matching::Explanation;
+use techmatch_service::{SearchFilters, Services};
+
+use super::refusal::{OrPage, PageError, PageResult};
+use super::render::Language;
+use super::session::{Posted, Visit, see_other};
+use crate::dto::search::AttributeFilters;
+
+#[derive(Serialize)]
+struct FeatureRow {
+    label: String,
+    value: String,
+    contribution: String,
+}
+
+#[derive(Serialize)]
+struct MatchCard {
+    id: i64,
+    path: &'static str,
+    title: String,
+    score: String,
+    features: Vec<FeatureRow>,
+    terms: String,
+}
+
+fn explanation_rows(visit: &Visit, explanation: &Explanation) -> (Vec<FeatureRow>, String) {
+    let rows = explanation
+        .contributions
+        .iter()
+        .map(|part| FeatureRow {
+            label: if visit.language == Language::Chinese { part.feature.label_zh() } else { part.feature.label_en() }
+                .to_owned(),
+            value: format!("{:.2}", part.value),
+            contribution: format!("{:.3}", part.contribution),
+        })
+        .collect();
+    // A translated term shows the words it came from: 滚动轴承 (rolling bearing).
+    let terms = explanation
+        .matched_terms
+        .iter()
+        .map(|term| match &term.translated_from {
+            Some(source) => format!("{} ({source})", term.term),
+            None => term.term.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    (rows, terms)
+}
+
+fn match_card(visit: &Visit, id: i64, path: &'static str, title: &str, explanation: &Explanation) -> MatchCard {
+    let (features, terms) = explanation_rows(visit, explanation);
+    MatchCard { id, path, title: title.to_owned(), score: format!("{:.2}", explanation.score), features, terms }
+}
+
+/// The filters of a match page, as its form sends them (blank fields filter nothing).
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct MatchPageQuery {
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    maturity: String,
+    #[serde(default)]
+    region: String,
+}
+
+impl MatchPageQuery {
+    /// The maturity stages the form offers (blank: any).
+    const MATURITIES: [&'static str; 6] = ["", "lab", "prototype", "pilot", "small_batch", "mass_production"];
+
+    /// The form's filters checked as the API checks them, and the names of the fields whose
+    /// values were not valid (left out of the filters and named on the page, rather than
+    /// silently finding nothing).
+    fn filters(&self) -> (SearchFilters, Vec<String>) {
+        fn given(value: &str) -> Option<&str> {
+            Some(value.trim()).filter(|value| !value.is_empty())
+        }
+        let mut errors = ValidationErrors::new();
+        let filters = AttributeFilters {
+            industry: given(&self.industry),
+            field: None,
+            maturity: given(&self.maturity),
+            region: given(&self.region),
+            transfer_mode: None,
+            challenge: None,
+        }
+        .parse(&mut errors);
+        (filters, errors.0.into_iter().map(|error| error.field).collect())
+    }
+}
+
+/// A match page: the listing matched, its best matches explained, and the filters' form with
+/// any value it could not use named.
+fn matches_page(
+    visit: &Visit,
+    subject: String,
+    matches: Vec<MatchCard>,
+    chosen: MatchPageQuery,
+    invalid: &[String],
+) -> HttpResponse {
+    let maturities = MatchPageQuery::MATURITIES;
+    let invalid: Vec<String> = invalid.iter().map(|field| visit.label(&format!("facet_{field}"))).collect();
+    visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities, invalid })
+}
+
+/// A need's matching results, explained (its company and staff; others see "not found", as
+/// the API refuses them).
+pub async fn need_matches_page(
+    visit: Visit,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    query: web::Query<MatchPageQuery>,
+) -> PageResult {
+    let actor = visit.signed_in()?;
+    let need_id = NeedId(path.into_inner());
+    let subject =
+        services.listings.get_need(Some(&actor), need_id).await.or_page(&visit)?.content.title.as_str().to_owned();
+    let (filters, invalid) = query.filters();
+    let matches = services.matches.matches_for_need_within(&actor, need_id, 20, &filters).await.or_page(&visit)?;
+    let cards = matches
+        .iter()
+        .map(|found| {
+            match_card(&visit, found.result.id.0, "results", found.result.content.title.as_str(), &found.explanation)
+        })
+        .collect();
+    Ok(matches_page(&visit, subject, cards, query.into_inner(), &invalid))
+}
+
+/// A result's matching needs, explained (its institution and staff).
+pub async fn result_matches_page(
+    visit: Visit,
+    services: web::Data<Services>,
+    path: web::Path<i64>,
+    query: web::Query<MatchPageQuery>,
+) -> PageResult {
+    let actor = visit.signed_in()?;
+    let result_id = ResultId(path.into_inner());
+    let subject =
+        services.listings.get_result(Some(&actor), result_id).await.or_page(&visit)?.content.title.as_str().to_owned();
+    let (filters, invalid) = query.filters();
+    let matches = services.matches.matches_for_result_within(&actor, result_id, 20, &filters).await.or_page(&visit)?;
+    let cards = matches
+        .iter()
+        .map(|found| {
+            match_card(&visit, found.need.id.0, "needs", found.need.content.title.as_str(), &found.explanation)
+        })
+        .collect();
+    Ok(matches_page(&visit, subject, cards, query.into_inner(), &invalid))
+}
+
+#[derive(Serialize)]
+struct SuggestionCard {
+    need_id: i64,
+    need_title: String,
+    result_id: i64,
+    result_title: String,
+    score: String,
+    terms: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SuggestionPageQuery {
+    #[serde(default)]
+    decided: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    lang: Option<String>,
+}
+
+/// The liaison officers' queue, with a shortlist/reject form per pair.
+pub async fn suggestions_page(
+    visit: Visit,
+    services: web::Data<Services>,
+    query: web::Query<SuggestionPageQuery>,
+) -> PageResult {
+    let actor = visit.signed_in()?;
+    let (suggestions, _) = services.matches.suggestions(&actor, 30).await.or_page(&visit)?;
+    let suggestions: Vec<SuggestionCard> = suggestions
+        .iter()
+        .map(|suggestion| SuggestionCard {
+            need_id: suggestion.need.id.0,
+            need_title: suggestion.need.content.title.as_str().to_owned(),
+            result_id: suggestion.result.id.0,
+            result_title: suggestion.result.content.title.as_str().to_owned(),
+            score: format!("{:.2}", suggestion.explanation.score),
+            terms: explanation_rows(&visit, &suggestion.explanation).1,
+        })
+        .collect();
+    Ok(visit.render(
+        StatusCode::OK,
+        "suggestions.html",
+        minijinja::context! { suggestions, decided => query.decided.is_some() },
+    ))
+}
+
+/// An officer shortlists or rejects a suggested pair, with a note.
+pub async fn decide(services: web::Data<Services>, form: Posted) -> PageResult {
+    let visit = &form.visit;
+    let actor = form.actor()?;
+    let (Ok(need_id), Ok(result_id)) = (form.field("need_id").parse(), form.field("result_id").parse()) else {
+        return Err(PageError::message(visit, StatusCode::UNPROCESSABLE_ENTITY, "error_title", "error_text"));
+    };
+    let Ok(decision) = MatchDecision::parse("decision", form.field("decision")) else {
+        return Err(PageError::message(visit, StatusCode::UNPROCESSABLE_ENTITY, "error_title", "error_text"));
+    };
+    let note: String = form.field("note").trim().chars().take(2000).collect();
+    let note = (!note.is_empty()).then_some(note);
+    services.matches.decide(&actor, NeedId(need_id), ResultId(result_id), decision, note).await.or_page(visit)?;
+    Ok(see_other("/suggestions?decided=1").finish())
+}
