@@ -6,26 +6,25 @@
 //! while, so two nodes never send the same one at once (a sender that dies mid-try leaves it
 //! due again after the claim: at least once, not exactly once).
 //!
-//! The client speaks SMTP (RFC 5321: EHLO, MAIL, RCPT, DATA, QUIT): plain, for a relay on the
-//! same host or network (postfix, an office gateway), or over TLS — STARTTLS (RFC 3207, port
-//! 587) or implicit TLS (port 465) — with the server's certificate checked against the public
-//! roots or a configured authority, and AUTH PLAIN (RFC 4954) when a user name is configured.
-//! Credentials are never sent over an unencrypted connection. The message is UTF-8 text,
-//! base64-encoded, with an RFC 2047 subject.
+//! Messages go out through lettre's SMTP transport: plain, for a relay on the same host or
+//! network (postfix, an office gateway), or over TLS — STARTTLS (port 587) or implicit TLS
+//! (port 465) — with the server's certificate checked against the public roots or a configured
+//! authority, and AUTH when a user name is configured. Credentials are never sent over an
+//! unencrypted connection. The message is UTF-8 text, base64-encoded.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
 use techmatch_store::{MailOutcome, QueuedNotice, Store};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls;
 
 /// How the connection to the relay is protected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -223,174 +222,113 @@ impl Mailer {
 /// answered "try later" (4xx); the in-app notice is there all along.
 const RETRY_DELAYS: [Duration; 3] = [Duration::from_secs(5), Duration::from_secs(30), Duration::from_secs(120)];
 
+/// Why a message did not go out.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The settings or the message cannot work, whatever the relay does.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("smtp relay timed out")]
+    TimedOut,
+}
+
 /// Whether trying again later may succeed: the relay was unreachable, went away, timed out or
 /// answered with a transient 4xx code. A 5xx answer, a certificate that does not check out or a
 /// configuration mistake will not change by waiting.
-fn transient(error: &std::io::Error) -> bool {
+fn transient(error: &MailError) -> bool {
     use std::io::ErrorKind::{
         BrokenPipe, ConnectionAborted, ConnectionRefused, ConnectionReset, NotConnected, TimedOut, UnexpectedEof,
     };
-    matches!(
-        error.kind(),
-        BrokenPipe | ConnectionAborted | ConnectionRefused | ConnectionReset | NotConnected | TimedOut | UnexpectedEof
-    ) || error.to_string().starts_with("relay answered \"4")
-}
-
-/// Reads one (possibly multi-line) reply, checks its code and returns its lines' texts.
-async fn expect<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, code: &str) -> std::io::Result<Vec<String>> {
-    let mut texts = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "relay closed the connection"));
-        }
-        if !line.starts_with(code) {
-            return Err(std::io::Error::other(format!("relay answered {:?}, expected {code}", line.trim_end())));
-        }
-        texts.push(line.get(4..).unwrap_or_default().trim_end().to_owned());
-        // "250-…" continues, "250 …" ends the reply.
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return Ok(texts);
+    match error {
+        MailError::Refused(_) => false,
+        MailError::TimedOut => true,
+        MailError::Smtp(smtp) => {
+            let lost = std::error::Error::source(smtp)
+                .and_then(|source| source.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| {
+                    matches!(
+                        io.kind(),
+                        BrokenPipe
+                            | ConnectionAborted
+                            | ConnectionRefused
+                            | ConnectionReset
+                            | NotConnected
+                            | TimedOut
+                            | UnexpectedEof
+                    )
+                });
+            smtp.is_transient() || smtp.is_timeout() || lost
         }
     }
 }
 
-fn header_safe(value: &str) -> bool {
-    !value.contains(['\r', '\n', '<', '>'])
-}
-
-/// Whether an EHLO reply lists an extension (its first word, case-insensitively).
-fn offers(capabilities: &[String], extension: &str) -> bool {
-    capabilities
-        .iter()
-        .any(|line| line.split_whitespace().next().is_some_and(|word| word.eq_ignore_ascii_case(extension)))
-}
-
-/// A TLS client that checks the relay's certificate against `ca_file` or the public roots.
-fn tls_connector(settings: &MailSettings) -> std::io::Result<TlsConnector> {
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    if settings.ca_file.is_empty() {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+/// The relay's TLS: its certificate checked against `ca_file` alone when one is configured,
+/// else against the public roots.
+fn tls_parameters(settings: &MailSettings) -> Result<TlsParameters, MailError> {
+    let builder = TlsParameters::builder(settings.smtp_host.clone());
+    let builder = if settings.ca_file.is_empty() {
+        builder.certificate_store(CertificateStore::WebpkiRoots)
     } else {
-        let certificates = rustls_pki_types::CertificateDer::pem_file_iter(&settings.ca_file)
-            .map_err(|error| std::io::Error::other(format!("mail.ca_file {}: {error}", settings.ca_file)))?;
-        for certificate in certificates {
-            let certificate = certificate
-                .map_err(|error| std::io::Error::other(format!("mail.ca_file {}: {error}", settings.ca_file)))?;
-            roots.add(certificate).map_err(|error| std::io::Error::other(format!("mail.ca_file: {error}")))?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(std::io::Error::other)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(TlsConnector::from(Arc::new(config)))
+        let pem = std::fs::read(&settings.ca_file)
+            .map_err(|error| MailError::Refused(format!("mail.ca_file {}: {error}", settings.ca_file)))?;
+        let authority = Certificate::from_pem(&pem)
+            .map_err(|error| MailError::Refused(format!("mail.ca_file {}: {error}", settings.ca_file)))?;
+        builder.certificate_store(CertificateStore::None).add_root_certificate(authority)
+    };
+    Ok(builder.build_rustls()?)
 }
 
-async fn start_tls<S: AsyncRead + AsyncWrite + Unpin>(
-    settings: &MailSettings,
-    stream: S,
-) -> std::io::Result<tokio_rustls::client::TlsStream<S>> {
-    let name = rustls_pki_types::ServerName::try_from(settings.smtp_host.clone())
-        .map_err(|error| std::io::Error::other(format!("mail.smtp_host is not a server name: {error}")))?;
-    tls_connector(settings)?.connect(name, stream).await
-}
-
-/// The message itself, from EHLO on (the greeting, and STARTTLS if any, are behind us).
-async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
-    settings: &MailSettings,
-    stream: &mut BufReader<S>,
-    to: &str,
-    subject: &str,
-    body: &str,
-) -> std::io::Result<()> {
-    stream.write_all(b"EHLO techmatch\r\n").await?;
-    let capabilities = expect(stream, "250").await?;
-    if !settings.username.is_empty() {
-        if !offers(&capabilities, "AUTH") {
-            return Err(std::io::Error::other("relay does not offer AUTH"));
-        }
-        let credentials = STANDARD.encode(format!("\0{}\0{}", settings.username, settings.password));
-        stream.write_all(format!("AUTH PLAIN {credentials}\r\n").as_bytes()).await?;
-        expect(stream, "235").await?;
-    }
-    stream.write_all(format!("MAIL FROM:<{}>\r\n", settings.from).as_bytes()).await?;
-    expect(stream, "250").await?;
-    stream.write_all(format!("RCPT TO:<{to}>\r\n").as_bytes()).await?;
-    expect(stream, "250").await?;
-    stream.write_all(b"DATA\r\n").await?;
-    expect(stream, "354").await?;
-    let encoded = STANDARD.encode(body.as_bytes());
-    let lines: Vec<&str> =
-        encoded.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap_or_default()).collect();
-    let message = format!(
-        "From: <{from}>\r\nTo: <{to}>\r\nSubject: =?UTF-8?B?{subject}?=\r\nDate: {date}\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n.\r\n",
-        from = settings.from,
-        subject = STANDARD.encode(subject.as_bytes()),
-        date = chrono::Utc::now().to_rfc2822(),
-        body = lines.join("\r\n"),
-    );
-    stream.write_all(message.as_bytes()).await?;
-    expect(stream, "250").await?;
-    stream.write_all(b"QUIT\r\n").await?;
-    // The relay has accepted the message; its goodbye is a courtesy.
-    let _ = expect(stream, "221").await;
-    Ok(())
+fn mailbox(field: &str, address: &str) -> Result<Mailbox, MailError> {
+    address.parse().map_err(|error| MailError::Refused(format!("{field} {address:?} is not an address: {error}")))
 }
 
 /// One message through the relay.
-pub async fn send_mail(settings: &MailSettings, to: &str, subject: &str, body: &str) -> std::io::Result<()> {
-    if !header_safe(to) || !header_safe(&settings.from) {
-        return Err(std::io::Error::other("an address contains characters not allowed in a header"));
-    }
+pub async fn send_mail(settings: &MailSettings, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
     if settings.security == MailSecurity::None && !settings.username.is_empty() {
-        return Err(std::io::Error::other("refusing to send smtp credentials without tls (set mail.security)"));
+        return Err(MailError::Refused("refusing to send smtp credentials without tls (set mail.security)".into()));
     }
-    let timeout = Duration::from_millis(settings.timeout_ms.max(1));
-    let exchange = async {
-        let tcp = TcpStream::connect((settings.smtp_host.as_str(), settings.smtp_port)).await?;
-        match settings.security {
-            MailSecurity::None => {
-                let mut stream = BufReader::new(tcp);
-                expect(&mut stream, "220").await?;
-                converse(settings, &mut stream, to, subject, body).await
-            }
-            MailSecurity::Tls => {
-                let mut stream = BufReader::new(start_tls(settings, tcp).await?);
-                expect(&mut stream, "220").await?;
-                converse(settings, &mut stream, to, subject, body).await
-            }
-            MailSecurity::Starttls => {
-                let mut plain = BufReader::new(tcp);
-                expect(&mut plain, "220").await?;
-                plain.write_all(b"EHLO techmatch\r\n").await?;
-                if !offers(&expect(&mut plain, "250").await?, "STARTTLS") {
-                    return Err(std::io::Error::other("relay does not offer STARTTLS"));
-                }
-                plain.write_all(b"STARTTLS\r\n").await?;
-                expect(&mut plain, "220").await?;
-                // Nothing the relay sent before the handshake may be read as if it came after.
-                if !plain.buffer().is_empty() {
-                    return Err(std::io::Error::other("relay sent data ahead of the tls handshake"));
-                }
-                let mut stream = BufReader::new(start_tls(settings, plain.into_inner()).await?);
-                converse(settings, &mut stream, to, subject, body).await
-            }
-        }
+    let message = Message::builder()
+        .from(mailbox("mail.from", &settings.from)?)
+        .to(mailbox("recipient", to)?)
+        .subject(subject)
+        .date_now()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .header(ContentTransferEncoding::Base64)
+                .body(body.to_owned()),
+        )
+        .map_err(|error| MailError::Refused(format!("cannot build the message: {error}")))?;
+    let tls = match settings.security {
+        MailSecurity::None => Tls::None,
+        MailSecurity::Starttls => Tls::Required(tls_parameters(settings)?),
+        MailSecurity::Tls => Tls::Wrapper(tls_parameters(settings)?),
     };
-    tokio::time::timeout(timeout, exchange)
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "smtp relay timed out"))?
+    let timeout = Duration::from_millis(settings.timeout_ms.max(1));
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.smtp_host.clone())
+        .port(settings.smtp_port)
+        .hello_name(ClientId::Domain("techmatch".into()))
+        .tls(tls)
+        .timeout(Some(timeout));
+    if !settings.username.is_empty() {
+        transport = transport.credentials(Credentials::new(settings.username.clone(), settings.password.clone()));
+    }
+    // Each step is bounded by the transport's timeout; the whole exchange is too.
+    tokio::time::timeout(timeout, transport.build().send(message)).await.map_err(|_| MailError::TimedOut)??;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
     use tokio::net::TcpListener;
+    use tokio_rustls::rustls;
 
     use super::*;
 
