@@ -3,11 +3,11 @@
 
 pub mod dto;
 pub mod error;
-mod export;
 pub mod extract;
 mod metrics;
 pub mod routes;
 mod server;
+mod spreadsheet;
 pub mod web;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};

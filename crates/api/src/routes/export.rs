@@ -7,8 +7,8 @@ use utoipa::IntoParams;
 
 use crate::dto::listings::ListingListQuery;
 use crate::error::{ApiError, ErrorBody};
-use crate::export::{ExportFormat, Table, render};
 use crate::extract::MaybeAuthenticated;
+use crate::spreadsheet::{ExportFormat, Table, render};
 
 /// At most this many rows per export.
 const EXPORT_LIMIT: u64 = 10_000;

@@ -15,7 +15,7 @@ use super::session::{Posted, Visit, see_other};
 use crate::dto::listings::ChallengeBody;
 use crate::dto::needs::{CreateNeedRequest, UpdateNeedRequest};
 use crate::dto::results::{CreateResultRequest, UpdateResultRequest};
-use crate::export::ExportFormat;
+use crate::spreadsheet::ExportFormat;
 
 /// The fields of the two listing forms: (name, label key, input kind, choices).
 pub(super) const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [

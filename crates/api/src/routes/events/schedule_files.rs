@@ -21,8 +21,8 @@ const SCHEDULE_HEADER: [&str; 10] = [
     "出席 attendance",
 ];
 
-fn schedule_table(rows: &[techmatch_service::events::ScheduleRow]) -> crate::export::Table {
-    crate::export::Table {
+fn schedule_table(rows: &[techmatch_service::events::ScheduleRow]) -> crate::spreadsheet::Table {
+    crate::spreadsheet::Table {
         header: SCHEDULE_HEADER.to_vec(),
         rows: rows
             .iter()
@@ -72,8 +72,8 @@ pub(crate) async fn schedule_workbook(
     event_id: EventId,
 ) -> Result<HttpResponse, ApiError> {
     let (event, rows) = services.events.schedule_sheet(actor, event_id).await?;
-    let format = crate::export::ExportFormat::Xlsx;
-    let bytes = crate::export::render(&schedule_table(&rows), format)
+    let format = crate::spreadsheet::ExportFormat::Xlsx;
+    let bytes = crate::spreadsheet::render(&schedule_table(&rows), format)
         .map_err(|error| ApiError::from(techmatch_service::ServiceError::Internal(error)))?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())

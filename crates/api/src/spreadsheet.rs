@@ -1,5 +1,6 @@
-//! Listings as CSV and XLSX files. The columns are the import columns, so an exported file can
-//! be edited in a spreadsheet and imported again.
+//! Tables as CSV and XLSX files: the listings' exports (whose columns are the import columns, so
+//! an exported file can be edited in a spreadsheet and imported again) and the schedule's
+//! workbook.
 
 use rust_xlsxwriter::{Format, Workbook};
 
