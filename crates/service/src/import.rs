@@ -20,10 +20,9 @@ use std::path::Path;
 use calamine::{Data, Reader};
 use serde_json::Value;
 use techmatch_domain::listing::{
-    Challenge, Keywords, LongText, Maturity, MoneyRange, NeedContent, NeedStatus, ResultContent, ResultStatus, Title,
-    parse_future_date, parse_industry_codes, parse_short_text, parse_transfer_modes,
+    ChallengeInput, Maturity, NeedContent, NeedInput, NeedStatus, ResultContent, ResultInput, ResultStatus,
 };
-use techmatch_domain::{FieldError, OrganizationId, RegionCode, UserId};
+use techmatch_domain::{FieldError, OrganizationId, RegionCode, UserId, ValidationErrors};
 use techmatch_store::{NewResearchResult, NewTechNeed, Store};
 use tracing::warn;
 
@@ -305,6 +304,12 @@ impl<'a> RowFields<'a> {
         value
     }
 
+    /// An integer cell that may be absent (an absent cell is none, a present one must be a
+    /// whole number).
+    fn optional_integer(&mut self, name: &str) -> Option<i64> {
+        if self.row.cells.contains_key(name) { self.integer(name) } else { None }
+    }
+
     fn boolean(&mut self, name: &str) -> bool {
         match self.row.cells.get(name) {
             None => false,
@@ -318,27 +323,6 @@ impl<'a> RowFields<'a> {
                     false
                 }
             },
-        }
-    }
-
-    fn keep<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
-        match parsed {
-            Ok(value) => Some(value),
-            Err(error) => {
-                self.errors.push(error);
-                None
-            }
-        }
-    }
-
-    fn optional<T>(
-        &mut self,
-        name: &str,
-        parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
-    ) -> Option<Option<T>> {
-        match self.text(name) {
-            None => Some(None),
-            Some(raw) => self.keep(parse(name, &raw)).map(Some),
         }
     }
 }
@@ -369,51 +353,36 @@ pub fn parse_result_row(row: &ImportRow, owner: ImportOwner) -> Result<NewResear
     let external_id = external_id(&mut fields);
     // A row with only one of title and abstract gets the other from it.
     let given_title = fields.text("title");
-    let abstract_raw = fields.text("abstract").or_else(|| given_title.clone()).unwrap_or_default();
-    let abstract_text = fields.keep(LongText::parse("abstract", &abstract_raw));
-    let title_raw = given_title.unwrap_or_else(|| derived_title(&abstract_raw));
-    let title = fields.keep(Title::parse("title", &title_raw));
-    let keywords = fields.keep(Keywords::parse("keywords", &fields.list("keywords")));
-    let field = fields.optional("field", |name, raw| parse_short_text(name, raw, 100));
-    let institution = fields.optional("institution", |name, raw| parse_short_text(name, raw, 200));
-    let industry_codes = fields.keep(parse_industry_codes("industry_codes", &fields.list("industry_codes")));
-    let maturity = match fields.text("maturity") {
-        None => Some(Maturity::Lab),
-        Some(raw) => fields.keep(Maturity::parse("maturity", &raw)),
+    let abstract_text = fields.text("abstract").or_else(|| given_title.clone()).unwrap_or_default();
+    let input = ResultInput {
+        title: given_title.unwrap_or_else(|| derived_title(&abstract_text)),
+        keywords: fields.list("keywords"),
+        field: fields.text("field"),
+        industry_codes: fields.list("industry_codes"),
+        maturity: fields.text("maturity").unwrap_or_else(|| Maturity::Lab.as_str().to_owned()),
+        ip_items: Vec::new(),
+        transfer_modes: fields.list("transfer_modes"),
+        asking_price_min: fields.optional_integer("asking_price_min"),
+        asking_price_max: fields.optional_integer("asking_price_max"),
+        institution: fields.text("institution"),
+        region_code: fields.text("region_code"),
+        abstract_text,
     };
-    let transfer_modes = fields.keep(parse_transfer_modes("transfer_modes", &fields.list("transfer_modes")));
-    let min = if row.cells.contains_key("asking_price_min") { fields.integer("asking_price_min") } else { None };
-    let max = if row.cells.contains_key("asking_price_max") { fields.integer("asking_price_max") } else { None };
-    let asking_price = fields.keep(MoneyRange::parse("asking_price", min, max));
-    let region_code = fields.optional("region_code", RegionCode::parse);
+    let mut errors = ValidationErrors(std::mem::take(&mut fields.errors));
+    let content = ResultContent::parse(&input, &mut errors);
     let status = match fields.text("status") {
         None => Some(ResultStatus::Published),
-        Some(raw) => fields.keep(ResultStatus::parse("status", &raw)),
+        Some(raw) => errors.collect(ResultStatus::parse("status", &raw)),
     };
-    let parsed = (|| {
-        Some(NewResearchResult {
+    match content.zip(status) {
+        Some((content, status)) if errors.is_empty() => Ok(NewResearchResult {
             owner_user_id: owner.user_id,
             organization_id: owner.organization_id,
-            content: ResultContent {
-                title: title?,
-                abstract_text: abstract_text?,
-                keywords: keywords?,
-                field: field?,
-                industry_codes: industry_codes?,
-                maturity: maturity?,
-                ip_items: Vec::new(),
-                transfer_modes: transfer_modes?,
-                asking_price: asking_price?,
-                institution: institution?,
-                region_code: region_code?,
-            },
-            status: status?,
-            external_id: external_id.clone(),
-        })
-    })();
-    match parsed {
-        Some(new) if fields.errors.is_empty() => Ok(new),
-        _ => Err(row_errors(row, fields.errors)),
+            content,
+            status,
+            external_id,
+        }),
+        _ => Err(row_errors(row, errors.0)),
     }
 }
 
@@ -421,30 +390,16 @@ pub fn parse_need_row(row: &ImportRow, owner: ImportOwner) -> Result<NewTechNeed
     let mut fields = RowFields { row, errors: Vec::new() };
     let external_id = external_id(&mut fields);
     let given_title = fields.text("title");
-    let description_raw = fields.text("description").or_else(|| given_title.clone()).unwrap_or_default();
-    let description = fields.keep(LongText::parse("description", &description_raw));
-    let title_raw = given_title.unwrap_or_else(|| derived_title(&description_raw));
-    let title = fields.keep(Title::parse("title", &title_raw));
-    let mut keyword_list = fields.list("keywords");
+    let description = fields.text("description").or_else(|| given_title.clone()).unwrap_or_default();
+    let mut keywords = fields.list("keywords");
     // FORMAT.md's `industry` is a free-text sector name, not a code: keep it as a keyword.
     if let Some(industry) = fields.text("industry") {
-        keyword_list.push(industry);
+        keywords.push(industry);
     }
-    let keywords = fields.keep(Keywords::parse("keywords", &keyword_list));
-    let industry_codes = fields.keep(parse_industry_codes("industry_codes", &fields.list("industry_codes")));
-    let min_maturity = fields.optional("min_maturity", Maturity::parse);
-    let min = if row.cells.contains_key("budget_min") { fields.integer("budget_min") } else { None };
-    let max = if row.cells.contains_key("budget_max") { fields.integer("budget_max") } else { None };
-    let budget = fields.keep(MoneyRange::parse("budget", min, max));
-    let deadline = fields.optional("deadline", |name, raw| parse_future_date(name, raw, today()));
-    let region_code = fields.optional("region_code", RegionCode::parse);
-    let cooperation_modes = fields.keep(parse_transfer_modes("cooperation_modes", &fields.list("cooperation_modes")));
-    let confidential = fields.boolean("confidential");
     let challenge = match (row.cells.contains_key("challenge_bounty_yuan"), fields.text("challenge_deadline")) {
-        (false, None) => Some(None),
+        (false, None) => None,
         (true, Some(deadline)) => {
-            let bounty = fields.integer("challenge_bounty_yuan");
-            bounty.and_then(|bounty| fields.keep(Challenge::parse("challenge", bounty, &deadline, today())).map(Some))
+            fields.integer("challenge_bounty_yuan").map(|bounty_yuan| ChallengeInput { bounty_yuan, deadline })
         }
         _ => {
             fields.errors.push(FieldError::new(
@@ -455,34 +410,35 @@ pub fn parse_need_row(row: &ImportRow, owner: ImportOwner) -> Result<NewTechNeed
             None
         }
     };
+    let input = NeedInput {
+        title: given_title.unwrap_or_else(|| derived_title(&description)),
+        keywords,
+        industry_codes: fields.list("industry_codes"),
+        min_maturity: fields.text("min_maturity"),
+        budget_min: fields.optional_integer("budget_min"),
+        budget_max: fields.optional_integer("budget_max"),
+        deadline: fields.text("deadline"),
+        region_code: fields.text("region_code"),
+        cooperation_modes: fields.list("cooperation_modes"),
+        confidential: fields.boolean("confidential"),
+        challenge,
+        description,
+    };
+    let mut errors = ValidationErrors(std::mem::take(&mut fields.errors));
+    let content = NeedContent::parse(&input, today(), &mut errors);
     let status = match fields.text("status") {
         None => Some(NeedStatus::Open),
-        Some(raw) => fields.keep(NeedStatus::parse("status", &raw)),
+        Some(raw) => errors.collect(NeedStatus::parse("status", &raw)),
     };
-    let parsed = (|| {
-        Some(NewTechNeed {
+    match content.zip(status) {
+        Some((content, status)) if errors.is_empty() => Ok(NewTechNeed {
             owner_user_id: owner.user_id,
             organization_id: owner.organization_id,
-            content: NeedContent {
-                title: title?,
-                description: description?,
-                keywords: keywords?,
-                industry_codes: industry_codes?,
-                min_maturity: min_maturity?,
-                budget: budget?,
-                deadline: deadline?,
-                region_code: region_code?,
-                cooperation_modes: cooperation_modes?,
-                confidential,
-                challenge: challenge?,
-            },
-            status: status?,
-            external_id: external_id.clone(),
-        })
-    })();
-    match parsed {
-        Some(new) if fields.errors.is_empty() => Ok(new),
-        _ => Err(row_errors(row, fields.errors)),
+            content,
+            status,
+            external_id,
+        }),
+        _ => Err(row_errors(row, errors.0)),
     }
 }
 
@@ -674,6 +630,8 @@ fn record(report: &mut ImportReport, outcomes: &[techmatch_store::Upserted]) {
 
 #[cfg(test)]
 mod tests {
+    use techmatch_domain::listing::MoneyRange;
+
     use super::*;
 
     fn owner() -> ImportOwner {

@@ -1,12 +1,11 @@
-//! What the two listing kinds' wire formats share: IP items, challenges, optional fields,
-//! list queries and their paging.
+//! What the two listing kinds' wire formats share: IP items, challenges, list queries and their
+//! paging. Both kinds' content is checked by the domain's one parser per kind.
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 use techmatch_domain::industry::IndustryCode;
-use techmatch_domain::listing::{Challenge, IpItem, Maturity, parse_future_date, parse_short_text};
+use techmatch_domain::listing::{ChallengeInput, IpItemInput, Maturity};
 use techmatch_domain::{FieldError, OrganizationId, RegionCode, ValidationErrors};
-use techmatch_service::{ListingFilters, PageRequest, today};
+use techmatch_service::{ListingFilters, PageRequest};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
@@ -37,47 +36,15 @@ pub struct ChallengeBody {
     pub deadline: String,
 }
 
-pub(super) fn optional_text(
-    errors: &mut ValidationErrors,
-    field: &str,
-    raw: Option<&str>,
-    max: usize,
-) -> Option<Option<String>> {
-    match raw.map(str::trim).filter(|value| !value.is_empty()) {
-        None => Some(None),
-        Some(value) => errors.collect(parse_short_text(field, value, max)).map(Some),
+impl IpItemBody {
+    pub(super) fn input(&self) -> IpItemInput {
+        IpItemInput { kind: self.kind.clone(), number: self.number.clone() }
     }
 }
 
-pub(super) fn optional_region(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<Option<RegionCode>> {
-    match raw.map(str::trim).filter(|value| !value.is_empty()) {
-        None => Some(None),
-        Some(value) => errors.collect(RegionCode::parse("region_code", value)).map(Some),
-    }
-}
-
-pub(super) fn ip_items(errors: &mut ValidationErrors, raw: &[IpItemBody]) -> Option<Vec<IpItem>> {
-    if raw.len() > 50 {
-        errors.push(FieldError::new("ip_items", "too_many", "at most 50 items"));
-        return None;
-    }
-    let mut items = Vec::new();
-    let mut ok = true;
-    for (index, item) in raw.iter().enumerate() {
-        match errors.collect(IpItem::parse(&format!("ip_items[{index}]"), &item.kind, item.number.as_deref())) {
-            Some(item) => items.push(item),
-            None => ok = false,
-        }
-    }
-    ok.then_some(items)
-}
-
-pub(super) fn challenge(errors: &mut ValidationErrors, raw: Option<&ChallengeBody>) -> Option<Option<Challenge>> {
-    match raw {
-        None => Some(None),
-        Some(body) => {
-            errors.collect(Challenge::parse("challenge", body.bounty_yuan, &body.deadline, today())).map(Some)
-        }
+impl ChallengeBody {
+    pub(super) fn input(&self) -> ChallengeInput {
+        ChallengeInput { bounty_yuan: self.bounty_yuan, deadline: self.deadline.clone() }
     }
 }
 
@@ -85,17 +52,6 @@ pub(super) fn finish<T>(errors: ValidationErrors, value: Option<T>) -> Result<T,
     match value {
         Some(value) if errors.is_empty() => Ok(value),
         _ => Err(ApiError::validation(errors.0)),
-    }
-}
-
-pub(super) fn optional_date(
-    errors: &mut ValidationErrors,
-    field: &str,
-    raw: Option<&str>,
-) -> Option<Option<NaiveDate>> {
-    match raw.map(str::trim).filter(|value| !value.is_empty()) {
-        None => Some(None),
-        Some(value) => errors.collect(parse_future_date(field, value, today())).map(Some),
     }
 }
 

@@ -3,14 +3,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::listing::{
-    ChallengeApplication, Keywords, LongText, Maturity, MoneyRange, NeedContent, NeedStatus, TechNeed, Title,
-    parse_industry_codes, parse_transfer_modes,
+    ChallengeApplication, Keywords, LongText, Maturity, NeedContent, NeedInput, NeedStatus, TechNeed, Title,
+    parse_industry_codes, parse_optional_challenge, parse_optional_date, parse_optional_region, parse_transfer_modes,
 };
 use techmatch_domain::{OrganizationId, ValidationErrors};
-use techmatch_service::{NeedChanges, NeedDraft};
+use techmatch_service::{NeedChanges, NeedDraft, today};
 use utoipa::ToSchema;
 
-use super::listings::{ChallengeBody, challenge, finish, optional_date, optional_region, present};
+use super::listings::{ChallengeBody, finish, present};
 use crate::error::ApiError;
 
 /// A new technology need.
@@ -47,43 +47,28 @@ pub struct CreateNeedRequest {
 
 impl CreateNeedRequest {
     pub fn into_draft(self) -> Result<NeedDraft, ApiError> {
-        let mut errors = ValidationErrors::new();
-        let title = errors.collect(Title::parse("title", &self.title));
-        let description = errors.collect(LongText::parse("description", &self.description));
-        let keywords = errors.collect(Keywords::parse("keywords", &self.keywords));
-        let industry_codes = errors.collect(parse_industry_codes("industry_codes", &self.industry_codes));
-        let min_maturity = match self.min_maturity.as_deref() {
-            None => Some(None),
-            Some(raw) => errors.collect(Maturity::parse("min_maturity", raw)).map(Some),
+        let input = NeedInput {
+            challenge: self.challenge.as_ref().map(ChallengeBody::input),
+            title: self.title,
+            description: self.description,
+            keywords: self.keywords,
+            industry_codes: self.industry_codes,
+            min_maturity: self.min_maturity,
+            budget_min: self.budget_min,
+            budget_max: self.budget_max,
+            deadline: self.deadline,
+            region_code: self.region_code,
+            cooperation_modes: self.cooperation_modes,
+            confidential: self.confidential,
         };
-        let budget = errors.collect(MoneyRange::parse("budget", self.budget_min, self.budget_max));
-        let deadline = optional_date(&mut errors, "deadline", self.deadline.as_deref());
-        let region_code = optional_region(&mut errors, self.region_code.as_deref());
-        let cooperation_modes = errors.collect(parse_transfer_modes("cooperation_modes", &self.cooperation_modes));
-        let challenge = challenge(&mut errors, self.challenge.as_ref());
+        let mut errors = ValidationErrors::new();
+        let content = NeedContent::parse(&input, today(), &mut errors);
         let status = match self.status.as_deref() {
             None => Some(NeedStatus::Open),
             Some(raw) => errors.collect(NeedStatus::parse("status", raw)),
         };
-        let draft = (|| {
-            Some(NeedDraft {
-                content: NeedContent {
-                    title: title?,
-                    description: description?,
-                    keywords: keywords?,
-                    industry_codes: industry_codes?,
-                    min_maturity: min_maturity?,
-                    budget: budget?,
-                    deadline: deadline?,
-                    region_code: region_code?,
-                    cooperation_modes: cooperation_modes?,
-                    confidential: self.confidential,
-                    challenge: challenge?,
-                },
-                status: status?,
-                organization_id: self.organization_id.map(OrganizationId),
-            })
-        })();
+        let organization_id = self.organization_id.map(OrganizationId);
+        let draft = content.zip(status).map(|(content, status)| NeedDraft { content, status, organization_id });
         finish(errors, draft)
     }
 }
@@ -146,17 +131,17 @@ impl UpdateNeedRequest {
         changes.budget_min = self.budget_min;
         changes.budget_max = self.budget_max;
         if let Some(raw) = &self.deadline {
-            changes.deadline = optional_date(&mut errors, "deadline", raw.as_deref());
+            changes.deadline = parse_optional_date(&mut errors, "deadline", raw.as_deref(), today());
         }
         if let Some(raw) = &self.region_code {
-            changes.region_code = optional_region(&mut errors, raw.as_deref());
+            changes.region_code = parse_optional_region(&mut errors, raw.as_deref());
         }
         if let Some(raw) = &self.cooperation_modes {
             changes.cooperation_modes = errors.collect(parse_transfer_modes("cooperation_modes", raw));
         }
         changes.confidential = self.confidential;
         if let Some(raw) = &self.challenge {
-            changes.challenge = challenge(&mut errors, raw.as_ref());
+            changes.challenge = parse_optional_challenge(&mut errors, raw.as_ref().map(ChallengeBody::input).as_ref(), today());
         }
         if let Some(raw) = &self.status {
             changes.status = errors.collect(NeedStatus::parse("status", raw));

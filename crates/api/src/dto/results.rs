@@ -3,14 +3,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::listing::{
-    Keywords, LongText, Maturity, MoneyRange, ResearchResult, ResultContent, ResultStatus, Title, parse_industry_codes,
-    parse_transfer_modes,
+    Keywords, LongText, Maturity, ResearchResult, ResultContent, ResultInput, ResultStatus, Title, parse_industry_codes,
+    parse_ip_items, parse_optional_region, parse_optional_text, parse_transfer_modes,
 };
 use techmatch_domain::{OrganizationId, ValidationErrors};
 use techmatch_service::{ResultChanges, ResultDraft};
 use utoipa::ToSchema;
 
-use super::listings::{IpItemBody, finish, ip_items, optional_region, optional_text, present};
+use super::listings::{IpItemBody, finish, present};
 use crate::error::ApiError;
 
 /// A new research result.
@@ -50,42 +50,28 @@ pub struct CreateResultRequest {
 
 impl CreateResultRequest {
     pub fn into_draft(self) -> Result<ResultDraft, ApiError> {
+        let input = ResultInput {
+            ip_items: self.ip_items.iter().map(IpItemBody::input).collect(),
+            title: self.title,
+            abstract_text: self.abstract_text,
+            keywords: self.keywords,
+            field: self.field,
+            industry_codes: self.industry_codes,
+            maturity: self.maturity,
+            transfer_modes: self.transfer_modes,
+            asking_price_min: self.asking_price_min,
+            asking_price_max: self.asking_price_max,
+            institution: self.institution,
+            region_code: self.region_code,
+        };
         let mut errors = ValidationErrors::new();
-        let title = errors.collect(Title::parse("title", &self.title));
-        let abstract_text = errors.collect(LongText::parse("abstract", &self.abstract_text));
-        let keywords = errors.collect(Keywords::parse("keywords", &self.keywords));
-        let field = optional_text(&mut errors, "field", self.field.as_deref(), 100);
-        let industry_codes = errors.collect(parse_industry_codes("industry_codes", &self.industry_codes));
-        let maturity = errors.collect(Maturity::parse("maturity", &self.maturity));
-        let ip_items = ip_items(&mut errors, &self.ip_items);
-        let transfer_modes = errors.collect(parse_transfer_modes("transfer_modes", &self.transfer_modes));
-        let asking_price =
-            errors.collect(MoneyRange::parse("asking_price", self.asking_price_min, self.asking_price_max));
-        let institution = optional_text(&mut errors, "institution", self.institution.as_deref(), 200);
-        let region_code = optional_region(&mut errors, self.region_code.as_deref());
+        let content = ResultContent::parse(&input, &mut errors);
         let status = match self.status.as_deref() {
             None => Some(ResultStatus::Draft),
             Some(raw) => errors.collect(ResultStatus::parse("status", raw)),
         };
-        let draft = (|| {
-            Some(ResultDraft {
-                content: ResultContent {
-                    title: title?,
-                    abstract_text: abstract_text?,
-                    keywords: keywords?,
-                    field: field?,
-                    industry_codes: industry_codes?,
-                    maturity: maturity?,
-                    ip_items: ip_items?,
-                    transfer_modes: transfer_modes?,
-                    asking_price: asking_price?,
-                    institution: institution?,
-                    region_code: region_code?,
-                },
-                status: status?,
-                organization_id: self.organization_id.map(OrganizationId),
-            })
-        })();
+        let organization_id = self.organization_id.map(OrganizationId);
+        let draft = content.zip(status).map(|(content, status)| ResultDraft { content, status, organization_id });
         finish(errors, draft)
     }
 }
@@ -137,7 +123,7 @@ impl UpdateResultRequest {
             changes.keywords = errors.collect(Keywords::parse("keywords", raw));
         }
         if let Some(raw) = &self.field {
-            changes.field = optional_text(&mut errors, "field", raw.as_deref(), 100);
+            changes.field = parse_optional_text(&mut errors, "field", raw.as_deref(), 100);
         }
         if let Some(raw) = &self.industry_codes {
             changes.industry_codes = errors.collect(parse_industry_codes("industry_codes", raw));
@@ -146,7 +132,7 @@ impl UpdateResultRequest {
             changes.maturity = errors.collect(Maturity::parse("maturity", raw));
         }
         if let Some(raw) = &self.ip_items {
-            changes.ip_items = ip_items(&mut errors, raw);
+            changes.ip_items = parse_ip_items(&mut errors, &raw.iter().map(IpItemBody::input).collect::<Vec<_>>());
         }
         if let Some(raw) = &self.transfer_modes {
             changes.transfer_modes = errors.collect(parse_transfer_modes("transfer_modes", raw));
@@ -154,10 +140,10 @@ impl UpdateResultRequest {
         changes.asking_price_min = self.asking_price_min;
         changes.asking_price_max = self.asking_price_max;
         if let Some(raw) = &self.institution {
-            changes.institution = optional_text(&mut errors, "institution", raw.as_deref(), 200);
+            changes.institution = parse_optional_text(&mut errors, "institution", raw.as_deref(), 200);
         }
         if let Some(raw) = &self.region_code {
-            changes.region_code = optional_region(&mut errors, raw.as_deref());
+            changes.region_code = parse_optional_region(&mut errors, raw.as_deref());
         }
         if let Some(raw) = &self.status {
             changes.status = errors.collect(ResultStatus::parse("status", raw));

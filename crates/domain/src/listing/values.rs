@@ -1,182 +1,13 @@
-//! Research results (supply) and technology needs (demand), and the values they are made of.
+//! The values a listing is made of, each with the constructor that checks it once.
 
 use std::collections::HashSet;
-use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
 
-use crate::account::UserId;
+use super::{IpType, TransferMode};
 use crate::industry::IndustryCode;
-use crate::organization::{OrganizationId, RegionCode};
-use crate::validation::{FieldError, clean_text};
-
-macro_rules! id_type {
-    ($name:ident) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub i64);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(formatter)
-            }
-        }
-    };
-}
-
-id_type!(ResultId);
-id_type!(NeedId);
-id_type!(ApplicationId);
-
-/// Declares a closed vocabulary: a `Copy` enum with snake_case wire names, `ALL`, `as_str` and
-/// a `parse` that reports the allowed values.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident, $error_code:literal, { $($variant:ident => $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-
-            pub fn parse(field: &str, raw: &str) -> Result<$name, FieldError> {
-                match raw.trim() {
-                    $($wire => Ok($name::$variant),)+
-                    _ => Err(FieldError::new(
-                        field,
-                        $error_code,
-                        format!("must be one of: {}", [$($wire),+].join(", ")),
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-                formatter.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use {id_type, vocabulary};
-
-vocabulary!(
-    /// How far a result is from the market. Five stages, ordered; the TRL (technology readiness
-    /// level, 1–9) each covers is given by [`Maturity::trl_range`].
-    Maturity, "invalid_maturity", {
-        Lab => "lab",
-        Prototype => "prototype",
-        Pilot => "pilot",
-        SmallBatch => "small_batch",
-        MassProduction => "mass_production",
-    }
-);
-
-impl Maturity {
-    /// Lab: TRL 1–4 (principle to lab validation); prototype: 5–6; pilot: 7; small batch: 8;
-    /// mass production: 9.
-    pub fn trl_range(self) -> (u8, u8) {
-        match self {
-            Maturity::Lab => (1, 4),
-            Maturity::Prototype => (5, 6),
-            Maturity::Pilot => (7, 7),
-            Maturity::SmallBatch => (8, 8),
-            Maturity::MassProduction => (9, 9),
-        }
-    }
-}
-
-vocabulary!(
-    /// How a result changes hands, and how a company wants to cooperate.
-    TransferMode, "invalid_transfer_mode", {
-        Assignment => "assignment",
-        License => "license",
-        Equity => "equity",
-        JointDevelopment => "joint_development",
-        TechnicalService => "technical_service",
-    }
-);
-
-vocabulary!(IpType, "invalid_ip_type", {
-    InventionPatent => "invention_patent",
-    UtilityModel => "utility_model",
-    DesignPatent => "design_patent",
-    SoftwareCopyright => "software_copyright",
-    KnowHow => "know_how",
-});
-
-vocabulary!(
-    /// The two kinds of listing, as named in the search index, the outbox and the API.
-    ListingKind, "invalid_kind", {
-        Result => "result",
-        Need => "need",
-    }
-);
-
-vocabulary!(ResultStatus, "invalid_status", {
-    Draft => "draft",
-    Published => "published",
-    Archived => "archived",
-});
-
-vocabulary!(NeedStatus, "invalid_status", {
-    Open => "open",
-    InTalks => "in_talks",
-    Solved => "solved",
-    Closed => "closed",
-    Archived => "archived",
-});
-
-vocabulary!(Language, "invalid_language", {
-    Zh => "zh",
-    En => "en",
-    Mixed => "mixed",
-});
-
-vocabulary!(
-    /// A liaison officer's verdict on a suggested pair.
-    MatchDecision, "invalid_decision", {
-        Shortlist => "shortlist",
-        Reject => "reject",
-    }
-);
-
-vocabulary!(ApplicationStatus, "invalid_application_status", {
-    Submitted => "submitted",
-    Shortlisted => "shortlisted",
-});
-
-impl Language {
-    /// Chinese, English or mixed, from the share of Han characters against Latin words.
-    pub fn detect(text: &str) -> Language {
-        let han = text.chars().filter(|c| is_han(*c)).count();
-        let latin_words = text.split(|c: char| !c.is_ascii_alphabetic()).filter(|word| word.len() >= 2).count();
-        // A Chinese word is about 1.7 characters; weigh Latin words accordingly.
-        let han_words = han as f64 / 1.7;
-        let total = han_words + latin_words as f64;
-        if total == 0.0 {
-            return Language::En;
-        }
-        let han_share = han_words / total;
-        if han_share >= 0.85 {
-            Language::Zh
-        } else if han_share <= 0.15 {
-            Language::En
-        } else {
-            Language::Mixed
-        }
-    }
-}
-
-/// CJK unified ideographs (with extension A and compatibility ideographs).
-pub fn is_han(character: char) -> bool {
-    matches!(character, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
-}
+use crate::organization::RegionCode;
+use crate::validation::{FieldError, ValidationErrors, clean_text};
 
 /// A listing's title.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,6 +201,13 @@ pub struct Challenge {
     pub deadline: NaiveDate,
 }
 
+/// An open challenge as it arrives: the bounty and the deadline as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChallengeInput {
+    pub bounty_yuan: i64,
+    pub deadline: String,
+}
+
 impl Challenge {
     pub fn parse(field: &str, bounty_yuan: i64, deadline: &str, today: NaiveDate) -> Result<Challenge, FieldError> {
         if bounty_yuan <= 0 {
@@ -383,117 +221,81 @@ impl Challenge {
     }
 }
 
-/// The content of a research result that its owner writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResultContent {
-    pub title: Title,
-    pub abstract_text: LongText,
-    pub keywords: Keywords,
-    pub field: Option<String>,
-    pub industry_codes: Vec<IndustryCode>,
-    pub maturity: Maturity,
-    pub ip_items: Vec<IpItem>,
-    pub transfer_modes: Vec<TransferMode>,
-    pub asking_price: MoneyRange,
-    pub institution: Option<String>,
-    pub region_code: Option<RegionCode>,
-}
-
-impl ResultContent {
-    pub fn language(&self) -> Language {
-        Language::detect(&format!("{} {}", self.title.as_str(), self.abstract_text.as_str()))
+/// An optional short text: blank is none, anything else is checked.
+pub fn parse_optional_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    raw: Option<&str>,
+    max_chars: usize,
+) -> Option<Option<String>> {
+    match raw.map(str::trim).filter(|value| !value.is_empty()) {
+        None => Some(None),
+        Some(value) => errors.collect(parse_short_text(field, value, max_chars)).map(Some),
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResearchResult {
-    pub id: ResultId,
-    pub owner_user_id: UserId,
-    pub organization_id: OrganizationId,
-    pub content: ResultContent,
-    pub language: Language,
-    pub status: ResultStatus,
-    /// Starts at 1; every update adds one. Updates name the version they saw.
-    pub version: i64,
-    /// The identifier in the file this result was imported from, if any.
-    pub external_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The content of a technology need that its owner writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NeedContent {
-    pub title: Title,
-    pub description: LongText,
-    pub keywords: Keywords,
-    pub industry_codes: Vec<IndustryCode>,
-    pub min_maturity: Option<Maturity>,
-    pub budget: MoneyRange,
-    pub deadline: Option<NaiveDate>,
-    pub region_code: Option<RegionCode>,
-    pub cooperation_modes: Vec<TransferMode>,
-    pub confidential: bool,
-    pub challenge: Option<Challenge>,
-}
-
-impl NeedContent {
-    pub fn language(&self) -> Language {
-        Language::detect(&format!("{} {}", self.title.as_str(), self.description.as_str()))
+/// An optional GB/T 2260 region: blank is none.
+pub fn parse_optional_region(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<Option<RegionCode>> {
+    match raw.map(str::trim).filter(|value| !value.is_empty()) {
+        None => Some(None),
+        Some(value) => errors.collect(RegionCode::parse("region_code", value)).map(Some),
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TechNeed {
-    pub id: NeedId,
-    pub owner_user_id: UserId,
-    pub organization_id: OrganizationId,
-    pub content: NeedContent,
-    pub language: Language,
-    pub status: NeedStatus,
-    pub version: i64,
-    pub external_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// An optional date not in the past: blank is none.
+pub fn parse_optional_date(
+    errors: &mut ValidationErrors,
+    field: &str,
+    raw: Option<&str>,
+    today: NaiveDate,
+) -> Option<Option<NaiveDate>> {
+    match raw.map(str::trim).filter(|value| !value.is_empty()) {
+        None => Some(None),
+        Some(value) => errors.collect(parse_future_date(field, value, today)).map(Some),
+    }
 }
 
-/// A research team's answer to an open challenge.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChallengeApplication {
-    pub id: ApplicationId,
-    pub need_id: NeedId,
-    pub applicant_user_id: UserId,
-    pub organization_id: Option<OrganizationId>,
-    pub proposal: LongText,
-    pub status: ApplicationStatus,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// An IP item as it arrives: its type's wire name and its number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpItemInput {
+    pub kind: String,
+    pub number: Option<String>,
+}
+
+/// An optional open challenge, its deadline not before `today`.
+pub fn parse_optional_challenge(
+    errors: &mut ValidationErrors,
+    raw: Option<&ChallengeInput>,
+    today: NaiveDate,
+) -> Option<Option<Challenge>> {
+    match raw {
+        None => Some(None),
+        Some(challenge) => {
+            errors.collect(Challenge::parse("challenge", challenge.bounty_yuan, &challenge.deadline, today)).map(Some)
+        }
+    }
+}
+
+/// IP items, at most 50, each checked; every bad one is reported.
+pub fn parse_ip_items(errors: &mut ValidationErrors, raw: &[IpItemInput]) -> Option<Vec<IpItem>> {
+    if raw.len() > 50 {
+        errors.push(FieldError::new("ip_items", "too_many", "at most 50 items"));
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut all_valid = true;
+    for (index, item) in raw.iter().enumerate() {
+        match errors.collect(IpItem::parse(&format!("ip_items[{index}]"), &item.kind, item.number.as_deref())) {
+            Some(item) => items.push(item),
+            None => all_valid = false,
+        }
+    }
+    all_valid.then_some(items)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn language_detection() {
-        assert_eq!(Language::detect("温室环境自动感应控制开闭窗系统"), Language::Zh);
-        assert_eq!(Language::detect("Automatic greenhouse window control using environmental sensing"), Language::En);
-        assert_eq!(
-            Language::detect("基于 deep learning 的 defect detection 方法 for steel strips 表面"),
-            Language::Mixed
-        );
-        assert_eq!(Language::detect("一种锂电池正极材料及其制备方法，采用 LiFePO4"), Language::Zh);
-    }
-
-    #[test]
-    fn vocabularies_parse_their_wire_names() {
-        assert_eq!(Maturity::parse("m", "small_batch").unwrap(), Maturity::SmallBatch);
-        assert!(Maturity::Pilot > Maturity::Prototype);
-        let error = Maturity::parse("maturity", "ready").unwrap_err();
-        assert_eq!(error.code, "invalid_maturity");
-        assert!(error.message.contains("mass_production"));
-        assert_eq!(NeedStatus::parse("s", "in_talks").unwrap(), NeedStatus::InTalks);
-    }
 
     #[test]
     fn money_ranges() {
