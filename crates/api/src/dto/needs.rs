@@ -141,7 +141,8 @@ impl UpdateNeedRequest {
         }
         changes.confidential = self.confidential;
         if let Some(raw) = &self.challenge {
-            changes.challenge = parse_optional_challenge(&mut errors, raw.as_ref().map(ChallengeBody::input).as_ref(), today());
+            changes.challenge =
+                parse_optional_challenge(&mut errors, raw.as_ref().map(ChallengeBody::input).as_ref(), today());
         }
         if let Some(raw) = &self.status {
             changes.status = errors.collect(NeedStatus::parse("status", raw));

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::listing::{
-    Keywords, LongText, Maturity, ResearchResult, ResultContent, ResultInput, ResultStatus, Title, parse_industry_codes,
-    parse_ip_items, parse_optional_region, parse_optional_text, parse_transfer_modes,
+    Keywords, LongText, Maturity, ResearchResult, ResultContent, ResultInput, ResultStatus, Title,
+    parse_industry_codes, parse_ip_items, parse_optional_region, parse_optional_text, parse_transfer_modes,
 };
 use techmatch_domain::{OrganizationId, ValidationErrors};
 use techmatch_service::{ResultChanges, ResultDraft};

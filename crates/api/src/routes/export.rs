@@ -1,6 +1,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
+use techmatch_domain::listing::{ListingKind, ResearchResult, TechNeed};
 use techmatch_domain::{Actor, FieldError};
 use techmatch_service::{ListingFilters, PageRequest, Services};
 use utoipa::IntoParams;
@@ -106,55 +107,7 @@ pub async fn export_results(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (format, filters) = query.into_inner().split()?;
-    results_file(&services, caller.actor(), format, filters).await
-}
-
-/// The results file for a caller (also behind the pages' download links).
-pub(crate) async fn results_file(
-    services: &Services,
-    actor: Option<&Actor>,
-    format: ExportFormat,
-    filters: ListingFilters,
-) -> Result<HttpResponse, ApiError> {
-    let items = collect_pages(|page| services.listings.list_results(actor, filters.clone(), page)).await?;
-    let mut rows = Vec::with_capacity(items.len());
-    for result in items {
-        let content = result.content;
-        rows.push(vec![
-            result.external_id.unwrap_or_else(|| format!("result-{}", result.id)),
-            content.title.as_str().to_owned(),
-            content.abstract_text.as_str().to_owned(),
-            joined(content.keywords.as_slice()),
-            optional(content.field),
-            optional(content.institution),
-            joined(content.industry_codes.iter().map(|code| code.as_str())),
-            content.maturity.as_str().to_owned(),
-            joined(content.transfer_modes.iter().map(|mode| mode.as_str())),
-            optional(content.asking_price.min),
-            optional(content.asking_price.max),
-            optional(content.region_code.as_ref().map(|code| code.as_str())),
-            result.status.as_str().to_owned(),
-        ]);
-    }
-    let table = Table {
-        header: vec![
-            "id",
-            "title",
-            "abstract",
-            "keywords",
-            "field",
-            "institution",
-            "industry_codes",
-            "maturity",
-            "transfer_modes",
-            "asking_price_min",
-            "asking_price_max",
-            "region_code",
-            "status",
-        ],
-        rows,
-    };
-    file_response(&table, format, "research-results")
+    listings_file(&services, caller.actor(), ListingKind::Result, format, filters).await
 }
 
 /// Export the technology needs the caller may see (confidential ones only to their company and
@@ -176,53 +129,100 @@ pub async fn export_needs(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (format, filters) = query.into_inner().split()?;
-    needs_file(&services, caller.actor(), format, filters).await
+    listings_file(&services, caller.actor(), ListingKind::Need, format, filters).await
 }
 
-/// The needs file for a caller (also behind the pages' download links).
-pub(crate) async fn needs_file(
+/// The columns of an exported file of each kind: those `techmatch import` reads.
+const RESULT_COLUMNS: [&str; 13] = [
+    "id",
+    "title",
+    "abstract",
+    "keywords",
+    "field",
+    "institution",
+    "industry_codes",
+    "maturity",
+    "transfer_modes",
+    "asking_price_min",
+    "asking_price_max",
+    "region_code",
+    "status",
+];
+const NEED_COLUMNS: [&str; 13] = [
+    "id",
+    "title",
+    "description",
+    "keywords",
+    "industry_codes",
+    "min_maturity",
+    "budget_min",
+    "budget_max",
+    "deadline",
+    "region_code",
+    "cooperation_modes",
+    "confidential",
+    "status",
+];
+
+fn result_row(result: ResearchResult) -> Vec<String> {
+    let content = result.content;
+    vec![
+        result.external_id.unwrap_or_else(|| format!("result-{}", result.id)),
+        content.title.as_str().to_owned(),
+        content.abstract_text.as_str().to_owned(),
+        joined(content.keywords.as_slice()),
+        optional(content.field),
+        optional(content.institution),
+        joined(content.industry_codes.iter().map(|code| code.as_str())),
+        content.maturity.as_str().to_owned(),
+        joined(content.transfer_modes.iter().map(|mode| mode.as_str())),
+        optional(content.asking_price.min),
+        optional(content.asking_price.max),
+        optional(content.region_code.as_ref().map(|code| code.as_str())),
+        result.status.as_str().to_owned(),
+    ]
+}
+
+fn need_row(need: TechNeed) -> Vec<String> {
+    let content = need.content;
+    vec![
+        need.external_id.unwrap_or_else(|| format!("need-{}", need.id)),
+        content.title.as_str().to_owned(),
+        content.description.as_str().to_owned(),
+        joined(content.keywords.as_slice()),
+        joined(content.industry_codes.iter().map(|code| code.as_str())),
+        optional(content.min_maturity.map(|maturity| maturity.as_str())),
+        optional(content.budget.min),
+        optional(content.budget.max),
+        optional(content.deadline),
+        optional(content.region_code.as_ref().map(|code| code.as_str())),
+        joined(content.cooperation_modes.iter().map(|mode| mode.as_str())),
+        content.confidential.to_string(),
+        need.status.as_str().to_owned(),
+    ]
+}
+
+/// The file of the listings of `kind` a caller may see (also behind the pages' download links).
+pub(crate) async fn listings_file(
     services: &Services,
     actor: Option<&Actor>,
+    kind: ListingKind,
     format: ExportFormat,
     filters: ListingFilters,
 ) -> Result<HttpResponse, ApiError> {
-    let items = collect_pages(|page| services.listings.list_needs(actor, filters.clone(), page)).await?;
-    let mut rows = Vec::with_capacity(items.len());
-    for need in items {
-        let content = need.content;
-        rows.push(vec![
-            need.external_id.unwrap_or_else(|| format!("need-{}", need.id)),
-            content.title.as_str().to_owned(),
-            content.description.as_str().to_owned(),
-            joined(content.keywords.as_slice()),
-            joined(content.industry_codes.iter().map(|code| code.as_str())),
-            optional(content.min_maturity.map(|maturity| maturity.as_str())),
-            optional(content.budget.min),
-            optional(content.budget.max),
-            optional(content.deadline),
-            optional(content.region_code.as_ref().map(|code| code.as_str())),
-            joined(content.cooperation_modes.iter().map(|mode| mode.as_str())),
-            content.confidential.to_string(),
-            need.status.as_str().to_owned(),
-        ]);
-    }
-    let table = Table {
-        header: vec![
-            "id",
-            "title",
-            "description",
-            "keywords",
-            "industry_codes",
-            "min_maturity",
-            "budget_min",
-            "budget_max",
-            "deadline",
-            "region_code",
-            "cooperation_modes",
-            "confidential",
-            "status",
-        ],
-        rows,
+    let (table, name) = match kind {
+        ListingKind::Result => {
+            let results = collect_pages(|page| services.listings.list_results(actor, filters.clone(), page)).await?;
+            let rows = results.into_iter().map(result_row).collect();
+            (Table { header: RESULT_COLUMNS.to_vec(), rows }, "research-results")
+        }
+        ListingKind::Need => {
+            let needs = collect_pages(|page| services.listings.list_needs(actor, filters.clone(), page)).await?;
+            (
+                Table { header: NEED_COLUMNS.to_vec(), rows: needs.into_iter().map(need_row).collect() },
+                "technology-needs",
+            )
+        }
     };
-    file_response(&table, format, "technology-needs")
+    file_response(&table, format, name)
 }

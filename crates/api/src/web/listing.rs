@@ -2,7 +2,7 @@
 //! to its matches for its owner and staff, and an open challenge's applications.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::listing::{ListingKind, NeedId, ResultId};
 use techmatch_service::Services;
@@ -75,12 +75,49 @@ fn owner_links(visit: &Visit, owner: techmatch_domain::UserId, path: &str) -> (O
     }
 }
 
-fn money(min: Option<i64>, max: Option<i64>) -> String {
+/// A range of yuan as a reader writes it (empty when open at both ends).
+fn money(min: Option<i64>, max: Option<i64>) -> Option<String> {
     match (min, max) {
-        (Some(min), Some(max)) => format!("{min} – {max}"),
-        (Some(min), None) => format!("≥ {min}"),
-        (None, Some(max)) => format!("≤ {max}"),
-        (None, None) => String::new(),
+        (Some(min), Some(max)) => Some(format!("{min} – {max}")),
+        (Some(min), None) => Some(format!("≥ {min}")),
+        (None, Some(max)) => Some(format!("≤ {max}")),
+        (None, None) => None,
+    }
+}
+
+/// Industry divisions by code and name.
+fn industries(codes: &[techmatch_domain::industry::IndustryCode]) -> String {
+    codes.iter().map(|code| format!("{} {}", code.as_str(), code.name_zh())).collect::<Vec<_>>().join("、")
+}
+
+/// A listing's facts, each labelled in the page's language.
+struct Facts<'v> {
+    visit: &'v Visit,
+    facts: Vec<Fact>,
+}
+
+impl<'v> Facts<'v> {
+    fn new(visit: &'v Visit) -> Facts<'v> {
+        Facts { visit, facts: Vec::new() }
+    }
+
+    fn always(mut self, label_key: &str, value: String) -> Self {
+        self.facts.push(Fact { label: self.visit.label(label_key), value });
+        self
+    }
+
+    /// A fact shown only when there is something to say.
+    fn given(self, label_key: &str, value: Option<String>) -> Self {
+        match value {
+            Some(value) => self.always(label_key, value),
+            None => self,
+        }
+    }
+
+    /// A code, by its translated name.
+    fn code(self, label_key: &str, code: &str) -> Self {
+        let name = self.visit.label(&format!("code_{code}"));
+        self.always(label_key, name)
     }
 }
 
@@ -93,31 +130,16 @@ pub async fn result_page(
     let result =
         services.listings.get_result(visit.actor.as_ref(), ResultId(path.into_inner())).await.or_page(&visit)?;
     let content = &result.content;
-    let mut facts = vec![
-        Fact { label: visit.label("keywords"), value: content.keywords.as_slice().join("、") },
-        Fact { label: visit.label("maturity"), value: visit.label(&format!("code_{}", content.maturity.as_str())) },
-        Fact {
-            label: visit.label("industry"),
-            value: content
-                .industry_codes
-                .iter()
-                .map(|code| format!("{} {}", code.as_str(), code.name_zh()))
-                .collect::<Vec<_>>()
-                .join("、"),
-        },
-    ];
-    let price = money(content.asking_price.min, content.asking_price.max);
-    if !price.is_empty() {
-        facts.push(Fact { label: visit.label("asking_price"), value: price });
-    }
-    if let Some(region) = &content.region_code {
-        facts.push(Fact { label: visit.label("region"), value: region.name().unwrap_or(region.as_str()).to_owned() });
-    }
-    let (edit_path, matches_path) = owner_links(&visit, result.owner_user_id, &format!("/results/{}", result.id.0));
-    facts.push(Fact {
-        label: visit.label("status_label"),
-        value: visit.label(&format!("code_{}", result.status.as_str())),
-    });
+    let facts = Facts::new(&visit)
+        .always("keywords", content.keywords.as_slice().join("、"))
+        .code("maturity", content.maturity.as_str())
+        .always("industry", industries(&content.industry_codes))
+        .given("asking_price", money(content.asking_price.min, content.asking_price.max))
+        .given("region", content.region_code.as_ref().map(|region| region.name().unwrap_or(region.as_str()).to_owned()))
+        .code("status_label", result.status.as_str())
+        .facts;
+    let (edit_path, matches_path) =
+        owner_links(&visit, result.owner_user_id, &listing_page(ListingKind::Result, result.id.0));
     let listing = ListingPage {
         kind: visit.label("kind_result"),
         title: content.title.as_str().to_owned(),
@@ -128,12 +150,18 @@ pub async fn result_page(
         edit_path,
         matches_path,
     };
-    let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
-    Ok(visit.render(
-        StatusCode::OK,
-        "listing.html",
-        minijinja::context! { listing, notice, challenge => None::<ChallengePanel> },
-    ))
+    Ok(render_listing(&visit, listing, None, &query))
+}
+
+/// A listing's page, with the message its last form left.
+fn render_listing(
+    visit: &Visit,
+    listing: ListingPage,
+    challenge: Option<ChallengePanel>,
+    query: &ListingQuery,
+) -> HttpResponse {
+    let notice = form_notice(visit, query.notice.as_deref(), query.code.as_deref());
+    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing, challenge, notice })
 }
 
 pub async fn need_page(
@@ -144,33 +172,16 @@ pub async fn need_page(
 ) -> PageResult {
     let need = services.listings.get_need(visit.actor.as_ref(), NeedId(path.into_inner())).await.or_page(&visit)?;
     let content = &need.content;
-    let mut facts = vec![
-        Fact { label: visit.label("keywords"), value: content.keywords.as_slice().join("、") },
-        Fact {
-            label: visit.label("industry"),
-            value: content
-                .industry_codes
-                .iter()
-                .map(|code| format!("{} {}", code.as_str(), code.name_zh()))
-                .collect::<Vec<_>>()
-                .join("、"),
-        },
-    ];
-    let budget = money(content.budget.min, content.budget.max);
-    if !budget.is_empty() {
-        facts.push(Fact { label: visit.label("budget"), value: budget });
-    }
-    if let Some(deadline) = content.deadline {
-        facts.push(Fact { label: visit.label("deadline"), value: deadline.to_string() });
-    }
-    if let Some(challenge) = &content.challenge {
-        facts.push(Fact { label: visit.label("bounty"), value: challenge.bounty_yuan.to_string() });
-    }
-    let (edit_path, matches_path) = owner_links(&visit, need.owner_user_id, &format!("/needs/{}", need.id.0));
-    facts.push(Fact {
-        label: visit.label("status_label"),
-        value: visit.label(&format!("code_{}", need.status.as_str())),
-    });
+    let facts = Facts::new(&visit)
+        .always("keywords", content.keywords.as_slice().join("、"))
+        .always("industry", industries(&content.industry_codes))
+        .given("budget", money(content.budget.min, content.budget.max))
+        .given("deadline", content.deadline.map(|deadline| deadline.to_string()))
+        .given("bounty", content.challenge.as_ref().map(|challenge| challenge.bounty_yuan.to_string()))
+        .code("status_label", need.status.as_str())
+        .facts;
+    let (edit_path, matches_path) =
+        owner_links(&visit, need.owner_user_id, &listing_page(ListingKind::Need, need.id.0));
     let challenge = match (&content.challenge, &visit.actor) {
         (Some(_), Some(actor)) => {
             let reviewer = techmatch_domain::access::can_review_applications(actor, need.organization_id);
@@ -206,6 +217,5 @@ pub async fn need_page(
         edit_path,
         matches_path,
     };
-    let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
-    Ok(visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing, challenge, notice }))
+    Ok(render_listing(&visit, listing, challenge, &query))
 }

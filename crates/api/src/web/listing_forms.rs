@@ -466,11 +466,6 @@ pub async fn export_download(
     let Some(kind) = kind_of(&kind) else { return Err(PageError::not_found(&visit)) };
     let filters =
         ListingFilters { mine: query.mine.unwrap_or(false) && visit.actor.is_some(), ..ListingFilters::default() };
-    let file = match kind {
-        ListingKind::Result => {
-            crate::routes::export::results_file(&services, visit.actor.as_ref(), format, filters).await
-        }
-        ListingKind::Need => crate::routes::export::needs_file(&services, visit.actor.as_ref(), format, filters).await,
-    };
+    let file = crate::routes::export::listings_file(&services, visit.actor.as_ref(), kind, format, filters).await;
     Ok(file.unwrap_or_else(|error| actix_web::ResponseError::error_response(&error)))
 }
