@@ -23,7 +23,7 @@ use techmatch_domain::listing::{
     ChallengeInput, Maturity, NeedContent, NeedInput, NeedStatus, ResultContent, ResultInput, ResultStatus,
 };
 use techmatch_domain::{FieldError, OrganizationId, RegionCode, UserId, ValidationErrors};
-use techmatch_store::{NewResearchResult, NewTechNeed, Store};
+use techmatch_store::{NewListing, NewResearchResult, NewTechNeed, Store};
 use tracing::warn;
 
 use crate::listings::today;
@@ -339,6 +339,26 @@ fn row_errors(row: &ImportRow, errors: Vec<FieldError>) -> Vec<RowError> {
     errors.into_iter().map(|error| RowError { row: row.number, field: error.field, reason: error.message }).collect()
 }
 
+/// The listing a row stores, or every error found in it.
+fn new_listing<Content, Status>(
+    row: &ImportRow,
+    owner: ImportOwner,
+    external_id: Option<String>,
+    parsed: Option<(Content, Status)>,
+    errors: ValidationErrors,
+) -> Result<NewListing<Content, Status>, Vec<RowError>> {
+    match parsed {
+        Some((content, status)) if errors.is_empty() => Ok(NewListing {
+            owner_user_id: owner.user_id,
+            organization_id: owner.organization_id,
+            content,
+            status,
+            external_id,
+        }),
+        _ => Err(row_errors(row, errors.0)),
+    }
+}
+
 fn external_id(fields: &mut RowFields<'_>) -> Option<String> {
     let id = fields.text("id")?;
     if id.chars().count() > 100 {
@@ -374,16 +394,7 @@ pub fn parse_result_row(row: &ImportRow, owner: ImportOwner) -> Result<NewResear
         None => Some(ResultStatus::Published),
         Some(raw) => errors.collect(ResultStatus::parse("status", &raw)),
     };
-    match content.zip(status) {
-        Some((content, status)) if errors.is_empty() => Ok(NewResearchResult {
-            owner_user_id: owner.user_id,
-            organization_id: owner.organization_id,
-            content,
-            status,
-            external_id,
-        }),
-        _ => Err(row_errors(row, errors.0)),
-    }
+    new_listing(row, owner, external_id, content.zip(status), errors)
 }
 
 pub fn parse_need_row(row: &ImportRow, owner: ImportOwner) -> Result<NewTechNeed, Vec<RowError>> {
@@ -430,16 +441,7 @@ pub fn parse_need_row(row: &ImportRow, owner: ImportOwner) -> Result<NewTechNeed
         None => Some(NeedStatus::Open),
         Some(raw) => errors.collect(NeedStatus::parse("status", &raw)),
     };
-    match content.zip(status) {
-        Some((content, status)) if errors.is_empty() => Ok(NewTechNeed {
-            owner_user_id: owner.user_id,
-            organization_id: owner.organization_id,
-            content,
-            status,
-            external_id,
-        }),
-        _ => Err(row_errors(row, errors.0)),
-    }
+    new_listing(row, owner, external_id, content.zip(status), errors)
 }
 
 /// The account imports run as when no `--as` account is named: a liaison officer posting for

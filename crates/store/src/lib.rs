@@ -26,7 +26,7 @@ pub use decisions::{NewStoredPair, PairDecision, StoredMatch};
 pub use error::StoreError;
 pub use events::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeting};
 pub use listings::{
-    NeedQuery, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,
+    NeedQuery, NewListing, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,
 };
 pub use logins::{LoginEventCount, LoginEventKind};
 pub use mail_queue::{MailOutcome, QueuedNotice};
