@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 use techmatch_domain::industry::IndustryCode;
-use techmatch_domain::listing::{ChallengeInput, IpItemInput, Maturity};
+use techmatch_domain::listing::{ChallengeInput, IpItemInput, Keywords, LongText, Maturity, Title};
 use techmatch_domain::{FieldError, OrganizationId, RegionCode, ValidationErrors};
 use techmatch_service::{ListingFilters, PageRequest};
 use utoipa::{IntoParams, ToSchema};
@@ -48,6 +48,26 @@ impl ChallengeBody {
     }
 }
 
+/// The text every listing has, as an update sends it: each part parsed only when sent.
+pub(super) struct TextChanges {
+    pub title: Option<Title>,
+    pub body: Option<LongText>,
+    pub keywords: Option<Keywords>,
+}
+
+/// Parses an update's title, body (named `body_field` on the wire) and keywords, in that order.
+pub(super) fn parse_text_changes(
+    errors: &mut ValidationErrors,
+    title: Option<&str>,
+    (body_field, body): (&str, Option<&str>),
+    keywords: Option<&[String]>,
+) -> TextChanges {
+    TextChanges {
+        title: title.and_then(|raw| errors.collect(Title::parse("title", raw))),
+        body: body.and_then(|raw| errors.collect(LongText::parse(body_field, raw))),
+        keywords: keywords.and_then(|raw| errors.collect(Keywords::parse("keywords", raw))),
+    }
+}
 pub(super) fn finish<T>(errors: ValidationErrors, value: Option<T>) -> Result<T, ApiError> {
     match value {
         Some(value) if errors.is_empty() => Ok(value),

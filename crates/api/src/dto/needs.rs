@@ -3,14 +3,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::listing::{
-    ChallengeApplication, Keywords, LongText, Maturity, NeedContent, NeedInput, NeedStatus, TechNeed, Title,
-    parse_industry_codes, parse_optional_challenge, parse_optional_date, parse_optional_region, parse_transfer_modes,
+    ChallengeApplication, LongText, Maturity, NeedContent, NeedInput, NeedStatus, TechNeed, parse_industry_codes,
+    parse_optional_challenge, parse_optional_date, parse_optional_region, parse_transfer_modes,
 };
 use techmatch_domain::{OrganizationId, ValidationErrors};
 use techmatch_service::{NeedChanges, NeedDraft, today};
 use utoipa::ToSchema;
 
-use super::listings::{ChallengeBody, finish, present};
+use super::listings::{ChallengeBody, finish, parse_text_changes, present};
 use crate::error::ApiError;
 
 /// A new technology need.
@@ -110,15 +110,13 @@ impl UpdateNeedRequest {
     pub fn into_changes(self) -> Result<(i64, NeedChanges), ApiError> {
         let mut errors = ValidationErrors::new();
         let mut changes = NeedChanges::default();
-        if let Some(raw) = &self.title {
-            changes.title = errors.collect(Title::parse("title", raw));
-        }
-        if let Some(raw) = &self.description {
-            changes.description = errors.collect(LongText::parse("description", raw));
-        }
-        if let Some(raw) = &self.keywords {
-            changes.keywords = errors.collect(Keywords::parse("keywords", raw));
-        }
+        let text = parse_text_changes(
+            &mut errors,
+            self.title.as_deref(),
+            ("description", self.description.as_deref()),
+            self.keywords.as_deref(),
+        );
+        (changes.title, changes.description, changes.keywords) = (text.title, text.body, text.keywords);
         if let Some(raw) = &self.industry_codes {
             changes.industry_codes = errors.collect(parse_industry_codes("industry_codes", raw));
         }

@@ -3,14 +3,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::listing::{
-    Keywords, LongText, Maturity, ResearchResult, ResultContent, ResultInput, ResultStatus, Title,
-    parse_industry_codes, parse_ip_items, parse_optional_region, parse_optional_text, parse_transfer_modes,
+    Maturity, ResearchResult, ResultContent, ResultInput, ResultStatus, parse_industry_codes, parse_ip_items,
+    parse_optional_region, parse_optional_text, parse_transfer_modes,
 };
 use techmatch_domain::{OrganizationId, ValidationErrors};
 use techmatch_service::{ResultChanges, ResultDraft};
 use utoipa::ToSchema;
 
-use super::listings::{IpItemBody, finish, present};
+use super::listings::{IpItemBody, finish, parse_text_changes, present};
 use crate::error::ApiError;
 
 /// A new research result.
@@ -113,15 +113,13 @@ impl UpdateResultRequest {
     pub fn into_changes(self) -> Result<(i64, ResultChanges), ApiError> {
         let mut errors = ValidationErrors::new();
         let mut changes = ResultChanges::default();
-        if let Some(raw) = &self.title {
-            changes.title = errors.collect(Title::parse("title", raw));
-        }
-        if let Some(raw) = &self.abstract_text {
-            changes.abstract_text = errors.collect(LongText::parse("abstract", raw));
-        }
-        if let Some(raw) = &self.keywords {
-            changes.keywords = errors.collect(Keywords::parse("keywords", raw));
-        }
+        let text = parse_text_changes(
+            &mut errors,
+            self.title.as_deref(),
+            ("abstract", self.abstract_text.as_deref()),
+            self.keywords.as_deref(),
+        );
+        (changes.title, changes.abstract_text, changes.keywords) = (text.title, text.body, text.keywords);
         if let Some(raw) = &self.field {
             changes.field = parse_optional_text(&mut errors, "field", raw.as_deref(), 100);
         }

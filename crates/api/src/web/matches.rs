@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::ValidationErrors;
-use techmatch_domain::listing::{MatchDecision, NeedId, ResultId};
-use techmatch_service::matching::Explanation;
+use techmatch_domain::listing::{ListingKind, MatchDecision, NeedId, ResultId};
+use techmatch_service::matching::{Explanation, NeedMatch, ResultMatch};
 use techmatch_service::{SearchFilters, Services};
 
 use super::refusal::{OrPage, PageError, PageResult};
@@ -110,6 +110,9 @@ fn matches_page(
     visit.render(StatusCode::OK, "matches.html", minijinja::context! { subject, matches, chosen, maturities, invalid })
 }
 
+/// How many matches a match page shows.
+const MATCHES_SHOWN: usize = 20;
+
 /// A need's matching results, explained (its company and staff; others see "not found", as
 /// the API refuses them).
 pub async fn need_matches_page(
@@ -118,19 +121,7 @@ pub async fn need_matches_page(
     path: web::Path<i64>,
     query: web::Query<MatchPageQuery>,
 ) -> PageResult {
-    let actor = visit.signed_in()?;
-    let need_id = NeedId(path.into_inner());
-    let subject =
-        services.listings.get_need(Some(&actor), need_id).await.or_page(&visit)?.content.title.as_str().to_owned();
-    let (filters, invalid) = query.filters();
-    let matches = services.matches.matches_for_need_within(&actor, need_id, 20, &filters).await.or_page(&visit)?;
-    let cards = matches
-        .iter()
-        .map(|found| {
-            match_card(&visit, found.result.id.0, "results", found.result.content.title.as_str(), &found.explanation)
-        })
-        .collect();
-    Ok(matches_page(&visit, subject, cards, query.into_inner(), &invalid))
+    listing_matches_page(visit, &services, ListingKind::Need, path.into_inner(), query.into_inner()).await
 }
 
 /// A result's matching needs, explained (its institution and staff).
@@ -140,19 +131,52 @@ pub async fn result_matches_page(
     path: web::Path<i64>,
     query: web::Query<MatchPageQuery>,
 ) -> PageResult {
+    listing_matches_page(visit, &services, ListingKind::Result, path.into_inner(), query.into_inner()).await
+}
+
+/// The match page of either kind: the listing's title and its matches of the other kind as
+/// cards; only the two service calls differ.
+async fn listing_matches_page(
+    visit: Visit,
+    services: &Services,
+    kind: ListingKind,
+    id: i64,
+    query: MatchPageQuery,
+) -> PageResult {
     let actor = visit.signed_in()?;
-    let result_id = ResultId(path.into_inner());
-    let subject =
-        services.listings.get_result(Some(&actor), result_id).await.or_page(&visit)?.content.title.as_str().to_owned();
     let (filters, invalid) = query.filters();
-    let matches = services.matches.matches_for_result_within(&actor, result_id, 20, &filters).await.or_page(&visit)?;
-    let cards = matches
-        .iter()
-        .map(|found| {
-            match_card(&visit, found.need.id.0, "needs", found.need.content.title.as_str(), &found.explanation)
-        })
-        .collect();
-    Ok(matches_page(&visit, subject, cards, query.into_inner(), &invalid))
+    let (subject, cards) = match kind {
+        ListingKind::Need => {
+            let need = services.listings.get_need(Some(&actor), NeedId(id)).await.or_page(&visit)?;
+            let found = services.matches.matches_for_need_within(&actor, need.id, MATCHES_SHOWN, &filters);
+            let cards = found.await.or_page(&visit)?.iter().map(|found| found.card(&visit)).collect();
+            (need.content.title.as_str().to_owned(), cards)
+        }
+        ListingKind::Result => {
+            let result = services.listings.get_result(Some(&actor), ResultId(id)).await.or_page(&visit)?;
+            let found = services.matches.matches_for_result_within(&actor, result.id, MATCHES_SHOWN, &filters);
+            let cards = found.await.or_page(&visit)?.iter().map(|found| found.card(&visit)).collect();
+            (result.content.title.as_str().to_owned(), cards)
+        }
+    };
+    Ok(matches_page(&visit, subject, cards, query, &invalid))
+}
+
+/// A match as its page's card: the matched listing of the other kind, and why.
+trait MatchAsCard {
+    fn card(&self, visit: &Visit) -> MatchCard;
+}
+
+impl MatchAsCard for ResultMatch {
+    fn card(&self, visit: &Visit) -> MatchCard {
+        match_card(visit, self.result.id.0, "results", self.result.content.title.as_str(), &self.explanation)
+    }
+}
+
+impl MatchAsCard for NeedMatch {
+    fn card(&self, visit: &Visit) -> MatchCard {
+        match_card(visit, self.need.id.0, "needs", self.need.content.title.as_str(), &self.explanation)
+    }
 }
 
 #[derive(Serialize)]
