@@ -256,7 +256,12 @@ async fn password_change_revokes_earlier_tokens() {
 
 #[actix_web::test]
 async fn concurrent_registrations_on_sqlite_never_fail_with_500() {
-    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    // About locking, not throttling: every registration gets through the limits.
+    let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
+        settings.auth.login_limits.max_registrations_per_client = 1_000;
+        settings.auth.password_hash.max_waiting = 1_000;
+    })
+    .await;
     let app_ref = &app;
     let mut requests = Vec::new();
     for index in 0..40 {

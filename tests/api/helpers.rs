@@ -193,6 +193,36 @@ impl TestApp {
         }
     }
 
+    /// A JSON POST with extra headers (a forwarded-for chain, say).
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = self.client.post(self.url(path)).insert_header(("Content-Type", "application/json"));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request.send_body(serde_json::to_vec(body).unwrap()).await.expect("request sent");
+        let bytes = response.body().limit(4 * 1024 * 1024).await.expect("response body");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+        TestResponse { status: response.status(), headers: response.headers().clone(), body }
+    }
+
+    /// One app per configured backend, each with adjusted settings.
+    pub async fn each_backend_with(adjust: impl Fn(&mut Settings)) -> Vec<TestApp> {
+        let mut apps = Vec::new();
+        for database in TestDatabase::all().await {
+            apps.push(TestApp::spawn_with(database, &adjust).await);
+        }
+        apps
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
         self.send(Method::GET, path, token, None).await
     }

@@ -6,6 +6,7 @@ mod access_matrix;
 mod accounts;
 mod events;
 mod helpers;
+mod hostile;
 mod http_edge;
 mod listings;
 mod matching;

@@ -73,6 +73,7 @@ pub enum ErrorCode {
     Conflict(ConflictCode),
     // The service
     Timeout,
+    Busy,
     ServiceUnavailable,
     InternalError,
 }
@@ -98,7 +99,7 @@ impl ErrorCode {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict(_) => StatusCode::CONFLICT,
-            ErrorCode::Timeout | ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Timeout | ErrorCode::Busy | ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,6 +126,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict(conflict) => conflict.as_str(),
             ErrorCode::Timeout => "timeout",
+            ErrorCode::Busy => "busy",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::InternalError => "internal_error",
         }
@@ -219,6 +221,13 @@ impl From<ServiceError> for ApiError {
                 ..ApiError::new(
                     ErrorCode::RateLimited,
                     format!("too many attempts; retry in {} s", retry_after.as_secs().max(1)),
+                )
+            },
+            ServiceError::Busy { retry_after } => ApiError {
+                retry_after: Some(retry_after),
+                ..ApiError::new(
+                    ErrorCode::Busy,
+                    format!("too many requests are being handled; retry in {} s", retry_after.as_secs().max(1)),
                 )
             },
             ServiceError::Unavailable(reason) => {
@@ -336,6 +345,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::Timeout,
+            ErrorCode::Busy,
             ErrorCode::ServiceUnavailable,
             ErrorCode::InternalError,
         ];

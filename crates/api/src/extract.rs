@@ -1,6 +1,7 @@
 //! Request extractors: the authenticated caller and the client address.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -40,8 +41,9 @@ fn bearer_token(request: &HttpRequest) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
 }
 
-/// The address the request came from, for throttling. Behind a reverse proxy every client
-/// would share the proxy's address, so `X-Forwarded-For` is trusted only when configured.
+/// The address the request came from, for throttling: the peer's, or behind trusted reverse
+/// proxies ([`client_address`]) the nearest address in `X-Forwarded-For` that no trusted proxy
+/// has. Always an IP address (or `unknown`).
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);
 
@@ -50,21 +52,70 @@ impl FromRequest for ClientAddress {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let trust_forwarded =
-            request.app_data::<web::Data<ApiSettings>>().is_some_and(|settings| settings.trust_forwarded_for);
-        let address = if trust_forwarded {
-            // Without a forwarded header this falls back to the peer, written with its port;
-            // the port must go, or every connection would be a client of its own.
-            request.connection_info().realip_remote_addr().map(|address| {
-                address
-                    .parse::<std::net::SocketAddr>()
-                    .map_or_else(|_| address.to_owned(), |socket| socket.ip().to_string())
-            })
-        } else {
-            request.peer_addr().map(|address| address.ip().to_string())
-        };
-        std::future::ready(Ok(ClientAddress(address.unwrap_or_else(|| "unknown".to_owned()))))
+        std::future::ready(Ok(ClientAddress(client_address(request))))
     }
+}
+
+/// The client's address, the same rule for the API and the pages. Without
+/// `server.trust_forwarded_for` it is the peer. With it, the peer and the `X-Forwarded-For`
+/// entries are read from the right (each proxy appends the address it was reached from), past
+/// every trusted proxy (`server.trusted_proxies`; when none is listed, the peer is the one
+/// proxy): the first address left is the client. Entries further left are the client's own
+/// writing and never count, so a forged header cannot change the key.
+pub fn client_address(request: &HttpRequest) -> String {
+    let Some(peer) = request.peer_addr().map(|address| address.ip()) else {
+        return "unknown".to_owned();
+    };
+    let settings = request.app_data::<web::Data<ApiSettings>>();
+    let Some(settings) = settings.filter(|settings| settings.trust_forwarded_for) else {
+        return peer.to_string();
+    };
+    let forwarded: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    forwarded_client(peer, &forwarded, &settings.trusted_proxies).to_string()
+}
+
+/// [`client_address`]'s rule over parsed parts.
+fn forwarded_client(peer: IpAddr, forwarded: &[&str], trusted_proxies: &[ipnet::IpNet]) -> IpAddr {
+    let trusted = |address: IpAddr, hop: usize| {
+        if trusted_proxies.is_empty() {
+            hop == 0
+        } else {
+            trusted_proxies.iter().any(|network| network.contains(&address))
+        }
+    };
+    let mut nearest = peer;
+    if !trusted(peer, 0) {
+        return peer;
+    }
+    for (hop, entry) in forwarded.iter().rev().enumerate() {
+        // An entry a trusted proxy wrote that is not an address: the proxy is the best known.
+        let Some(address) = parse_forwarded_entry(entry) else {
+            return nearest;
+        };
+        if !trusted(address, hop + 1) {
+            return address;
+        }
+        nearest = address;
+    }
+    nearest
+}
+
+/// An `X-Forwarded-For` entry: an IPv4 or IPv6 address, possibly with a port (`[::1]:80`,
+/// `192.0.2.1:80`).
+fn parse_forwarded_entry(entry: &str) -> Option<IpAddr> {
+    entry.parse::<IpAddr>().ok().or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|socket| socket.ip())).map(
+        |address| match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        },
+    )
 }
 
 /// The caller if a bearer token is sent, anonymous otherwise. A token that is sent but invalid
@@ -159,5 +210,44 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 ApiError::new(code, error.to_string()).into()
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn networks(list: &[&str]) -> Vec<ipnet::IpNet> {
+        list.iter().map(|network| network.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_client_is_the_nearest_address_no_trusted_proxy_has() {
+        let proxies = networks(&["10.0.0.0/8"]);
+        // A client that writes its own header cannot choose its key: only what the trusted
+        // proxies appended counts.
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &["203.0.113.9", "198.51.100.7"], &proxies), ip("198.51.100.7"));
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &["203.0.113.9", "198.51.100.7", "10.0.0.2"], &proxies),
+            ip("198.51.100.7"),
+            "two proxies in a row"
+        );
+        assert_eq!(forwarded_client(ip("192.0.2.5"), &["203.0.113.9"], &proxies), ip("192.0.2.5"), "not via a proxy");
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &[], &proxies), ip("10.0.0.1"), "no header");
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &["garbage"], &proxies), ip("10.0.0.1"), "unreadable entry");
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &["[2001:db8::1]:4711"], &proxies), ip("2001:db8::1"));
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &["::ffff:192.0.2.1"], &proxies), ip("192.0.2.1"));
+    }
+
+    #[test]
+    fn without_listed_proxies_the_peer_is_the_one_proxy() {
+        assert_eq!(forwarded_client(ip("127.0.0.1"), &["203.0.113.9", "198.51.100.7"], &[]), ip("198.51.100.7"));
+        assert_eq!(forwarded_client(ip("127.0.0.1"), &[], &[]), ip("127.0.0.1"));
     }
 }

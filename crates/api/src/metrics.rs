@@ -161,6 +161,21 @@ pub async fn metrics(
     out.push_str("# HELP techmatch_up Whether the database answers (1) or not (0).\n# TYPE techmatch_up gauge\n");
     let database_up = services.system.check_database().await.is_ok();
     let _ = writeln!(out, "techmatch_up {}", u8::from(database_up));
+    let hashing = services.accounts.hashing_figures();
+    let gauges = [
+        ("password_hashing_running", "Password hashes and checks running now.", hashing.running as u64),
+        ("password_hashing_peak", "The most password hashes and checks that ran at once.", hashing.peak_running as u64),
+        ("password_hashing_limit", "Password hashes and checks allowed at once.", hashing.max_concurrent as u64),
+    ];
+    for (name, help, value) in gauges {
+        let _ =
+            writeln!(out, "# HELP techmatch_{name} {help}\n# TYPE techmatch_{name} gauge\ntechmatch_{name} {value}");
+    }
+    out.push_str(
+        "# HELP techmatch_password_hashing_refused_total Requests refused because hashing was at its bound.\n",
+    );
+    out.push_str("# TYPE techmatch_password_hashing_refused_total counter\n");
+    let _ = writeln!(out, "techmatch_password_hashing_refused_total {}", hashing.refused);
     match services.system.index_status().await {
         Ok(status) => {
             out.push_str("# HELP techmatch_index_position The outbox position this node's index has applied.\n");

@@ -30,6 +30,10 @@ pub struct ApiSettings {
     pub workers: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The reverse proxies whose `X-Forwarded-For` entries are believed, as networks
+    /// (`10.0.0.0/8`, `2001:db8::/32`); empty: the peer is the one proxy.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A client must send its request head within this time.
     pub client_request_timeout_ms: u64,
     pub keep_alive_seconds: u64,

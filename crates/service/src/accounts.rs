@@ -83,11 +83,27 @@ pub fn generate_password() -> String {
     random_alphanumeric(20)
 }
 
+/// A refused admission as the service's error.
+fn throttled(refusal: Refusal, client: &str) -> ServiceError {
+    match refusal {
+        Refusal::Wait(retry_after) => {
+            warn!(client, "throttled");
+            ServiceError::RateLimited { retry_after }
+        }
+        Refusal::Store(error) => ServiceError::from(error),
+    }
+}
+
 fn generate_join_code() -> JoinCode {
     JoinCode::from_trusted(random_alphanumeric(JoinCode::LENGTH).to_uppercase())
 }
 
 impl AccountService {
+    /// How busy password hashing has been on this node.
+    pub fn hashing_figures(&self) -> crate::password::HashingFigures {
+        self.hasher.figures()
+    }
+
     pub fn new(store: Store, settings: &AuthSettings) -> anyhow::Result<AccountService> {
         let throttle = Arc::new(LoginThrottle::new(settings.login_limits, store.clone()));
         Ok(AccountService {
@@ -99,8 +115,11 @@ impl AccountService {
         })
     }
 
+    /// Registers a researcher or a company from `client`. The cheap refusals come first (the
+    /// client's registration limit, a taken address or name, an unknown join code), so only a
+    /// registration that can succeed costs a password hash.
     #[tracing::instrument(skip_all, fields(role = ?registration.role))]
-    pub async fn register(&self, registration: Registration) -> Result<CreatedAccount, ServiceError> {
+    pub async fn register(&self, registration: Registration, client: &str) -> Result<CreatedAccount, ServiceError> {
         let role = registration.role.role();
         let membership = match registration.organization {
             OrganizationChoice::Found { name, kind, region_code } => {
@@ -116,6 +135,8 @@ impl AccountService {
             }
             OrganizationChoice::Join(join_code) => Membership::Join(join_code),
         };
+        self.throttle.admit_registration(client).await.map_err(|refusal| throttled(refusal, client))?;
+        self.store.check_new_account(&registration.email, &membership, role).await.map_err(create_error)?;
         let password_hash = self.hasher.hash(registration.password.expose()).await?;
         let account = NewAccount {
             email: registration.email,
@@ -133,17 +154,14 @@ impl AccountService {
     /// throttling; unknown addresses and wrong passwords look the same from outside.
     #[tracing::instrument(skip_all)]
     pub async fn login(&self, email: &str, password: &str, client: &str) -> Result<IssuedToken, ServiceError> {
-        let account_key = email.trim().to_lowercase();
-        self.throttle.admit(client, &account_key).await.map_err(|refusal| match refusal {
-            Refusal::Wait(retry_after) => {
-                warn!(client, "login throttled");
-                ServiceError::RateLimited { retry_after }
-            }
-            Refusal::Store(error) => ServiceError::from(error),
-        })?;
-        let credentials = match EmailAddress::parse("email", email) {
-            Ok(email) => self.store.find_credentials(&email).await?,
-            Err(_) => None,
+        let email = EmailAddress::parse("email", email).ok();
+        // An address that cannot be an account's shares one key: its attempts are limited per
+        // client all the same, and it locks nobody out.
+        let account_key = email.as_ref().map_or_else(|| "-".to_owned(), |email| email.as_str().to_lowercase());
+        let admitted = self.throttle.admit(client, &account_key).await.map_err(|refusal| throttled(refusal, client))?;
+        let credentials = match &email {
+            Some(email) => self.store.find_credentials(email).await?,
+            None => None,
         };
         let (account, hash) = match credentials {
             Some((account, hash)) => (Some(account), Some(hash)),
@@ -151,13 +169,12 @@ impl AccountService {
         };
         let verified = self.hasher.verify(password, hash).await?;
         let Some(account) = account.filter(|_| verified) else {
-            self.throttle.record_failure(&account_key).await?;
             return Err(ServiceError::InvalidCredentials);
         };
         if !account.is_active {
             return Err(ServiceError::AccountDisabled);
         }
-        self.throttle.record_success(&account_key).await?;
+        self.throttle.succeeded(&admitted).await?;
         self.store.record_login(account.id).await?;
         info!(user_id = %account.id, "logged in");
         self.issue_token(&account)
@@ -212,17 +229,24 @@ impl AccountService {
 
     /// Changes the caller's password after checking the current one; every earlier token stops
     /// working, and a fresh token is returned so the caller stays logged in.
+    /// The current password is checked as a login from `client` would be, and counts toward
+    /// the same limits.
     pub async fn change_password(
         &self,
         actor: &Actor,
         current_password: &str,
         new_password: NewPassword,
+        client: &str,
     ) -> Result<IssuedToken, ServiceError> {
         authorize(Some(actor), Action::ChangeOwnPassword)?;
+        let account = self.store.find_account(actor.user_id).await?.ok_or(ServiceError::NotFound("account"))?;
+        let account_key = account.email.as_str().to_lowercase();
+        let admitted = self.throttle.admit(client, &account_key).await.map_err(|refusal| throttled(refusal, client))?;
         let stored = self.store.password_hash(actor.user_id).await?;
         if !self.hasher.verify(current_password, Some(stored)).await? {
             return Err(ServiceError::InvalidCredentials);
         }
+        self.throttle.succeeded(&admitted).await?;
         let hash = self.hasher.hash(new_password.expose()).await?;
         self.store.replace_password_hash(actor.user_id, hash).await?;
         self.verified.revoke(actor.user_id);

@@ -24,6 +24,9 @@ pub enum ServiceError {
     Conflict { code: ConflictCode, message: String },
     #[error("too many attempts; retry in {} s", retry_after.as_secs())]
     RateLimited { retry_after: Duration },
+    /// The service is at its bound for this kind of work (hashing passwords); retry soon.
+    #[error("too busy; retry in {} s", retry_after.as_secs())]
+    Busy { retry_after: Duration },
     #[error("the database is unavailable")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -155,6 +158,15 @@ impl From<StoreError> for ServiceError {
             StoreError::Unavailable(message) => ServiceError::Unavailable(message),
             StoreError::NotFound => ServiceError::NotFound("record"),
             other => ServiceError::Internal(anyhow::Error::new(other).context("store operation failed")),
+        }
+    }
+}
+
+impl From<crate::password::HashError> for ServiceError {
+    fn from(error: crate::password::HashError) -> Self {
+        match error {
+            crate::password::HashError::Busy { retry_after } => ServiceError::Busy { retry_after },
+            crate::password::HashError::Failed(error) => ServiceError::Internal(error),
         }
     }
 }

@@ -78,11 +78,21 @@ pub struct PasswordHashSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes and checks running at once (0: one per core); each holds `memory_kib`.
+    #[serde(default)]
+    pub max_concurrent: usize,
+    /// Callers that may wait for a turn; beyond them a request is refused at once (503).
+    #[serde(default = "PasswordHashSettings::default_max_waiting")]
+    pub max_waiting: usize,
 }
 
 impl PasswordHashSettings {
     pub const MIN_MEMORY_KIB: u32 = 19_456;
     pub const MIN_ITERATIONS: u32 = 2;
+
+    fn default_max_waiting() -> usize {
+        32
+    }
 
     pub fn problem(&self) -> Option<String> {
         if self.memory_kib < Self::MIN_MEMORY_KIB {
@@ -98,14 +108,30 @@ impl PasswordHashSettings {
     }
 }
 
-/// Login throttling: failed attempts per account, and all attempts per client address, within a
-/// sliding window.
+/// Login throttling: attempts from clients new to an account, all attempts per client address,
+/// and registrations per client address, within a sliding window.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginLimits {
     pub window_seconds: u64,
     pub max_failures_per_account: u32,
     pub max_attempts_per_client: u32,
+    #[serde(default = "LoginLimits::default_registrations_per_client")]
+    pub max_registrations_per_client: u32,
+    /// A client that signed in to an account within this many days is not held to the
+    /// account's limit.
+    #[serde(default = "LoginLimits::default_known_client_days")]
+    pub known_client_days: u64,
+}
+
+impl LoginLimits {
+    fn default_registrations_per_client() -> u32 {
+        20
+    }
+
+    fn default_known_client_days() -> u64 {
+        90
+    }
 }
 
 #[cfg(test)]

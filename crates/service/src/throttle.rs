@@ -1,15 +1,19 @@
-//! Login throttling, kept in the database so that every service node sharing it enforces one
-//! limit together: attempts per client address and failed passwords per account, each within a
-//! sliding window. Two nodes counting at the same instant can each admit one attempt past the
-//! limit (the count and the insert are not one transaction); the limit then holds again. Node
-//! clocks are assumed to agree (NTP), since each node stamps its own events.
+//! Login and registration throttling, kept in the database so that every service node sharing
+//! it enforces one limit together: attempts per client address, failed passwords per account,
+//! registrations per client address, each within a sliding window. Every admission checks and
+//! records in one serialised transaction, so parallel requests and other nodes cannot slip past
+//! a limit. Node clocks are assumed to agree (NTP), since each node stamps its own events.
+//!
+//! The per-account limit slows an attacker without locking out the owner: it counts only
+//! attempts from clients that have never signed in to the account (within
+//! `known_client_days`); a client that has keeps signing in, within its own per-client limit.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use techmatch_store::{LoginEventCount, LoginEventKind, Store, StoreError};
+use techmatch_store::{LoginEventCount, LoginEventKind, LoginEventLimit, Store, StoreError};
 
 use crate::settings::LoginLimits;
 
@@ -53,6 +57,13 @@ impl From<StoreError> for Refusal {
     }
 }
 
+/// An admitted login attempt, to settle once the password is checked.
+#[derive(Debug)]
+pub struct Admitted {
+    account: String,
+    client: String,
+}
+
 impl LoginThrottle {
     pub fn new(limits: LoginLimits, store: Store) -> LoginThrottle {
         LoginThrottle { limits, store, last_prune: Arc::new(AtomicI64::new(0)) }
@@ -62,36 +73,83 @@ impl LoginThrottle {
         Duration::from_secs(self.limits.window_seconds.max(1))
     }
 
-    /// Counts an attempt from `client` on `account`, or says how long to wait if either has used
-    /// up its allowance. Refused attempts are not counted, so waiting out the window always works.
-    pub async fn admit(&self, client: &str, account: &str) -> Result<(), Refusal> {
+    /// The key under which a client that has signed in to an account is remembered.
+    fn known_key(account: &str, client: &str) -> String {
+        format!("{account} {client}")
+    }
+
+    /// Counts an attempt from `client` on `account` (a normalised address), or says how long to
+    /// wait if either has used up its allowance. From a client unknown to the account, the
+    /// attempt counts as a failure from the start, until [`LoginThrottle::succeeded`] clears
+    /// it: attempts still being checked count too. Refused attempts are not counted, so
+    /// waiting out the window always works.
+    pub async fn admit(&self, client: &str, account: &str) -> Result<Admitted, Refusal> {
+        let now = Utc::now();
+        let known_since = now - chrono::Duration::days(i64::try_from(self.limits.known_client_days).unwrap_or(0));
+        let known = self
+            .store
+            .has_login_event(LoginEventKind::KnownClient, &Self::known_key(account, client), known_since)
+            .await?;
+        let mut limits = vec![(LoginEventKind::Attempt, client, self.limits.max_attempts_per_client)];
+        if !known {
+            limits.push((LoginEventKind::Failure, account, self.limits.max_failures_per_account));
+        }
+        self.admit_events(&limits).await?;
+        Ok(Admitted { account: account.to_owned(), client: client.to_owned() })
+    }
+
+    /// The password was right: the account's failures are forgotten and the client is known to
+    /// it from now on.
+    pub async fn succeeded(&self, admitted: &Admitted) -> Result<(), StoreError> {
+        let known = Self::known_key(&admitted.account, &admitted.client);
+        self.store.record_login_success(&admitted.account, &known, Utc::now()).await
+    }
+
+    /// Counts a registration from `client`, or says how long to wait.
+    pub async fn admit_registration(&self, client: &str) -> Result<(), Refusal> {
+        self.admit_events(&[(LoginEventKind::Registration, client, self.limits.max_registrations_per_client)]).await
+    }
+
+    /// Checks each (kind, key, limit) and records one event of each, in one step.
+    async fn admit_events(&self, limits: &[(LoginEventKind, &str, u32)]) -> Result<(), Refusal> {
         let now = Utc::now();
         let window = self.window();
         let since = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-        // Events older than the window count for nothing: forget them now and then.
+        self.prune_now_and_then(now, since).await?;
+        let checked: Vec<LoginEventLimit> = limits
+            .iter()
+            .map(|(kind, key, limit)| LoginEventLimit { kind: *kind, key: (*key).to_owned(), limit: u64::from(*limit) })
+            .collect();
+        let records: Vec<(LoginEventKind, String)> =
+            limits.iter().map(|(kind, key, _)| (*kind, (*key).to_owned())).collect();
+        match self.store.admit_login_events(&checked, &records, since, now).await? {
+            Ok(()) => Ok(()),
+            Err(counts) => {
+                let wait = limits
+                    .iter()
+                    .zip(counts)
+                    .filter_map(|((_, _, limit), events)| wait_needed(events, *limit, window, now))
+                    .max()
+                    .unwrap_or(Duration::from_secs(1));
+                Err(Refusal::Wait(wait))
+            }
+        }
+    }
+
+    /// Events older than the window count for nothing: forget them now and then.
+    async fn prune_now_and_then(
+        &self,
+        now: chrono::DateTime<Utc>,
+        since: chrono::DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let last = self.last_prune.load(Ordering::Relaxed);
         if now.timestamp() - last >= PRUNE_EVERY_SECONDS
             && self.last_prune.compare_exchange(last, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed).is_ok()
         {
-            self.store.prune_login_events(since).await?;
+            let known_before = now - chrono::Duration::days(i64::try_from(self.limits.known_client_days).unwrap_or(0));
+            self.store.prune_login_events(since, known_before.min(since)).await?;
         }
-        let failures = self.store.count_login_events(LoginEventKind::Failure, account, since).await?;
-        let attempts = self.store.count_login_events(LoginEventKind::Attempt, client, since).await?;
-        let account_wait = wait_needed(failures, self.limits.max_failures_per_account, window, now);
-        let client_wait = wait_needed(attempts, self.limits.max_attempts_per_client, window, now);
-        if let Some(wait) = account_wait.max(client_wait) {
-            return Err(Refusal::Wait(wait));
-        }
-        self.store.add_login_event(LoginEventKind::Attempt, client, now).await?;
         Ok(())
-    }
-
-    pub async fn record_failure(&self, account: &str) -> Result<(), StoreError> {
-        self.store.add_login_event(LoginEventKind::Failure, account, Utc::now()).await
-    }
-
-    pub async fn record_success(&self, account: &str) -> Result<(), StoreError> {
-        self.store.clear_login_failures(account).await
     }
 }
 

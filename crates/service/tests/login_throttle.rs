@@ -4,9 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
+use techmatch_domain::{
+    DisplayName, EmailAddress, NewPassword, OrganizationKind, OrganizationName, RegionCode, SelfServiceRole,
+};
 use techmatch_service::AccountService;
 use techmatch_service::AuthSettings;
 use techmatch_service::ServiceError;
+use techmatch_service::{OrganizationChoice, Registration};
 use techmatch_store::LoginEventKind;
 use techmatch_store::testing::TestDatabase;
 
@@ -98,6 +102,74 @@ async fn events_that_left_the_window_are_pruned_now_and_then() {
         store.add_login_event(LoginEventKind::Failure, "second@x.org", long_ago).await.unwrap();
         assert!(!throttled(node.login("second@x.org", "wrong", "198.51.100.2").await), "{label}");
         assert!(old_events("second@x.org").await >= 3, "{label}: no second prune within a minute");
+        store.close().await;
+    }
+}
+
+const OWNER_PASSWORD: &str = "the owner's long password";
+
+async fn register_owner(node: &AccountService, email: &str, client: &str) {
+    let address = EmailAddress::parse("email", email).unwrap();
+    let registration = Registration {
+        password: NewPassword::parse("password", OWNER_PASSWORD, Some(&address)).unwrap(),
+        email: address,
+        display_name: DisplayName::parse("display_name", "Owner").unwrap(),
+        role: SelfServiceRole::Company,
+        organization: OrganizationChoice::Found {
+            name: OrganizationName::parse("name", &format!("Company of {email}")).unwrap(),
+            kind: OrganizationKind::parse("kind", "company").unwrap(),
+            region_code: RegionCode::parse("region_code", "420100").unwrap(),
+        },
+    };
+    node.register(registration, client).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_through_two_nodes_get_no_more_than_the_limit() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let label = database.label;
+        let nodes = [
+            AccountService::new(store.clone(), &settings(5, 1_000)).unwrap(),
+            AccountService::new(store.clone(), &settings(5, 1_000)).unwrap(),
+        ];
+        let attempts: Vec<_> = (0..30)
+            .map(|index| {
+                let node = nodes[index % 2].clone();
+                tokio::spawn(async move {
+                    node.login("victim@example.org", &format!("guess number {index}"), &format!("10.1.0.{index}")).await
+                })
+            })
+            .collect();
+        let mut refused = 0;
+        for attempt in attempts {
+            if throttled(attempt.await.unwrap()) {
+                refused += 1;
+            }
+        }
+        assert_eq!(30 - refused, 5, "{label}: exactly the limit was checked, on both nodes together");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_attacker_cannot_lock_the_owner_out_of_a_client_the_owner_used() {
+    for database in TestDatabase::all().await {
+        let store = database.store().await;
+        let label = database.label;
+        let node = AccountService::new(store.clone(), &settings(3, 100)).unwrap();
+        register_owner(&node, "owner@example.org", "192.0.2.1").await;
+        node.login("owner@example.org", OWNER_PASSWORD, "192.0.2.1").await.unwrap();
+        for attempt in 0..3 {
+            let guess = node.login("owner@example.org", "an attacker's guess", &format!("203.0.113.{attempt}")).await;
+            assert!(!throttled(guess), "{label}");
+        }
+        // New clients now wait, even with the right password.
+        assert!(throttled(node.login("owner@example.org", OWNER_PASSWORD, "203.0.113.200").await), "{label}");
+        // The owner's own client does not.
+        node.login("owner@example.org", OWNER_PASSWORD, "192.0.2.1")
+            .await
+            .unwrap_or_else(|error| panic!("{label}: the owner was locked out: {error:?}"));
         store.close().await;
     }
 }

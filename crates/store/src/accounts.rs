@@ -72,32 +72,31 @@ impl From<sea_orm::DbErr> for CreateAccountError {
 }
 
 impl Store {
+    /// Whether an account could be created as asked, without creating it: the checks
+    /// [`Store::create_account`] makes, read now (a concurrent write may still change them), so
+    /// that a doomed registration costs no password hash.
+    pub async fn check_new_account(
+        &self,
+        email: &EmailAddress,
+        membership: &Membership,
+        role: Role,
+    ) -> Result<(), CreateAccountError> {
+        check_account(&self.reader, email, membership, role).await.map(|_| ())
+    }
+
     /// Creates an account and, when asked, its organization, in one transaction.
     pub async fn create_account(
         &self,
         account: NewAccount,
     ) -> Result<(UserAccount, Option<Organization>), CreateAccountError> {
         let transaction = self.begin_write().await?;
-        let taken =
-            user::Entity::find().filter(user::Column::Email.eq(account.email.as_str())).count(&transaction).await?;
-        if taken > 0 {
-            return Err(CreateAccountError::EmailTaken);
-        }
+        let existing = check_account(&transaction, &account.email, &account.membership, account.role).await?;
         let now = Utc::now();
         let organization = match account.membership {
-            Membership::None => None,
             Membership::Create(new_organization) => {
-                let name_key = new_organization.name.unique_key();
-                let exists = organization::Entity::find()
-                    .filter(organization::Column::NameKey.eq(name_key.as_str()))
-                    .count(&transaction)
-                    .await?;
-                if exists > 0 {
-                    return Err(CreateAccountError::OrganizationNameTaken);
-                }
                 let model = organization::ActiveModel {
                     name: Set(new_organization.name.as_str().to_owned()),
-                    name_key: Set(name_key),
+                    name_key: Set(new_organization.name.unique_key()),
                     kind: Set(new_organization.kind.as_str().to_owned()),
                     region_code: Set(new_organization.region_code.as_str().to_owned()),
                     join_code: Set(new_organization.join_code.as_str().to_owned()),
@@ -107,28 +106,14 @@ impl Store {
                 }
                 .insert(&transaction)
                 .await?;
-                Some(model)
+                let organization = organization_from_model(model)?;
+                if !organization.kind.admits(account.role) {
+                    return Err(CreateAccountError::KindMismatch { role: account.role, kind: organization.kind });
+                }
+                Some(organization)
             }
-            Membership::Join(join_code) => Some(
-                organization::Entity::find()
-                    .filter(organization::Column::JoinCode.eq(join_code.as_str()))
-                    .one(&transaction)
-                    .await?
-                    .ok_or(CreateAccountError::UnknownJoinCode)?,
-            ),
-            Membership::Existing(organization_id) => Some(
-                organization::Entity::find_by_id(organization_id.0)
-                    .one(&transaction)
-                    .await?
-                    .ok_or(CreateAccountError::UnknownOrganization)?,
-            ),
+            Membership::None | Membership::Join(_) | Membership::Existing(_) => existing,
         };
-        let organization = organization.map(organization_from_model).transpose()?;
-        if let Some(organization) = &organization
-            && !organization.kind.admits(account.role)
-        {
-            return Err(CreateAccountError::KindMismatch { role: account.role, kind: organization.kind });
-        }
         let model = user::ActiveModel {
             email: Set(account.email.as_str().to_owned()),
             password_hash: Set(account.password_hash),
@@ -374,4 +359,45 @@ fn organization_from_model(model: organization::Model) -> Result<Organization, S
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
+}
+
+/// The checks of a new account through `connection`: its address is free, and the organization
+/// it founds has a free name, or the one it joins exists and admits its role (returned).
+async fn check_account<C: sea_orm::ConnectionTrait>(
+    connection: &C,
+    email: &EmailAddress,
+    membership: &Membership,
+    role: Role,
+) -> Result<Option<Organization>, CreateAccountError> {
+    let taken = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).count(connection).await?;
+    if taken > 0 {
+        return Err(CreateAccountError::EmailTaken);
+    }
+    let found = match membership {
+        Membership::None => return Ok(None),
+        Membership::Create(new_organization) => {
+            let exists = organization::Entity::find()
+                .filter(organization::Column::NameKey.eq(new_organization.name.unique_key().as_str()))
+                .count(connection)
+                .await?;
+            if exists > 0 {
+                return Err(CreateAccountError::OrganizationNameTaken);
+            }
+            return Ok(None);
+        }
+        Membership::Join(join_code) => organization::Entity::find()
+            .filter(organization::Column::JoinCode.eq(join_code.as_str()))
+            .one(connection)
+            .await?
+            .ok_or(CreateAccountError::UnknownJoinCode)?,
+        Membership::Existing(organization_id) => organization::Entity::find_by_id(organization_id.0)
+            .one(connection)
+            .await?
+            .ok_or(CreateAccountError::UnknownOrganization)?,
+    };
+    let organization = organization_from_model(found)?;
+    if !organization.kind.admits(role) {
+        return Err(CreateAccountError::KindMismatch { role, kind: organization.kind });
+    }
+    Ok(Some(organization))
 }

@@ -28,7 +28,7 @@ pub use events::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeti
 pub use listings::{
     NeedQuery, NewListing, NewResearchResult, NewTechNeed, OutboxEntry, ResultQuery, UpdateError, Upserted, Written,
 };
-pub use logins::{LoginEventCount, LoginEventKind};
+pub use logins::{LoginEventCount, LoginEventKind, LoginEventLimit};
 pub use mail_queue::{MailOutcome, QueuedNotice};
 
 /// A window onto a long list: `limit` rows starting after `offset` rows.

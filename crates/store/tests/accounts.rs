@@ -251,11 +251,69 @@ async fn login_events_count_within_the_window_clear_and_prune() {
         assert_eq!(store.count_login_events(Attempt, "a@x.org", ago(60)).await.unwrap().count, 1, "{label}");
         assert_eq!(store.count_login_events(Failure, "c@x.org", ago(60)).await.unwrap().oldest, None, "{label}");
 
-        assert_eq!(store.prune_login_events(ago(60)).await.unwrap(), 1, "{label}: the old failure goes");
+        assert_eq!(store.prune_login_events(ago(60), ago(60)).await.unwrap(), 1, "{label}: the old failure goes");
         store.clear_login_failures("a@x.org").await.unwrap();
         assert_eq!(store.count_login_events(Failure, "a@x.org", ago(1_000)).await.unwrap().count, 0, "{label}");
         assert_eq!(store.count_login_events(Failure, "b@x.org", ago(1_000)).await.unwrap().count, 1, "{label}");
         assert_eq!(store.count_login_events(Attempt, "a@x.org", ago(1_000)).await.unwrap().count, 1, "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn parallel_admissions_never_pass_a_limit() {
+    use techmatch_store::LoginEventKind::{Attempt, Failure};
+    use techmatch_store::LoginEventLimit;
+    for_each_backend(|store, label| async move {
+        let now = chrono::Utc::now();
+        let since = now - chrono::Duration::seconds(600);
+        let tasks: Vec<_> = (0..40)
+            .map(|index| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let client = format!("192.0.2.{}", index % 4);
+                    let limits = [
+                        LoginEventLimit { kind: Failure, key: "victim@x.org".to_owned(), limit: 7 },
+                        LoginEventLimit { kind: Attempt, key: client.clone(), limit: 100 },
+                    ];
+                    let records = [(Failure, "victim@x.org".to_owned()), (Attempt, client)];
+                    store.admit_login_events(&limits, &records, since, chrono::Utc::now()).await.unwrap()
+                })
+            })
+            .collect();
+        let mut admitted = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(()) => admitted += 1,
+                Err(counts) => assert!(counts[0].count >= 7, "{label}: refused while the account had room"),
+            }
+        }
+        assert_eq!(admitted, 7, "{label}: exactly the limit, however many ask at once");
+        let recorded = store.count_login_events(Failure, "victim@x.org", since).await.unwrap().count;
+        assert_eq!(recorded, 7, "{label}: refusals record nothing");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_success_forgets_failures_and_known_clients_outlive_the_window() {
+    use techmatch_store::LoginEventKind::{Failure, KnownClient};
+    for_each_backend(|store, label| async move {
+        let now = chrono::Utc::now();
+        let ago = |seconds: i64| now - chrono::Duration::seconds(seconds);
+        store.add_login_event(Failure, "a@x.org", ago(10)).await.unwrap();
+        store.add_login_event(KnownClient, "a@x.org 192.0.2.1", ago(86_400)).await.unwrap();
+        store.record_login_success("a@x.org", "a@x.org 192.0.2.1", now).await.unwrap();
+        assert_eq!(store.count_login_events(Failure, "a@x.org", ago(60)).await.unwrap().count, 0, "{label}");
+        let known = store.count_login_events(KnownClient, "a@x.org 192.0.2.1", ago(1_000_000)).await.unwrap();
+        assert_eq!(known.count, 1, "{label}: one event per known pair, renewed");
+        assert!(store.has_login_event(KnownClient, "a@x.org 192.0.2.1", ago(60)).await.unwrap(), "{label}");
+        assert!(!store.has_login_event(KnownClient, "a@x.org 192.0.2.2", ago(60)).await.unwrap(), "{label}");
+        // Pruning the window leaves known clients to their own retention.
+        store.add_login_event(KnownClient, "b@x.org 192.0.2.3", ago(7_200)).await.unwrap();
+        store.add_login_event(Failure, "b@x.org", ago(7_200)).await.unwrap();
+        assert_eq!(store.prune_login_events(ago(60), ago(100_000)).await.unwrap(), 1, "{label}: only the failure");
+        assert_eq!(store.prune_login_events(ago(60), ago(3_600)).await.unwrap(), 1, "{label}: the old known client");
     })
     .await;
 }

@@ -16,15 +16,20 @@ use crate::extract::{Authenticated, ClientAddress, JsonBody};
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "invalid fields (`validation_failed`)", body = ErrorBody),
+        (status = 429, description = "too many registrations from this client; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, description = "database unavailable, or too many passwords being checked at once (`busy`); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
     )
 )]
 #[post("/auth/register")]
 pub async fn register(
     services: web::Data<Services>,
+    client: ClientAddress,
     body: JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner().into_registration()?;
-    let created = services.accounts.register(registration).await?;
+    let created = services.accounts.register(registration, &client.0).await?;
     Ok(HttpResponse::Created().json(RegisteredResponse {
         user: UserResponse::from(created.account),
         organization: created.organization.map(Into::into),
@@ -43,6 +48,8 @@ pub async fn register(
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 429, description = "too many attempts for this account or from this client; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, description = "database unavailable, or too many passwords being checked at once (`busy`); see Retry-After", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds to wait"))),
     )
 )]

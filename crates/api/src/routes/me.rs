@@ -6,7 +6,7 @@ use crate::dto::accounts::{
     ChangePasswordRequest, OrganizationResponse, TokenResponse, UpdateProfileRequest, UserResponse,
 };
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Authenticated, JsonBody};
+use crate::extract::{Authenticated, ClientAddress, JsonBody};
 
 /// The caller's own account.
 #[utoipa::path(
@@ -63,18 +63,23 @@ pub async fn update_me(
         (status = 413, description = "body larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "body is not application/json", body = ErrorBody),
         (status = 422, description = "new password too weak", body = ErrorBody),
+        (status = 429, description = "too many wrong passwords for this account or attempts from this client; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, description = "database unavailable, or too many passwords being checked at once (`busy`); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
     )
 )]
 #[post("/me/password")]
 pub async fn change_password(
     services: web::Data<Services>,
     caller: Authenticated,
+    client: ClientAddress,
     body: JsonBody<ChangePasswordRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let account = services.accounts.me(&caller.0).await?;
     let new_password = NewPassword::parse("new_password", &body.new_password, Some(&account.email))
         .map_err(|error| ApiError::from(techmatch_service::ServiceError::from(ValidationErrors::single(error))))?;
-    let issued = services.accounts.change_password(&caller.0, &body.current_password, new_password).await?;
+    let issued = services.accounts.change_password(&caller.0, &body.current_password, new_password, &client.0).await?;
     Ok(web::Json(TokenResponse {
         access_token: issued.access_token,
         token_type: "Bearer",

@@ -11,20 +11,17 @@ use super::forms::{FieldMessages, FormInput, field_messages, optional, value_of}
 use super::refusal::{OrPage, PageResult};
 use super::session::{Posted, Visit, see_other};
 use crate::dto::accounts::{OrganizationInput, RegisterRequest};
+use crate::extract::client_address;
 
 pub async fn login_form(visit: Visit) -> HttpResponse {
     visit.render(StatusCode::OK, "login.html", minijinja::context! { failed => false, email => "" })
 }
 
-/// The address throttling counts a page's login attempts under.
-fn client_of(request: &HttpRequest) -> String {
-    request.peer_addr().map(|address| address.ip().to_string()).unwrap_or_default()
-}
-
+/// Signs in with the page's form; attempts count under the same client address as the API's.
 pub async fn login(request: HttpRequest, services: web::Data<Services>, form: Posted) -> PageResult {
     let visit = &form.visit;
     let email = form.field("email");
-    match services.accounts.login(email, form.field("password"), &client_of(&request)).await {
+    match services.accounts.login(email, form.field("password"), &client_address(&request)).await {
         Ok(issued) => Ok(see_other("/").cookie(visit.session_cookie(issued)).finish()),
         Err(ServiceError::InvalidCredentials | ServiceError::AccountDisabled | ServiceError::Validation(_)) => {
             Ok(visit.render(StatusCode::UNAUTHORIZED, "login.html", minijinja::context! { failed => true, email }))
@@ -120,7 +117,7 @@ pub async fn register_account(request: HttpRequest, services: web::Data<Services
         Ok(registration) => registration,
         Err(error) => return Ok(register_page(visit, form.pairs(), &error.field_messages())),
     };
-    let created = match services.accounts.register(registration).await {
+    let created = match services.accounts.register(registration, &client_address(&request)).await {
         Ok(created) => created,
         Err(ServiceError::Validation(found)) => return Ok(register_page(visit, form.pairs(), &field_messages(found))),
         Err(ServiceError::Conflict { code, message }) => {
@@ -130,7 +127,11 @@ pub async fn register_account(request: HttpRequest, services: web::Data<Services
         }
         Err(error) => return Err(error).or_page(visit),
     };
-    match services.accounts.login(created.account.email.as_str(), form.field("password"), &client_of(&request)).await {
+    match services
+        .accounts
+        .login(created.account.email.as_str(), form.field("password"), &client_address(&request))
+        .await
+    {
         Ok(issued) => Ok(see_other("/my").cookie(visit.session_cookie(issued)).finish()),
         Err(_) => Ok(see_other("/login").finish()),
     }
