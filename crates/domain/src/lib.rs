@@ -9,6 +9,7 @@ pub mod event;
 pub mod industry;
 pub mod listing;
 pub mod organization;
+pub mod spreadsheet;
 pub mod validation;
 
 pub use access::{AccessDenied, Action, Actor, Viewer, authorize};

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 use serde_json::Value;
+use techmatch_domain::spreadsheet::unguard_formula;
 
 use super::{ImportError, RowError};
 
@@ -31,7 +32,6 @@ impl ImportFormat {
 }
 
 /// One cell of an imported row.
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
@@ -147,7 +147,7 @@ pub fn read_csv(reader: impl std::io::Read) -> Result<(Vec<ImportRow>, Vec<RowEr
                     .iter()
                     .zip(record.iter())
                     .filter(|(header, value)| !header.is_empty() && !value.is_empty())
-                    .map(|(header, value)| (header.clone(), Cell::Text(value.to_owned())))
+                    .map(|(header, value)| (header.clone(), Cell::Text(unguard_formula(value).to_owned())))
                     .collect();
                 rows.push(ImportRow { number, cells });
             }
