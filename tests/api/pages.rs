@@ -19,18 +19,26 @@ fn set_cookie(headers: &HeaderMap, name: &str) -> Option<(String, String)> {
 
 fn hidden_csrf(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
-    html[start..start + 32].to_owned()
+    let length = html[start..].find('"').expect("the field's end");
+    html[start..start + length].to_owned()
+}
+
+/// The CSRF token of the forms shown to this browser and session.
+async fn form_token(app: &TestApp, cookies: &str) -> String {
+    let (status, _, html) = app.page(Method::GET, "/login", cookies, None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    hidden_csrf(&html)
 }
 
 /// Logs in through the form; returns the cookie header a browser would then send.
 async fn log_in(app: &TestApp, email: &str) -> String {
     let (status, headers, html) = app.page(Method::GET, "/login", "", None, None).await;
     assert_eq!(status, StatusCode::OK);
-    let (csrf_cookie, _) = set_cookie(&headers, "tm_csrf").expect("a csrf cookie");
-    assert_eq!(hidden_csrf(&html), csrf_cookie);
-    let cookies = format!("tm_csrf={csrf_cookie}");
-    let form =
-        format!("csrf={csrf_cookie}&email={}&password={}", email.replace('@', "%40"), PASSWORD.replace(' ', "+"));
+    let (nonce, _) = set_cookie(&headers, "tm_csrf").expect("a csrf nonce cookie");
+    let csrf = hidden_csrf(&html);
+    assert_ne!(csrf, nonce, "the form's token is not the cookie's value");
+    let cookies = format!("tm_csrf={nonce}");
+    let form = format!("csrf={csrf}&email={}&password={}", email.replace('@', "%40"), PASSWORD.replace(' ', "+"));
     let (status, headers, _) = app.page(Method::POST, "/login", &cookies, None, Some(&form)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (session, attributes) = set_cookie(&headers, "tm_session").expect("a session cookie");
@@ -131,17 +139,20 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     app.account_with_role(Role::Researcher, "wang@lab.cn").await;
     let email = "founder-wang%40lab.cn";
     let password = PASSWORD.replace(' ', "+");
-    // No cookie at all, a token that does not match the cookie, and no token.
+    // No cookie at all, a token that does not match the cookie, no token, and a planted pair
+    // (the same value as cookie and field, which the double-submit check once accepted).
+    let planted = "abcdefghijabcdefghijabcdefghij12";
     for (cookies, form) in [
-        (String::new(), format!("csrf=abcdefghijabcdefghijabcdefghij12&email={email}&password={password}")),
+        (String::new(), format!("csrf={planted}&email={email}&password={password}")),
         (
-            "tm_csrf=abcdefghijabcdefghijabcdefghij12".to_owned(),
+            format!("tm_csrf={planted}"),
             format!("csrf=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz&email={email}&password={password}"),
         ),
-        ("tm_csrf=abcdefghijabcdefghijabcdefghij12".to_owned(), format!("email={email}&password={password}")),
+        (format!("tm_csrf={planted}"), format!("email={email}&password={password}")),
+        (format!("tm_csrf={planted}"), format!("csrf={planted}&email={email}&password={password}")),
     ] {
         let (status, headers, html) = app.page(Method::POST, "/login", &cookies, None, Some(&form)).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
+        assert_eq!(status, StatusCode::FORBIDDEN, "{cookies} {form}: {html}");
         assert!(set_cookie(&headers, "tm_session").is_none(), "no session without a valid token");
     }
     let cookies = log_in(&app, "founder-wang@lab.cn").await;
@@ -149,7 +160,23 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     assert!(home.contains("founder-wang@lab.cn"), "signed in: {home}");
     let (status, _, _) = app.page(Method::POST, "/logout", &cookies, None, Some("csrf=nope")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let csrf = cookies.split("tm_csrf=").nth(1).unwrap()[..32].to_owned();
+    // A token is bound to its session: one an attacker got for their own account, with their
+    // nonce planted in the victim's browser, does not pass beside the victim's session.
+    app.account_with_role(Role::Researcher, "attacker@lab.cn").await;
+    let attacker = log_in(&app, "founder-attacker@lab.cn").await;
+    let attacker_token = form_token(&app, &attacker).await;
+    let attacker_nonce = attacker.split("tm_csrf=").nth(1).unwrap().split(';').next().unwrap();
+    let victim_session = cookies.split("tm_session=").nth(1).unwrap();
+    let planted = format!("tm_csrf={attacker_nonce}; tm_session={victim_session}");
+    let (status, _, _) =
+        app.page(Method::POST, "/logout", &planted, None, Some(&format!("csrf={attacker_token}"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another session's token");
+    let visitor_token = form_token(&app, cookies.split(';').next().unwrap()).await;
+    let (status, _, _) =
+        app.page(Method::POST, "/logout", &cookies, None, Some(&format!("csrf={visitor_token}"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a token shown before signing in");
+
+    let csrf = form_token(&app, &cookies).await;
     let (status, headers, _) = app.page(Method::POST, "/logout", &cookies, None, Some(&format!("csrf={csrf}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
@@ -158,17 +185,40 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     );
     let (_, _, home) = app.page(Method::GET, "/", &cookies, None, None).await;
     assert!(!home.contains("founder-wang@lab.cn"), "the old session token is revoked");
+    let nonce_only = cookies.split(';').next().unwrap();
+    let csrf = form_token(&app, nonce_only).await;
     let (status, _, html) = app
-        .page(
-            Method::POST,
-            "/login",
-            &format!("tm_csrf={csrf}"),
-            None,
-            Some(&format!("csrf={csrf}&email={email}&password=wrong")),
-        )
+        .page(Method::POST, "/login", nonce_only, None, Some(&format!("csrf={csrf}&email={email}&password=wrong")))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(html.contains("邮箱或密码错误"));
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn secure_cookies_carry_the_host_prefix() {
+    let app = TestApp::spawn_with(techmatch_store::testing::TestDatabase::sqlite(), |settings| {
+        settings.server.secure_cookies = true;
+    })
+    .await;
+    app.account_with_role(Role::Researcher, "wang@lab.cn").await;
+    let (_, headers, html) = app.page(Method::GET, "/login", "", None, None).await;
+    let (nonce, attributes) = set_cookie(&headers, "__Host-tm_csrf").expect("a prefixed nonce cookie");
+    assert!(set_cookie(&headers, "tm_csrf").is_none(), "no unprefixed cookie");
+    assert!(attributes.contains("Secure") && attributes.contains("Path=/") && !attributes.contains("Domain"));
+    let form =
+        format!("csrf={}&email=founder-wang%40lab.cn&password={}", hidden_csrf(&html), PASSWORD.replace(' ', "+"));
+    // A cookie without the prefix (which any subdomain or plain-http page could set) is not read.
+    let (status, _, _) = app.page(Method::POST, "/login", &format!("tm_csrf={nonce}"), None, Some(&form)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) =
+        app.page(Method::POST, "/login", &format!("__Host-tm_csrf={nonce}"), None, Some(&form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (session, attributes) = set_cookie(&headers, "__Host-tm_session").expect("a prefixed session cookie");
+    assert!(attributes.contains("Secure") && attributes.contains("HttpOnly"), "{attributes}");
+    let cookies = format!("__Host-tm_csrf={nonce}; __Host-tm_session={session}");
+    let (_, _, home) = app.page(Method::GET, "/", &cookies, None, None).await;
+    assert!(home.contains("founder-wang@lab.cn"), "signed in through the prefixed cookie");
     app.stop().await;
 }
 
@@ -272,13 +322,9 @@ async fn workspaces_matches_and_the_suggestion_queue_as_pages() {
     }
 }
 
-fn csrf_of(cookies: &str) -> String {
-    cookies.split("tm_csrf=").nth(1).unwrap()[..32].to_owned()
-}
-
 /// Posts a page form and expects the redirect back to the event with `notice`.
 async fn post_form(app: &TestApp, cookies: &str, path: &str, form: &str, event: i64, notice: &str) {
-    let body = format!("csrf={}&{form}", csrf_of(cookies));
+    let body = format!("csrf={}&{form}", form_token(app, cookies).await);
     let (status, headers, html) = app.page(Method::POST, path, cookies, None, Some(&body)).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {html}");
     assert_eq!(headers.get("location").unwrap(), &format!("/events/{event}?notice={notice}"), "{path}");
@@ -385,7 +431,7 @@ async fn an_event_journey_through_the_pages() {
         );
         let (status, _, _) = app.page(Method::GET, &roadshow, &researcher_cookies, None, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "the roadshow tools are for staff");
-        let body = format!("csrf={}&position_{result_id}=1", csrf_of(&officer_cookies));
+        let body = format!("csrf={}&position_{result_id}=1", form_token(&app, &officer_cookies).await);
         let (status, headers, _) = app.page(Method::POST, &roadshow, &officer_cookies, None, Some(&body)).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(headers.get("location").unwrap().to_str().unwrap(), format!("{roadshow}?notice=done"));
@@ -448,7 +494,8 @@ async fn an_event_journey_through_the_pages() {
         assert_eq!(status, StatusCode::NOT_FOUND, "the grid is for staff only");
         let meetings = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
         let meeting = meetings["items"][0]["id"].as_i64().unwrap();
-        let move_form = |form: &str| format!("csrf={}&meeting={meeting}&{form}", csrf_of(&officer_cookies));
+        let officer_token = form_token(&app, &officer_cookies).await;
+        let move_form = |form: &str| format!("csrf={officer_token}&meeting={meeting}&{form}");
         let (status, headers, _) = app
             .page(
                 Method::POST,
@@ -539,7 +586,7 @@ async fn listings_are_posted_through_forms_with_messages_beside_the_fields() {
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("发布科研成果") && form.contains("name=\"abstract\""), "{form}");
 
-    let csrf = csrf_of(&researcher);
+    let csrf = form_token(&app, &researcher).await;
     let bad = format!(
         "csrf={csrf}&title=&abstract=%E6%91%98%E8%A6%81%E5%86%85%E5%AE%B9%E8%B6%B3%E5%A4%9F&maturity=pilot&asking_price_min=500&asking_price_max=100&industry_codes=99x&status=published"
     );
@@ -563,7 +610,7 @@ async fn listings_are_posted_through_forms_with_messages_beside_the_fields() {
     let company = log_in(&app, "founder-ma@firm.cn").await;
     let form = format!(
         "csrf={}&title=%E4%BF%9D%E5%AF%86%E7%9A%84%E9%9C%80%E6%B1%82%E6%A0%87%E9%A2%98&description=%E4%BF%9D%E5%AF%86%E9%9C%80%E6%B1%82%E7%9A%84%E6%8F%8F%E8%BF%B0%E6%96%87%E5%AD%97%EF%BC%8C%E4%B8%8D%E5%AF%B9%E5%A4%96%E5%85%AC%E5%BC%80&confidential=true",
-        csrf_of(&company)
+        form_token(&app, &company).await
     );
     let (status, headers, html) = app.page(Method::POST, "/my/needs/new", &company, None, Some(&form)).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
@@ -591,7 +638,7 @@ async fn officers_create_events_and_read_statistics_on_pages() {
     let (status, _, _) = app.page(Method::GET, "/events/new", &researcher, None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "only staff create events");
 
-    let csrf = csrf_of(&officer);
+    let csrf = form_token(&app, &officer).await;
     let base = "kind=matchmaking_fair&mode=on_site&venue=%E5%B1%95%E5%8E%85&slot_minutes=20&morning_start=09%3A00&morning_slots=4&afternoon_start=14%3A00&afternoon_slots=0&tables=3&capacity=30";
     let bad = format!("csrf={csrf}&title=&date=2099-06-01&registration_deadline=2099-07-01&{base}");
     let (status, _, html) = app.page(Method::POST, "/events/new", &officer, None, Some(&bad)).await;
@@ -627,8 +674,9 @@ async fn visitors_register_on_a_page_and_are_signed_in() {
     let (status, headers, form) = app.page(Method::GET, "/register", "", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("注册账号") && form.contains("name=\"organization.join_code\""), "{form}");
-    let (csrf, _) = set_cookie(&headers, "tm_csrf").unwrap();
-    let cookies = format!("tm_csrf={csrf}");
+    let (nonce, _) = set_cookie(&headers, "tm_csrf").unwrap();
+    let cookies = format!("tm_csrf={nonce}");
+    let csrf = hidden_csrf(&form);
     let organization = "organization.name=%E6%B1%9F%E5%9F%8E%E5%B7%A5%E5%AD%A6%E9%99%A2&organization.kind=university&organization.region_code=420111";
 
     let (status, _, _) = app
@@ -706,7 +754,7 @@ async fn listings_are_edited_archived_and_challenges_answered_on_pages() {
     let version = hidden_value(&form, "version");
 
     // Publishing with a new title; the page shows it to everyone.
-    let csrf = csrf_of(&researcher);
+    let csrf = form_token(&app, &researcher).await;
     let edit = |version: &str, title: &str, min: &str, max: &str| {
         format!(
             "csrf={csrf}&version={version}&title={}&abstract={}&keywords={}&industry_codes=38&maturity=pilot&asking_price_min={min}&asking_price_max={max}&region_code=&status=published",
@@ -752,7 +800,7 @@ async fn listings_are_edited_archived_and_challenges_answered_on_pages() {
     let company = log_in(&app, "founder-boss@factory.cn").await;
     let form = format!(
         "csrf={}&title={}&description={}&bounty_yuan=300000&challenge_deadline=2099-01-31&status=open",
-        csrf_of(&company),
+        form_token(&app, &company).await,
         encoded("揭榜：废旧电池回收分选"),
         encoded("需要自动分选废旧锂电池的技术方案。")
     );
@@ -781,7 +829,7 @@ async fn listings_are_edited_archived_and_challenges_answered_on_pages() {
             &format!("{need}/applications/{application}/shortlist"),
             &company,
             None,
-            Some(&format!("csrf={}", csrf_of(&company))),
+            Some(&format!("csrf={}", form_token(&app, &company).await)),
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -850,7 +898,7 @@ async fn admins_manage_accounts_and_see_organizations_on_pages() {
     assert!(!unknown.contains("value=\"999999\"") && !unknown.contains(" selected>公司"), "{unknown}");
 
     // A bad address is refused beside its field; a good one shows the generated password once.
-    let csrf = csrf_of(&admin);
+    let csrf = form_token(&app, &admin).await;
     let (status, _, html) = app
         .page(
             Method::POST,
@@ -929,10 +977,11 @@ async fn officers_post_results_for_an_institution_on_the_page() {
     assert!(!form.contains("机构 sun@firm.cn"), "companies do not hold research results: {form}");
     assert!(form.contains(">中试</option>"), "choices are shown by name: {form}");
     let organization = form.split("<option value=\"").nth(2).unwrap().split('"').next().unwrap().to_owned();
+    let officer_token = form_token(&app, &officer).await;
     let body = |organization: &str| {
         format!(
             "csrf={}&organization_id={organization}&title={}&abstract={}&maturity=pilot&status=published",
-            csrf_of(&officer),
+            officer_token,
             encoded("代发布的农机导航成果"),
             encoded("北斗导航的农机自动驾驶系统。")
         )

@@ -255,6 +255,7 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
     };
     let request_timeout = Duration::from_millis(settings.client_request_timeout_ms);
     let keep_alive = Duration::from_secs(settings.keep_alive_seconds);
+    let form_tokens = web::Data::new(services.accounts.form_tokens().clone());
     let services = web::Data::new(services);
     let metrics = web::Data::new(crate::metrics::Metrics::default());
     let handler_timeout =
@@ -278,6 +279,7 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
         }
         app.app_data(web::Data::new(document))
             .app_data(services.clone())
+            .app_data(form_tokens.clone())
             .app_data(settings.clone())
             .app_data(metrics.clone())
             .app_data(handler_timeout.clone())

@@ -13,6 +13,7 @@ use techmatch_store::{CreateAccountError, Membership, NewAccount, NewOrganizatio
 use tracing::{info, warn};
 
 use crate::error::{ConflictCode, ServiceError};
+use crate::form_token::FormTokens;
 use crate::password::PasswordHasher;
 use crate::settings::AuthSettings;
 use crate::throttle::{LoginThrottle, Refusal};
@@ -70,6 +71,7 @@ pub struct AccountService {
     store: Store,
     hasher: PasswordHasher,
     tokens: TokenIssuer,
+    form_tokens: FormTokens,
     throttle: Arc<LoginThrottle>,
     verified: Arc<VerifiedAccounts>,
 }
@@ -99,6 +101,11 @@ fn generate_join_code() -> JoinCode {
 }
 
 impl AccountService {
+    /// The tokens that tie the pages' forms to their browser and session.
+    pub fn form_tokens(&self) -> &FormTokens {
+        &self.form_tokens
+    }
+
     /// How busy password hashing has been on this node.
     pub fn hashing_figures(&self) -> crate::password::HashingFigures {
         self.hasher.figures()
@@ -110,6 +117,7 @@ impl AccountService {
             store,
             hasher: PasswordHasher::new(settings.password_hash)?,
             tokens: TokenIssuer::new(settings),
+            form_tokens: FormTokens::new(&settings.jwt_secret)?,
             throttle,
             verified: Arc::new(VerifiedAccounts::new(std::time::Duration::from_millis(settings.account_recheck_ms))),
         })

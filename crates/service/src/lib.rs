@@ -4,6 +4,7 @@
 mod accounts;
 mod error;
 pub mod events;
+mod form_token;
 pub mod import;
 mod listing_cache;
 mod listings;
@@ -22,6 +23,7 @@ pub use accounts::{
     generate_password,
 };
 pub use error::{ConflictCode, ServiceError};
+pub use form_token::FormTokens;
 pub use listings::{ListingFilters, ListingService, NeedChanges, NeedDraft, ResultChanges, ResultDraft, today};
 pub use password::PasswordHasher;
 pub use search::{ReadYourWrites, SearchService, SearchSettings};

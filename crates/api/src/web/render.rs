@@ -9,7 +9,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::session::{CSRF_COOKIE, LANGUAGE_COOKIE, Visit};
+use super::session::{LANGUAGE_COOKIE, Visit};
 
 const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -180,7 +180,7 @@ impl Visit {
                     .insert_header(("Content-Security-Policy", PAGE_SECURITY_POLICY))
                     .insert_header((header::CACHE_CONTROL, "no-store"));
                 if self.csrf_is_new {
-                    response.cookie(self.cookie(CSRF_COOKIE, self.csrf.clone(), SameSite::Strict));
+                    response.cookie(self.csrf_cookie());
                 }
                 if self.language_chosen {
                     let mut cookie = self.cookie(LANGUAGE_COOKIE, self.language.code().to_owned(), SameSite::Lax);

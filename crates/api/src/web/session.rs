@@ -4,8 +4,11 @@
 //!
 //! Two extractors hand a page handler its visit, and only they: [`Visit`] for pages that read
 //! (GET and HEAD, refusing any other method), and [`Posted`] for forms, which reads the body
-//! and refuses it unless its `csrf` field equals the `tm_csrf` cookie (double submit; the cookie
-//! is SameSite=Strict and HttpOnly). A form handler therefore cannot skip the check.
+//! and refuses it unless its `csrf` field is the token of this browser's `tm_csrf` nonce and
+//! this session ([`FormTokens`]: an HMAC under a server key, so a planted cookie and field do
+//! not pass). A form handler therefore cannot skip the check. Where cookies are Secure, the
+//! session and nonce cookies carry the `__Host-` prefix, which browsers only accept from this
+//! very host, over https, for the whole site.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +20,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use techmatch_domain::Actor;
-use techmatch_service::Services;
+use techmatch_service::{FormTokens, Services};
 
 use super::refusal::PageError;
 use super::render::Language;
@@ -26,7 +29,7 @@ use crate::server::ApiSettings;
 pub(super) const SESSION_COOKIE: &str = "tm_session";
 pub(super) const CSRF_COOKIE: &str = "tm_csrf";
 pub(super) const LANGUAGE_COOKIE: &str = "tm_lang";
-const CSRF_LENGTH: usize = 32;
+const CSRF_NONCE_LENGTH: usize = 32;
 
 /// Who is looking at a page, in which language, with which CSRF token.
 #[derive(Debug, Clone)]
@@ -35,9 +38,18 @@ pub(super) struct Visit {
     pub(super) email: Option<String>,
     pub(super) language: Language,
     pub(super) language_chosen: bool,
+    /// The token this visit's forms carry.
     pub(super) csrf: String,
+    /// The browser's nonce, sent back as a cookie when it is new.
+    pub(super) csrf_nonce: String,
     pub(super) csrf_is_new: bool,
     secure_cookies: bool,
+}
+
+/// A cookie's name: with the `__Host-` prefix where cookies are Secure (browsers refuse such a
+/// cookie unless it is Secure, for path `/` and without a domain, so no other host can set it).
+pub(super) fn cookie_name(name: &str, secure_cookies: bool) -> String {
+    if secure_cookies { format!("__Host-{name}") } else { name.to_owned() }
 }
 
 impl Visit {
@@ -45,20 +57,27 @@ impl Visit {
         let (language, language_chosen) = Language::of(request);
         let secure_cookies =
             request.app_data::<web::Data<ApiSettings>>().is_some_and(|settings| settings.secure_cookies);
-        let (csrf, csrf_is_new) = match request.cookie(CSRF_COOKIE) {
-            Some(cookie) if cookie.value().len() == CSRF_LENGTH => (cookie.value().to_owned(), false),
-            _ => (rand::rng().sample_iter(&Alphanumeric).take(CSRF_LENGTH).map(char::from).collect(), true),
+        let (csrf_nonce, csrf_is_new) = match request.cookie(&cookie_name(CSRF_COOKIE, secure_cookies)) {
+            Some(cookie) if cookie.value().len() == CSRF_NONCE_LENGTH => (cookie.value().to_owned(), false),
+            _ => (rand::rng().sample_iter(&Alphanumeric).take(CSRF_NONCE_LENGTH).map(char::from).collect(), true),
         };
         let mut actor = None;
         let mut email = None;
+        // The session a form is bound to: the session cookie when it signs someone in.
+        let mut session = String::new();
         if let Some(services) = request.app_data::<web::Data<Services>>()
-            && let Some(cookie) = request.cookie(SESSION_COOKIE)
+            && let Some(cookie) = request.cookie(&cookie_name(SESSION_COOKIE, secure_cookies))
             && let Ok(found) = services.accounts.authenticate(cookie.value()).await
         {
             email = services.accounts.me(&found).await.ok().map(|account| account.email.as_str().to_owned());
             actor = Some(found);
+            session = cookie.value().to_owned();
         }
-        Visit { actor, email, language, language_chosen, csrf, csrf_is_new, secure_cookies }
+        // Without the server's key no token can be made, and no form passes.
+        let csrf = request
+            .app_data::<web::Data<FormTokens>>()
+            .map_or_else(String::new, |tokens| tokens.token(&csrf_nonce, &session));
+        Visit { actor, email, language, language_chosen, csrf, csrf_nonce, csrf_is_new, secure_cookies }
     }
 
     /// The signed-in user, or the login page for a visitor.
@@ -67,13 +86,24 @@ impl Visit {
     }
 
     /// A cookie of the pages: whole site, HttpOnly, Secure when configured.
-    pub(super) fn cookie<'c>(&self, name: &'c str, value: String, same_site: SameSite) -> Cookie<'c> {
-        Cookie::build(name, value).path("/").http_only(true).same_site(same_site).secure(self.secure_cookies).finish()
+    pub(super) fn cookie(&self, name: &str, value: String, same_site: SameSite) -> Cookie<'static> {
+        Cookie::build(name.to_owned(), value)
+            .path("/")
+            .http_only(true)
+            .same_site(same_site)
+            .secure(self.secure_cookies)
+            .finish()
+    }
+
+    /// The browser's CSRF nonce cookie (`__Host-` prefixed where cookies are Secure).
+    pub(super) fn csrf_cookie(&self) -> Cookie<'static> {
+        self.cookie(&cookie_name(CSRF_COOKIE, self.secure_cookies), self.csrf_nonce.clone(), SameSite::Strict)
     }
 
     /// The session cookie for a freshly issued token; it lasts as long as the token.
     pub(super) fn session_cookie(&self, issued: techmatch_service::IssuedToken) -> Cookie<'static> {
-        let mut cookie = self.cookie(SESSION_COOKIE, issued.access_token, SameSite::Lax);
+        let mut cookie =
+            self.cookie(&cookie_name(SESSION_COOKIE, self.secure_cookies), issued.access_token, SameSite::Lax);
         cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
             i64::try_from(issued.expires_in_seconds).unwrap_or(1800),
         ));
@@ -82,14 +112,14 @@ impl Visit {
 
     /// The cookie that ends the session.
     pub(super) fn session_removal(&self) -> Cookie<'static> {
-        let mut cookie = self.cookie(SESSION_COOKIE, String::new(), SameSite::Lax);
+        let mut cookie = self.cookie(&cookie_name(SESSION_COOKIE, self.secure_cookies), String::new(), SameSite::Lax);
         cookie.make_removal();
         cookie
     }
 
     fn csrf_matches(&self, submitted: &str) -> bool {
-        // A fresh token means the browser sent none: nothing to match.
-        !self.csrf_is_new && constant_time_equal(submitted.as_bytes(), self.csrf.as_bytes())
+        // A fresh nonce means the browser sent none: nothing to match.
+        !self.csrf_is_new && !self.csrf.is_empty() && constant_time_equal(submitted.as_bytes(), self.csrf.as_bytes())
     }
 }
 
@@ -190,11 +220,14 @@ mod tests {
         let refused = Visit::extract(&post).await.expect_err("a visit refuses a POST");
         assert_eq!(refused.as_response_error().status_code(), actix_web::http::StatusCode::FORBIDDEN);
 
-        let token = "a".repeat(CSRF_LENGTH);
+        let tokens = FormTokens::new(&techmatch_service::JwtSecret::new("a test secret that is long enough")).unwrap();
+        let nonce = "a".repeat(CSRF_NONCE_LENGTH);
+        let token = tokens.token(&nonce, "");
         let form = |body: String| {
             TestRequest::post()
                 .uri("/logout")
-                .cookie(Cookie::new(CSRF_COOKIE, token.clone()))
+                .app_data(web::Data::new(tokens.clone()))
+                .cookie(Cookie::new(CSRF_COOKIE, nonce.clone()))
                 .set_payload(body)
                 .to_http_parts()
         };
@@ -202,7 +235,9 @@ mod tests {
         let posted = Posted::from_request(&request, &mut payload).await.expect("the token matches");
         assert_eq!(posted.values("x").collect::<Vec<_>>(), ["1", "2"]);
         assert_eq!(posted.field("missing"), "");
-        for forged in [format!("csrf={}", "b".repeat(CSRF_LENGTH)), "x=1".to_owned()] {
+        let another_browser = tokens.token(&"b".repeat(CSRF_NONCE_LENGTH), "");
+        // The nonce itself is what a planted cookie+field pair would send.
+        for forged in [format!("csrf={nonce}"), format!("csrf={another_browser}"), "x=1".to_owned()] {
             let (request, mut payload) = form(forged);
             let refused = Posted::from_request(&request, &mut payload).await.expect_err("a forged form");
             assert_eq!(refused.as_response_error().status_code(), actix_web::http::StatusCode::FORBIDDEN);
