@@ -175,3 +175,60 @@ async fn wrong_current_passwords_count_toward_the_login_limits() {
     app.login("li@zju.edu.cn", PASSWORD).await.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     app.stop().await;
 }
+
+/// The codes a refused write names per field.
+fn field_codes(response: &TestResponse) -> Vec<(String, String)> {
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
+    response.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|detail| (detail["field"].as_str().unwrap().to_owned(), detail["code"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn invisible_titles_and_direction_overrides_are_refused() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let researcher = app.account_with_role(techmatch_domain::Role::Researcher, "li@whut.edu.cn").await;
+    let result = |title: &str, abstract_text: &str| json!({"title": title, "abstract": abstract_text, "maturity": "pilot", "status": "published"});
+    let abstract_text = "分布式光纤传感器阵列用于桥梁健康监测。";
+    for title in ["\u{200B}\u{200B}\u{200B}", "\u{202E}\u{202E}", "\u{FEFF}\u{FEFF}", "\u{3164}\u{3164}"] {
+        let refused = app.post("/api/v1/results", Some(&researcher), &result(title, abstract_text)).await;
+        let codes = field_codes(&refused);
+        assert!(
+            codes.iter().any(|(field, code)| field == "title" && code == "no_visible_text"),
+            "{title:?}: {codes:?}"
+        );
+    }
+    let refused = app.post("/api/v1/results", Some(&researcher), &result("光纤\u{202E}传感器", abstract_text)).await;
+    assert_eq!(field_codes(&refused), [("title".to_owned(), "invalid_characters".to_owned())]);
+    let refused = app.post("/api/v1/results", Some(&researcher), &result("光纤传感器", &"\u{200B}".repeat(40))).await;
+    assert_eq!(field_codes(&refused), [("abstract".to_owned(), "no_visible_text".to_owned())]);
+    assert_eq!(app.get("/api/v1/results?mine=true", Some(&researcher)).await.body["total"], 0, "nothing stored");
+
+    // Invisible characters at the ends are dropped; the visible title is kept as written.
+    let stored =
+        app.post("/api/v1/results", Some(&researcher), &result("\u{FEFF}光纤传感器\u{200B}", abstract_text)).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    assert_eq!(stored.body["title"], "光纤传感器");
+
+    // A display name cannot reorder itself, nor start with an override that would.
+    let renamed = app.patch("/api/v1/me", Some(&researcher), &json!({"display_name": "\u{202E}gnaW iL"})).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.body["display_name"], "gnaW iL");
+    let refused = app.patch("/api/v1/me", Some(&researcher), &json!({"display_name": "Li\u{202E}gnaW"})).await;
+    assert_eq!(field_codes(&refused), [("display_name".to_owned(), "invalid_characters".to_owned())]);
+    let registered = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            &json!({"email": "ghost@whut.edu.cn", "password": PASSWORD, "display_name": "\u{200B}\u{2060}", "role": "researcher",
+                "organization": {"name": "\u{202E}\u{202E}", "kind": "university", "region_code": "420111"}}),
+        )
+        .await;
+    let codes = field_codes(&registered);
+    assert!(codes.iter().any(|(field, _)| field == "display_name"), "{codes:?}");
+    assert!(codes.iter().any(|(field, _)| field == "organization.name"), "{codes:?}");
+    app.stop().await;
+}

@@ -66,22 +66,145 @@ impl ValidationErrors {
     }
 }
 
-/// Trims and checks a free-text value: length in characters, no control characters.
+/// Characters that format text but show nothing: zero-width spaces and joiners, direction
+/// marks and controls, the word joiner and invisible operators, the byte-order mark, the soft
+/// hyphen, interlinear annotation and tag characters.
+fn is_format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// Whether a character shows nothing by itself: white space, format characters, variation
+/// selectors, the combining grapheme joiner, Hangul fillers and the blank Braille pattern.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace()
+        || is_format_character(c)
+        || matches!(
+            c,
+            '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{E0100}'..='\u{E01EF}'
+        )
+}
+
+/// Embeddings, overrides and isolates: they change the order in which the text around them is
+/// shown, so a name could read differently from what it is.
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The text without white space and invisible format characters at either end.
+fn trim_invisible(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || is_format_character(c))
+}
+
+/// Trims and checks a one-line free-text value (a title, a name, a keyword): length in
+/// characters, at least `min_chars` of them visible, no control characters and no direction
+/// overrides. Invisible characters at the ends are dropped.
 pub(crate) fn clean_text(field: &str, raw: &str, min_chars: usize, max_chars: usize) -> Result<String, FieldError> {
-    let trimmed = raw.trim();
-    let length = trimmed.chars().count();
-    if length < min_chars {
-        return Err(if length == 0 {
-            FieldError::new(field, "required", "must not be empty")
-        } else {
-            FieldError::new(field, "too_short", format!("must be at least {min_chars} characters"))
-        });
-    }
-    if length > max_chars {
-        return Err(FieldError::new(field, "too_long", format!("must be at most {max_chars} characters")));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "invalid_characters", "must not contain control characters"));
+    let trimmed = check_text(field, raw, min_chars, max_chars, |_| false)?;
+    if trimmed.chars().any(is_direction_control) {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "must not contain direction overrides, embeddings or isolates (U+202A to U+202E, U+2066 to U+2069)",
+        ));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Trims and checks long free text (an abstract, a description): as [`clean_text`], with line
+/// breaks and tabs allowed and direction controls left to the author.
+pub(crate) fn clean_long_text(
+    field: &str,
+    raw: &str,
+    min_chars: usize,
+    max_chars: usize,
+) -> Result<String, FieldError> {
+    check_text(field, raw, min_chars, max_chars, |c| matches!(c, '\n' | '\r' | '\t')).map(str::to_owned)
+}
+
+fn check_text<'t>(
+    field: &str,
+    raw: &'t str,
+    min_chars: usize,
+    max_chars: usize,
+    allowed_control: impl Fn(char) -> bool,
+) -> Result<&'t str, FieldError> {
+    if raw.trim().is_empty() {
+        return Err(FieldError::new(field, "required", "must not be empty"));
+    }
+    let trimmed = trim_invisible(raw);
+    if !trimmed.chars().any(|c| !is_blank(c)) {
+        return Err(FieldError::new(field, "no_visible_text", "must contain visible characters"));
+    }
+    // Spaces count toward the length, as people count; invisible characters do not.
+    let length = trimmed.chars().filter(|&c| c.is_whitespace() || !is_blank(c)).count();
+    if length < min_chars {
+        return Err(FieldError::new(field, "too_short", format!("must be at least {min_chars} characters")));
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(FieldError::new(field, "too_long", format!("must be at most {max_chars} characters")));
+    }
+    if trimmed.chars().any(|c| c.is_control() && !allowed_control(c)) {
+        return Err(FieldError::new(field, "invalid_characters", "must not contain control characters"));
+    }
+    Ok(trimmed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_with_nothing_to_see_is_refused() {
+        for raw in
+            ["\u{200B}\u{200B}\u{200B}", "\u{FEFF}", "\u{202E}", "\u{3164}\u{3164}", "\u{2800}\u{FE0F}", " \u{00AD} "]
+        {
+            assert_eq!(clean_text("title", raw, 1, 200).map_err(|error| error.code), Err("no_visible_text"), "{raw:?}");
+            let long = raw.repeat(20);
+            assert_eq!(
+                clean_long_text("abstract", &long, 1, 20_000).map_err(|error| error.code),
+                Err("no_visible_text")
+            );
+        }
+        assert_eq!(clean_text("title", " \t ", 1, 200).map_err(|error| error.code), Err("required"));
+        // Invisible characters do not make up the length a title needs.
+        assert_eq!(clean_text("title", "a\u{200B}\u{200C}b", 3, 200).map_err(|error| error.code), Err("too_short"));
+    }
+
+    #[test]
+    fn direction_overrides_are_dropped_at_the_ends_and_refused_inside() {
+        assert_eq!(clean_text("name", "\u{202E}王伟", 1, 100).as_deref(), Ok("王伟"));
+        assert_eq!(clean_text("name", "\u{FEFF}Wang Wei\u{200B}", 1, 100).as_deref(), Ok("Wang Wei"));
+        for raw in ["abc\u{202E}fdp.exe", "王\u{2067}伟", "x\u{202A}y"] {
+            assert_eq!(
+                clean_text("name", raw, 1, 100).map_err(|error| error.code),
+                Err("invalid_characters"),
+                "{raw:?}"
+            );
+        }
+        // Ordinary text, zero-width joiners inside an emoji and mixed scripts stay as written.
+        for raw in ["纳米银导电墨水 ink", "👩\u{200D}🔬 lab", "5G 基站"] {
+            assert_eq!(clean_text("title", raw, 2, 200).as_deref(), Ok(raw));
+        }
+    }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::{IpType, TransferMode};
 use crate::industry::IndustryCode;
 use crate::organization::RegionCode;
-use crate::validation::{FieldError, ValidationErrors, clean_text};
+use crate::validation::{FieldError, ValidationErrors, clean_long_text, clean_text};
 
 /// A listing's title.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,21 +33,7 @@ impl LongText {
     pub const MAX_CHARS: usize = 20_000;
 
     pub fn parse(field: &str, raw: &str) -> Result<LongText, FieldError> {
-        let trimmed = raw.trim();
-        let length = trimmed.chars().count();
-        if length == 0 {
-            return Err(FieldError::new(field, "required", "must not be empty"));
-        }
-        if length < 10 {
-            return Err(FieldError::new(field, "too_short", "must be at least 10 characters"));
-        }
-        if length > Self::MAX_CHARS {
-            return Err(FieldError::new(field, "too_long", format!("must be at most {} characters", Self::MAX_CHARS)));
-        }
-        if trimmed.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            return Err(FieldError::new(field, "invalid_characters", "must not contain control characters"));
-        }
-        Ok(LongText(trimmed.to_owned()))
+        clean_long_text(field, raw, 10, Self::MAX_CHARS).map(LongText)
     }
     pub fn from_trusted(stored: String) -> LongText {
         LongText(stored)
