@@ -149,6 +149,14 @@ try {
   expect(await moved.count() === 1, 'the meeting sits in the cell it was dropped on');
   expect((await moved.textContent()).includes('已锁定'), 'and is locked');
   await shot(officer, 'officer-schedule-grid');
+  // The printable schedule keeps its styling under the pages' content policy.
+  await officer.goto(`${eventUrl}/schedule.html`);
+  const printed = await officer.evaluate(() => {
+    const table = document.querySelector('table');
+    return table && getComputedStyle(table).borderCollapse;
+  });
+  expect(printed === 'collapse', `the printable schedule is styled (border-collapse: ${printed})`);
+  await shot(officer, 'officer-printable-schedule');
   await researcher.goto(eventUrl);
   const [download] = await Promise.all([researcher.waitForEvent('download'), researcher.click('a[href$="agenda.ics"]')]);
   const saved = join(artifacts, 'agenda.ics');

@@ -1,10 +1,11 @@
-//! The stylesheet and the grid's drag-and-drop script, compiled in: nothing comes from a CDN,
+//! The stylesheets (the pages' and the printable schedule's) and the grid's drag-and-drop script, compiled in: nothing comes from a CDN,
 //! so the pages work on an intranet without internet.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
 const STYLESHEET: &str = include_str!("../../web/static/app.css");
+const PRINT_STYLESHEET: &str = include_str!("../../web/static/print.css");
 const GRID_SCRIPT: &str = include_str!("../../web/static/grid.js");
 
 pub async fn grid_script() -> HttpResponse {
@@ -14,9 +15,19 @@ pub async fn grid_script() -> HttpResponse {
         .body(GRID_SCRIPT)
 }
 
-pub async fn stylesheet() -> HttpResponse {
+fn css(text: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLESHEET)
+        .body(text)
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    css(STYLESHEET)
+}
+
+/// The printable schedule's stylesheet (a file of its own, as the pages' policy allows no
+/// inline styles).
+pub async fn print_stylesheet() -> HttpResponse {
+    css(PRINT_STYLESHEET)
 }

@@ -24,6 +24,7 @@ mod search;
 mod session;
 mod stats;
 
+pub(crate) use render::PAGE_SECURITY_POLICY;
 pub use render::{Language, translation_keys, untranslated_choices};
 
 use actix_web::web;
@@ -80,5 +81,6 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/events/{id}/agenda.ics", web::get().to(events::agenda_page))
         .route("/meeting-requests/{id}/answer", web::post().to(events::answer_form))
         .route("/meetings/{id}/outcome", web::post().to(events::outcome_form))
-        .route("/static/app.css", web::get().to(assets::stylesheet));
+        .route("/static/app.css", web::get().to(assets::stylesheet))
+        .route("/static/print.css", web::get().to(assets::print_stylesheet));
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::session::{LANGUAGE_COOKIE, Visit};
 
-const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub(crate) const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const TEMPLATES: [(&str, &str); 18] = [
     ("roadshow.html", include_str!("../../web/templates/roadshow.html")),

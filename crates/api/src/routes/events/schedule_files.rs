@@ -116,9 +116,7 @@ pub(crate) async fn schedule_print_page(
     let title = html_escape(event.content.title.as_str());
     let mut page = format!(
         "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\n\
-         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}\
-         th,td{{border:1px solid #999;padding:4px 6px;text-align:left}}h2{{page-break-after:avoid}}\
-         @media print{{section{{page-break-inside:avoid}}}}</style></head><body>\n\
+         <link rel=\"stylesheet\" href=\"/static/print.css\"></head><body>\n\
          <h1>{title}</h1>\n<p>{} · {} · {}</p>\n",
         event.content.timetable.date,
         html_escape(event.content.venue.as_deref().unwrap_or("")),
@@ -153,5 +151,9 @@ pub(crate) async fn schedule_print_page(
         page.push_str("<p>尚无日程 / no meetings scheduled yet</p>\n");
     }
     page.push_str("</body></html>\n");
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page))
+    // The pages' policy, which lets the page load the site's stylesheet (the API's allows nothing).
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", crate::web::PAGE_SECURITY_POLICY))
+        .body(page))
 }
