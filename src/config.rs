@@ -187,9 +187,19 @@ fn check(settings: &Settings, environment: &Environment) -> Result<(), ConfigErr
 
 /// What a deployment may have left open on purpose, but should hear about at start-up: in
 /// production, request metrics answered to anyone (route names, counts and timings) when no
-/// `server.metrics_token` is set.
+/// `server.metrics_token` is set; elsewhere, a JWT secret production would refuse (the shipped
+/// development value lets anyone who has read the source sign in as anyone).
 pub fn cautions(settings: &Settings, environment: &Environment) -> Vec<String> {
     let mut cautions = Vec::new();
+    if !environment.is_production()
+        && let Some(weakness) = settings.auth.jwt_secret.production_weakness()
+    {
+        cautions.push(format!(
+            "{weakness}: anyone can forge sign-ins to this {} instance; keep it off shared networks, \
+             or set TECHMATCH__AUTH__JWT_SECRET (openssl rand -base64 48)",
+            environment.name()
+        ));
+    }
     if environment.is_production() && settings.server.metrics_token.is_empty() {
         cautions.push(
             "/metrics answers anyone: set server.metrics_token (TECHMATCH__SERVER__METRICS_TOKEN) or keep the port private"
@@ -339,7 +349,7 @@ mod tests {
     }
 
     #[test]
-    fn production_cautions_about_public_metrics() {
+    fn cautions_about_public_metrics_in_production_and_the_shipped_secret_elsewhere() {
         let production = Environment::named("production");
         let secret = ("TECHMATCH__AUTH__JWT_SECRET", "Zq7#pL2vX9mK4tR8wB1nC6yH3fJ0sD5g");
         let settings = load(&repo_config(), &production, variables(&[secret])).unwrap();
@@ -349,7 +359,11 @@ mod tests {
         assert!(cautions(&settings, &production).is_empty());
         let development = Environment::named("development");
         let settings = load(&repo_config(), &development, Vec::new()).unwrap();
-        assert!(cautions(&settings, &development).is_empty(), "development is not cautioned");
+        let told = cautions(&settings, &development);
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(told[0].contains("shipped default") && told[0].contains("forge"), "{told:?}");
+        let settings = load(&repo_config(), &development, variables(&[secret])).unwrap();
+        assert!(cautions(&settings, &development).is_empty(), "development with its own secret");
     }
 
     #[test]

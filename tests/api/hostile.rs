@@ -1,6 +1,7 @@
 //! Hostile traffic: floods of parallel logins and registrations, forged forwarded-for chains
-//! and password guessing through the password change. Each limit is one atomic step on each
-//! database, so however many requests arrive at once, no more pass than the limit allows.
+//! and password guessing through the password change (each limit is one atomic step on each
+//! database, so however many requests arrive at once, no more pass than the limit allows);
+//! invisible and reordering text, common passwords, and HEAD requests.
 
 use actix_web::http::StatusCode;
 use serde_json::json;
@@ -230,5 +231,39 @@ async fn invisible_titles_and_direction_overrides_are_refused() {
     let codes = field_codes(&registered);
     assert!(codes.iter().any(|(field, _)| field == "display_name"), "{codes:?}");
     assert!(codes.iter().any(|(field, _)| field == "organization.name"), "{codes:?}");
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn head_is_answered_as_get_without_a_body() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    for path in ["/health", "/api/v1/results", "/", "/search?q=%E7%94%B5%E6%B1%A0", "/static/app.css"] {
+        let (get_status, get_headers, get_body) = app.page(actix_web::http::Method::GET, path, "", None, None).await;
+        let (status, headers, body) = app.page(actix_web::http::Method::HEAD, path, "", None, None).await;
+        assert_eq!((status, get_status), (StatusCode::OK, StatusCode::OK), "{path}");
+        assert_eq!(headers.get("content-type"), get_headers.get("content-type"), "{path}");
+        assert!(body.is_empty() && !get_body.is_empty(), "{path}: {body}");
+    }
+    // A route that only changes things still refuses HEAD.
+    let (status, _, _) = app.page(actix_web::http::Method::HEAD, "/api/v1/auth/login", "", None, None).await;
+    assert!(status.is_client_error(), "{status}");
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn common_passwords_are_refused_for_new_accounts() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    for password in ["password123", "qwertyuiop1", "iloveyou2024"] {
+        let refused = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "new@zju.edu.cn", "password": password, "display_name": "新用户", "role": "researcher",
+                    "organization": {"name": "浙江大学", "kind": "university", "region_code": "330106"}}),
+            )
+            .await;
+        assert_eq!(field_codes(&refused), [("password".to_owned(), "password_too_common".to_owned())], "{password}");
+    }
+    assert_eq!(app.register("new@zju.edu.cn", "researcher", "浙江大学").await.status, StatusCode::CREATED);
     app.stop().await;
 }

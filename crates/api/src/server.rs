@@ -194,6 +194,18 @@ fn with_edge_responses(mut document: utoipa::openapi::OpenApi) -> utoipa::openap
     document
 }
 
+/// HEAD is answered as GET would be, headers and all (RFC 9110): the route runs as a GET, and
+/// the HTTP layer, which saw the request's own method, sends no body.
+async fn head_as_get(
+    mut request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if request.method() == actix_web::http::Method::HEAD {
+        request.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(request).await
+}
+
 /// The smallest answer this HTTP stack gives: the load benchmark's ceiling.
 async fn hello() -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("hello")
@@ -291,6 +303,7 @@ pub fn build_server(listener: TcpListener, services: Services, settings: ApiSett
             .app_data(PathConfig::default().error_handler(path_error))
             .configure(crate::web::configure)
             .default_service(web::to(unknown_route))
+            .wrap(actix_web::middleware::from_fn(head_as_get))
             .wrap(ErrorHandlers::new().default_handler(ensure_json_error))
             .wrap(headers)
             .wrap(actix_web::middleware::from_fn(crate::metrics::observe))

@@ -170,6 +170,31 @@ fn check_text<'t>(
     Ok(trimmed)
 }
 
+/// A web address people are sent to (a meeting room link): `http` or `https` in any case, a
+/// host, no user name or password in it, at most `max_chars`. Stored as the parser writes it
+/// (scheme and host lower case).
+pub fn parse_web_address(field: &str, raw: &str, max_chars: usize) -> Result<String, FieldError> {
+    let refused = || FieldError::new(field, "invalid_url", "must be an http(s) address with a host");
+    let trimmed = raw.trim();
+    if trimmed.chars().count() > max_chars {
+        return Err(FieldError::new(field, "too_long", format!("must be at most {max_chars} characters")));
+    }
+    // Written out in full, as people copy it from a meeting invitation (not `http:host`).
+    let lowered = trimmed.get(..8).unwrap_or(trimmed).to_ascii_lowercase();
+    if !(lowered.starts_with("https://") || lowered.starts_with("http://")) {
+        return Err(refused());
+    }
+    let address = url::Url::parse(trimmed).map_err(|_| refused())?;
+    let has_host = address.host_str().is_some_and(|host| !host.is_empty());
+    if !matches!(address.scheme(), "http" | "https") || !has_host {
+        return Err(refused());
+    }
+    if !address.username().is_empty() || address.password().is_some() {
+        return Err(FieldError::new(field, "invalid_url", "must not contain a user name or password"));
+    }
+    Ok(address.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +214,29 @@ mod tests {
         assert_eq!(clean_text("title", " \t ", 1, 200).map_err(|error| error.code), Err("required"));
         // Invisible characters do not make up the length a title needs.
         assert_eq!(clean_text("title", "a\u{200B}\u{200C}b", 3, 200).map_err(|error| error.code), Err("too_short"));
+    }
+
+    #[test]
+    fn web_addresses_need_a_host_and_an_http_scheme_in_any_case() {
+        let parse = |raw: &str| parse_web_address("video_link", raw, 500);
+        assert_eq!(parse("HTTPS://Meeting.Example.org/Room/1").as_deref(), Ok("https://meeting.example.org/Room/1"));
+        assert_eq!(parse(" http://10.0.0.5:8443/r ").as_deref(), Ok("http://10.0.0.5:8443/r"));
+        for raw in [
+            "http://",
+            "HTTPS://",
+            "http:/room",
+            "http:room",
+            "javascript:alert(1)",
+            "ftp://files.example.org",
+            "meeting.example.org",
+            "https://user:secret@meeting.example.org/",
+        ] {
+            assert_eq!(parse(raw).map_err(|error| error.code), Err("invalid_url"), "{raw:?}");
+        }
+        assert_eq!(
+            parse(&format!("https://example.org/{}", "a".repeat(500))).map_err(|error| error.code),
+            Err("too_long")
+        );
     }
 
     #[test]

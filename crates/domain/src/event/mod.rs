@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::UserId;
 use crate::industry::IndustryCode;
 use crate::listing::{Keywords, Title, id_type, parse_industry_codes, parse_short_text, vocabulary};
-use crate::validation::{FieldError, ValidationErrors};
+use crate::validation::{FieldError, ValidationErrors, parse_web_address};
 
 id_type!(EventId);
 id_type!(ParticipantId);
@@ -269,13 +269,7 @@ impl EventDraft {
             None => Some(None),
         };
         let video_link = match input.video_link.as_deref().map(str::trim).filter(|link| !link.is_empty()) {
-            Some(link) if (link.starts_with("https://") || link.starts_with("http://")) && link.len() <= 500 => {
-                Some(Some(link.to_owned()))
-            }
-            Some(_) => {
-                errors.push(FieldError::new("video_link", "invalid_url", "must be an http(s) address"));
-                None
-            }
+            Some(link) => errors.collect(parse_web_address("video_link", link, 500)).map(Some),
             None => Some(None),
         };
         if let (Some(mode), Some(venue), Some(video_link)) = (mode, &venue, &video_link) {
