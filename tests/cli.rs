@@ -65,6 +65,26 @@ fn the_match_benchmark_times_real_needs_from_an_evaluation_file() {
 }
 
 #[test]
+fn the_flood_benchmark_reports_each_flood_beside_the_idle_server() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = techmatch(directory.path())
+        .args(["bench", "flood", "--registrations", "40", "--skip-unbounded"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let row = |name: &str| {
+        stdout.lines().find(|line| line.starts_with(name)).unwrap_or_else(|| panic!("{name}: {stdout}")).to_owned()
+    };
+    assert!(row("idle server (reference)").contains(" MB"), "{stdout}");
+    // One client's registrations stop at its limit; the same number from many clients are made.
+    assert!(row("valid, from one client").contains("429×"), "{stdout}");
+    assert!(row("valid, from many clients").contains("201×"), "{stdout}");
+    assert!(row("unknown join code").contains("422×"), "{stdout}");
+    assert!(!stdout.contains("failed×"), "every registration was answered: {stdout}");
+}
+
+#[test]
 fn unknown_configuration_keys_stop_the_binary() {
     let directory = tempfile::tempdir().unwrap();
     let output =

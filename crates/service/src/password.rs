@@ -4,19 +4,59 @@ use std::time::Duration;
 
 use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::settings::PasswordHashSettings;
 
 /// argon2id hashing, run on tokio's blocking pool: one hash costs tens of milliseconds of CPU
 /// and its memory cost (19 MiB at the floor) for as long. At most `max_concurrent` run at once
 /// and `max_waiting` more wait their turn; beyond that a request is refused at once
-/// ([`HashError::Busy`]), so a flood of logins or registrations cannot exhaust memory.
+/// ([`HashError::Busy`]), so a flood of logins or registrations cannot exhaust memory. The
+/// running hashes work in memory kept for them ([`HashMemory`]) rather than memory allocated and
+/// freed per hash, which the system allocator would keep growing under a flood.
 #[derive(Clone)]
 pub struct PasswordHasher {
     argon2: Arc<Argon2<'static>>,
+    params: Params,
     gate: Arc<HashingGate>,
+    memory: Arc<HashMemory>,
+}
+
+/// The argon2 working memory of the hashes that may run at once, reused from hash to hash.
+/// (Freed and allocated again each time, such blocks are too big for glibc to hand back right
+/// away once its allocation threshold has adapted to them, and each thread's arena keeps its
+/// own: resident memory then grew far past the bound on concurrent hashes.)
+struct HashMemory {
+    block_count: usize,
+    keep: usize,
+    free: std::sync::Mutex<Vec<Vec<Block>>>,
+}
+
+impl HashMemory {
+    fn new(block_count: usize, keep: usize) -> HashMemory {
+        HashMemory { block_count, keep, free: std::sync::Mutex::new(Vec::with_capacity(keep)) }
+    }
+
+    /// Working memory of `block_count` blocks: a kept one when the size is the configured one
+    /// (a hash stored under older parameters gets its own).
+    fn take(&self, block_count: usize) -> Vec<Block> {
+        if block_count == self.block_count
+            && let Some(blocks) = self.free.lock().ok().and_then(|mut free| free.pop())
+        {
+            return blocks;
+        }
+        vec![Block::default(); block_count]
+    }
+
+    fn give_back(&self, blocks: Vec<Block>) {
+        if blocks.len() == self.block_count
+            && let Ok(mut free) = self.free.lock()
+            && free.len() < self.keep
+        {
+            free.push(blocks);
+        }
+    }
 }
 
 /// Why a hash or a check did not happen.
@@ -113,7 +153,9 @@ impl PasswordHasher {
             configured => configured,
         };
         Ok(PasswordHasher {
-            argon2: Arc::new(Argon2::new(Algorithm::Argon2id, Version::V0x13, params)),
+            argon2: Arc::new(Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())),
+            memory: Arc::new(HashMemory::new(params.block_count(), max_concurrent.max(1))),
+            params,
             gate: Arc::new(HashingGate::new(max_concurrent, settings.max_waiting)),
         })
     }
@@ -129,18 +171,12 @@ impl PasswordHasher {
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let _turn = self.gate.turn().await?;
-        let argon2 = Arc::clone(&self.argon2);
+        let hasher = self.clone();
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            argon2
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|error| anyhow::anyhow!("argon2 hashing failed: {error}"))
-        })
-        .await
-        .context("password hashing task failed")?
-        .map_err(HashError::Failed)
+        tokio::task::spawn_blocking(move || hasher.hash_now(password.as_bytes()))
+            .await
+            .context("password hashing task failed")?
+            .map_err(HashError::Failed)
     }
 
     /// Checks a password against a stored hash. With no stored hash (unknown account) it checks
@@ -148,22 +184,65 @@ impl PasswordHasher {
     /// reveal which e-mail addresses have accounts.
     pub async fn verify(&self, password: &str, stored_hash: Option<String>) -> Result<bool, HashError> {
         let _turn = self.gate.turn().await?;
-        let argon2 = Arc::clone(&self.argon2);
+        let hasher = self.clone();
         let password = password.to_owned();
         let known = stored_hash.is_some();
         let stored_hash = match stored_hash {
             Some(hash) => hash,
             None => self.dummy_hash()?,
         };
-        tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&stored_hash)
-                .map_err(|error| anyhow::anyhow!("stored hash is malformed: {error}"))?;
-            // The hash carries its own parameters; verification uses those.
-            Ok(argon2.verify_password(password.as_bytes(), &parsed).is_ok() && known)
-        })
-        .await
-        .context("password verification task failed")?
-        .map_err(HashError::Failed)
+        tokio::task::spawn_blocking(move || hasher.verify_now(password.as_bytes(), &stored_hash))
+            .await
+            .context("password verification task failed")?
+            .map(|matches| matches && known)
+            .map_err(HashError::Failed)
+    }
+
+    /// The argon2 output of `password` under `argon2` with a raw `salt`, in kept memory.
+    fn output(&self, argon2: &Argon2<'_>, password: &[u8], salt: &[u8], length: usize) -> anyhow::Result<Output> {
+        let mut blocks = self.memory.take(argon2.params().block_count());
+        let output = Output::init_with(length, |out| {
+            argon2.hash_password_into_with_memory(password, salt, out, &mut blocks).map_err(Into::into)
+        });
+        self.memory.give_back(blocks);
+        output.map_err(|error| anyhow::anyhow!("argon2 hashing failed: {error}"))
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) for `password`, blocking.
+    fn hash_now(&self, password: &[u8]) -> anyhow::Result<String> {
+        let salt = SaltString::generate(&mut OsRng);
+        let mut raw_salt = [0u8; 64];
+        let raw_salt = salt.decode_b64(&mut raw_salt).map_err(|error| anyhow::anyhow!("salt: {error}"))?;
+        let length = self.params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        let output = self.output(&self.argon2, password, raw_salt, length)?;
+        let hash = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params).map_err(|error| anyhow::anyhow!("params: {error}"))?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok(hash.to_string())
+    }
+
+    /// Whether `password` matches a stored PHC string, under the parameters it carries,
+    /// compared in constant time; blocking.
+    fn verify_now(&self, password: &[u8], stored_hash: &str) -> anyhow::Result<bool> {
+        let malformed = |error: &dyn std::fmt::Display| anyhow::anyhow!("stored hash is malformed: {error}");
+        let parsed = PasswordHash::new(stored_hash).map_err(|error| malformed(&error))?;
+        let algorithm = Algorithm::try_from(parsed.algorithm).map_err(|error| malformed(&error))?;
+        let version = match parsed.version {
+            Some(version) => Version::try_from(version).map_err(|error| malformed(&error))?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(&parsed).map_err(|error| malformed(&error))?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(malformed(&"no salt or no hash"));
+        };
+        let mut raw_salt = [0u8; 64];
+        let raw_salt = salt.decode_b64(&mut raw_salt).map_err(|error| malformed(&error))?;
+        let argon2 = Argon2::new(algorithm, version, params);
+        Ok(self.output(&argon2, password, raw_salt, expected.len())? == expected)
     }
 
     fn dummy_hash(&self) -> anyhow::Result<String> {
@@ -171,18 +250,15 @@ impl PasswordHasher {
         if let Some(hash) = DUMMY.get() {
             return Ok(hash.clone());
         }
-        let salt = SaltString::generate(&mut OsRng);
-        let hash = self
-            .argon2
-            .hash_password(b"no account has this password", &salt)
-            .map_err(|error| anyhow::anyhow!("argon2 hashing failed: {error}"))?
-            .to_string();
+        let hash = self.hash_now(b"no account has this password")?;
         Ok(DUMMY.get_or_init(|| hash).clone())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     fn cost(memory_kib: u32, iterations: u32) -> PasswordHashSettings {
@@ -201,6 +277,43 @@ mod tests {
         assert!(hasher.verify("correct horse battery", Some(hash.clone())).await.unwrap());
         assert!(!hasher.verify("wrong horse battery", Some(hash)).await.unwrap());
         assert!(!hasher.verify("correct horse battery", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_agree_with_the_argon2_crates_own_in_both_directions() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = hasher();
+        let ours = hasher.hash("a stored passphrase").await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"a stored passphrase", &parsed).is_ok());
+        assert!(Argon2::default().verify_password(b"another passphrase", &parsed).is_err());
+        // Hashes stored under other parameters (a cost raised since, or an older version) still
+        // verify, in memory of their own size.
+        for (memory_kib, iterations) in [(19_456, 2), (32_768, 3), (8192, 1)] {
+            let params = Params::new(memory_kib, iterations, 1, None).unwrap();
+            let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(b"a stored passphrase", &SaltString::generate(&mut OsRng))
+                .unwrap()
+                .to_string();
+            assert!(hasher.verify("a stored passphrase", Some(theirs.clone())).await.unwrap(), "{theirs}");
+            assert!(!hasher.verify("a stored passphrase!", Some(theirs)).await.unwrap());
+        }
+        let truncated = ours[..ours.len() - 8].to_owned();
+        assert!(!hasher.verify("a stored passphrase", Some(truncated)).await.unwrap_or(false));
+    }
+
+    #[test]
+    fn working_memory_is_kept_for_the_hashes_that_may_run_at_once() {
+        let memory = HashMemory::new(16, 2);
+        let blocks: Vec<Vec<Block>> = (0..3).map(|_| memory.take(16)).collect();
+        for taken in blocks {
+            memory.give_back(taken);
+        }
+        assert_eq!(memory.free.lock().unwrap().len(), 2, "no more than may run at once");
+        memory.give_back(memory.take(32));
+        assert_eq!(memory.free.lock().unwrap().len(), 2, "another size is not kept");
+        let _reused = memory.take(16);
+        assert_eq!(memory.free.lock().unwrap().len(), 1);
     }
 
     #[test]

@@ -5,17 +5,15 @@
 //! listings, then drives it from N keep-alive connections: first a plain `/hello` route (the
 //! machine's ceiling for this HTTP stack), then the mix: 70% searches, 20% reads, 10% writes.
 
-use std::io::{BufRead, BufReader, Write as _};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io::Write as _;
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as AsyncBufReader};
-use tokio::net::TcpStream;
 
+use super::child::{Connection, command, setup_call, start_server};
 use crate::figures::{ScratchDirectory, cores, warn_if_unoptimised};
 use crate::generate::listings::synthetic_listings;
 
@@ -66,65 +64,6 @@ pub struct LoadBenchmark {
     /// Writes in the mix, in percent (searches take what reads and writes leave).
     #[arg(long, default_value_t = 10)]
     pub write_percent: u64,
-}
-
-/// One keep-alive HTTP/1.1 connection: enough client for measuring, nothing more.
-struct Connection {
-    reader: AsyncBufReader<TcpStream>,
-    host: String,
-}
-
-impl Connection {
-    async fn open(host: &str) -> std::io::Result<Connection> {
-        let stream = TcpStream::connect(host).await?;
-        stream.set_nodelay(true)?;
-        Ok(Connection { reader: AsyncBufReader::new(stream), host: host.to_owned() })
-    }
-
-    /// Sends a request and reads the whole answer; returns the status.
-    async fn exchange(
-        &mut self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&str>,
-    ) -> std::io::Result<u16> {
-        let body = body.unwrap_or("");
-        let authorization = token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.host,
-            body.len()
-        );
-        self.reader.get_mut().write_all(request.as_bytes()).await?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line).await?;
-        let status: u16 = line
-            .split(' ')
-            .nth(1)
-            .and_then(|status| status.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-        let mut length = None;
-        loop {
-            line.clear();
-            if self.reader.read_line(&mut line).await? == 0 {
-                return Err(std::io::Error::other("connection closed"));
-            }
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse::<usize>().ok();
-            }
-        }
-        let length = length.ok_or_else(|| std::io::Error::other("no content-length"))?;
-        let mut sink = vec![0u8; length];
-        self.reader.read_exact(&mut sink).await?;
-        Ok(status)
-    }
 }
 
 /// What a request of the mix does, for latencies by kind.
@@ -282,60 +221,6 @@ async fn drive(
     Ok(figures)
 }
 
-/// The server as a child process, killed when dropped.
-struct Server {
-    child: Child,
-    host: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn command(directory: &Path, database_url: Option<&str>) -> anyhow::Result<Command> {
-    let mut command = Command::new(std::env::current_exe()?);
-    // Quiet by default; TECHMATCH_BENCH_LOG (a log filter) shows the server's own timings.
-    let filter = std::env::var("TECHMATCH_BENCH_LOG").unwrap_or_else(|_| "error".to_owned());
-    command.current_dir(directory).env("RUST_LOG", &filter).env("TECHMATCH__LOG__FILTER", &filter);
-    if let Some(url) = database_url {
-        command.env("TECHMATCH__DATABASE__URL", url);
-    }
-    Ok(command)
-}
-
-fn start_server(directory: &Path, database_url: Option<&str>) -> anyhow::Result<Server> {
-    let mut child = command(directory, database_url)?
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        if let Some(address) = line.strip_prefix("listening on http://") {
-            return Ok(Server { child, host: address.to_owned() });
-        }
-    }
-    bail!("the server exited before listening")
-}
-
-/// Blocking JSON call used for setup only.
-fn setup_call(host: &str, method: &str, path: &str, body: &str) -> anyhow::Result<serde_json::Value> {
-    let mut stream = std::net::TcpStream::connect(host)?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    std::io::Read::read_to_string(&mut stream, &mut response)?;
-    let body = response.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or("");
-    Ok(serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
-}
-
 impl LoadBenchmark {
     /// Runs the benchmark and prints its figures.
     pub fn run(&self) -> anyhow::Result<()> {
@@ -371,7 +256,7 @@ fn run(options: &LoadBenchmark) -> anyhow::Result<()> {
     if !imported.success() {
         bail!("the import failed");
     }
-    let server = start_server(directory.path(), database_url)?;
+    let server = start_server(directory.path(), database_url, &[])?;
     let email = format!("load-{}@bench.local", std::process::id());
     setup_call(
         &server.host,

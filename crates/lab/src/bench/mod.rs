@@ -2,11 +2,14 @@
 //! (bare tantivy, a plain route's ceiling, an external solver's optimum). Run them on a
 //! release build.
 
+mod child;
+mod flood;
 mod load;
 mod matching;
 mod schedule;
 mod search;
 
+pub use flood::FloodBenchmark;
 pub use load::LoadBenchmark;
 pub use matching::MatchBenchmark;
 pub use schedule::ScheduleBenchmark;
@@ -21,6 +24,10 @@ pub enum BenchCommand {
     /// The service under load on loopback: a plain /hello route's ceiling, then a mix of
     /// 70% searches, 20% reads and 10% writes; prints requests/s, p50/p99/max and errors.
     Load(LoadBenchmark),
+    /// Floods of parallel registrations (invalid ones, then valid ones that must hash their
+    /// password): the server's resident memory and /health's latency during each, beside the
+    /// idle server and a reference run without the hashing bound.
+    Flood(FloodBenchmark),
     /// Match synthetic needs against N synthetic results: top 20 with explanations, per need.
     Match(MatchBenchmark),
     /// Index N synthetic bilingual listings with techmatch's index and with bare tantivy, then
@@ -35,6 +42,7 @@ impl BenchCommand {
         match self {
             BenchCommand::Schedule(benchmark) => benchmark.run(),
             BenchCommand::Load(benchmark) => benchmark.run(),
+            BenchCommand::Flood(benchmark) => benchmark.run(),
             BenchCommand::Match(benchmark) => benchmark.run(progress),
             BenchCommand::Search(benchmark) => benchmark.run(progress),
         }
