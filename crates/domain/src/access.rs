@@ -44,6 +44,10 @@ pub enum Action {
     TakePartInEvents,
     /// Platform statistics and the report sentence.
     ReadStatistics,
+    /// Write to a listing's poster: companies about results, researchers about needs.
+    ExpressInterest,
+    /// Follow deals: one's own organization's, or (staff) every one.
+    FollowDeals,
 }
 
 impl Action {
@@ -65,6 +69,8 @@ impl Action {
             Action::ManageEvents,
             Action::TakePartInEvents,
             Action::ReadStatistics,
+            Action::ExpressInterest,
+            Action::FollowDeals,
         ];
         actions.extend(Role::ALL.into_iter().map(|role| Action::CreateUser { role }));
         actions
@@ -94,7 +100,8 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Result<(), AccessDeni
         Action::CreateTechNeed => matches!(actor.role, Role::Company) || actor.role.is_staff(),
         Action::ApplyToChallenge => actor.role == Role::Researcher,
         Action::ReviewSuggestions | Action::ManageEvents | Action::ReadStatistics => actor.role.is_staff(),
-        Action::TakePartInEvents => matches!(actor.role, Role::Researcher | Role::Company),
+        Action::TakePartInEvents | Action::ExpressInterest => matches!(actor.role, Role::Researcher | Role::Company),
+        Action::FollowDeals => true,
     };
     if allowed { Ok(()) } else { Err(AccessDenied::Forbidden) }
 }
@@ -195,6 +202,8 @@ mod tests {
             (Action::ManageEvents, &[LiaisonOfficer, Admin]),
             (Action::TakePartInEvents, &[Researcher, Company]),
             (Action::ReadStatistics, &[LiaisonOfficer, Admin]),
+            (Action::ExpressInterest, &[Researcher, Company]),
+            (Action::FollowDeals, &[Researcher, Company, LiaisonOfficer, Admin]),
         ];
         assert_eq!(expectations.len(), Action::all().len(), "every action needs a row");
         for (action, allowed_roles) in expectations {

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod account;
+pub mod deal;
 pub mod event;
 pub mod industry;
 pub mod listing;
