@@ -28,6 +28,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub demo: DemoSettings,
     pub mail: techmatch_service::mail::MailSettings,
+    pub deals: techmatch_service::deals::DealSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,6 +173,9 @@ pub fn load_from_process(config_dir_override: Option<&Path>) -> Result<(Settings
 
 fn check(settings: &Settings, environment: &Environment) -> Result<(), ConfigError> {
     if let Some(problem) = settings.auth.password_hash.problem() {
+        return Err(ConfigError::Invalid(problem));
+    }
+    if let Some(problem) = settings.deals.problem() {
         return Err(ConfigError::Invalid(problem));
     }
     if settings.auth.access_token_ttl_seconds == 0 || settings.auth.access_token_ttl_seconds > 86_400 {

@@ -17,6 +17,7 @@ mod m20261127_000009_login_events;
 mod m20261127_000010_stored_match_first_found;
 mod m20261127_000011_notification_mail;
 mod m20261127_000012_decisions_by_result;
+mod m20261203_000013_interests_and_deals;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_stored_match_first_found::Migration),
             Box::new(m20261127_000011_notification_mail::Migration),
             Box::new(m20261127_000012_decisions_by_result::Migration),
+            Box::new(m20261203_000013_interests_and_deals::Migration),
         ]
     }
 }

@@ -249,6 +249,29 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
     ),
     route("GET", "/api/v1/events/{event}/schedule.xlsx", "/api/v1/events/{id}/schedule.xlsx", STAFF, None),
     route("GET", "/api/v1/events/{event}/schedule.html", "/api/v1/events/{id}/schedule.html", STAFF, None),
+    route("GET", "/api/v1/interests", "/api/v1/interests", EVERYONE, None),
+    route("GET", "/api/v1/interests/{interest}", "/api/v1/interests/{id}", EVERYONE, None),
+    // The poster answers: the researcher, whose result the company wrote about.
+    route(
+        "POST",
+        "/api/v1/interests/{interest}/answer",
+        "/api/v1/interests/{id}/answer",
+        &[Role::Researcher],
+        Some(r#"{"decision": "accept"}"#),
+    ),
+    // After the answer, which leaves no open interest between the two organizations.
+    route(
+        "POST",
+        "/api/v1/interests",
+        "/api/v1/interests",
+        PARTICIPANTS,
+        Some(
+            r#"{"listing_kind": "{interest_kind}", "listing_id": {interest_listing}, "purpose": "other", "message": "矩阵合作意向，希望交流。"}"#,
+        ),
+    ),
+    route("GET", "/api/v1/deals", "/api/v1/deals", EVERYONE, None),
+    route("GET", "/api/v1/deals/{deal}", "/api/v1/deals/{id}", EVERYONE, None),
+    route("POST", "/api/v1/deals/{deal}/stage", "/api/v1/deals/{id}/stage", EVERYONE, Some("{deal_change}")),
     route("GET", "/api/v1/notifications", "/api/v1/notifications", EVERYONE, None),
     route("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", EVERYONE, None),
     // Logout last: it revokes the caller's token.
@@ -334,6 +357,53 @@ async fn event_fixture(
     ]
 }
 
+/// A deal (the researcher's interest in the company's need, accepted)
+/// and an open interest of the company in the researcher's result.
+async fn deal_fixture(
+    app: &TestApp,
+    tokens: &HashMap<Role, String>,
+    values: &HashMap<&str, String>,
+) -> Vec<(&'static str, String)> {
+    let message = "矩阵夹具的合作意向，希望进一步交流。";
+    let accepted = app
+        .post(
+            "/api/v1/interests",
+            Some(&tokens[&Role::Researcher]),
+            &json!({"listing_kind": "need", "listing_id": values["need"].parse::<i64>().unwrap(), "purpose": "joint_development", "message": message}),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    let answered = app
+        .post(
+            &format!("/api/v1/interests/{}/answer", accepted.body["id"]),
+            Some(&tokens[&Role::Company]),
+            &json!({"decision": "accept"}),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    let open = app
+        .post(
+            "/api/v1/interests",
+            Some(&tokens[&Role::Company]),
+            &json!({"listing_kind": "result", "listing_id": values["result"].parse::<i64>().unwrap(), "purpose": "license", "message": message}),
+        )
+        .await;
+    assert_eq!(open.status, StatusCode::CREATED, "{}", open.body);
+    vec![("deal", answered.body["deal_id"].to_string()), ("interest", open.body["id"].to_string())]
+}
+
+/// The next step of the fixture's deal from where it stands.
+fn next_deal_change(deal: &Value) -> String {
+    let version = &deal["version"];
+    match deal["stage"].as_str().unwrap() {
+        "introduced" => json!({"version": version, "stage": "in_talks"}),
+        "in_talks" => json!({"version": version, "stage": "nda_signed"}),
+        "nda_signed" => json!({"version": version, "stage": "intent_signed"}),
+        _ => json!({"version": version, "stage": "contract_signed", "contract_amount_yuan": 100_000, "contract_date": "2026-01-05"}),
+    }
+    .to_string()
+}
+
 fn fill(template: &str, values: &HashMap<&str, String>) -> String {
     let mut filled = template.to_owned();
     for (name, value) in values {
@@ -379,6 +449,8 @@ async fn every_role_against_every_protected_route() {
         ]);
         let events = event_fixture(&app, &tokens, &values).await;
         values.extend(events);
+        let deals = deal_fixture(&app, &tokens, &values).await;
+        values.extend(deals);
 
         for route in PROTECTED_ROUTES {
             let method = Method::from_bytes(route.method.as_bytes()).unwrap();
@@ -414,6 +486,16 @@ async fn every_role_against_every_protected_route() {
                 };
                 values.insert("own_listing", own_listing);
                 values.insert("counterpart", counterpart);
+                // Researchers write about needs, companies about results (the events' listings,
+                // which no route archives).
+                let (interest_kind, interest_listing) = match role {
+                    Role::Researcher => ("need", values["event_need"].clone()),
+                    _ => ("result", values["event_result"].clone()),
+                };
+                values.insert("interest_kind", interest_kind.to_owned());
+                values.insert("interest_listing", interest_listing);
+                let deal = app.get(&format!("/api/v1/deals/{}", values["deal"]), Some(&admin)).await.body;
+                values.insert("deal_change", next_deal_change(&deal));
                 let meetings =
                     app.get(&format!("/api/v1/events/{}/meetings", values["event"]), Some(&admin)).await.body;
                 if let Some(first) = meetings["items"].as_array().and_then(|items| items.first()) {

@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorCode, ensure_json_error, json_error, path_error, query_error};
-use crate::routes::{admin, auth, events, export, me, needs, results, search, suggestions, system};
+use crate::routes::{admin, auth, deals, events, export, me, needs, results, search, suggestions, system};
 
 /// Largest request body accepted, JSON or not.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -66,6 +66,7 @@ pub struct ApiSettings {
         (name = "search", description = "full-text search over both"),
         (name = "suggestions", description = "the liaison officers' queue of suggested pairs"),
         (name = "events", description = "roadshows and matchmaking fairs: registrations, meeting requests, the schedule, outcomes, statistics, notifications"),
+        (name = "deals", description = "expressions of interest in listings and the deals they open, stage by stage to a registered contract"),
         (name = "system", description = "health and this document"),
     )
 )]
@@ -146,7 +147,14 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(events::confirm_presentations)
             .service(events::list_presentations)
             .service(events::schedule_xlsx)
-            .service(events::schedule_html),
+            .service(events::schedule_html)
+            .service(deals::express_interest)
+            .service(deals::list_interests)
+            .service(deals::get_interest)
+            .service(deals::answer_interest)
+            .service(deals::list_deals)
+            .service(deals::get_deal)
+            .service(deals::change_deal),
     );
 }
 

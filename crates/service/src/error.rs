@@ -69,10 +69,18 @@ pub enum ConflictCode {
     ParticipantUnavailable,
     ScheduleChanged,
     NotHeld,
+    // Interests and deals
+    ListingNotOpen,
+    OwnListing,
+    InterestOpen,
+    InterestAnswered,
+    InterestExpired,
+    DealFinished,
+    StageNotForward,
 }
 
 impl ConflictCode {
-    pub const ALL: [ConflictCode; 28] = [
+    pub const ALL: [ConflictCode; 35] = [
         ConflictCode::EmailTaken,
         ConflictCode::OrganizationExists,
         ConflictCode::CannotDeactivateSelf,
@@ -101,6 +109,13 @@ impl ConflictCode {
         ConflictCode::ParticipantUnavailable,
         ConflictCode::ScheduleChanged,
         ConflictCode::NotHeld,
+        ConflictCode::ListingNotOpen,
+        ConflictCode::OwnListing,
+        ConflictCode::InterestOpen,
+        ConflictCode::InterestAnswered,
+        ConflictCode::InterestExpired,
+        ConflictCode::DealFinished,
+        ConflictCode::StageNotForward,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -133,6 +148,13 @@ impl ConflictCode {
             ConflictCode::ParticipantUnavailable => "participant_unavailable",
             ConflictCode::ScheduleChanged => "schedule_changed",
             ConflictCode::NotHeld => "not_held",
+            ConflictCode::ListingNotOpen => "listing_not_open",
+            ConflictCode::OwnListing => "own_listing",
+            ConflictCode::InterestOpen => "interest_open",
+            ConflictCode::InterestAnswered => "interest_answered",
+            ConflictCode::InterestExpired => "interest_expired",
+            ConflictCode::DealFinished => "deal_finished",
+            ConflictCode::StageNotForward => "stage_not_forward",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and `store` for persistence, and know nothing of HTTP.
 
 mod accounts;
+pub mod deals;
 mod error;
 pub mod events;
 mod form_token;

@@ -58,6 +58,7 @@ pub struct Services {
     pub listings: ListingService,
     pub matches: crate::matching::MatchService,
     pub events: crate::events::EventService,
+    pub deals: crate::deals::DealService,
     pub search: SearchService,
     pub system: SystemService,
 }
@@ -70,15 +71,20 @@ impl Services {
         search: &SearchSettings,
         weights: techmatch_matching::features::Weights,
         mail: crate::mail::MailSettings,
+        deals: crate::deals::DealSettings,
     ) -> anyhow::Result<Services> {
         let search = SearchService::start(store.clone(), search).await?;
         let matches = crate::matching::MatchService::new(store.clone(), search.clone(), weights);
         // The e-mail sender starts with the service: it also sends what was left due before.
         let mailer = crate::mail::Mailer::new(mail, store.clone());
         mailer.start();
+        let listings = ListingService::new(store.clone(), search.clone());
+        let deal_service = crate::deals::DealService::new(store.clone(), listings.clone(), deals);
+        deal_service.start_sweeping();
         Ok(Services {
             accounts: AccountService::new(store.clone(), auth)?,
-            listings: ListingService::new(store.clone(), search.clone()),
+            listings,
+            deals: deal_service,
             events: crate::events::EventService::new(store.clone(), matches.clone(), mailer),
             matches,
             system: SystemService::new(store, search.clone()),

@@ -10,6 +10,7 @@
 mod accounts;
 mod backup;
 mod connection;
+mod deals;
 mod decisions;
 mod entity;
 mod error;
@@ -22,6 +23,7 @@ mod write_queue;
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use backup::{sqlite_file, verify_sqlite_backup};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
+pub use deals::{AnswerOutcome, DealFilter, NewDeal, NewInterestRow, StoredAnswer, StoredDealChange, SweepNotices};
 pub use decisions::{NewStoredPair, PairDecision, StoredMatch};
 pub use error::StoreError;
 pub use events::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeting};

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod deals;
 pub mod events;
 pub mod export;
 pub mod me;

@@ -120,6 +120,8 @@ pub struct Interest {
     pub listing: ListingRef,
     /// The poster of the listing, who answers.
     pub listing_organization: OrganizationId,
+    /// Who was told of it: the listing's owner when it was sent.
+    pub recipient: UserId,
     pub sender: UserId,
     pub sender_organization: OrganizationId,
     pub purpose: InterestPurpose,

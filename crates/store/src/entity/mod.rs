@@ -1,9 +1,12 @@
 //! sea-orm entities. They never leave this crate: queries convert them to domain types.
 
 pub mod challenge_application;
+pub mod deal;
+pub mod deal_event;
 pub mod event;
 pub mod event_participant;
 pub mod event_presentation;
+pub mod interest;
 pub mod login_event;
 pub mod match_decision;
 pub mod meeting;

@@ -4,7 +4,7 @@
 //! transaction.
 
 mod meetings;
-mod notifications;
+pub(crate) mod notifications;
 mod participants;
 mod requests;
 
@@ -34,7 +34,7 @@ pub(super) fn decode<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, S
     serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))
 }
 
-pub(super) fn vocabulary<T>(
+pub(crate) fn vocabulary<T>(
     what: &str,
     raw: &str,
     parse: fn(&str, &str) -> Result<T, techmatch_domain::FieldError>,

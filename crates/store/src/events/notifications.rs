@@ -17,7 +17,7 @@ pub struct NewNotification {
     pub message: String,
 }
 
-pub(super) fn notification_rows(notices: &[NewNotification], now: DateTime<Utc>) -> Vec<notification::ActiveModel> {
+pub(crate) fn notification_rows(notices: &[NewNotification], now: DateTime<Utc>) -> Vec<notification::ActiveModel> {
     notices
         .iter()
         .map(|notice| notification::ActiveModel {

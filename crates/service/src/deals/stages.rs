@@ -1,0 +1,118 @@
+//! Deals: read with their timeline by the parties, the introducer and staff; listed for them;
+//! moved stage by stage under an optimistic version.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use techmatch_domain::deal::{Deal, DealChange, DealEvent, DealId, DealStage, Transition, can_see_deal};
+use techmatch_domain::{Action, Actor, authorize};
+use techmatch_store::{DealFilter, Page, PageRequest, StoredDealChange, UpdateError};
+use tracing::info;
+
+use super::DealService;
+use crate::error::{ConflictCode, ServiceError};
+
+/// A deal with its timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealView {
+    pub deal: Deal,
+    pub timeline: Vec<DealEvent>,
+}
+
+/// The day in China, where contracts are signed and dated.
+fn china_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    match FixedOffset::east_opt(8 * 3600) {
+        Some(china) => now.with_timezone(&china).date_naive(),
+        None => now.date_naive(),
+    }
+}
+
+impl DealService {
+    async fn visible_deal(&self, actor: &Actor, id: DealId) -> Result<Deal, ServiceError> {
+        match self.store.deal(id).await? {
+            Some(deal) if can_see_deal(actor, &deal) => Ok(deal),
+            _ => Err(ServiceError::NotFound("deal")),
+        }
+    }
+
+    pub async fn deal(&self, actor: &Actor, id: DealId) -> Result<DealView, ServiceError> {
+        let deal = self.visible_deal(actor, id).await?;
+        let timeline = self.store.deal_timeline(id).await?;
+        Ok(DealView { deal, timeline })
+    }
+
+    /// The deals `actor` follows: their organization's as either side, or those they
+    /// introduced; staff see all. Most recently changed first.
+    pub async fn deals(
+        &self,
+        actor: &Actor,
+        stage: Option<DealStage>,
+        page: PageRequest,
+    ) -> Result<Page<Deal>, ServiceError> {
+        authorize(Some(actor), Action::FollowDeals)?;
+        let filter = if actor.role.is_staff() {
+            DealFilter { stage, ..DealFilter::default() }
+        } else {
+            DealFilter { organization: actor.organization_id, introducer: Some(actor.user_id), stage }
+        };
+        Ok(self.store.deals(filter, page).await?)
+    }
+
+    /// Moves a deal a party, its introducer or staff follows, from the stage of `version`.
+    pub async fn change_deal(
+        &self,
+        actor: &Actor,
+        id: DealId,
+        version: i64,
+        change: DealChange,
+        now: DateTime<Utc>,
+    ) -> Result<DealView, ServiceError> {
+        let deal = self.visible_deal(actor, id).await?;
+        if deal.version != version {
+            return Err(stale(deal.version));
+        }
+        match deal.transition(actor, change.stage) {
+            Ok(()) => {}
+            Err(Transition::Finished) => {
+                return Err(ServiceError::Conflict {
+                    code: ConflictCode::DealFinished,
+                    message: format!("the deal is {} already", deal.stage),
+                });
+            }
+            Err(Transition::NotForward) => {
+                return Err(ServiceError::Conflict {
+                    code: ConflictCode::StageNotForward,
+                    message: format!("a deal at {} cannot move to {}", deal.stage, change.stage),
+                });
+            }
+            Err(Transition::StaffOnly) => return Err(ServiceError::Forbidden),
+        }
+        let stored = StoredDealChange {
+            stage: change.stage,
+            close_reason: change.close_reason,
+            contract_amount_yuan: change.contract_amount_yuan,
+            contract_date: change.contract_date,
+            note: change.note,
+            actor: actor.user_id,
+            at: now,
+        };
+        let changed = self.store.change_deal(id, version, &stored, &[]).await.map_err(|error| match error {
+            UpdateError::NotFound => ServiceError::NotFound("deal"),
+            UpdateError::VersionConflict { current } => stale(current),
+            UpdateError::Store(error) => error.into(),
+        })?;
+        info!(deal_id = %id, stage = %changed.stage, user_id = %actor.user_id, "deal moved");
+        let timeline = self.store.deal_timeline(id).await?;
+        Ok(DealView { deal: changed, timeline })
+    }
+
+    /// The day contract dates are checked against.
+    pub fn today(now: DateTime<Utc>) -> chrono::NaiveDate {
+        china_today(now)
+    }
+}
+
+fn stale(current: i64) -> ServiceError {
+    ServiceError::Conflict {
+        code: ConflictCode::VersionConflict,
+        message: format!("the deal was changed meanwhile (now at version {current}); reload and retry"),
+    }
+}

@@ -1,0 +1,29 @@
+//! Expressions of interest (`interests`) and the deals they open, with each deal's timeline
+//! (`stages`). An answer that opens a deal, with its first timeline entry and its notices, is one
+//! transaction, and so is every change of a deal.
+
+mod interests;
+mod stages;
+
+pub use interests::{AnswerOutcome, NewInterestRow, StoredAnswer, SweepNotices};
+pub use stages::{DealFilter, NewDeal, StoredDealChange};
+
+use techmatch_domain::deal::ListingRef;
+use techmatch_domain::listing::{NeedId, ResultId};
+
+/// The result and need columns of a listing reference.
+fn listing_columns(listing: Option<ListingRef>) -> (Option<i64>, Option<i64>) {
+    match listing {
+        Some(ListingRef::Result(ResultId(id))) => (Some(id), None),
+        Some(ListingRef::Need(NeedId(id))) => (None, Some(id)),
+        None => (None, None),
+    }
+}
+
+fn listing_of(result_id: Option<i64>, need_id: Option<i64>) -> Option<ListingRef> {
+    match (result_id, need_id) {
+        (Some(id), _) => Some(ListingRef::Result(ResultId(id))),
+        (None, Some(id)) => Some(ListingRef::Need(NeedId(id))),
+        (None, None) => None,
+    }
+}

@@ -1,0 +1,276 @@
+//! Expressions of interest in listings, the deals they open, and each deal's timeline.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Organizations {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum ResearchResults {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum TechNeeds {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Interests {
+    Table,
+    Id,
+    ResultId,
+    NeedId,
+    ListingOrganizationId,
+    /// Who is told of the interest and reminded: the listing's owner when it was sent.
+    RecipientUserId,
+    SenderUserId,
+    SenderOrganizationId,
+    Purpose,
+    Message,
+    RelatedResultId,
+    RelatedNeedId,
+    Status,
+    DeclineReason,
+    AnswerNote,
+    AnsweredBy,
+    AnsweredAt,
+    CreatedAt,
+    RemindAt,
+    ExpiresAt,
+    DealId,
+    /// `kind:listing:sender organization` while the interest is open, null after: unique, so
+    /// that a pair has at most one open interest on every database.
+    OpenPairKey,
+}
+
+#[derive(DeriveIden)]
+enum Deals {
+    Table,
+    Id,
+    ResultId,
+    NeedId,
+    ResearchOrganizationId,
+    CompanyOrganizationId,
+    Stage,
+    CloseReason,
+    Origin,
+    IntroducerUserId,
+    InterestId,
+    ContractAmountYuan,
+    ContractDate,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    /// The listings and organizations of the pair: one deal per pair.
+    PairKey,
+}
+
+#[derive(DeriveIden)]
+enum DealEvents {
+    Table,
+    Id,
+    DealId,
+    ActorUserId,
+    At,
+    FromStage,
+    ToStage,
+    Note,
+}
+
+fn reference(
+    name: &str,
+    from: (Interests, Interests),
+    to_table: impl IntoIden,
+    to_column: impl IntoIden,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to_table, to_column)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Deals::Table)
+                    .col(big_pk_auto(Deals::Id))
+                    .col(big_integer_null(Deals::ResultId))
+                    .col(big_integer_null(Deals::NeedId))
+                    .col(big_integer(Deals::ResearchOrganizationId))
+                    .col(big_integer(Deals::CompanyOrganizationId))
+                    .col(string_len(Deals::Stage, 24))
+                    .col(string_len_null(Deals::CloseReason, 24))
+                    .col(string_len(Deals::Origin, 16))
+                    .col(big_integer_null(Deals::IntroducerUserId))
+                    .col(big_integer_null(Deals::InterestId))
+                    .col(big_integer_null(Deals::ContractAmountYuan))
+                    .col(date_null(Deals::ContractDate))
+                    .col(big_integer(Deals::Version))
+                    .col(timestamp_with_time_zone(Deals::CreatedAt))
+                    .col(timestamp_with_time_zone(Deals::UpdatedAt))
+                    .col(string_len(Deals::PairKey, 96).unique_key())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_deals_result")
+                            .from(Deals::Table, Deals::ResultId)
+                            .to(ResearchResults::Table, ResearchResults::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_deals_need")
+                            .from(Deals::Table, Deals::NeedId)
+                            .to(TechNeeds::Table, TechNeeds::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_deals_research_organization")
+                            .from(Deals::Table, Deals::ResearchOrganizationId)
+                            .to(Organizations::Table, Organizations::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_deals_company_organization")
+                            .from(Deals::Table, Deals::CompanyOrganizationId)
+                            .to(Organizations::Table, Organizations::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_deals_introducer")
+                            .from(Deals::Table, Deals::IntroducerUserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [
+            ("idx_deals_research_organization", Deals::ResearchOrganizationId),
+            ("idx_deals_company_organization", Deals::CompanyOrganizationId),
+            ("idx_deals_stage", Deals::Stage),
+        ] {
+            manager.create_index(Index::create().name(name).table(Deals::Table).col(column).to_owned()).await?;
+        }
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Interests::Table)
+                    .col(big_pk_auto(Interests::Id))
+                    .col(big_integer_null(Interests::ResultId))
+                    .col(big_integer_null(Interests::NeedId))
+                    .col(big_integer(Interests::ListingOrganizationId))
+                    .col(big_integer(Interests::RecipientUserId))
+                    .col(big_integer(Interests::SenderUserId))
+                    .col(big_integer(Interests::SenderOrganizationId))
+                    .col(string_len(Interests::Purpose, 32))
+                    .col(text(Interests::Message))
+                    .col(big_integer_null(Interests::RelatedResultId))
+                    .col(big_integer_null(Interests::RelatedNeedId))
+                    .col(string_len(Interests::Status, 16))
+                    .col(string_len_null(Interests::DeclineReason, 32))
+                    .col(text_null(Interests::AnswerNote))
+                    .col(big_integer_null(Interests::AnsweredBy))
+                    .col(timestamp_with_time_zone_null(Interests::AnsweredAt))
+                    .col(timestamp_with_time_zone(Interests::CreatedAt))
+                    .col(timestamp_with_time_zone_null(Interests::RemindAt))
+                    .col(timestamp_with_time_zone(Interests::ExpiresAt))
+                    .col(big_integer_null(Interests::DealId))
+                    .col(string_len_null(Interests::OpenPairKey, 64).unique_key())
+                    .foreign_key(&mut reference(
+                        "fk_interests_result",
+                        (Interests::Table, Interests::ResultId),
+                        ResearchResults::Table,
+                        ResearchResults::Id,
+                    ))
+                    .foreign_key(&mut reference(
+                        "fk_interests_need",
+                        (Interests::Table, Interests::NeedId),
+                        TechNeeds::Table,
+                        TechNeeds::Id,
+                    ))
+                    .foreign_key(&mut reference(
+                        "fk_interests_sender",
+                        (Interests::Table, Interests::SenderUserId),
+                        Users::Table,
+                        Users::Id,
+                    ))
+                    .foreign_key(&mut reference(
+                        "fk_interests_deal",
+                        (Interests::Table, Interests::DealId),
+                        Deals::Table,
+                        Deals::Id,
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [
+            ("idx_interests_listing_organization", Interests::ListingOrganizationId),
+            ("idx_interests_sender_organization", Interests::SenderOrganizationId),
+            ("idx_interests_expiry", Interests::ExpiresAt),
+        ] {
+            manager.create_index(Index::create().name(name).table(Interests::Table).col(column).to_owned()).await?;
+        }
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(DealEvents::Table)
+                    .col(big_pk_auto(DealEvents::Id))
+                    .col(big_integer(DealEvents::DealId))
+                    .col(big_integer(DealEvents::ActorUserId))
+                    .col(timestamp_with_time_zone(DealEvents::At))
+                    .col(string_len_null(DealEvents::FromStage, 24))
+                    .col(string_len(DealEvents::ToStage, 24))
+                    .col(text_null(DealEvents::Note))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_deal_events_deal")
+                            .from(DealEvents::Table, DealEvents::DealId)
+                            .to(Deals::Table, Deals::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_deal_events_deal")
+                    .table(DealEvents::Table)
+                    .col(DealEvents::DealId)
+                    .col(DealEvents::Id)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(DealEvents::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Interests::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Deals::Table).to_owned()).await
+    }
+}

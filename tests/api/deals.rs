@@ -1,0 +1,287 @@
+//! From a listing to a deal: expressions of interest (sent, answered, reminded, expired) and
+//! the deals they open, stage by stage, on both databases; who may see and do what.
+
+use actix_web::http::StatusCode;
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+use techmatch_domain::Role;
+
+use crate::helpers::{TestApp, TestResponse};
+
+/// A researcher's published result and a company with a confidential need; their tokens and ids.
+struct Pair {
+    researcher: String,
+    company: String,
+    result_id: i64,
+    need_id: i64,
+}
+
+async fn pair(app: &TestApp) -> Pair {
+    let researcher = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
+    let company = app.account_with_role(Role::Company, "ma@battery.cn").await;
+    let result = app
+        .post(
+            "/api/v1/results",
+            Some(&researcher),
+            &json!({"title": "高镍正极材料表面包覆", "abstract": "表面包覆提高高镍三元正极材料的循环寿命和热稳定性。",
+                "maturity": "pilot", "status": "published"}),
+        )
+        .await;
+    assert_eq!(result.status, StatusCode::CREATED, "{}", result.body);
+    let need = app
+        .post(
+            "/api/v1/needs",
+            Some(&company),
+            &json!({"title": "保密：电池循环寿命提升", "description": "我们的动力电池循环寿命不足，希望找到正极改性方案。", "confidential": true}),
+        )
+        .await;
+    assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+    Pair {
+        researcher,
+        company,
+        result_id: result.body["id"].as_i64().unwrap(),
+        need_id: need.body["id"].as_i64().unwrap(),
+    }
+}
+
+fn interest_in(pair: &Pair) -> Value {
+    json!({"listing_kind": "result", "listing_id": pair.result_id, "purpose": "license",
+        "message": "我们希望许可使用贵团队的正极包覆技术，用于动力电池产线。", "related_kind": "need", "related_id": pair.need_id})
+}
+
+async fn stage(app: &TestApp, token: &str, deal: i64, body: Value) -> TestResponse {
+    app.post(&format!("/api/v1/deals/{deal}/stage"), Some(token), &body).await
+}
+
+#[actix_web::test]
+async fn an_accepted_interest_opens_a_deal_that_moves_to_a_registered_contract() {
+    for app in TestApp::each_backend().await {
+        let pair = pair(&app).await;
+        let outsider = app.account_with_role(Role::Company, "rival@other.cn").await;
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@kjj.gov.cn").await;
+
+        let sent = app.post("/api/v1/interests", Some(&pair.company), &interest_in(&pair)).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{}: {}", app.backend, sent.body);
+        let interest = sent.body["id"].as_i64().unwrap();
+        assert_eq!(sent.body["status"], "open");
+        assert_eq!(sent.body["related_id"], pair.need_id, "the sender sees its own need");
+        app.post("/api/v1/interests", Some(&pair.company), &interest_in(&pair))
+            .await
+            .assert_error(StatusCode::CONFLICT, "interest_open");
+
+        // The researcher sees the interest but neither the confidential need nor any contact.
+        let path = format!("/api/v1/interests/{interest}");
+        let seen = app.get(&path, Some(&pair.researcher)).await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+        assert!(seen.body["related_id"].is_null() && seen.body["related_kind"].is_null(), "{}", seen.body);
+        assert!(seen.body["sender_contact"].is_null() && seen.body["poster_contact"].is_null());
+        assert!(!seen.body.to_string().contains("保密"), "the need's title never shows: {}", seen.body);
+        assert_eq!(app.get("/api/v1/interests", Some(&pair.researcher)).await.body["total"], 1);
+        app.get(&path, Some(&outsider)).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(app.get("/api/v1/interests", Some(&outsider)).await.body["total"], 0);
+        let notices = app.get("/api/v1/notifications", Some(&pair.researcher)).await.body.to_string();
+        assert!(notices.contains("interest_received"), "{notices}");
+
+        // Only the poster answers; accepting shows both contacts and opens the deal.
+        app.post(&format!("{path}/answer"), Some(&pair.company), &json!({"decision": "accept"}))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        let accepted =
+            app.post(&format!("{path}/answer"), Some(&pair.researcher), &json!({"decision": "accept"})).await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+        assert_eq!(accepted.body["status"], "accepted");
+        assert_eq!(accepted.body["sender_contact"]["email"], "founder-ma@battery.cn");
+        assert_eq!(accepted.body["poster_contact"]["email"], "founder-li@whut.edu.cn");
+        let for_company = app.get(&path, Some(&pair.company)).await;
+        assert_eq!(for_company.body["poster_contact"]["email"], "founder-li@whut.edu.cn");
+        app.post(&format!("{path}/answer"), Some(&pair.researcher), &json!({"decision": "decline", "reason": "price"}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "interest_answered");
+
+        let deal = accepted.body["deal_id"].as_i64().unwrap();
+        let opened = app.get(&format!("/api/v1/deals/{deal}"), Some(&pair.company)).await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+        assert_eq!(
+            (opened.body["stage"].as_str(), opened.body["origin"].as_str()),
+            (Some("introduced"), Some("interest"))
+        );
+        assert_eq!(
+            (opened.body["result_id"].as_i64(), opened.body["need_id"].as_i64()),
+            (Some(pair.result_id), Some(pair.need_id))
+        );
+        app.get(&format!("/api/v1/deals/{deal}"), Some(&outsider))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(app.get("/api/v1/deals", Some(&outsider)).await.body["total"], 0);
+        assert_eq!(app.get("/api/v1/deals", Some(&pair.researcher)).await.body["total"], 1);
+        assert_eq!(app.get("/api/v1/deals?stage=introduced", Some(&officer)).await.body["total"], 1);
+        assert_eq!(app.get("/api/v1/deals?stage=closed", Some(&officer)).await.body["total"], 0);
+
+        // Forward only, under a version; a contract with its amount and a date that has come.
+        let moved =
+            stage(&app, &pair.researcher, deal, json!({"version": 1, "stage": "in_talks", "note": "首次电话沟通"}))
+                .await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+        assert_eq!(moved.body["version"], 2);
+        stage(&app, &pair.company, deal, json!({"version": 1, "stage": "intent_signed"}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "version_conflict");
+        stage(&app, &pair.company, deal, json!({"version": 2, "stage": "introduced"}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "stage_not_forward");
+        let tomorrow = (Utc::now() + Duration::days(2)).date_naive().to_string();
+        let refused = stage(
+            &app,
+            &pair.company,
+            deal,
+            json!({"version": 2, "stage": "contract_signed", "contract_amount_yuan": 0, "contract_date": tomorrow}),
+        )
+        .await;
+        refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let today = (Utc::now() - Duration::days(1)).date_naive().to_string();
+        let signed = stage(
+            &app,
+            &pair.company,
+            deal,
+            json!({"version": 2, "stage": "contract_signed", "contract_amount_yuan": 800_000, "contract_date": today}),
+        )
+        .await;
+        assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+        assert_eq!(signed.body["contract_amount_yuan"], 800_000);
+        stage(&app, &pair.company, deal, json!({"version": 3, "stage": "contract_registered"}))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        stage(&app, &outsider, deal, json!({"version": 3, "stage": "closed", "close_reason": "price"}))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        let registered =
+            stage(&app, &officer, deal, json!({"version": 3, "stage": "contract_registered", "note": "已登记"})).await;
+        assert_eq!(registered.status, StatusCode::OK, "{}", registered.body);
+        stage(&app, &officer, deal, json!({"version": 4, "stage": "closed", "close_reason": "other"}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "deal_finished");
+        let timeline: Vec<&str> = registered.body["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["to_stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(timeline, ["introduced", "in_talks", "contract_signed", "contract_registered"]);
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn interests_go_from_the_right_side_to_the_right_listing_and_a_decline_frees_the_pair() {
+    for app in TestApp::each_backend().await {
+        let pair = pair(&app).await;
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@kjj.gov.cn").await;
+        let message = "我们团队有相关技术积累，希望进一步交流合作可能。";
+        // Researchers write to needs, companies to results; staff introduce instead.
+        let on_result =
+            json!({"listing_kind": "result", "listing_id": pair.result_id, "purpose": "pilot", "message": message});
+        app.post("/api/v1/interests", Some(&pair.researcher), &on_result)
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        app.post("/api/v1/interests", Some(&officer), &on_result)
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        // A confidential need is not there for a researcher to write to.
+        let on_need = json!({"listing_kind": "need", "listing_id": pair.need_id, "purpose": "joint_development", "message": message});
+        app.post("/api/v1/interests", Some(&pair.researcher), &on_need)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        let invalid = app
+            .post(
+                "/api/v1/interests",
+                Some(&pair.company),
+                &json!({"listing_kind": "patent", "listing_id": 1, "purpose": "buy", "message": "短"}),
+            )
+            .await;
+        invalid.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        // The related listing must be the sender's own.
+        let foreign = json!({"listing_kind": "result", "listing_id": pair.result_id, "purpose": "license", "message": message,
+            "related_kind": "need", "related_id": pair.need_id + 1000});
+        app.post("/api/v1/interests", Some(&pair.company), &foreign)
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        let sent = app.post("/api/v1/interests", Some(&pair.company), &on_result).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+        let answer = format!("/api/v1/interests/{}/answer", sent.body["id"]);
+        app.post(&answer, Some(&pair.researcher), &json!({"decision": "decline"}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let declined = app
+            .post(
+                &answer,
+                Some(&pair.researcher),
+                &json!({"decision": "decline", "reason": "too_early", "note": "中试完成后再联系"}),
+            )
+            .await;
+        assert_eq!(declined.status, StatusCode::OK, "{}", declined.body);
+        assert_eq!(
+            (declined.body["status"].as_str(), declined.body["decline_reason"].as_str()),
+            (Some("declined"), Some("too_early"))
+        );
+        assert!(declined.body["sender_contact"].is_null() && declined.body["deal_id"].is_null(), "no contact, no deal");
+        assert_eq!(app.get("/api/v1/deals", Some(&pair.company)).await.body["total"], 0);
+        // Declined, the pair may try again.
+        let again = app.post("/api/v1/interests", Some(&pair.company), &on_result).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn unanswered_interests_are_reminded_once_and_then_expire() {
+    for app in TestApp::each_backend().await {
+        let pair = pair(&app).await;
+        let sent = app.post("/api/v1/interests", Some(&pair.company), &interest_in(&pair)).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+        let id = techmatch_domain::deal::InterestId(sent.body["id"].as_i64().unwrap());
+        let settings = app.settings.deals;
+        let sent_at = Utc::now();
+        let deals = &app.services.deals;
+        // The clock moves on: before the reminder nothing happens, then one reminder, once.
+        let just_before = sent_at + Duration::days(i64::from(settings.interest_reminder_days)) - Duration::hours(1);
+        assert_eq!(deals.sweep_interests(just_before).await.unwrap(), (0, 0));
+        let reminded = sent_at + Duration::days(i64::from(settings.interest_reminder_days)) + Duration::hours(1);
+        assert_eq!(deals.sweep_interests(reminded).await.unwrap(), (1, 0), "{}", app.backend);
+        assert_eq!(deals.sweep_interests(reminded).await.unwrap(), (0, 0), "reminded once");
+        let notices = app.get("/api/v1/notifications", Some(&pair.researcher)).await.body.to_string();
+        assert!(notices.contains("interest_reminder"), "{notices}");
+
+        // Past its time an interest cannot be answered, even before the sweep records it.
+        let ended = sent_at + Duration::days(i64::from(settings.interest_expiry_days)) + Duration::hours(1);
+        let researcher = app.services.accounts.authenticate(&pair.researcher).await.unwrap();
+        let late = deals
+            .answer_interest(&researcher, id, techmatch_domain::deal::InterestAnswer::Accept { note: None }, ended)
+            .await;
+        assert!(
+            matches!(
+                late,
+                Err(techmatch_service::ServiceError::Conflict {
+                    code: techmatch_service::ConflictCode::InterestExpired,
+                    ..
+                })
+            ),
+            "{late:?}"
+        );
+        assert_eq!(deals.interest(&researcher, id, ended).await.unwrap().interest.status.as_str(), "expired");
+        assert_eq!(deals.sweep_interests(ended).await.unwrap(), (0, 1));
+        assert_eq!(deals.sweep_interests(ended).await.unwrap(), (0, 0));
+        // Now expired for everyone, on the API's own clock too, and the sender was told.
+        let seen = app.get(&format!("/api/v1/interests/{}", id.0), Some(&pair.company)).await;
+        assert_eq!(seen.body["status"], "expired", "{}", seen.body);
+        app.post(&format!("/api/v1/interests/{}/answer", id.0), Some(&pair.researcher), &json!({"decision": "accept"}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "interest_expired");
+        let notices = app.get("/api/v1/notifications", Some(&pair.company)).await.body.to_string();
+        assert!(notices.contains("interest_expired"), "{notices}");
+        // An expired interest frees the pair.
+        let again = app.post("/api/v1/interests", Some(&pair.company), &interest_in(&pair)).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+        app.stop().await;
+    }
+}
