@@ -37,7 +37,7 @@ impl Application {
             &settings.search.service_settings(),
             settings.matching.weights,
             settings.mail.clone(),
-            settings.deals,
+            settings.deals.clone(),
         )
         .await?;
         let listener = TcpListener::bind(&settings.server.listen)

@@ -71,8 +71,14 @@ enum Deals {
     Origin,
     IntroducerUserId,
     InterestId,
+    ContractType,
     ContractAmountYuan,
     ContractDate,
+    SellerCreditCode,
+    BuyerCreditCode,
+    BuyerLocal,
+    RegistrationNumber,
+    RegistrationDate,
     Version,
     CreatedAt,
     UpdatedAt,
@@ -123,8 +129,14 @@ impl MigrationTrait for Migration {
                     .col(string_len(Deals::Origin, 16))
                     .col(big_integer_null(Deals::IntroducerUserId))
                     .col(big_integer_null(Deals::InterestId))
+                    .col(string_len_null(Deals::ContractType, 32))
                     .col(big_integer_null(Deals::ContractAmountYuan))
                     .col(date_null(Deals::ContractDate))
+                    .col(string_len_null(Deals::SellerCreditCode, 18))
+                    .col(string_len_null(Deals::BuyerCreditCode, 18))
+                    .col(boolean_null(Deals::BuyerLocal))
+                    .col(string_len_null(Deals::RegistrationNumber, 64))
+                    .col(date_null(Deals::RegistrationDate))
                     .col(big_integer(Deals::Version))
                     .col(timestamp_with_time_zone(Deals::CreatedAt))
                     .col(timestamp_with_time_zone(Deals::UpdatedAt))

@@ -399,7 +399,8 @@ fn next_deal_change(deal: &Value) -> String {
         "introduced" => json!({"version": version, "stage": "in_talks"}),
         "in_talks" => json!({"version": version, "stage": "nda_signed"}),
         "nda_signed" => json!({"version": version, "stage": "intent_signed"}),
-        _ => json!({"version": version, "stage": "contract_signed", "contract_amount_yuan": 100_000, "contract_date": "2026-01-05"}),
+        _ => json!({"version": version, "stage": "contract_signed", "contract_type": "technology_service",
+            "contract_amount_yuan": 100_000, "contract_date": "2026-01-05"}),
     }
     .to_string()
 }

@@ -138,25 +138,39 @@ async fn an_accepted_interest_opens_a_deal_that_moves_to_a_registered_contract()
         )
         .await;
         refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        let today = (Utc::now() - Duration::days(1)).date_naive().to_string();
+        let signed_on = (Utc::now() - Duration::days(3)).date_naive();
         let signed = stage(
             &app,
             &pair.company,
             deal,
-            json!({"version": 2, "stage": "contract_signed", "contract_amount_yuan": 800_000, "contract_date": today}),
+            json!({"version": 2, "stage": "contract_signed", "contract_type": "technology_license", "contract_amount_yuan": 800_000,
+                "contract_date": signed_on.to_string(), "buyer_credit_code": "91440300708461136t"}),
         )
         .await;
         assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
         assert_eq!(signed.body["contract_amount_yuan"], 800_000);
-        stage(&app, &pair.company, deal, json!({"version": 3, "stage": "contract_registered"}))
+        assert_eq!(signed.body["contract_type"], "technology_license");
+        assert_eq!(signed.body["buyer_credit_code"], "91440300708461136T");
+        // The company registered in Hangzhou (330106); the platform's region is Wuhan's.
+        assert_eq!(signed.body["buyer_local"], false);
+        let registration = |date: chrono::NaiveDate| {
+            json!({"version": 3, "stage": "contract_registered", "note": "已登记", "registration_number": "2026420100000123",
+                "registration_date": date.to_string(), "seller_credit_code": "91350100M000100Y43"})
+        };
+        stage(&app, &pair.company, deal, registration(signed_on))
             .await
             .assert_error(StatusCode::FORBIDDEN, "forbidden");
         stage(&app, &outsider, deal, json!({"version": 3, "stage": "closed", "close_reason": "price"}))
             .await
             .assert_error(StatusCode::NOT_FOUND, "not_found");
-        let registered =
-            stage(&app, &officer, deal, json!({"version": 3, "stage": "contract_registered", "note": "已登记"})).await;
+        let early = stage(&app, &officer, deal, registration(signed_on - Duration::days(1))).await;
+        early.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(early.body["error"]["details"][0]["code"], "before_signing");
+        let registered = stage(&app, &officer, deal, registration(signed_on + Duration::days(1))).await;
         assert_eq!(registered.status, StatusCode::OK, "{}", registered.body);
+        assert_eq!(registered.body["registration_number"], "2026420100000123");
+        assert_eq!(registered.body["seller_credit_code"], "91350100M000100Y43");
+        assert_eq!(registered.body["buyer_credit_code"], "91440300708461136T", "kept from the signing");
         stage(&app, &officer, deal, json!({"version": 4, "stage": "closed", "close_reason": "other"}))
             .await
             .assert_error(StatusCode::CONFLICT, "deal_finished");
@@ -240,7 +254,7 @@ async fn unanswered_interests_are_reminded_once_and_then_expire() {
         let sent = app.post("/api/v1/interests", Some(&pair.company), &interest_in(&pair)).await;
         assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
         let id = techmatch_domain::deal::InterestId(sent.body["id"].as_i64().unwrap());
-        let settings = app.settings.deals;
+        let settings = &app.settings.deals;
         let sent_at = Utc::now();
         let deals = &app.services.deals;
         // The clock moves on: before the reminder nothing happens, then one reminder, once.

@@ -1,9 +1,12 @@
 //! What follows a match: a party's expression of interest in a listing (`interest`), and the
-//! deal it opens, with its stages and their rules (`stage`), on the way to a contract.
+//! deal it opens, with its stages and their rules (`stage`), on the way to a contract as the
+//! registration records it (`contract`).
 
+mod contract;
 mod interest;
 mod stage;
 
+pub use contract::{ContractType, CreditCode};
 pub use interest::{
     Interest, InterestAnswer, InterestInput, NewInterest, can_answer_interest, can_see_interest,
     may_express_interest_in,

@@ -16,7 +16,7 @@ use techmatch_store::Store;
 use crate::listings::ListingService;
 
 /// How long an interest waits for its answer.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DealSettings {
     /// The poster is reminded once this many days after an interest arrives unanswered.
@@ -25,11 +25,19 @@ pub struct DealSettings {
     pub interest_expiry_days: u32,
     /// How often a node sweeps for reminders and expiries.
     pub sweep_interval_seconds: u64,
+    /// The platform's own region, as the start of GB/T 2260 codes ("42": Hubei, "4201":
+    /// Wuhan): a contract whose buyer is registered there counts as transferred locally.
+    pub local_region: String,
 }
 
 impl Default for DealSettings {
     fn default() -> Self {
-        DealSettings { interest_reminder_days: 7, interest_expiry_days: 14, sweep_interval_seconds: 600 }
+        DealSettings {
+            interest_reminder_days: 7,
+            interest_expiry_days: 14,
+            sweep_interval_seconds: 600,
+            local_region: "4201".to_owned(),
+        }
     }
 }
 
@@ -38,6 +46,13 @@ impl DealSettings {
     pub fn problem(&self) -> Option<String> {
         if self.interest_expiry_days == 0 || self.interest_reminder_days >= self.interest_expiry_days {
             return Some("deals.interest_reminder_days must be below deals.interest_expiry_days (above 0)".into());
+        }
+        if self.local_region.is_empty()
+            || self.local_region.len() > 6
+            || self.local_region.len() % 2 == 1
+            || !self.local_region.bytes().all(|byte| byte.is_ascii_digit())
+        {
+            return Some("deals.local_region must be 2, 4 or 6 digits of a GB/T 2260 code".into());
         }
         (self.sweep_interval_seconds == 0).then(|| "deals.sweep_interval_seconds must be above 0".into())
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use techmatch_domain::deal::{Deal, DealChange, DealEvent, DealId, DealStage, Transition, can_see_deal};
-use techmatch_domain::{Action, Actor, authorize};
+use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
 use techmatch_store::{DealFilter, Page, PageRequest, StoredDealChange, UpdateError};
 use tracing::info;
 
@@ -85,11 +85,32 @@ impl DealService {
             }
             Err(Transition::StaffOnly) => return Err(ServiceError::Forbidden),
         }
+        if change.stage == DealStage::ContractRegistered
+            && let (Some(registered), Some(signed)) = (change.registration_date, deal.contract_date)
+            && registered < signed
+        {
+            return Err(ValidationErrors::single(FieldError::new(
+                "registration_date",
+                "before_signing",
+                format!("the contract was signed on {signed}; it cannot be registered before"),
+            ))
+            .into());
+        }
+        let buyer_local = match change.stage {
+            DealStage::ContractSigned => Some(self.is_local(deal.company_organization).await?),
+            _ => None,
+        };
         let stored = StoredDealChange {
             stage: change.stage,
             close_reason: change.close_reason,
+            contract_type: change.contract_type,
             contract_amount_yuan: change.contract_amount_yuan,
             contract_date: change.contract_date,
+            seller_credit_code: change.seller_credit_code,
+            buyer_credit_code: change.buyer_credit_code,
+            buyer_local,
+            registration_number: change.registration_number,
+            registration_date: change.registration_date,
             note: change.note,
             actor: actor.user_id,
             at: now,
@@ -102,6 +123,12 @@ impl DealService {
         info!(deal_id = %id, stage = %changed.stage, user_id = %actor.user_id, "deal moved");
         let timeline = self.store.deal_timeline(id).await?;
         Ok(DealView { deal: changed, timeline })
+    }
+
+    /// Whether an organization is registered in the platform's own region.
+    async fn is_local(&self, organization: techmatch_domain::OrganizationId) -> Result<bool, ServiceError> {
+        let found = self.store.find_organization(organization).await?;
+        Ok(found.is_some_and(|organization| organization.region_code.as_str().starts_with(&self.settings.local_region)))
     }
 
     /// The day contract dates are checked against.

@@ -7,7 +7,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use techmatch_domain::deal::{CloseReason, Deal, DealEvent, DealId, DealOrigin, DealStage, InterestId};
+use techmatch_domain::deal::{
+    CloseReason, ContractType, CreditCode, Deal, DealEvent, DealId, DealOrigin, DealStage, InterestId,
+};
 use techmatch_domain::listing::{NeedId, ResultId};
 use techmatch_domain::{OrganizationId, UserId};
 
@@ -71,8 +73,18 @@ fn to_deal(model: deal::Model) -> Result<Deal, StoreError> {
         origin: vocabulary("deal origin", &model.origin, DealOrigin::parse)?,
         introducer: model.introducer_user_id.map(UserId),
         interest_id: model.interest_id.map(InterestId),
+        contract_type: model
+            .contract_type
+            .as_deref()
+            .map(|kind| vocabulary("contract type", kind, ContractType::parse))
+            .transpose()?,
         contract_amount_yuan: model.contract_amount_yuan,
         contract_date: model.contract_date,
+        seller_credit_code: model.seller_credit_code.map(CreditCode::from_trusted),
+        buyer_credit_code: model.buyer_credit_code.map(CreditCode::from_trusted),
+        buyer_local: model.buyer_local,
+        registration_number: model.registration_number,
+        registration_date: model.registration_date,
         version: model.version,
         created_at: model.created_at,
         updated_at: model.updated_at,
@@ -130,8 +142,14 @@ pub(super) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) 
         origin: Set(new.origin.as_str().to_owned()),
         introducer_user_id: Set(new.introducer.map(|id| id.0)),
         interest_id: Set(new.interest_id.map(|id| id.0)),
+        contract_type: Set(None),
         contract_amount_yuan: Set(None),
         contract_date: Set(None),
+        seller_credit_code: Set(None),
+        buyer_credit_code: Set(None),
+        buyer_local: Set(None),
+        registration_number: Set(None),
+        registration_date: Set(None),
         version: Set(1),
         created_at: Set(new.at),
         updated_at: Set(new.at),
@@ -144,13 +162,21 @@ pub(super) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) 
     Ok(DealId(model.id))
 }
 
-/// A stage change as stored.
+/// A stage change as stored. Contract fields are written with `contract_signed`,
+/// registration fields with `contract_registered`; credit codes given with either replace
+/// those recorded.
 #[derive(Debug, Clone)]
 pub struct StoredDealChange {
     pub stage: DealStage,
     pub close_reason: Option<CloseReason>,
+    pub contract_type: Option<ContractType>,
     pub contract_amount_yuan: Option<i64>,
     pub contract_date: Option<NaiveDate>,
+    pub seller_credit_code: Option<CreditCode>,
+    pub buyer_credit_code: Option<CreditCode>,
+    pub buyer_local: Option<bool>,
+    pub registration_number: Option<String>,
+    pub registration_date: Option<NaiveDate>,
     pub note: Option<String>,
     pub actor: UserId,
     pub at: DateTime<Utc>,
@@ -225,8 +251,20 @@ impl Store {
             changed.close_reason = Set(change.close_reason.map(|reason| reason.as_str().to_owned()));
         }
         if change.stage == DealStage::ContractSigned {
+            changed.contract_type = Set(change.contract_type.map(|kind| kind.as_str().to_owned()));
             changed.contract_amount_yuan = Set(change.contract_amount_yuan);
             changed.contract_date = Set(change.contract_date);
+            changed.buyer_local = Set(change.buyer_local);
+        }
+        if change.stage == DealStage::ContractRegistered {
+            changed.registration_number = Set(change.registration_number.clone());
+            changed.registration_date = Set(change.registration_date);
+        }
+        if let Some(code) = &change.seller_credit_code {
+            changed.seller_credit_code = Set(Some(code.as_str().to_owned()));
+        }
+        if let Some(code) = &change.buyer_credit_code {
+            changed.buyer_credit_code = Set(Some(code.as_str().to_owned()));
         }
         changed.version = Set(version);
         changed.updated_at = Set(change.at);

@@ -27,8 +27,19 @@ pub struct DealResponse {
     pub origin: String,
     pub introducer_user_id: Option<i64>,
     pub interest_id: Option<i64>,
+    /// `technology_development`, `technology_transfer`, `technology_license`,
+    /// `technology_consulting` or `technology_service`.
+    pub contract_type: Option<String>,
     pub contract_amount_yuan: Option<i64>,
     pub contract_date: Option<NaiveDate>,
+    /// The research side's unified social credit code, as recorded with the contract.
+    pub seller_credit_code: Option<String>,
+    /// The company side's.
+    pub buyer_credit_code: Option<String>,
+    /// Whether the buyer is in the platform's own region (`deals.local_region`).
+    pub buyer_local: Option<bool>,
+    pub registration_number: Option<String>,
+    pub registration_date: Option<NaiveDate>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -47,8 +58,14 @@ impl From<Deal> for DealResponse {
             origin: deal.origin.as_str().to_owned(),
             introducer_user_id: deal.introducer.map(|id| id.0),
             interest_id: deal.interest_id.map(|id| id.0),
+            contract_type: deal.contract_type.map(|kind| kind.as_str().to_owned()),
             contract_amount_yuan: deal.contract_amount_yuan,
             contract_date: deal.contract_date,
+            seller_credit_code: deal.seller_credit_code.map(|code| code.as_str().to_owned()),
+            buyer_credit_code: deal.buyer_credit_code.map(|code| code.as_str().to_owned()),
+            buyer_local: deal.buyer_local,
+            registration_number: deal.registration_number,
+            registration_date: deal.registration_date,
             version: deal.version,
             created_at: deal.created_at,
             updated_at: deal.updated_at,
@@ -119,10 +136,20 @@ pub struct DealChangeRequest {
     pub note: Option<String>,
     /// For `closed`: `no_agreement`, `price`, `not_feasible`, `withdrawn` or `other`.
     pub close_reason: Option<String>,
+    /// For `contract_signed`: `technology_development`, `technology_transfer`,
+    /// `technology_license`, `technology_consulting` or `technology_service`.
+    pub contract_type: Option<String>,
     /// For `contract_signed`: above 0.
     pub contract_amount_yuan: Option<i64>,
     /// For `contract_signed`: not in the future (YYYY-MM-DD).
     pub contract_date: Option<String>,
+    /// With `contract_signed` or `contract_registered`: 18 characters (GB 32100).
+    pub seller_credit_code: Option<String>,
+    pub buyer_credit_code: Option<String>,
+    /// For `contract_registered` (staff).
+    pub registration_number: Option<String>,
+    /// For `contract_registered`: not before signing nor in the future.
+    pub registration_date: Option<String>,
 }
 
 /// The deals the caller follows: their organization's, those they introduced (staff: all),
@@ -204,8 +231,13 @@ pub async fn change_deal(
         stage: body.stage,
         note: body.note,
         close_reason: body.close_reason,
+        contract_type: body.contract_type,
         contract_amount_yuan: body.contract_amount_yuan,
         contract_date: body.contract_date,
+        seller_credit_code: body.seller_credit_code,
+        buyer_credit_code: body.buyer_credit_code,
+        registration_number: body.registration_number,
+        registration_date: body.registration_date,
     };
     let change = DealChange::parse(&input, DealService::today(now)).map_err(|errors| ApiError::validation(errors.0))?;
     if body.version < 1 {
