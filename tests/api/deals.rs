@@ -181,6 +181,25 @@ async fn an_accepted_interest_opens_a_deal_that_moves_to_a_registered_contract()
             .map(|entry| entry["to_stage"].as_str().unwrap())
             .collect();
         assert_eq!(timeline, ["introduced", "in_talks", "contract_signed", "contract_registered"]);
+
+        // The registration's columns in the export; an outsider's file has none of it.
+        let (status, _, file) = app.download("/api/v1/export/deals", Some(&officer)).await;
+        assert_eq!(status, StatusCode::OK);
+        let text = String::from_utf8(file).unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1, "{text}");
+        let cell = |name: &str| rows[0][header.iter().position(|column| column == name).unwrap()].to_owned();
+        assert_eq!(cell("stage"), "contract_registered");
+        assert_eq!(cell("contract_type"), "technology_license");
+        assert_eq!(cell("contract_amount_yuan"), "800000");
+        assert_eq!(cell("buyer_credit_code"), "91440300708461136T");
+        assert_eq!(cell("registration_number"), "2026420100000123");
+        assert_eq!(cell("buyer_local"), "false");
+        assert_eq!(cell("buyer"), "机构 ma@battery.cn");
+        let (_, _, outsiders) = app.download("/api/v1/export/deals", Some(&outsider)).await;
+        assert_eq!(String::from_utf8(outsiders).unwrap().lines().count(), 1, "the header only");
         app.stop().await;
     }
 }

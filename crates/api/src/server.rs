@@ -154,7 +154,8 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(deals::answer_interest)
             .service(deals::list_deals)
             .service(deals::get_deal)
-            .service(deals::change_deal),
+            .service(deals::change_deal)
+            .service(deals::export_deals),
     );
 }
 

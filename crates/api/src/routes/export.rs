@@ -54,12 +54,12 @@ fn joined(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     items.into_iter().map(|item| item.as_ref().to_owned()).collect::<Vec<_>>().join(";")
 }
 
-fn optional(value: Option<impl ToString>) -> String {
+pub(crate) fn optional(value: Option<impl ToString>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
 /// Every item of a list the caller may see, 500 at a time, up to the export limit.
-async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, ApiError>
+pub(crate) async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, ApiError>
 where
     F: FnMut(PageRequest) -> Fut,
     Fut: std::future::Future<Output = Result<techmatch_service::Page<T>, techmatch_service::ServiceError>>,
@@ -79,7 +79,7 @@ where
     Ok(items)
 }
 
-fn file_response(table: &Table, format: ExportFormat, name: &str) -> Result<HttpResponse, ApiError> {
+pub(crate) fn file_response(table: &Table, format: ExportFormat, name: &str) -> Result<HttpResponse, ApiError> {
     let bytes =
         render(table, format).map_err(|error| ApiError::from(techmatch_service::ServiceError::Internal(error)))?;
     Ok(HttpResponse::Ok()

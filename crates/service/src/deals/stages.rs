@@ -125,6 +125,22 @@ impl DealService {
         Ok(DealView { deal: changed, timeline })
     }
 
+    /// The names of the organizations on either side of `deals`, by id.
+    pub async fn organization_names(
+        &self,
+        deals: &[Deal],
+    ) -> Result<std::collections::HashMap<i64, String>, ServiceError> {
+        let mut ids: Vec<techmatch_domain::OrganizationId> =
+            deals.iter().flat_map(|deal| [deal.research_organization, deal.company_organization]).collect();
+        ids.sort_unstable_by_key(|id| id.0);
+        ids.dedup();
+        let organizations = self.store.organizations_by_ids(&ids).await?;
+        Ok(organizations
+            .into_iter()
+            .map(|organization| (organization.id.0, organization.name.as_str().to_owned()))
+            .collect())
+    }
+
     /// Whether an organization is registered in the platform's own region.
     async fn is_local(&self, organization: techmatch_domain::OrganizationId) -> Result<bool, ServiceError> {
         let found = self.store.find_organization(organization).await?;

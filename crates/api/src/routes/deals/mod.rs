@@ -1,8 +1,10 @@
 //! What follows a match: expressions of interest (`interests`) and deals (`stages`), each use
 //! case with its wire formats beside it.
 
+mod export;
 mod interests;
 mod stages;
 
+pub use export::export_deals;
 pub use interests::{answer_interest, express_interest, get_interest, list_interests};
 pub use stages::{change_deal, get_deal, list_deals};
