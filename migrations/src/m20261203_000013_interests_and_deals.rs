@@ -67,6 +67,8 @@ enum Deals {
     ResearchOrganizationId,
     CompanyOrganizationId,
     Stage,
+    /// The furthest stage before any close: what the funnel counts.
+    FurthestStage,
     CloseReason,
     Origin,
     IntroducerUserId,
@@ -125,6 +127,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Deals::ResearchOrganizationId))
                     .col(big_integer(Deals::CompanyOrganizationId))
                     .col(string_len(Deals::Stage, 24))
+                    .col(string_len(Deals::FurthestStage, 24))
                     .col(string_len_null(Deals::CloseReason, 24))
                     .col(string_len(Deals::Origin, 16))
                     .col(big_integer_null(Deals::IntroducerUserId))
@@ -183,6 +186,8 @@ impl MigrationTrait for Migration {
             ("idx_deals_research_organization", Deals::ResearchOrganizationId),
             ("idx_deals_company_organization", Deals::CompanyOrganizationId),
             ("idx_deals_stage", Deals::Stage),
+            ("idx_deals_created", Deals::CreatedAt),
+            ("idx_deals_updated", Deals::UpdatedAt),
         ] {
             manager.create_index(Index::create().name(name).table(Deals::Table).col(column).to_owned()).await?;
         }

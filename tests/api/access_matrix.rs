@@ -273,6 +273,7 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
     route("GET", "/api/v1/deals/{deal}", "/api/v1/deals/{id}", EVERYONE, None),
     route("POST", "/api/v1/deals/{deal}/stage", "/api/v1/deals/{id}/stage", EVERYONE, Some("{deal_change}")),
     route("GET", "/api/v1/export/deals?format=xlsx", "/api/v1/export/deals", EVERYONE, None),
+    route("GET", "/api/v1/deals/funnel?from=2026-01-01&to=2099-12-31", "/api/v1/deals/funnel", STAFF, None),
     route("GET", "/api/v1/notifications", "/api/v1/notifications", EVERYONE, None),
     route("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", EVERYONE, None),
     // Logout last: it revokes the caller's token.

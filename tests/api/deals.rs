@@ -318,3 +318,110 @@ async fn unanswered_interests_are_reminded_once_and_then_expire() {
         app.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn the_funnel_counts_the_deals_of_its_period_as_the_test_counts_them() {
+    for app in TestApp::each_backend().await {
+        let researcher = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
+        let company = app.account_with_role(Role::Company, "ma@battery.cn").await;
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@kjj.gov.cn").await;
+        let signed_on = (Utc::now() - Duration::days(2)).date_naive().to_string();
+        // Each deal's path after it opens, and its contract amount.
+        let plans: [(&[&str], i64); 4] = [
+            (&[], 0),
+            (&["in_talks", "closed"], 0),
+            (&["in_talks", "nda_signed", "intent_signed"], 0),
+            (&["in_talks", "intent_signed", "contract_signed", "contract_registered"], 600_000),
+        ];
+        for (index, (path, amount)) in plans.iter().enumerate() {
+            let result = app
+                .post(
+                    "/api/v1/results",
+                    Some(&researcher),
+                    &json!({"title": format!("漏斗测试成果 {index}"), "abstract": "用于漏斗统计测试的已发布科研成果。", "maturity": "pilot", "status": "published"}),
+                )
+                .await;
+            let interest = app
+                .post(
+                    "/api/v1/interests",
+                    Some(&company),
+                    &json!({"listing_kind": "result", "listing_id": result.body["id"], "purpose": "license", "message": "希望就这项成果进一步洽谈合作。"}),
+                )
+                .await;
+            let accepted = app
+                .post(
+                    &format!("/api/v1/interests/{}/answer", interest.body["id"]),
+                    Some(&researcher),
+                    &json!({"decision": "accept"}),
+                )
+                .await;
+            let deal = accepted.body["deal_id"].as_i64().unwrap();
+            for (step, next) in path.iter().enumerate() {
+                let mut body = json!({"version": step + 1, "stage": next});
+                match *next {
+                    "closed" => body["close_reason"] = json!("price"),
+                    "contract_signed" => {
+                        body["contract_type"] = json!("technology_transfer");
+                        body["contract_amount_yuan"] = json!(amount);
+                        body["contract_date"] = json!(signed_on);
+                    }
+                    "contract_registered" => {
+                        body["registration_number"] = json!(format!("2026420100{index:06}"));
+                        body["registration_date"] = json!(signed_on);
+                    }
+                    _ => {}
+                }
+                let mover = if *next == "contract_registered" { &officer } else { &company };
+                let moved = stage(&app, mover, deal, body).await;
+                assert_eq!(moved.status, StatusCode::OK, "{}: {}", app.backend, moved.body);
+            }
+        }
+
+        // What the test expects, counted from its own plans: the chain without the optional NDA.
+        let chain = ["introduced", "in_talks", "intent_signed", "contract_signed", "contract_registered"];
+        let furthest = |path: &[&str]| {
+            path.iter().filter_map(|stage| chain.iter().position(|step| step == stage)).max().unwrap_or(0)
+        };
+        let reached: Vec<u64> = (0..chain.len())
+            .map(|step| plans.iter().filter(|(path, _)| furthest(path) >= step).count() as u64)
+            .collect();
+        let contract_amount: i64 = plans.iter().map(|(_, amount)| amount).sum();
+
+        let today = Utc::now().date_naive();
+        let period = format!("from={}&to={}", today - Duration::days(1), today + Duration::days(1));
+        let funnel = app.get(&format!("/api/v1/deals/funnel?{period}"), Some(&officer)).await;
+        assert_eq!(funnel.status, StatusCode::OK, "{}", funnel.body);
+        let all = &funnel.body["all"];
+        assert_eq!(all["deals"], plans.len());
+        let stages: Vec<u64> =
+            all["stages"].as_array().unwrap().iter().map(|stage| stage["reached"].as_u64().unwrap()).collect();
+        assert_eq!(stages, reached, "{}", funnel.body);
+        for (index, stage) in all["stages"].as_array().unwrap().iter().enumerate().skip(1) {
+            let expected = reached[index] as f64 / reached[index - 1] as f64;
+            assert!((stage["conversion"].as_f64().unwrap() - expected).abs() < 1e-9, "{stage}");
+        }
+        assert_eq!(all["contract_amount_yuan"], contract_amount);
+        assert_eq!(all["registered_amount_yuan"], contract_amount);
+        assert_eq!(all["now_at"]["closed"], 1);
+        assert_eq!(all["local_share"].as_f64(), Some(0.0), "the buyer is in Hangzhou, not Wuhan");
+        assert_eq!(funnel.body["by_origin"]["interest"]["deals"], plans.len());
+        assert_eq!(funnel.body["by_province"]["33"]["deals"], plans.len());
+
+        // Another period has none of them; the bureau's figures are staff's; a workbook too.
+        let before = today - Duration::days(30);
+        let empty = app.get(&format!("/api/v1/deals/funnel?from={before}&to={before}"), Some(&officer)).await;
+        assert_eq!(empty.body["all"]["deals"], 0, "{}", empty.body);
+        app.get(&format!("/api/v1/deals/funnel?{period}"), Some(&company))
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        app.get(&format!("/api/v1/deals/funnel?from={today}&to={before}"), Some(&officer))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let (status, headers, workbook) =
+            app.download(&format!("/api/v1/deals/funnel?{period}&format=xlsx"), Some(&officer)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().contains("spreadsheetml"));
+        assert!(workbook.starts_with(b"PK"), "a zip container");
+        app.stop().await;
+    }
+}

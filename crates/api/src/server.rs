@@ -153,6 +153,8 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(deals::get_interest)
             .service(deals::answer_interest)
             .service(deals::list_deals)
+            // Before `/deals/{id}`, which would take `funnel` for an id.
+            .service(deals::deal_funnel)
             .service(deals::get_deal)
             .service(deals::change_deal)
             .service(deals::export_deals),

@@ -23,7 +23,9 @@ mod write_queue;
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use backup::{sqlite_file, verify_sqlite_backup};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
-pub use deals::{AnswerOutcome, DealFilter, NewDeal, NewInterestRow, StoredAnswer, StoredDealChange, SweepNotices};
+pub use deals::{
+    AnswerOutcome, DealFilter, FunnelRow, NewDeal, NewInterestRow, StoredAnswer, StoredDealChange, SweepNotices,
+};
 pub use decisions::{NewStoredPair, PairDecision, StoredMatch};
 pub use error::StoreError;
 pub use events::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeting};

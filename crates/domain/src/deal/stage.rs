@@ -60,7 +60,8 @@ pub enum Transition {
 }
 
 impl DealStage {
-    fn rank(self) -> u8 {
+    /// The order of the stages (closed last).
+    pub fn rank(self) -> u8 {
         match self {
             DealStage::Introduced => 0,
             DealStage::InTalks => 1,

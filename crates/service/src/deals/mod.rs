@@ -1,9 +1,11 @@
 //! What follows a match: expressions of interest (`interests`) and the deals they open
 //! (`stages`), with the sweep that reminds posters of unanswered interests and expires them.
 
+mod funnel;
 mod interests;
 mod stages;
 
+pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, funnel_of};
 pub use interests::{Contact, InterestView};
 pub use stages::DealView;
 

@@ -138,6 +138,7 @@ pub(super) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) 
         research_organization_id: Set(new.research_organization.0),
         company_organization_id: Set(new.company_organization.0),
         stage: Set(new.stage.as_str().to_owned()),
+        furthest_stage: Set(new.stage.as_str().to_owned()),
         close_reason: Set(None),
         origin: Set(new.origin.as_str().to_owned()),
         introducer_user_id: Set(new.introducer.map(|id| id.0)),
@@ -244,9 +245,13 @@ impl Store {
             return Err(UpdateError::VersionConflict { current: model.version });
         }
         let from = vocabulary("deal stage", &model.stage, DealStage::parse)?;
+        let furthest = vocabulary("deal stage", &model.furthest_stage, DealStage::parse)?;
         let version = model.version + 1;
         let mut changed = model.into_active_model();
         changed.stage = Set(change.stage.as_str().to_owned());
+        if change.stage != DealStage::Closed && change.stage.rank() > furthest.rank() {
+            changed.furthest_stage = Set(change.stage.as_str().to_owned());
+        }
         if change.stage == DealStage::Closed {
             changed.close_reason = Set(change.close_reason.map(|reason| reason.as_str().to_owned()));
         }

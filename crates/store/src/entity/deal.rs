@@ -10,6 +10,7 @@ pub struct Model {
     pub research_organization_id: i64,
     pub company_organization_id: i64,
     pub stage: String,
+    pub furthest_stage: String,
     pub close_reason: Option<String>,
     pub origin: String,
     pub introducer_user_id: Option<i64>,

@@ -2,9 +2,11 @@
 //! case with its wire formats beside it.
 
 mod export;
+mod funnel;
 mod interests;
 mod stages;
 
 pub use export::export_deals;
+pub use funnel::deal_funnel;
 pub use interests::{answer_interest, express_interest, get_interest, list_interests};
 pub use stages::{change_deal, get_deal, list_deals};

@@ -1,0 +1,183 @@
+//! The bureau's funnel: of the deals opened in a period, how many reached each stage and how
+//! many went on to the next, what the contracts came to, how much of it was registered and how
+//! much stayed in the platform's region; overall and by origin, buyer's province and introducer.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use techmatch_domain::deal::DealStage;
+use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
+use techmatch_store::FunnelRow;
+
+use super::DealService;
+use crate::error::ServiceError;
+
+/// The stages a deal passes on its way, in order. An NDA is optional, so it is not a step of
+/// the chain: a deal that signed one and one that skipped it both count as in talks.
+pub const FUNNEL_STAGES: [DealStage; 5] = [
+    DealStage::Introduced,
+    DealStage::InTalks,
+    DealStage::IntentSigned,
+    DealStage::ContractSigned,
+    DealStage::ContractRegistered,
+];
+
+/// The figures of one group of deals.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FunnelFigures {
+    pub deals: u64,
+    /// Deals that reached each of [`FUNNEL_STAGES`] (closed ones count for the stages they reached).
+    pub reached: [u64; 5],
+    /// Deals at each stage now, closed and NDA included.
+    pub now_at: BTreeMap<&'static str, u64>,
+    pub contract_amount_yuan: i64,
+    pub registered_amount_yuan: i64,
+    pub local_contracts: u64,
+    pub local_amount_yuan: i64,
+}
+
+impl FunnelFigures {
+    fn add(&mut self, row: &FunnelRow) {
+        self.deals += row.deals;
+        for (reached, stage) in self.reached.iter_mut().zip(FUNNEL_STAGES) {
+            if row.furthest_stage.rank() >= stage.rank() {
+                *reached += row.deals;
+            }
+        }
+        *self.now_at.entry(row.stage.as_str()).or_insert(0) += row.deals;
+        self.contract_amount_yuan += row.contract_amount_yuan;
+        self.registered_amount_yuan += row.registered_amount_yuan;
+        self.local_contracts += row.local_contracts;
+        self.local_amount_yuan += row.local_amount_yuan;
+    }
+
+    /// Of the deals that reached each stage, the share that reached the next (none when none
+    /// reached it).
+    pub fn conversions(&self) -> [Option<f64>; 4] {
+        let mut conversions = [None; 4];
+        for (index, conversion) in conversions.iter_mut().enumerate() {
+            let (before, after) = (self.reached[index], self.reached[index + 1]);
+            *conversion = (before > 0).then(|| after as f64 / before as f64);
+        }
+        conversions
+    }
+
+    pub fn contracts(&self) -> u64 {
+        self.reached[3]
+    }
+
+    pub fn registered(&self) -> u64 {
+        self.reached[4]
+    }
+
+    /// The share of the contract amount whose buyer is local.
+    pub fn local_share(&self) -> Option<f64> {
+        (self.contract_amount_yuan > 0).then(|| self.local_amount_yuan as f64 / self.contract_amount_yuan as f64)
+    }
+}
+
+/// The funnel of a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Funnel {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub all: FunnelFigures,
+    pub by_origin: BTreeMap<&'static str, FunnelFigures>,
+    /// By the buyer's province (the first two digits of its GB/T 2260 code).
+    pub by_province: BTreeMap<String, FunnelFigures>,
+    /// By introducer (deals without one are not listed).
+    pub by_introducer: BTreeMap<i64, FunnelFigures>,
+}
+
+/// Groups the database's rows into the funnel.
+pub fn funnel_of(from: NaiveDate, to: NaiveDate, rows: &[FunnelRow]) -> Funnel {
+    let mut funnel = Funnel {
+        from,
+        to,
+        all: FunnelFigures::default(),
+        by_origin: BTreeMap::new(),
+        by_province: BTreeMap::new(),
+        by_introducer: BTreeMap::new(),
+    };
+    for row in rows {
+        funnel.all.add(row);
+        funnel.by_origin.entry(row.origin.as_str()).or_default().add(row);
+        let province: String = row.buyer_region.chars().take(2).collect();
+        funnel.by_province.entry(province).or_default().add(row);
+        if let Some(introducer) = row.introducer {
+            funnel.by_introducer.entry(introducer.0).or_default().add(row);
+        }
+    }
+    funnel
+}
+
+/// Midnight in China, where the office counts its days, as a UTC instant.
+fn china_midnight(date: NaiveDate) -> DateTime<Utc> {
+    let china = FixedOffset::east_opt(8 * 3600);
+    let local = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    china
+        .and_then(|china| china.from_local_datetime(&local).single())
+        .map_or_else(|| Utc.from_utc_datetime(&local), |moment| moment.with_timezone(&Utc))
+}
+
+impl DealService {
+    /// The funnel of the deals opened from `from` to `to`, both days included (staff).
+    pub async fn funnel(&self, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<Funnel, ServiceError> {
+        authorize(Some(actor), Action::ReadStatistics)?;
+        if from > to {
+            return Err(
+                ValidationErrors::single(FieldError::new("from", "range_reversed", "must not be after to")).into()
+            );
+        }
+        let end = to.succ_opt().unwrap_or(to);
+        let rows = self.store.deal_funnel_rows(china_midnight(from), china_midnight(end)).await?;
+        Ok(funnel_of(from, to, &rows))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use techmatch_domain::UserId;
+    use techmatch_domain::deal::DealOrigin;
+
+    use super::*;
+
+    fn row(origin: DealOrigin, furthest: DealStage, stage: DealStage, deals: u64, amount: i64) -> FunnelRow {
+        FunnelRow {
+            origin,
+            furthest_stage: furthest,
+            stage,
+            introducer: (origin == DealOrigin::Introduction).then_some(UserId(7)),
+            buyer_region: "420111".into(),
+            deals,
+            contract_amount_yuan: amount,
+            registered_amount_yuan: if furthest == DealStage::ContractRegistered { amount } else { 0 },
+            local_contracts: u64::from(amount > 0),
+            local_amount_yuan: amount / 2,
+        }
+    }
+
+    #[test]
+    fn deals_count_for_every_stage_they_reached_and_closed_ones_too() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let rows = [
+            row(DealOrigin::Interest, DealStage::Introduced, DealStage::Introduced, 5, 0),
+            row(DealOrigin::Interest, DealStage::NdaSigned, DealStage::Closed, 2, 0),
+            row(DealOrigin::Introduction, DealStage::IntentSigned, DealStage::IntentSigned, 2, 0),
+            row(DealOrigin::Introduction, DealStage::ContractRegistered, DealStage::ContractRegistered, 1, 400_000),
+        ];
+        let funnel = funnel_of(day, day, &rows);
+        assert_eq!(funnel.all.deals, 10);
+        assert_eq!(funnel.all.reached, [10, 5, 3, 1, 1]);
+        assert_eq!(funnel.all.conversions(), [Some(0.5), Some(0.6), Some(1.0 / 3.0), Some(1.0)]);
+        assert_eq!(funnel.all.now_at["closed"], 2);
+        assert_eq!((funnel.all.contracts(), funnel.all.registered()), (1, 1));
+        assert_eq!(funnel.all.local_share(), Some(0.5));
+        assert_eq!(funnel.by_origin["introduction"].reached, [3, 3, 3, 1, 1]);
+        assert_eq!(funnel.by_introducer[&7].deals, 3);
+        assert_eq!(funnel.by_province["42"].deals, 10);
+        assert_eq!(funnel_of(day, day, &[]).all.conversions(), [None; 4]);
+    }
+}
