@@ -85,6 +85,23 @@ fn the_flood_benchmark_reports_each_flood_beside_the_idle_server() {
 }
 
 #[test]
+fn the_funnel_benchmark_fills_a_database_and_times_the_funnel_beside_a_count() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = techmatch(directory.path())
+        .args(["bench", "funnel", "--deals", "300", "--timeline", "3000", "--repeat", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("300 deals, 3000 timeline entries"), "{stdout}");
+    let row = |name: &str| {
+        stdout.lines().find(|line| line.starts_with(name)).unwrap_or_else(|| panic!("{name}: {stdout}")).to_owned()
+    };
+    assert!(row("funnel, whole year").contains("(300 deals"), "every synthetic deal opened in the year: {stdout}");
+    assert!(row("count every deal (reference)").contains("(300 deals"), "{stdout}");
+}
+
+#[test]
 fn unknown_configuration_keys_stop_the_binary() {
     let directory = tempfile::tempdir().unwrap();
     let output =

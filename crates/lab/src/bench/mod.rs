@@ -4,12 +4,14 @@
 
 mod child;
 mod flood;
+mod funnel;
 mod load;
 mod matching;
 mod schedule;
 mod search;
 
 pub use flood::FloodBenchmark;
+pub use funnel::FunnelBenchmark;
 pub use load::LoadBenchmark;
 pub use matching::MatchBenchmark;
 pub use schedule::ScheduleBenchmark;
@@ -28,6 +30,9 @@ pub enum BenchCommand {
     /// password): the server's resident memory and /health's latency during each, beside the
     /// idle server and a reference run without the hashing bound.
     Flood(FloodBenchmark),
+    /// The bureau's deal funnel over N synthetic deals and their timelines, beside counting
+    /// every deal.
+    Funnel(FunnelBenchmark),
     /// Match synthetic needs against N synthetic results: top 20 with explanations, per need.
     Match(MatchBenchmark),
     /// Index N synthetic bilingual listings with techmatch's index and with bare tantivy, then
@@ -43,6 +48,7 @@ impl BenchCommand {
             BenchCommand::Schedule(benchmark) => benchmark.run(),
             BenchCommand::Load(benchmark) => benchmark.run(),
             BenchCommand::Flood(benchmark) => benchmark.run(),
+            BenchCommand::Funnel(benchmark) => benchmark.run(),
             BenchCommand::Match(benchmark) => benchmark.run(progress),
             BenchCommand::Search(benchmark) => benchmark.run(progress),
         }

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, QueryResult};
 use techmatch_domain::UserId;
 use techmatch_domain::deal::{DealOrigin, DealStage};
 
-use crate::entity::{deal, organization};
+use crate::entity::deal;
 use crate::events::vocabulary;
 use crate::{Store, StoreError};
 
@@ -43,31 +43,30 @@ impl Store {
             .column((deal::Entity, deal::Column::FurthestStage))
             .column((deal::Entity, deal::Column::Stage))
             .column((deal::Entity, deal::Column::IntroducerUserId))
-            .column((organization::Entity, organization::Column::RegionCode))
+            .column((deal::Entity, deal::Column::BuyerRegion))
             .expr_as(bigint(Func::count(Expr::col((deal::Entity, deal::Column::Id)))), Alias::new("deals"))
             .expr_as(bigint(Func::sum(amount())), Alias::new("contract_amount"))
             .expr_as(
                 bigint(Func::sum(
-                    Expr::case(Expr::col((deal::Entity, deal::Column::RegistrationNumber)).is_not_null(), amount())
-                        .finally(0),
+                    Expr::case(
+                        Expr::col((deal::Entity, deal::Column::FurthestStage))
+                            .eq(DealStage::ContractRegistered.as_str()),
+                        amount(),
+                    )
+                    .finally(0),
                 )),
                 Alias::new("registered_amount"),
             )
             .expr_as(bigint(Func::sum(Expr::case(local(), 1).finally(0))), Alias::new("local_contracts"))
             .expr_as(bigint(Func::sum(Expr::case(local(), amount()).finally(0))), Alias::new("local_amount"))
             .from(deal::Entity)
-            .inner_join(
-                organization::Entity,
-                Expr::col((organization::Entity, organization::Column::Id))
-                    .equals((deal::Entity, deal::Column::CompanyOrganizationId)),
-            )
             .and_where(Expr::col((deal::Entity, deal::Column::CreatedAt)).gte(from))
             .and_where(Expr::col((deal::Entity, deal::Column::CreatedAt)).lt(to))
             .group_by_col((deal::Entity, deal::Column::Origin))
             .group_by_col((deal::Entity, deal::Column::FurthestStage))
             .group_by_col((deal::Entity, deal::Column::Stage))
             .group_by_col((deal::Entity, deal::Column::IntroducerUserId))
-            .group_by_col((organization::Entity, organization::Column::RegionCode))
+            .group_by_col((deal::Entity, deal::Column::BuyerRegion))
             .to_owned();
         let rows = self.reader.query_all(&query).await?;
         rows.iter()
@@ -78,7 +77,7 @@ impl Store {
                     furthest_stage: vocabulary("deal stage", &text("furthest_stage")?, DealStage::parse)?,
                     stage: vocabulary("deal stage", &text("stage")?, DealStage::parse)?,
                     introducer: row.try_get::<Option<i64>>("", "introducer_user_id")?.map(UserId),
-                    buyer_region: text("region_code")?,
+                    buyer_region: text("buyer_region")?,
                     deals: u64::try_from(column(row, "deals")?).unwrap_or(0),
                     contract_amount_yuan: column(row, "contract_amount")?,
                     registered_amount_yuan: column(row, "registered_amount")?,

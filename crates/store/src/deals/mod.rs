@@ -2,10 +2,12 @@
 //! (`stages`). An answer that opens a deal, with its first timeline entry and its notices, is one
 //! transaction, and so is every change of a deal.
 
+mod bulk;
 mod funnel;
 mod interests;
 mod stages;
 
+pub use bulk::BulkDeal;
 pub use funnel::FunnelRow;
 pub use interests::{AnswerOutcome, NewInterestRow, StoredAnswer, SweepNotices};
 pub use stages::{DealFilter, NewDeal, StoredDealChange};

@@ -13,7 +13,7 @@ use techmatch_domain::deal::{
 use techmatch_domain::listing::{NeedId, ResultId};
 use techmatch_domain::{OrganizationId, UserId};
 
-use crate::entity::{deal, deal_event, notification};
+use crate::entity::{deal, deal_event, notification, organization};
 use crate::events::notifications::{NewNotification, notification_rows};
 use crate::events::vocabulary;
 use crate::listings::UpdateError;
@@ -45,16 +45,25 @@ pub struct DealFilter {
     pub stage: Option<DealStage>,
 }
 
-/// The pair a deal is unique for.
-fn pair_key(deal: &NewDeal) -> String {
+/// The pair a deal is unique for: its listings and its two organizations.
+pub(super) fn pair_key_of(
+    result_id: Option<ResultId>,
+    need_id: Option<NeedId>,
+    research_organization: OrganizationId,
+    company_organization: OrganizationId,
+) -> String {
     let part = |id: Option<i64>| id.map_or_else(|| "-".to_owned(), |id| id.to_string());
     format!(
         "r{}:n{}:{}:{}",
-        part(deal.result_id.map(|id| id.0)),
-        part(deal.need_id.map(|id| id.0)),
-        deal.research_organization.0,
-        deal.company_organization.0
+        part(result_id.map(|id| id.0)),
+        part(need_id.map(|id| id.0)),
+        research_organization.0,
+        company_organization.0
     )
+}
+
+fn pair_key(deal: &NewDeal) -> String {
+    pair_key_of(deal.result_id, deal.need_id, deal.research_organization, deal.company_organization)
 }
 
 fn to_deal(model: deal::Model) -> Result<Deal, StoreError> {
@@ -132,11 +141,17 @@ pub(super) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) 
         record_event(connection, existing.id, new.opened_by, new.at, Some(stage), stage, new.note.clone()).await?;
         return Ok(DealId(existing.id));
     }
+    let buyer_region = organization::Entity::find_by_id(new.company_organization.0)
+        .one(connection)
+        .await?
+        .map(|company| company.region_code)
+        .unwrap_or_default();
     let model = deal::ActiveModel {
         result_id: Set(new.result_id.map(|id| id.0)),
         need_id: Set(new.need_id.map(|id| id.0)),
         research_organization_id: Set(new.research_organization.0),
         company_organization_id: Set(new.company_organization.0),
+        buyer_region: Set(buyer_region),
         stage: Set(new.stage.as_str().to_owned()),
         furthest_stage: Set(new.stage.as_str().to_owned()),
         close_reason: Set(None),

@@ -9,6 +9,7 @@ pub struct Model {
     pub need_id: Option<i64>,
     pub research_organization_id: i64,
     pub company_organization_id: i64,
+    pub buyer_region: String,
     pub stage: String,
     pub furthest_stage: String,
     pub close_reason: Option<String>,
