@@ -55,6 +55,11 @@ impl Application {
         &self.services
     }
 
+    /// The store under the services (for what only an operator's command does).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }

@@ -250,3 +250,24 @@ fn match_all_stores_matches_for_every_open_need() {
     let refused = techmatch(directory.path()).args(["match"]).output().unwrap();
     assert!(!refused.status.success());
 }
+
+#[test]
+fn registered_contracts_that_join_no_deal_are_reported_and_strict_records_none() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("registry.csv");
+    std::fs::write(
+        &file,
+        "合同登记号,合同类别,成交金额,签订日期,登记日期,卖方统一社会信用代码,买方统一社会信用代码\n\
+         2026420100000001,技术转让,800000,2026-03-05,2026-03-20,91350100M000100Y43,91440300708461136T\n\
+         2026420100000002,技术转让,-1,2026/3/5,2026-03-20,91350100M000100Y40,91440300708461136T\n",
+    )
+    .unwrap();
+    let (ok, output) = import(directory.path(), &["--kind", "contracts", file.to_str().unwrap(), "--strict"]);
+    assert!(!ok, "{output}");
+    assert!(output.contains("row 2, field no_deal"), "{output}");
+    assert!(output.contains("row 3, field amount_yuan") && output.contains("row 3, field seller_credit_code"), "{output}");
+    assert!(output.contains("recorded 0 registrations: 2 of 2 rows cannot be joined (--strict)"), "{output}");
+    let (ok, output) = import(directory.path(), &["--kind", "contracts", file.to_str().unwrap()]);
+    assert!(ok, "{output}");
+    assert!(output.contains("recorded 0 registrations, 0 already recorded, 2 rows not joined (of 2 rows read)"), "{output}");
+}

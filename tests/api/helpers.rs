@@ -15,6 +15,7 @@ pub struct TestApp {
     pub address: String,
     pub client: awc::Client,
     pub services: Services,
+    pub store: techmatch_store::Store,
     pub settings: Settings,
     pub backend: &'static str,
     handle: actix_web::dev::ServerHandle,
@@ -67,6 +68,7 @@ impl TestApp {
         let application = Application::build(settings.clone()).await.expect("application starts");
         let address = format!("http://{}", application.address());
         let services = application.services().clone();
+        let store = application.store().clone();
         let handle = application.server_handle();
         actix_web::rt::spawn(application.run());
         let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
@@ -74,6 +76,7 @@ impl TestApp {
             address,
             client,
             services,
+            store,
             settings,
             backend: database.label,
             handle,

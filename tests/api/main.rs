@@ -12,4 +12,5 @@ mod http_edge;
 mod listings;
 mod matching;
 mod pages;
+mod registry;
 mod tokens;

@@ -13,9 +13,11 @@
 //! `challenge_bounty_yuan` with `challenge_deadline` (an open challenge), `status` (default `open`). `lang` is accepted and ignored (language is detected). In CSV and
 //! XLSX, list cells separate items with `;`, `；`, `、` or `|`.
 
+mod contracts;
 mod read;
 mod rows;
 
+pub use contracts::{ContractImportReport, RegisteredContract, import_contracts, parse_contract_row};
 pub use read::{Cell, ImportFormat, ImportRow, read_csv, read_jsonl, read_rows, read_xlsx};
 pub use rows::{parse_need_row, parse_result_row};
 
@@ -70,7 +72,7 @@ pub async fn resolve_owner(
     organization_id: Option<OrganizationId>,
 ) -> Result<ImportOwner, crate::ServiceError> {
     use crate::{ConflictCode, ServiceError};
-    use techmatch_domain::{EmailAddress, JoinCode, OrganizationKind, OrganizationName, Role};
+    use techmatch_domain::{JoinCode, OrganizationKind, OrganizationName, Role};
     let poster_role = match kind {
         ImportKind::Results => Role::Researcher,
         ImportKind::Needs => Role::Company,
@@ -108,22 +110,7 @@ pub async fn resolve_owner(
         check_kind(&organization)?;
         return Ok(ImportOwner { user_id: account.id, organization_id });
     }
-    let importer = EmailAddress::from_trusted(IMPORTER_EMAIL.to_owned());
-    let account = match store.find_account_by_email(&importer).await? {
-        Some(account) => account,
-        None => {
-            accounts
-                .create_user_as_operator(crate::NewUserByAdmin {
-                    email: importer.clone(),
-                    password: None,
-                    display_name: techmatch_domain::DisplayName::from_trusted("批量导入 Importer".into()),
-                    role: Role::LiaisonOfficer,
-                    organization_id: None,
-                })
-                .await?
-                .account
-        }
-    };
+    let account = importer_account(store, accounts).await?;
     let (name, organization_kind) = match kind {
         ImportKind::Results => ("批量导入成果 Imported results", OrganizationKind::Institute),
         ImportKind::Needs => ("批量导入需求 Imported needs", OrganizationKind::Company),
@@ -149,6 +136,49 @@ pub async fn resolve_owner(
         }
     };
     Ok(ImportOwner { user_id: account.id, organization_id: organization.id })
+}
+
+/// The built-in importer: a liaison officer without an organization, made on first use.
+async fn importer_account(
+    store: &Store,
+    accounts: &crate::AccountService,
+) -> Result<techmatch_domain::UserAccount, crate::ServiceError> {
+    use techmatch_domain::{EmailAddress, Role};
+    let importer = EmailAddress::from_trusted(IMPORTER_EMAIL.to_owned());
+    Ok(match store.find_account_by_email(&importer).await? {
+        Some(account) => account,
+        None => {
+            accounts
+                .create_user_as_operator(crate::NewUserByAdmin {
+                    email: importer.clone(),
+                    password: None,
+                    display_name: techmatch_domain::DisplayName::from_trusted("批量导入 Importer".into()),
+                    role: Role::LiaisonOfficer,
+                    organization_id: None,
+                })
+                .await?
+                .account
+        }
+    })
+}
+
+/// Who records registrations from a registry's file: the named staff account, or the
+/// built-in importer.
+pub async fn resolve_registrar(
+    store: &Store,
+    accounts: &crate::AccountService,
+    account_email: Option<&techmatch_domain::EmailAddress>,
+) -> Result<UserId, crate::ServiceError> {
+    match account_email {
+        Some(email) => {
+            let account = store.find_account_by_email(email).await?.ok_or(crate::ServiceError::NotFound("account"))?;
+            if !account.role.is_staff() {
+                return Err(crate::ServiceError::Forbidden);
+            }
+            Ok(account.id)
+        }
+        None => Ok(importer_account(store, accounts).await?.id),
+    }
 }
 
 const BATCH: usize = 200;

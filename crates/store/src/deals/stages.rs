@@ -203,6 +203,21 @@ impl Store {
         deal::Entity::find_by_id(id.0).one(&self.reader).await?.map(to_deal).transpose()
     }
 
+    /// The deals whose recorded credit codes are this seller's and this buyer's.
+    pub async fn deals_between_parties(
+        &self,
+        seller: &CreditCode,
+        buyer: &CreditCode,
+    ) -> Result<Vec<Deal>, StoreError> {
+        let models = deal::Entity::find()
+            .filter(deal::Column::SellerCreditCode.eq(seller.as_str()))
+            .filter(deal::Column::BuyerCreditCode.eq(buyer.as_str()))
+            .order_by_asc(deal::Column::Id)
+            .all(&self.reader)
+            .await?;
+        models.into_iter().map(to_deal).collect()
+    }
+
     /// A deal's timeline, oldest first.
     pub async fn deal_timeline(&self, id: DealId) -> Result<Vec<DealEvent>, StoreError> {
         let models = deal_event::Entity::find()
