@@ -265,9 +265,15 @@ fn registered_contracts_that_join_no_deal_are_reported_and_strict_records_none()
     let (ok, output) = import(directory.path(), &["--kind", "contracts", file.to_str().unwrap(), "--strict"]);
     assert!(!ok, "{output}");
     assert!(output.contains("row 2, field no_deal"), "{output}");
-    assert!(output.contains("row 3, field amount_yuan") && output.contains("row 3, field seller_credit_code"), "{output}");
+    assert!(
+        output.contains("row 3, field amount_yuan") && output.contains("row 3, field seller_credit_code"),
+        "{output}"
+    );
     assert!(output.contains("recorded 0 registrations: 2 of 2 rows cannot be joined (--strict)"), "{output}");
     let (ok, output) = import(directory.path(), &["--kind", "contracts", file.to_str().unwrap()]);
     assert!(ok, "{output}");
-    assert!(output.contains("recorded 0 registrations, 0 already recorded, 2 rows not joined (of 2 rows read)"), "{output}");
+    assert!(
+        output.contains("recorded 0 registrations, 0 already recorded, 2 rows not joined (of 2 rows read)"),
+        "{output}"
+    );
 }

@@ -94,6 +94,50 @@ try {
   await Promise.all([officer.waitForURL(/decided=1/), card.locator('button[value=shortlist]').click()]);
   expect((await officer.content()).includes('已记录您的决定'), 'the decision is recorded');
 
+  // The company finds the result and writes to the researcher, who accepts: both then see the
+  // other's contact. The officer records the contract and its registration; the funnel shows it.
+  await company.goto(`${base}/search?q=${encodeURIComponent('温室 开窗')}`);
+  await Promise.all([
+    company.waitForURL(/\/results\/\d+/),
+    company.locator('a', { hasText: '温室环境自动感应控制开闭窗系统' }).first().click(),
+  ]);
+  expect((await company.content()).includes('发布单位'), 'the result names who posted it');
+  await company.selectOption('#purpose', 'license');
+  await company.fill('#message', '我们有二十多个大棚，想许可使用这套自动开窗系统。');
+  await Promise.all([company.waitForURL(/notice=done/), company.click('form[action="/interests"] button[type=submit]')]);
+  await shot(company, 'company-expressed-interest');
+  await researcher.goto(`${base}/my/deals`);
+  let deals = await researcher.content();
+  expect(deals.includes('我们有二十多个大棚'), 'the interest arrived');
+  expect(!deals.includes(accounts.company), 'no contact before accepting');
+  await Promise.all([
+    researcher.waitForURL(/notice=done/),
+    researcher.click('form[action$="/answer"]:has(input[name=decision][value=accept]) button'),
+  ]);
+  expect((await researcher.content()).includes(accounts.company), "the researcher sees the company's contact");
+  await shot(researcher, 'researcher-accepted-interest');
+  await company.goto(`${base}/my/deals`);
+  expect((await company.content()).includes(accounts.researcher), "the company sees the researcher's contact");
+  await shot(company, 'company-sees-contact');
+  const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  await officer.goto(`${base}/my/deals`);
+  let dealCard = officer.locator('article[id^="deal-"]').first();
+  await dealCard.locator('select[name=stage]').selectOption('contract_signed');
+  await dealCard.locator('select[name=contract_type]').selectOption('technology_license');
+  await dealCard.locator('input[name=contract_amount_yuan]').fill('800000');
+  await dealCard.locator('input[name=contract_date]').fill(yesterday);
+  await Promise.all([officer.waitForURL(/notice=done/), dealCard.locator('button[type=submit]').click()]);
+  dealCard = officer.locator('article[id^="deal-"]').first();
+  await dealCard.locator('select[name=stage]').selectOption('contract_registered');
+  await dealCard.locator('input[name=registration_number]').fill('2026420100000123');
+  await dealCard.locator('input[name=registration_date]').fill(yesterday);
+  await Promise.all([officer.waitForURL(/notice=done/), dealCard.locator('button[type=submit]').click()]);
+  expect((await officer.content()).includes('合同已登记'), 'the registration is recorded');
+  await shot(officer, 'officer-registered-contract');
+  await officer.goto(`${base}/deals/funnel`);
+  expect((await officer.content()).includes('1 个完成技术合同登记'), 'the funnel counts the registered contract');
+  await shot(officer, 'officer-deal-funnel');
+
   // The officer creates an event and opens it.
   await officer.goto(`${base}/events/new`);
   await officer.fill('#title', '智慧农业技术对接会');

@@ -63,5 +63,7 @@ pub(super) fn choices() -> Vec<&'static str> {
         choices.extend(fields.iter().flat_map(|(_, _, _, options)| options.iter().copied()));
     }
     choices.extend(super::event_form::EVENT_FIELDS.iter().flat_map(|(_, _, _, options, _)| options.iter().copied()));
+    choices.extend(super::deals::choices());
+    choices.extend(techmatch_domain::listing::IpType::ALL.iter().map(|kind| kind.as_str()));
     choices
 }

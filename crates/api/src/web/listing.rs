@@ -1,10 +1,13 @@
-//! A research result's or a technology need's page: its text and facts, links to edit it and
-//! to its matches for its owner and staff, and an open challenge's applications.
+//! A research result's or a technology need's page: who posted it, its text and the facts that
+//! matter to the other side, links to edit it and to its matches for its owner and staff, the
+//! form that expresses interest, and an open challenge's applications.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use techmatch_domain::listing::{ListingKind, NeedId, ResultId};
+use techmatch_domain::OrganizationId;
+use techmatch_domain::deal::{InterestPurpose, ListingRef, may_express_interest_in};
+use techmatch_domain::listing::{ListingKind, NeedId, NeedStatus, ResultId, ResultStatus};
 use techmatch_service::Services;
 
 use super::refusal::{OrPage, PageResult, form_notice};
@@ -36,6 +39,8 @@ struct ListingPage {
     body_label: String,
     body: String,
     confidential: bool,
+    /// Who posted it.
+    organization: Option<String>,
     facts: Vec<Fact>,
     /// Links for the owner and staff: edit and the ranked matches.
     edit_path: Option<String>,
@@ -119,6 +124,40 @@ impl<'v> Facts<'v> {
         let name = self.visit.label(&format!("code_{code}"));
         self.always(label_key, name)
     }
+
+    /// Codes by their translated names, shown when there are any.
+    fn codes<'c>(self, label_key: &str, codes: impl IntoIterator<Item = &'c str>) -> Self {
+        let names: Vec<String> = codes.into_iter().map(|code| self.visit.label(&format!("code_{code}"))).collect();
+        let value = (!names.is_empty()).then(|| names.join("、"));
+        self.given(label_key, value)
+    }
+}
+
+/// The form that writes to the poster, for a visitor of the right side (a signed-out visitor
+/// is asked to sign in).
+#[derive(Serialize)]
+struct InterestPanel {
+    kind: &'static str,
+    id: i64,
+    signed_in: bool,
+    purposes: Vec<&'static str>,
+}
+
+fn interest_panel(visit: &Visit, listing: ListingRef, poster: OrganizationId, open: bool) -> Option<InterestPanel> {
+    let panel = |signed_in| InterestPanel {
+        kind: listing.kind(),
+        id: listing.id(),
+        signed_in,
+        purposes: InterestPurpose::ALL.iter().map(|purpose| purpose.as_str()).collect(),
+    };
+    match &visit.actor {
+        _ if !open => None,
+        None => Some(panel(false)),
+        Some(actor) if may_express_interest_in(actor.role, listing) && actor.organization_id != Some(poster) => {
+            Some(panel(true))
+        }
+        Some(_) => None,
+    }
 }
 
 pub async fn result_page(
@@ -134,23 +173,33 @@ pub async fn result_page(
         .always("keywords", content.keywords.as_slice().join("、"))
         .code("maturity", content.maturity.as_str())
         .always("industry", industries(&content.industry_codes))
+        .codes("transfer_modes_label", content.transfer_modes.iter().map(|mode| mode.as_str()))
+        .codes("ip_items_label", content.ip_items.iter().map(|item| item.kind.as_str()))
         .given("asking_price", money(content.asking_price.min, content.asking_price.max))
         .given("region", content.region_code.as_ref().map(|region| region.name().unwrap_or(region.as_str()).to_owned()))
         .code("status_label", result.status.as_str())
         .facts;
     let (edit_path, matches_path) =
         owner_links(&visit, result.owner_user_id, &listing_page(ListingKind::Result, result.id.0));
+    let organization = services.deals.organization_name(result.organization_id).await.or_page(&visit)?;
+    let interest = interest_panel(
+        &visit,
+        ListingRef::Result(result.id),
+        result.organization_id,
+        result.status == ResultStatus::Published,
+    );
     let listing = ListingPage {
         kind: visit.label("kind_result"),
         title: content.title.as_str().to_owned(),
         body_label: visit.label("abstract"),
         body: content.abstract_text.as_str().to_owned(),
         confidential: false,
+        organization,
         facts,
         edit_path,
         matches_path,
     };
-    Ok(render_listing(&visit, listing, None, &query))
+    Ok(render_listing(&visit, listing, None, interest, &query))
 }
 
 /// A listing's page, with the message its last form left.
@@ -158,10 +207,11 @@ fn render_listing(
     visit: &Visit,
     listing: ListingPage,
     challenge: Option<ChallengePanel>,
+    interest: Option<InterestPanel>,
     query: &ListingQuery,
 ) -> HttpResponse {
     let notice = form_notice(visit, query.notice.as_deref(), query.code.as_deref());
-    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing, challenge, notice })
+    visit.render(StatusCode::OK, "listing.html", minijinja::context! { listing, challenge, interest, notice })
 }
 
 pub async fn need_page(
@@ -175,6 +225,7 @@ pub async fn need_page(
     let facts = Facts::new(&visit)
         .always("keywords", content.keywords.as_slice().join("、"))
         .always("industry", industries(&content.industry_codes))
+        .codes("cooperation_modes_label", content.cooperation_modes.iter().map(|mode| mode.as_str()))
         .given("budget", money(content.budget.min, content.budget.max))
         .given("deadline", content.deadline.map(|deadline| deadline.to_string()))
         .given("bounty", content.challenge.as_ref().map(|challenge| challenge.bounty_yuan.to_string()))
@@ -207,15 +258,23 @@ pub async fn need_page(
         }
         _ => None,
     };
+    let organization = services.deals.organization_name(need.organization_id).await.or_page(&visit)?;
+    let interest = interest_panel(
+        &visit,
+        ListingRef::Need(need.id),
+        need.organization_id,
+        matches!(need.status, NeedStatus::Open | NeedStatus::InTalks),
+    );
     let listing = ListingPage {
         kind: visit.label(if content.challenge.is_some() { "challenge" } else { "kind_need" }),
         title: content.title.as_str().to_owned(),
         body_label: visit.label("description"),
         body: content.description.as_str().to_owned(),
         confidential: content.confidential,
+        organization,
         facts,
         edit_path,
         matches_path,
     };
-    Ok(render_listing(&visit, listing, challenge, &query))
+    Ok(render_listing(&visit, listing, challenge, interest, &query))
 }

@@ -9,6 +9,7 @@
 mod account;
 mod admin;
 mod assets;
+mod deals;
 mod event_form;
 mod events;
 mod forms;
@@ -70,7 +71,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/events/{id}/schedule.{format}", web::get().to(grid::schedule_download))
         .route("/static/grid.js", web::get().to(assets::grid_script))
         .route("/stats", web::get().to(stats::stats_page))
+        // Before `/export/{kind}.{format}`, the listings' files.
+        .route("/export/deals.{format}", web::get().to(deals::deals_download))
         .route("/export/{kind}.{format}", web::get().to(listing_forms::export_download))
+        .route("/interests", web::post().to(deals::express_interest_form))
+        .route("/interests/{id}/answer", web::post().to(deals::answer_form))
+        .route("/my/deals", web::get().to(deals::deals_page))
+        .route("/deals/{id}/stage", web::post().to(deals::stage_form))
+        .route("/deals/funnel", web::get().to(deals::funnel_page))
+        .route("/deals/funnel.xlsx", web::get().to(deals::funnel_download))
         .route("/admin", web::get().to(admin::admin_users))
         .route("/admin/users", web::post().to(admin::create_user_form))
         .route("/admin/users/{id}/activation", web::post().to(admin::activation_form))

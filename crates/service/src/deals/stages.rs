@@ -125,6 +125,14 @@ impl DealService {
         Ok(DealView { deal: changed, timeline })
     }
 
+    /// An organization's name, to show who posted a listing.
+    pub async fn organization_name(
+        &self,
+        organization: techmatch_domain::OrganizationId,
+    ) -> Result<Option<String>, ServiceError> {
+        Ok(self.store.find_organization(organization).await?.map(|found| found.name.as_str().to_owned()))
+    }
+
     /// The names of the organizations on either side of `deals`, by id.
     pub async fn organization_names(
         &self,

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
-use techmatch_domain::FieldError;
 use techmatch_domain::deal::Deal;
+use techmatch_domain::{Actor, FieldError};
 use techmatch_service::Services;
 use utoipa::IntoParams;
 
@@ -89,7 +89,16 @@ pub async fn export_deals(
     let format = ExportFormat::parse(query.format.as_deref()).ok_or_else(|| {
         ApiError::validation(vec![FieldError::new("format", "invalid_format", "must be csv or xlsx")])
     })?;
-    let deals = collect_pages(|page| services.deals.deals(&caller.0, None, page)).await?;
+    deals_file(&services, &caller.0, format).await
+}
+
+/// The file of the deals `actor` follows (also behind the deals page's links).
+pub(crate) async fn deals_file(
+    services: &Services,
+    actor: &Actor,
+    format: ExportFormat,
+) -> Result<HttpResponse, ApiError> {
+    let deals = collect_pages(|page| services.deals.deals(actor, None, page)).await?;
     let names = services.deals.organization_names(&deals).await?;
     let rows = deals.into_iter().map(|deal| deal_row(deal, &names)).collect();
     file_response(&Table { header: DEAL_COLUMNS.to_vec(), rows }, format, "deals")

@@ -123,6 +123,11 @@ fn date(field: &str, raw: &str) -> Result<NaiveDate, ApiError> {
     })
 }
 
+/// The funnel's workbook (also behind the funnel page's link).
+pub(crate) fn funnel_workbook(funnel: &Funnel, from: NaiveDate, to: NaiveDate) -> Result<HttpResponse, ApiError> {
+    file_response(&funnel_table(funnel), ExportFormat::Xlsx, &format!("deal-funnel-{from}-{to}"))
+}
+
 /// One row per group and stage: the workbook of the funnel.
 fn funnel_table(funnel: &Funnel) -> Table {
     let mut rows = Vec::new();
@@ -204,7 +209,7 @@ pub async fn deal_funnel(
     };
     let funnel = services.deals.funnel(&caller.0, from, to).await?;
     if xlsx {
-        return file_response(&funnel_table(&funnel), ExportFormat::Xlsx, &format!("deal-funnel-{from}-{to}"));
+        return funnel_workbook(&funnel, from, to);
     }
     Ok(HttpResponse::Ok().json(FunnelResponse::from(&funnel)))
 }

@@ -6,7 +6,9 @@ mod funnel;
 mod interests;
 mod stages;
 
+pub(crate) use export::deals_file;
 pub use export::export_deals;
 pub use funnel::deal_funnel;
+pub(crate) use funnel::funnel_workbook;
 pub use interests::{answer_interest, express_interest, get_interest, list_interests};
 pub use stages::{change_deal, get_deal, list_deals};

@@ -1,0 +1,389 @@
+//! What follows a match, on pages: expressing interest from a listing's page, the user's
+//! interests and deals (answering, moving a deal, its timeline), and the bureau's funnel.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use techmatch_domain::deal::{
+    CloseReason, ContractType, DealChange, DealChangeInput, DealId, DealStage, DeclineReason, InterestAnswer,
+    InterestId, InterestInput, InterestPurpose, ListingRef, NewInterest,
+};
+use techmatch_domain::{FieldError, ValidationErrors};
+use techmatch_service::deals::{Contact, DealService, FUNNEL_STAGES, InterestView};
+use techmatch_service::{PageRequest, ServiceError, Services};
+
+use super::refusal::{OrPage, PageResult, back_after, form_notice};
+use super::session::{Posted, Visit};
+use crate::spreadsheet::ExportFormat;
+
+/// The stages a deal may be moved to, in order.
+const NEXT_STAGES: [DealStage; 6] = [
+    DealStage::InTalks,
+    DealStage::NdaSigned,
+    DealStage::IntentSigned,
+    DealStage::ContractSigned,
+    DealStage::ContractRegistered,
+    DealStage::Closed,
+];
+
+/// Every choice these pages offer, for the translation check.
+pub(super) fn choices() -> Vec<&'static str> {
+    let mut choices: Vec<&'static str> = Vec::new();
+    choices.extend(InterestPurpose::ALL.iter().map(|purpose| purpose.as_str()));
+    choices.extend(DeclineReason::ALL.iter().map(|reason| reason.as_str()));
+    choices.extend(CloseReason::ALL.iter().map(|reason| reason.as_str()));
+    choices.extend(ContractType::ALL.iter().map(|kind| kind.as_str()));
+    choices.extend(DealStage::ALL.iter().map(|stage| stage.as_str()));
+    choices.extend(techmatch_domain::deal::DealOrigin::ALL.iter().map(|origin| origin.as_str()));
+    choices.extend(techmatch_domain::deal::InterestStatus::ALL.iter().map(|status| status.as_str()));
+    choices
+}
+
+fn listing_path(listing: ListingRef) -> String {
+    match listing {
+        ListingRef::Result(id) => format!("/results/{id}"),
+        ListingRef::Need(id) => format!("/needs/{id}"),
+    }
+}
+
+/// A form's optional field: absent when left empty.
+fn optional(form: &Posted, name: &str) -> Option<String> {
+    Some(form.field(name).trim().to_owned()).filter(|value| !value.is_empty())
+}
+
+/// Sends an interest from a listing's page.
+pub async fn express_interest_form(services: web::Data<Services>, form: Posted) -> PageResult {
+    let actor = form.actor()?;
+    let listing_id: i64 = form.field("listing_id").trim().parse().unwrap_or(0);
+    let input = InterestInput {
+        listing_kind: form.field("listing_kind").to_owned(),
+        listing_id,
+        purpose: form.field("purpose").to_owned(),
+        message: form.field("message").to_owned(),
+        related_kind: None,
+        related_id: None,
+    };
+    let back = ListingRef::parse("listing_kind", &input.listing_kind, listing_id)
+        .map_or_else(|_| "/my/deals".to_owned(), listing_path);
+    let outcome = match NewInterest::parse(&input) {
+        Ok(new) => services.deals.express_interest(&actor, new, Utc::now()).await.map(|_| ()),
+        Err(errors) => Err(ServiceError::Validation(errors)),
+    };
+    Ok(back_after(&back, outcome))
+}
+
+#[derive(Serialize)]
+struct InterestCard {
+    id: i64,
+    listing_path: String,
+    listing_title: String,
+    purpose: &'static str,
+    status: &'static str,
+    created: String,
+    message: String,
+    decline_reason: Option<&'static str>,
+    note: Option<String>,
+    contact: Option<ContactCard>,
+}
+
+#[derive(Serialize)]
+struct ContactCard {
+    display_name: String,
+    email: String,
+}
+
+impl From<Contact> for ContactCard {
+    fn from(contact: Contact) -> Self {
+        ContactCard { display_name: contact.display_name, email: contact.email }
+    }
+}
+
+fn interest_card(view: InterestView, contact: Option<Contact>) -> InterestCard {
+    let interest = view.interest;
+    InterestCard {
+        id: interest.id.0,
+        listing_path: listing_path(interest.listing),
+        listing_title: view.listing_title,
+        purpose: interest.purpose.as_str(),
+        status: interest.status.as_str(),
+        created: interest.created_at.format("%Y-%m-%d").to_string(),
+        message: interest.message,
+        decline_reason: interest.decline_reason.map(|reason| reason.as_str()),
+        note: interest.answer_note,
+        contact: contact.map(Into::into),
+    }
+}
+
+#[derive(Serialize)]
+struct TimelineEntry {
+    at: String,
+    stage: &'static str,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DealCard {
+    id: i64,
+    version: i64,
+    research: String,
+    company: String,
+    stage: &'static str,
+    origin: &'static str,
+    updated: String,
+    contract: Option<String>,
+    next_stages: Vec<&'static str>,
+    timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+    code: Option<String>,
+}
+
+/// A contract in one sentence of the page's language.
+fn contract_sentence(visit: &Visit, deal: &techmatch_domain::deal::Deal) -> Option<String> {
+    let amount = deal.contract_amount_yuan?;
+    let mut sentence = format!(
+        "{} · {} {} · {}",
+        deal.contract_type.map(|kind| visit.label(&format!("code_{}", kind.as_str()))).unwrap_or_default(),
+        amount,
+        visit.label("yuan"),
+        deal.contract_date.map(|date| date.to_string()).unwrap_or_default()
+    );
+    if let Some(number) = &deal.registration_number {
+        sentence.push_str(&format!(" · {} {number}", visit.label("registration_number")));
+    }
+    Some(sentence)
+}
+
+/// The signed-in user's interests (received and sent) and deals; staff see all.
+pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web::Query<NoticeQuery>) -> PageResult {
+    let actor = visit.signed_in()?;
+    let now = Utc::now();
+    let page = PageRequest { offset: 0, limit: 100 };
+    let interests = services.deals.interests(&actor, page, now).await.or_page(&visit)?;
+    let (mut received, mut sent) = (Vec::new(), Vec::new());
+    for view in interests.items {
+        if actor.organization_id == Some(view.interest.listing_organization) {
+            let contact = view.sender_contact.clone();
+            received.push(interest_card(view, contact));
+        } else {
+            let contact = view.poster_contact.clone();
+            sent.push(interest_card(view, contact));
+        }
+    }
+    let deals = services.deals.deals(&actor, None, page).await.or_page(&visit)?.items;
+    let names = services.deals.organization_names(&deals).await.or_page(&visit)?;
+    let mut cards = Vec::with_capacity(deals.len());
+    for deal in deals {
+        let timeline = services.deals.deal(&actor, deal.id).await.or_page(&visit)?.timeline;
+        cards.push(DealCard {
+            id: deal.id.0,
+            version: deal.version,
+            research: names.get(&deal.research_organization.0).cloned().unwrap_or_default(),
+            company: names.get(&deal.company_organization.0).cloned().unwrap_or_default(),
+            stage: deal.stage.as_str(),
+            origin: deal.origin.as_str(),
+            updated: deal.updated_at.format("%Y-%m-%d").to_string(),
+            contract: contract_sentence(&visit, &deal),
+            next_stages: NEXT_STAGES
+                .iter()
+                .filter(|stage| deal.transition(&actor, **stage).is_ok())
+                .map(|stage| stage.as_str())
+                .collect(),
+            timeline: timeline
+                .into_iter()
+                .map(|entry| TimelineEntry {
+                    at: entry.at.format("%Y-%m-%d %H:%M").to_string(),
+                    stage: entry.to.as_str(),
+                    note: entry.note,
+                })
+                .collect(),
+        });
+    }
+    let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
+    Ok(visit.render(
+        StatusCode::OK,
+        "deals.html",
+        minijinja::context! {
+            notice,
+            staff => actor.role.is_staff(),
+            received,
+            sent,
+            deals => cards,
+            decline_reasons => DeclineReason::ALL.iter().map(|reason| reason.as_str()).collect::<Vec<_>>(),
+            close_reasons => CloseReason::ALL.iter().map(|reason| reason.as_str()).collect::<Vec<_>>(),
+            contract_types => ContractType::ALL.iter().map(|kind| kind.as_str()).collect::<Vec<_>>(),
+        },
+    ))
+}
+
+/// The poster accepts or declines an interest.
+pub async fn answer_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
+    let actor = form.actor()?;
+    let reason = optional(&form, "reason");
+    let note = optional(&form, "note");
+    let decision = form.field("decision");
+    let reason = if decision == "decline" { reason } else { None };
+    let outcome = match InterestAnswer::parse(decision, reason.as_deref(), note.as_deref()) {
+        Ok(answer) => {
+            services.deals.answer_interest(&actor, InterestId(path.into_inner()), answer, Utc::now()).await.map(|_| ())
+        }
+        Err(errors) => Err(ServiceError::Validation(errors)),
+    };
+    Ok(back_after("/my/deals", outcome))
+}
+
+/// A party, the introducer or staff moves a deal.
+pub async fn stage_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
+    let actor = form.actor()?;
+    let now = Utc::now();
+    let stage = form.field("stage").to_owned();
+    // The form offers every field; only those the stage takes are read.
+    let contract = stage == DealStage::ContractSigned.as_str();
+    let registration = stage == DealStage::ContractRegistered.as_str();
+    let amount = optional(&form, "contract_amount_yuan").filter(|_| contract);
+    let parsed_amount = match amount.as_deref().map(|raw| raw.replace([',', '，'], "").parse::<i64>()) {
+        Some(Ok(amount)) => Ok(Some(amount)),
+        Some(Err(_)) => Err(ValidationErrors::single(FieldError::new(
+            "contract_amount_yuan",
+            "not_a_number",
+            "is not a whole number",
+        ))),
+        None => Ok(None),
+    };
+    let input = DealChangeInput {
+        stage: stage.clone(),
+        note: optional(&form, "note"),
+        close_reason: optional(&form, "close_reason").filter(|_| stage == DealStage::Closed.as_str()),
+        contract_type: optional(&form, "contract_type").filter(|_| contract),
+        contract_amount_yuan: parsed_amount.as_ref().ok().copied().flatten(),
+        contract_date: optional(&form, "contract_date").filter(|_| contract),
+        seller_credit_code: optional(&form, "seller_credit_code").filter(|_| contract || registration),
+        buyer_credit_code: optional(&form, "buyer_credit_code").filter(|_| contract || registration),
+        registration_number: optional(&form, "registration_number").filter(|_| registration),
+        registration_date: optional(&form, "registration_date").filter(|_| registration),
+    };
+    let version: i64 = form.field("version").trim().parse().unwrap_or(0);
+    let outcome = match parsed_amount.and_then(|_| DealChange::parse(&input, DealService::today(now))) {
+        Ok(change) => {
+            services.deals.change_deal(&actor, DealId(path.into_inner()), version, change, now).await.map(|_| ())
+        }
+        Err(errors) => Err(ServiceError::Validation(errors)),
+    };
+    Ok(back_after("/my/deals", outcome))
+}
+
+#[derive(Deserialize)]
+pub struct FunnelPageQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The period asked for, or this year so far.
+fn period(query: &FunnelPageQuery) -> (NaiveDate, NaiveDate) {
+    let today = DealService::today(Utc::now());
+    let parse = |raw: &Option<String>| raw.as_deref().and_then(|raw| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok());
+    let from = parse(&query.from).unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
+    (from, parse(&query.to).unwrap_or(today))
+}
+
+#[derive(Serialize)]
+struct StageRow {
+    stage: &'static str,
+    reached: u64,
+    conversion: String,
+}
+
+#[derive(Serialize)]
+struct GroupRow {
+    key: String,
+    text: String,
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "—".to_owned(), |share| format!("{:.0}%", share * 100.0))
+}
+
+/// The bureau's funnel with bars (staff).
+pub async fn funnel_page(
+    visit: Visit,
+    services: web::Data<Services>,
+    query: web::Query<FunnelPageQuery>,
+) -> PageResult {
+    let actor = visit.signed_in()?;
+    let (from, to) = period(&query);
+    let funnel = services.deals.funnel(&actor, from, to).await.or_page(&visit)?;
+    let all = &funnel.all;
+    let conversions = all.conversions();
+    let stages: Vec<StageRow> = FUNNEL_STAGES
+        .iter()
+        .enumerate()
+        .map(|(index, stage)| StageRow {
+            stage: stage.as_str(),
+            reached: all.reached[index],
+            conversion: index.checked_sub(1).map_or_else(String::new, |previous| percent(conversions[previous])),
+        })
+        .collect();
+    let group_text = |figures: &techmatch_service::deals::FunnelFigures| {
+        visit
+            .label("funnel_group")
+            .replace("{deals}", &figures.deals.to_string())
+            .replace("{contracts}", &figures.contracts().to_string())
+            .replace("{amount}", &format!("{:.1}", figures.contract_amount_yuan as f64 / 10_000.0))
+    };
+    let origins: Vec<GroupRow> = funnel
+        .by_origin
+        .iter()
+        .map(|(origin, figures)| GroupRow { key: (*origin).to_owned(), text: group_text(figures) })
+        .collect();
+    let provinces: Vec<GroupRow> = funnel
+        .by_province
+        .iter()
+        .map(|(province, figures)| {
+            let code = techmatch_domain::RegionCode::from_trusted(format!("{province}0000"));
+            GroupRow { key: code.name().unwrap_or(province).to_owned(), text: group_text(figures) }
+        })
+        .collect();
+    let summary = visit
+        .label("funnel_summary")
+        .replace("{deals}", &all.deals.to_string())
+        .replace("{contracts}", &all.contracts().to_string())
+        .replace("{amount}", &format!("{:.1}", all.contract_amount_yuan as f64 / 10_000.0))
+        .replace("{registered}", &all.registered().to_string())
+        .replace("{registered_amount}", &format!("{:.1}", all.registered_amount_yuan as f64 / 10_000.0))
+        .replace("{local}", &percent(all.local_share()));
+    Ok(visit.render(
+        StatusCode::OK,
+        "funnel.html",
+        minijinja::context! {
+            from => from.to_string(), to => to.to_string(), summary, stages,
+            first => all.reached[0].max(1), origins, provinces,
+        },
+    ))
+}
+
+/// The funnel as a workbook, behind the page's link (staff).
+pub async fn funnel_download(
+    visit: Visit,
+    services: web::Data<Services>,
+    query: web::Query<FunnelPageQuery>,
+) -> PageResult {
+    let actor = visit.signed_in()?;
+    let (from, to) = period(&query);
+    let funnel = services.deals.funnel(&actor, from, to).await.or_page(&visit)?;
+    let file = crate::routes::deals::funnel_workbook(&funnel, from, to);
+    Ok(file.unwrap_or_else(|error| actix_web::ResponseError::error_response(&error)))
+}
+
+/// The deals the signed-in user follows as a file, behind the page's links.
+pub async fn deals_download(visit: Visit, services: web::Data<Services>, path: web::Path<String>) -> PageResult {
+    let actor = visit.signed_in()?;
+    let Some(format) = ExportFormat::parse(Some(&path.into_inner())) else {
+        return Err(super::refusal::PageError::not_found(&visit));
+    };
+    let file = crate::routes::deals::deals_file(&services, &actor, format).await;
+    Ok(file.unwrap_or_else(|error| -> HttpResponse { actix_web::ResponseError::error_response(&error) }))
+}
