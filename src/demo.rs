@@ -2,6 +2,8 @@
 //! each with an account, and the research results and technology needs they post. Loaded only
 //! into a database without listings.
 
+mod deals;
+
 use anyhow::Context;
 use techmatch_domain::{
     Actor, DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationKind, OrganizationName, RegionCode, Role,
@@ -102,6 +104,8 @@ pub struct DemoSummary {
     pub accounts: Vec<(String, &'static str)>,
     /// The demo event, described in a line.
     pub event: Option<String>,
+    /// Deals opened between demo organizations, at every stage.
+    pub deals: usize,
 }
 
 fn organization_key(row: &ImportRow) -> Option<&str> {
@@ -198,7 +202,20 @@ pub async fn load(store: &Store, services: &Services) -> anyhow::Result<Option<D
     let last = written_results.iter().chain(&written_needs).map(|written| written.outbox_id).max().unwrap_or(0);
     services.search.wait_until_searchable(last).await;
     let event = demo_event(store, services, &owners).await?;
-    Ok(Some(DemoSummary { results: written_results.len(), needs: written_needs.len(), password, accounts, event }))
+    let officer = store
+        .find_account_by_email(&EmailAddress::from_trusted(LIAISON_EMAIL.to_owned()))
+        .await?
+        .map(|account| Actor { user_id: account.id, role: Role::LiaisonOfficer, organization_id: None })
+        .context("the demo liaison account is missing")?;
+    let deals = deals::load(store, services, &owners, officer).await?;
+    Ok(Some(DemoSummary {
+        results: written_results.len(),
+        needs: written_needs.len(),
+        password,
+        accounts,
+        event,
+        deals,
+    }))
 }
 
 /// A matchmaking fair a month ahead: every demo organization registered with some of its

@@ -156,6 +156,37 @@ fn serve_demo_on_a_fresh_directory_then_log_in_with_the_printed_password() {
     assert_eq!(events["items"][0]["status"], "scheduled", "{body}");
     let meetings: usize = fair.split(" with ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(meetings >= 5, "{fair}");
+    // Demo deals at every stage: the funnel has something to show on a first start.
+    let deals = served.lines.iter().find(|line| line.starts_with("demo deals:")).expect("demo deals line");
+    let (status, body) = http(
+        "POST",
+        &format!("{}/api/v1/auth/login", served.address),
+        Some(&format!(r#"{{"email": "liaison@demo.techmatch.local", "password": "{shared_password}"}}"#)),
+    );
+    assert_eq!(status, 200, "{body}");
+    let officer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let (status, body) = common::try_http(
+        "GET",
+        &format!(
+            "{}/api/v1/deals/funnel?from={}&to={}",
+            served.address,
+            today - chrono::Duration::days(1),
+            today + chrono::Duration::days(1)
+        ),
+        officer["access_token"].as_str(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let funnel: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let opened: u64 = deals.split(' ').nth(2).unwrap().parse().unwrap();
+    assert!(opened >= 6, "{deals}");
+    assert_eq!(funnel["all"]["deals"].as_u64(), Some(opened), "{body}");
+    assert!(
+        funnel["all"]["registered"].as_u64().unwrap() >= 1 && funnel["all"]["now_at"]["closed"].as_u64().unwrap() >= 1,
+        "{body}"
+    );
     drop(served);
 
     // A second start keeps the account and does not print a password again.
@@ -175,7 +206,7 @@ fn migrate_and_user_create_from_the_command_line() {
     let output = techmatch(directory.path()).arg("migrate").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("m20261127_000012_decisions_by_result (12 applied)"), "{stdout}");
+    assert!(stdout.contains("m20261203_000013_interests_and_deals (13 applied)"), "{stdout}");
     let output = techmatch(directory.path()).arg("refit-weights").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(

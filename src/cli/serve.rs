@@ -39,6 +39,9 @@ pub async fn serve(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()
             if let Some(event) = &summary.event {
                 println!("demo fair: {event} (GET /api/v1/events)");
             }
+            if summary.deals > 0 {
+                println!("demo deals: {} at every stage (GET /api/v1/deals, page /my/deals)", summary.deals);
+            }
         }
     }
     println!("listening on http://{}", application.address());
