@@ -1,4 +1,5 @@
-//! Expressions of interest in listings, the deals they open, and each deal's timeline.
+//! Expressions of interest in listings, the deals they open, each deal's timeline, and the
+//! messages of both.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -88,6 +89,18 @@ enum Deals {
     UpdatedAt,
     /// The listings and organizations of the pair: one deal per pair.
     PairKey,
+}
+
+#[derive(DeriveIden)]
+enum Messages {
+    Table,
+    Id,
+    /// The thread: an interest's or a deal's (exactly one is set).
+    InterestId,
+    DealId,
+    AuthorUserId,
+    Body,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -302,10 +315,54 @@ impl MigrationTrait for Migration {
                     .col(DealEvents::Id)
                     .to_owned(),
             )
-            .await
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Messages::Table)
+                    .col(big_pk_auto(Messages::Id))
+                    .col(big_integer_null(Messages::InterestId))
+                    .col(big_integer_null(Messages::DealId))
+                    .col(big_integer(Messages::AuthorUserId))
+                    .col(text(Messages::Body))
+                    .col(timestamp_with_time_zone(Messages::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_messages_interest")
+                            .from(Messages::Table, Messages::InterestId)
+                            .to(Interests::Table, Interests::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_messages_deal")
+                            .from(Messages::Table, Messages::DealId)
+                            .to(Deals::Table, Deals::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_messages_author")
+                            .from(Messages::Table, Messages::AuthorUserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [("idx_messages_interest", Messages::InterestId), ("idx_messages_deal", Messages::DealId)]
+        {
+            manager
+                .create_index(
+                    Index::create().name(name).table(Messages::Table).col(column).col(Messages::Id).to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Messages::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(DealEvents::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Interests::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Deals::Table).to_owned()).await

@@ -425,3 +425,59 @@ async fn the_funnel_counts_the_deals_of_its_period_as_the_test_counts_them() {
         app.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn the_parties_write_in_their_interest_and_deal_threads_and_nobody_else_reads_them() {
+    for app in TestApp::each_backend().await {
+        let pair = pair(&app).await;
+        let outsider = app.account_with_role(Role::Company, "rival@other.cn").await;
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@kjj.gov.cn").await;
+        let sent = app.post("/api/v1/interests", Some(&pair.company), &interest_in(&pair)).await;
+        let interest = sent.body["id"].as_i64().unwrap();
+        let thread = format!("/api/v1/interests/{interest}/messages");
+        let asked = app.post(&thread, Some(&pair.researcher), &json!({"body": "请问贵公司的产线规模多大？"})).await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}: {}", app.backend, asked.body);
+        let read = app.get(&thread, Some(&pair.company)).await;
+        assert_eq!(read.body["items"][0]["body"], "请问贵公司的产线规模多大？", "{}", read.body);
+        assert_eq!(read.body["items"][0]["author_name"], "测试用户 Test User");
+        let notices = app.get("/api/v1/notifications", Some(&pair.company)).await.body.to_string();
+        assert!(notices.contains("message_received"), "{notices}");
+        app.get(&thread, Some(&outsider)).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+        app.post(&thread, Some(&outsider), &json!({"body": "我也想看看"}))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        app.post(&thread, Some(&pair.company), &json!({"body": "  "}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        let accepted = app
+            .post(
+                &format!("/api/v1/interests/{interest}/answer"),
+                Some(&pair.researcher),
+                &json!({"decision": "accept"}),
+            )
+            .await;
+        let deal_thread = format!("/api/v1/deals/{}/messages", accepted.body["deal_id"]);
+        for (token, body) in [
+            (&pair.company, "下周三来实验室看样品可以吗？"),
+            (&pair.researcher, "可以，上午十点。"),
+            (&officer, "我可以协助安排场地。"),
+        ] {
+            let posted = app.post(&deal_thread, Some(token), &json!({"body": body})).await;
+            assert_eq!(posted.status, StatusCode::CREATED, "{}", posted.body);
+        }
+        let bodies: Vec<String> = app.get(&deal_thread, Some(&pair.researcher)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|message| message["body"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            bodies,
+            ["下周三来实验室看样品可以吗？", "可以，上午十点。", "我可以协助安排场地。"],
+            "oldest first"
+        );
+        app.get(&deal_thread, Some(&outsider)).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+        app.stop().await;
+    }
+}

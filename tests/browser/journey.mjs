@@ -119,6 +119,18 @@ try {
   await company.goto(`${base}/my/deals`);
   expect((await company.content()).includes(accounts.researcher), "the company sees the researcher's contact");
   await shot(company, 'company-sees-contact');
+  // They talk in the deal's thread.
+  const companyDeal = company.locator('article[id^="deal-"]').first();
+  await companyDeal.locator('textarea[name=body]').fill('下周三来实验室看样机可以吗？');
+  await Promise.all([company.waitForURL(/notice=done/), companyDeal.locator('section.thread button[type=submit]').click()]);
+  await researcher.goto(`${base}/my/deals`);
+  expect((await researcher.content()).includes('下周三来实验室看样机可以吗？'), 'the message reached the researcher');
+  const researcherDeal = researcher.locator('article[id^="deal-"]').first();
+  await researcherDeal.locator('textarea[name=body]').fill('可以，周三上午十点见。');
+  await Promise.all([researcher.waitForURL(/notice=done/), researcherDeal.locator('section.thread button[type=submit]').click()]);
+  await company.goto(`${base}/my/deals`);
+  expect((await company.content()).includes('可以，周三上午十点见。'), 'and the answer reached the company');
+  await shot(company, 'company-deal-messages');
   const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
   await officer.goto(`${base}/my/deals`);
   let dealCard = officer.locator('article[id^="deal-"]').first();
@@ -126,12 +138,12 @@ try {
   await dealCard.locator('select[name=contract_type]').selectOption('technology_license');
   await dealCard.locator('input[name=contract_amount_yuan]').fill('800000');
   await dealCard.locator('input[name=contract_date]').fill(yesterday);
-  await Promise.all([officer.waitForURL(/notice=done/), dealCard.locator('button[type=submit]').click()]);
+  await Promise.all([officer.waitForURL(/notice=done/), dealCard.locator('form[action$="/stage"] button[type=submit]').click()]);
   dealCard = officer.locator('article[id^="deal-"]').first();
   await dealCard.locator('select[name=stage]').selectOption('contract_registered');
   await dealCard.locator('input[name=registration_number]').fill('2026420100000123');
   await dealCard.locator('input[name=registration_date]').fill(yesterday);
-  await Promise.all([officer.waitForURL(/notice=done/), dealCard.locator('button[type=submit]').click()]);
+  await Promise.all([officer.waitForURL(/notice=done/), dealCard.locator('form[action$="/stage"] button[type=submit]').click()]);
   expect((await officer.content()).includes('合同已登记'), 'the registration is recorded');
   await shot(officer, 'officer-registered-contract');
   await officer.goto(`${base}/deals/funnel`);

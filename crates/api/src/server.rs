@@ -157,7 +157,11 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(deals::deal_funnel)
             .service(deals::get_deal)
             .service(deals::change_deal)
-            .service(deals::export_deals),
+            .service(deals::export_deals)
+            .service(deals::post_interest_message)
+            .service(deals::interest_messages)
+            .service(deals::post_deal_message)
+            .service(deals::deal_messages),
     );
 }
 

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::deal::{
     CloseReason, ContractType, DealChange, DealChangeInput, DealId, DealStage, DeclineReason, InterestAnswer,
-    InterestId, InterestInput, InterestPurpose, ListingRef, NewInterest,
+    InterestId, InterestInput, InterestPurpose, ListingRef, MessageText, NewInterest, Thread,
 };
 use techmatch_domain::{FieldError, ValidationErrors};
 use techmatch_service::deals::{Contact, DealService, FUNNEL_STAGES, InterestView};
@@ -85,6 +85,25 @@ struct InterestCard {
     decline_reason: Option<&'static str>,
     note: Option<String>,
     contact: Option<ContactCard>,
+    messages: Vec<MessageLine>,
+}
+
+#[derive(Serialize)]
+struct MessageLine {
+    author: String,
+    at: String,
+    body: String,
+}
+
+fn message_lines(views: Vec<techmatch_service::deals::MessageView>) -> Vec<MessageLine> {
+    views
+        .into_iter()
+        .map(|view| MessageLine {
+            author: view.author_name,
+            at: view.message.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            body: view.message.body,
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -99,7 +118,7 @@ impl From<Contact> for ContactCard {
     }
 }
 
-fn interest_card(view: InterestView, contact: Option<Contact>) -> InterestCard {
+fn interest_card(view: InterestView, contact: Option<Contact>, messages: Vec<MessageLine>) -> InterestCard {
     let interest = view.interest;
     InterestCard {
         id: interest.id.0,
@@ -112,6 +131,7 @@ fn interest_card(view: InterestView, contact: Option<Contact>) -> InterestCard {
         decline_reason: interest.decline_reason.map(|reason| reason.as_str()),
         note: interest.answer_note,
         contact: contact.map(Into::into),
+        messages,
     }
 }
 
@@ -134,6 +154,7 @@ struct DealCard {
     contract: Option<String>,
     next_stages: Vec<&'static str>,
     timeline: Vec<TimelineEntry>,
+    messages: Vec<MessageLine>,
 }
 
 #[derive(Deserialize)]
@@ -166,12 +187,14 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
     let interests = services.deals.interests(&actor, page, now).await.or_page(&visit)?;
     let (mut received, mut sent) = (Vec::new(), Vec::new());
     for view in interests.items {
+        let thread = Thread::Interest(view.interest.id);
+        let messages = message_lines(services.deals.messages(&actor, thread).await.or_page(&visit)?);
         if actor.organization_id == Some(view.interest.listing_organization) {
             let contact = view.sender_contact.clone();
-            received.push(interest_card(view, contact));
+            received.push(interest_card(view, contact, messages));
         } else {
             let contact = view.poster_contact.clone();
-            sent.push(interest_card(view, contact));
+            sent.push(interest_card(view, contact, messages));
         }
     }
     let deals = services.deals.deals(&actor, None, page).await.or_page(&visit)?.items;
@@ -179,6 +202,7 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
     let mut cards = Vec::with_capacity(deals.len());
     for deal in deals {
         let timeline = services.deals.deal(&actor, deal.id).await.or_page(&visit)?.timeline;
+        let messages = message_lines(services.deals.messages(&actor, Thread::Deal(deal.id)).await.or_page(&visit)?);
         cards.push(DealCard {
             id: deal.id.0,
             version: deal.version,
@@ -201,6 +225,7 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
                     note: entry.note,
                 })
                 .collect(),
+            messages,
         });
     }
     let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
@@ -218,6 +243,24 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
             contract_types => ContractType::ALL.iter().map(|kind| kind.as_str()).collect::<Vec<_>>(),
         },
     ))
+}
+
+/// Writes in an interest's or a deal's thread from the deals page.
+async fn message_form(services: &Services, thread: Thread, form: &Posted) -> PageResult {
+    let actor = form.actor()?;
+    let outcome = match MessageText::parse("body", form.field("body")) {
+        Ok(body) => services.deals.post_message(&actor, thread, body, Utc::now()).await.map(|_| ()),
+        Err(error) => Err(ServiceError::Validation(ValidationErrors::single(error))),
+    };
+    Ok(back_after("/my/deals", outcome))
+}
+
+pub async fn interest_message_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
+    message_form(&services, Thread::Interest(InterestId(path.into_inner())), &form).await
+}
+
+pub async fn deal_message_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
+    message_form(&services, Thread::Deal(DealId(path.into_inner())), &form).await
 }
 
 /// The poster accepts or declines an interest.

@@ -78,6 +78,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/interests/{id}/answer", web::post().to(deals::answer_form))
         .route("/my/deals", web::get().to(deals::deals_page))
         .route("/deals/{id}/stage", web::post().to(deals::stage_form))
+        .route("/deals/{id}/messages", web::post().to(deals::deal_message_form))
+        .route("/interests/{id}/messages", web::post().to(deals::interest_message_form))
         .route("/deals/funnel", web::get().to(deals::funnel_page))
         .route("/deals/funnel.xlsx", web::get().to(deals::funnel_download))
         .route("/admin", web::get().to(admin::admin_users))

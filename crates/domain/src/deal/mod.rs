@@ -4,6 +4,7 @@
 
 mod contract;
 mod interest;
+mod message;
 mod stage;
 
 pub use contract::{ContractType, CreditCode};
@@ -11,6 +12,7 @@ pub use interest::{
     Interest, InterestAnswer, InterestInput, NewInterest, can_answer_interest, can_see_interest,
     may_express_interest_in,
 };
+pub use message::{Message, MessageId, MessageText, Thread};
 pub use stage::{Deal, DealChange, DealChangeInput, DealEvent, Transition, can_see_deal};
 
 use std::fmt;

@@ -3,10 +3,12 @@
 
 mod funnel;
 mod interests;
+mod messages;
 mod stages;
 
 pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, funnel_of};
 pub use interests::{Contact, InterestView};
+pub use messages::MessageView;
 pub use stages::DealView;
 
 use std::time::Duration;

@@ -5,6 +5,7 @@
 mod bulk;
 mod funnel;
 mod interests;
+mod messages;
 mod stages;
 
 pub use bulk::BulkDeal;

@@ -11,6 +11,7 @@ pub mod login_event;
 pub mod match_decision;
 pub mod meeting;
 pub mod meeting_request;
+pub mod message;
 pub mod notification;
 pub mod organization;
 pub mod research_result;
