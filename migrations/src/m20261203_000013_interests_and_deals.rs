@@ -92,6 +92,24 @@ enum Deals {
 }
 
 #[derive(DeriveIden)]
+enum Introductions {
+    Table,
+    Id,
+    ResultId,
+    NeedId,
+    ResearchOrganizationId,
+    CompanyOrganizationId,
+    IntroducerUserId,
+    Note,
+    ResearchAnswer,
+    CompanyAnswer,
+    CreatedAt,
+    DealId,
+    /// `result:need` while open, null after: one open introduction per pair.
+    OpenPairKey,
+}
+
+#[derive(DeriveIden)]
 enum Messages {
     Table,
     Id,
@@ -350,6 +368,53 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Introductions::Table)
+                    .col(big_pk_auto(Introductions::Id))
+                    .col(big_integer(Introductions::ResultId))
+                    .col(big_integer(Introductions::NeedId))
+                    .col(big_integer(Introductions::ResearchOrganizationId))
+                    .col(big_integer(Introductions::CompanyOrganizationId))
+                    .col(big_integer(Introductions::IntroducerUserId))
+                    .col(text(Introductions::Note))
+                    .col(string_len(Introductions::ResearchAnswer, 16))
+                    .col(string_len(Introductions::CompanyAnswer, 16))
+                    .col(timestamp_with_time_zone(Introductions::CreatedAt))
+                    .col(big_integer_null(Introductions::DealId))
+                    .col(string_len_null(Introductions::OpenPairKey, 48).unique_key())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_introductions_result")
+                            .from(Introductions::Table, Introductions::ResultId)
+                            .to(ResearchResults::Table, ResearchResults::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_introductions_need")
+                            .from(Introductions::Table, Introductions::NeedId)
+                            .to(TechNeeds::Table, TechNeeds::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_introductions_introducer")
+                            .from(Introductions::Table, Introductions::IntroducerUserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [
+            ("idx_introductions_research", Introductions::ResearchOrganizationId),
+            ("idx_introductions_company", Introductions::CompanyOrganizationId),
+            ("idx_introductions_introducer", Introductions::IntroducerUserId),
+        ] {
+            manager.create_index(Index::create().name(name).table(Introductions::Table).col(column).to_owned()).await?;
+        }
         for (name, column) in [("idx_messages_interest", Messages::InterestId), ("idx_messages_deal", Messages::DealId)]
         {
             manager
@@ -363,6 +428,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(Messages::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Introductions::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(DealEvents::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Interests::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Deals::Table).to_owned()).await

@@ -289,6 +289,21 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
     route("GET", "/api/v1/deals/{deal}", "/api/v1/deals/{id}", EVERYONE, None),
     route("POST", "/api/v1/deals/{deal}/stage", "/api/v1/deals/{id}/stage", EVERYONE, Some("{deal_change}")),
     route("GET", "/api/v1/export/deals?format=xlsx", "/api/v1/export/deals", EVERYONE, None),
+    route(
+        "POST",
+        "/api/v1/introductions",
+        "/api/v1/introductions",
+        STAFF,
+        Some(r#"{"result_id": {intro_result}, "need_id": {intro_need}, "note": "矩阵引荐"}"#),
+    ),
+    route("GET", "/api/v1/introductions", "/api/v1/introductions", EVERYONE, None),
+    route(
+        "POST",
+        "/api/v1/introductions/{introduction}/answer",
+        "/api/v1/introductions/{id}/answer",
+        PARTICIPANTS,
+        Some(r#"{"decision": "accept"}"#),
+    ),
     route("GET", "/api/v1/deals/funnel?from=2026-01-01&to=2099-12-31", "/api/v1/deals/funnel", STAFF, None),
     route("GET", "/api/v1/notifications", "/api/v1/notifications", EVERYONE, None),
     route("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", EVERYONE, None),
@@ -407,7 +422,45 @@ async fn deal_fixture(
         )
         .await;
     assert_eq!(open.status, StatusCode::CREATED, "{}", open.body);
-    vec![("deal", answered.body["deal_id"].to_string()), ("interest", open.body["id"].to_string())]
+    // Listings of their own for introductions: one result, and a need for each staff role's
+    // introduction plus one for the introduction both sides answer.
+    let intro_result = app
+        .post(
+            "/api/v1/results",
+            Some(&tokens[&Role::Researcher]),
+            &json!({"title": "矩阵引荐成果", "abstract": "用于访问矩阵引荐的已发布成果。", "maturity": "pilot", "status": "published"}),
+        )
+        .await
+        .body["id"]
+        .to_string();
+    let mut intro_needs = Vec::new();
+    for index in 0..3 {
+        let need = app
+            .post(
+                "/api/v1/needs",
+                Some(&tokens[&Role::Company]),
+                &json!({"title": format!("矩阵引荐需求 {index}"), "description": "用于访问矩阵引荐的公开需求。"}),
+            )
+            .await;
+        assert_eq!(need.status, StatusCode::CREATED, "{}", need.body);
+        intro_needs.push(need.body["id"].to_string());
+    }
+    let introduction = app
+        .post(
+            "/api/v1/introductions",
+            Some(&tokens[&Role::LiaisonOfficer]),
+            &json!({"result_id": intro_result.parse::<i64>().unwrap(), "need_id": intro_needs[2].parse::<i64>().unwrap(), "note": "矩阵夹具引荐"}),
+        )
+        .await;
+    assert_eq!(introduction.status, StatusCode::CREATED, "{}", introduction.body);
+    vec![
+        ("deal", answered.body["deal_id"].to_string()),
+        ("interest", open.body["id"].to_string()),
+        ("introduction", introduction.body["id"].to_string()),
+        ("intro_result", intro_result),
+        ("intro_need_officer", intro_needs[0].clone()),
+        ("intro_need_admin", intro_needs[1].clone()),
+    ]
 }
 
 /// The next step of the fixture's deal from where it stands.
@@ -512,6 +565,9 @@ async fn every_role_against_every_protected_route() {
                     _ => ("result", values["event_result"].clone()),
                 };
                 values.insert("interest_kind", interest_kind.to_owned());
+                // Each staff role introduces a pair of its own.
+                let intro_need = if role == Role::Admin { "intro_need_admin" } else { "intro_need_officer" };
+                values.insert("intro_need", values[intro_need].clone());
                 values.insert("interest_listing", interest_listing);
                 let deal = app.get(&format!("/api/v1/deals/{}", values["deal"]), Some(&admin)).await.body;
                 values.insert("deal_change", next_deal_change(&deal));

@@ -161,7 +161,10 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(deals::post_interest_message)
             .service(deals::interest_messages)
             .service(deals::post_deal_message)
-            .service(deals::deal_messages),
+            .service(deals::deal_messages)
+            .service(deals::introduce)
+            .service(deals::list_introductions)
+            .service(deals::answer_introduction),
     );
 }
 

@@ -3,11 +3,13 @@
 
 mod funnel;
 mod interests;
+mod introductions;
 mod messages;
 mod stages;
 
 pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, funnel_of};
 pub use interests::{Contact, InterestView};
+pub use introductions::IntroductionView;
 pub use messages::MessageView;
 pub use stages::DealView;
 

@@ -5,12 +5,14 @@
 mod bulk;
 mod funnel;
 mod interests;
+mod introductions;
 mod messages;
 mod stages;
 
 pub use bulk::BulkDeal;
 pub use funnel::FunnelRow;
 pub use interests::{AnswerOutcome, NewInterestRow, StoredAnswer, SweepNotices};
+pub use introductions::{IntroductionAnswerOutcome, NewIntroductionRow};
 pub use stages::{DealFilter, NewDeal, StoredDealChange};
 
 use techmatch_domain::deal::ListingRef;

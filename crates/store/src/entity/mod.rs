@@ -7,6 +7,7 @@ pub mod event;
 pub mod event_participant;
 pub mod event_presentation;
 pub mod interest;
+pub mod introduction;
 pub mod login_event;
 pub mod match_decision;
 pub mod meeting;

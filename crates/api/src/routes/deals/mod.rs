@@ -4,6 +4,7 @@
 mod export;
 mod funnel;
 mod interests;
+mod introductions;
 mod messages;
 mod stages;
 
@@ -12,5 +13,6 @@ pub use export::export_deals;
 pub use funnel::deal_funnel;
 pub(crate) use funnel::funnel_workbook;
 pub use interests::{answer_interest, express_interest, get_interest, list_interests};
+pub use introductions::{answer_introduction, introduce, list_introductions};
 pub use messages::{deal_messages, interest_messages, post_deal_message, post_interest_message};
 pub use stages::{change_deal, get_deal, list_deals};
