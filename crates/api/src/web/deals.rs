@@ -7,8 +7,10 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::deal::{
     CloseReason, ContractType, DealChange, DealChangeInput, DealId, DealStage, DeclineReason, InterestAnswer,
-    InterestId, InterestInput, InterestPurpose, ListingRef, MessageText, NewInterest, Thread,
+    InterestId, InterestInput, InterestPurpose, InterestStatus, IntroductionId, ListingRef, MessageText, NewInterest,
+    Side, Thread,
 };
+use techmatch_domain::listing::{NeedId, ResultId};
 use techmatch_domain::{FieldError, ValidationErrors};
 use techmatch_service::deals::{Contact, DealService, FUNNEL_STAGES, InterestView};
 use techmatch_service::{PageRequest, ServiceError, Services};
@@ -157,6 +159,46 @@ struct DealCard {
     messages: Vec<MessageLine>,
 }
 
+#[derive(Serialize)]
+struct IntroductionCard {
+    id: i64,
+    result_id: i64,
+    result_title: String,
+    need_id: Option<i64>,
+    need_title: Option<String>,
+    research: String,
+    company: Option<String>,
+    note: String,
+    status: &'static str,
+    created: String,
+    can_answer: bool,
+}
+
+fn introduction_card(
+    actor: &techmatch_domain::Actor,
+    view: techmatch_service::deals::IntroductionView,
+) -> IntroductionCard {
+    let introduction = &view.introduction;
+    let own_answer = match introduction.side_of(actor) {
+        Some(Side::Research) => Some(introduction.research_answer),
+        Some(Side::Company) => Some(introduction.company_answer),
+        None => None,
+    };
+    IntroductionCard {
+        id: introduction.id.0,
+        result_id: introduction.result_id.0,
+        result_title: view.result_title.clone(),
+        need_id: view.need_title.as_ref().map(|_| introduction.need_id.0),
+        need_title: view.need_title.clone(),
+        research: view.research_name.clone(),
+        company: view.company_name.clone(),
+        note: introduction.note.clone(),
+        status: introduction.status().as_str(),
+        created: introduction.created_at.format("%Y-%m-%d").to_string(),
+        can_answer: own_answer == Some(InterestStatus::Open) && introduction.status() == InterestStatus::Open,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     notice: Option<String>,
@@ -197,6 +239,15 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
             sent.push(interest_card(view, contact, messages));
         }
     }
+    let introductions: Vec<IntroductionCard> = services
+        .deals
+        .introductions(&actor, page)
+        .await
+        .or_page(&visit)?
+        .items
+        .into_iter()
+        .map(|view| introduction_card(&actor, view))
+        .collect();
     let deals = services.deals.deals(&actor, None, page).await.or_page(&visit)?.items;
     let names = services.deals.organization_names(&deals).await.or_page(&visit)?;
     let mut cards = Vec::with_capacity(deals.len());
@@ -235,6 +286,7 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
         minijinja::context! {
             notice,
             staff => actor.role.is_staff(),
+            introductions,
             received,
             sent,
             deals => cards,
@@ -261,6 +313,33 @@ pub async fn interest_message_form(services: web::Data<Services>, path: web::Pat
 
 pub async fn deal_message_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
     message_form(&services, Thread::Deal(DealId(path.into_inner())), &form).await
+}
+
+/// A liaison officer introduces a pair from the suggestion queue.
+pub async fn introduce_form(services: web::Data<Services>, form: Posted) -> PageResult {
+    let actor = form.actor()?;
+    let id = |name: &str| form.field(name).trim().parse::<i64>().unwrap_or(0);
+    let outcome = match MessageText::parse("note", form.field("introduction_note")) {
+        Ok(note) => services
+            .deals
+            .introduce(&actor, ResultId(id("result_id")), NeedId(id("need_id")), note, Utc::now())
+            .await
+            .map(|_| ()),
+        Err(error) => Err(ServiceError::Validation(ValidationErrors::single(error))),
+    };
+    Ok(back_after("/my/deals", outcome))
+}
+
+/// A side accepts or declines an introduction.
+pub async fn introduction_answer_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
+    let actor = form.actor()?;
+    let accept = form.field("decision") == "accept";
+    let outcome = services
+        .deals
+        .answer_introduction(&actor, IntroductionId(path.into_inner()), accept, Utc::now())
+        .await
+        .map(|_| ());
+    Ok(back_after("/my/deals", outcome))
 }
 
 /// The poster accepts or declines an interest.

@@ -80,6 +80,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/deals/{id}/stage", web::post().to(deals::stage_form))
         .route("/deals/{id}/messages", web::post().to(deals::deal_message_form))
         .route("/interests/{id}/messages", web::post().to(deals::interest_message_form))
+        .route("/introductions", web::post().to(deals::introduce_form))
+        .route("/introductions/{id}/answer", web::post().to(deals::introduction_answer_form))
         .route("/deals/funnel", web::get().to(deals::funnel_page))
         .route("/deals/funnel.xlsx", web::get().to(deals::funnel_download))
         .route("/admin", web::get().to(admin::admin_users))
