@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use techmatch_domain::Role;
+use techmatch_domain::deal::DealStage;
 
 use crate::helpers::{TestApp, TestResponse};
 
@@ -499,7 +500,7 @@ async fn an_introduction_opens_a_deal_once_both_sides_accept_and_hides_a_confide
         let id = made.body["id"].as_i64().unwrap();
         app.post("/api/v1/introductions", Some(&officer), &body)
             .await
-            .assert_error(StatusCode::CONFLICT, "interest_open");
+            .assert_error(StatusCode::CONFLICT, "introduction_open");
 
         // The research side does not learn the confidential need, nor its company, yet.
         let seen = app.get("/api/v1/introductions", Some(&pair.researcher)).await;
@@ -535,7 +536,7 @@ async fn an_introduction_opens_a_deal_once_both_sides_accept_and_hides_a_confide
         assert!(first.body["deal_id"].is_null());
         app.post(&answer, Some(&pair.researcher), &json!({"decision": "decline"}))
             .await
-            .assert_error(StatusCode::CONFLICT, "interest_answered");
+            .assert_error(StatusCode::CONFLICT, "introduction_answered");
         let both = app.post(&answer, Some(&pair.company), &json!({"decision": "accept"})).await;
         assert_eq!(both.body["status"], "accepted", "{}", both.body);
         let deal = app.get(&format!("/api/v1/deals/{}", both.body["deal_id"]), Some(&pair.researcher)).await.body;
@@ -549,8 +550,10 @@ async fn an_introduction_opens_a_deal_once_both_sides_accept_and_hides_a_confide
             now_seen.body["items"][0]["need_title"], "保密：电池循环寿命提升",
             "named once the company accepted"
         );
+        // The office counts days in China: a day either side covers today wherever the test runs.
         let today = Utc::now().date_naive();
-        let funnel = app.get(&format!("/api/v1/deals/funnel?from={today}&to={today}"), Some(&officer)).await.body;
+        let (from, to) = (today - Duration::days(1), today + Duration::days(1));
+        let funnel = app.get(&format!("/api/v1/deals/funnel?from={from}&to={to}"), Some(&officer)).await.body;
         assert_eq!(funnel["by_introducer"][officer_id.to_string()]["deals"], 1, "{funnel}");
 
         // One decline ends an introduction.
@@ -585,7 +588,76 @@ async fn an_introduction_opens_a_deal_once_both_sides_accept_and_hides_a_confide
             &json!({"decision": "accept"}),
         )
         .await
-        .assert_error(StatusCode::CONFLICT, "interest_answered");
+        .assert_error(StatusCode::CONFLICT, "introduction_answered");
+        app.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn stalled_deals_are_those_unchanged_for_a_while_and_unfinished_the_quietest_first() {
+    for app in TestApp::each_backend().await {
+        let pair = pair(&app).await;
+        let officer = app.account_with_role(Role::LiaisonOfficer, "officer@kjj.gov.cn").await;
+        let sent = app.post("/api/v1/interests", Some(&pair.company), &interest_in(&pair)).await;
+        let fresh = app
+            .post(
+                &format!("/api/v1/interests/{}/answer", sent.body["id"]),
+                Some(&pair.researcher),
+                &json!({"decision": "accept"}),
+            )
+            .await
+            .body["deal_id"]
+            .as_i64()
+            .unwrap();
+        let organization = |token: &str| {
+            let token = token.to_owned();
+            let app = &app;
+            async move {
+                techmatch_domain::OrganizationId(
+                    app.get("/api/v1/me", Some(&token)).await.body["organization_id"].as_i64().unwrap(),
+                )
+            }
+        };
+        let (research, company) = (organization(&pair.researcher).await, organization(&pair.company).await);
+        // Deals recorded earlier: a quiet one in talks for 30 days, a quieter one for 60, and a
+        // registered one, finished, as old.
+        let old = |days: i64, stage: DealStage| techmatch_store::BulkDeal {
+            result_id: None,
+            need_id: None,
+            research_organization: research,
+            company_organization: company,
+            buyer_region: techmatch_domain::RegionCode::from_trusted("330106".into()),
+            stage,
+            furthest_stage: stage,
+            origin: techmatch_domain::deal::DealOrigin::EventMeeting,
+            introducer: None,
+            contract_type: None,
+            contract_amount_yuan: None,
+            contract_date: None,
+            buyer_local: None,
+            registration_number: None,
+            registration_date: None,
+            created_at: Utc::now() - Duration::days(days),
+            updated_at: Utc::now() - Duration::days(days),
+            timeline: Vec::new(),
+        };
+        app.store.insert_deals_in_bulk(&[old(30, DealStage::InTalks)]).await.unwrap();
+        // Another pair key: a different result each.
+        let mut quieter = old(60, DealStage::IntentSigned);
+        quieter.result_id = Some(techmatch_domain::listing::ResultId(pair.result_id));
+        let mut finished = old(60, DealStage::ContractRegistered);
+        finished.need_id = Some(techmatch_domain::listing::NeedId(pair.need_id));
+        app.store.insert_deals_in_bulk(&[quieter, finished]).await.unwrap();
+
+        let stalled = app.get("/api/v1/deals?stalled_days=14", Some(&officer)).await;
+        let stages: Vec<&str> =
+            stalled.body["items"].as_array().unwrap().iter().map(|deal| deal["stage"].as_str().unwrap()).collect();
+        assert_eq!(stages, ["intent_signed", "in_talks"], "{}: {}", app.backend, stalled.body);
+        assert!(!stalled.body.to_string().contains(&format!("\"id\":{fresh},")), "the fresh deal is not stalled");
+        assert_eq!(app.get("/api/v1/deals?stalled_days=45", Some(&pair.company)).await.body["total"], 1);
+        app.get("/api/v1/deals?stalled_days=0", Some(&officer))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         app.stop().await;
     }
 }

@@ -77,10 +77,12 @@ pub enum ConflictCode {
     InterestExpired,
     DealFinished,
     StageNotForward,
+    IntroductionOpen,
+    IntroductionAnswered,
 }
 
 impl ConflictCode {
-    pub const ALL: [ConflictCode; 35] = [
+    pub const ALL: [ConflictCode; 37] = [
         ConflictCode::EmailTaken,
         ConflictCode::OrganizationExists,
         ConflictCode::CannotDeactivateSelf,
@@ -116,6 +118,8 @@ impl ConflictCode {
         ConflictCode::InterestExpired,
         ConflictCode::DealFinished,
         ConflictCode::StageNotForward,
+        ConflictCode::IntroductionOpen,
+        ConflictCode::IntroductionAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -155,6 +159,8 @@ impl ConflictCode {
             ConflictCode::InterestExpired => "interest_expired",
             ConflictCode::DealFinished => "deal_finished",
             ConflictCode::StageNotForward => "stage_not_forward",
+            ConflictCode::IntroductionOpen => "introduction_open",
+            ConflictCode::IntroductionAnswered => "introduction_answered",
         }
     }
 }

@@ -157,6 +157,7 @@ struct DealCard {
     next_stages: Vec<&'static str>,
     timeline: Vec<TimelineEntry>,
     messages: Vec<MessageLine>,
+    stalled: bool,
 }
 
 #[derive(Serialize)]
@@ -248,7 +249,18 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
         .into_iter()
         .map(|view| introduction_card(&actor, view))
         .collect();
-    let deals = services.deals.deals(&actor, None, page).await.or_page(&visit)?.items;
+    let stalled: Vec<i64> = services
+        .deals
+        .deals(&actor, None, Some(services.deals.stalled_before(now)), page)
+        .await
+        .or_page(&visit)?
+        .items
+        .iter()
+        .map(|deal| deal.id.0)
+        .collect();
+    let mut deals = services.deals.deals(&actor, None, None, page).await.or_page(&visit)?.items;
+    // Stalled deals first, the quietest first: they are the ones waiting on someone.
+    deals.sort_by_key(|deal| stalled.iter().position(|id| *id == deal.id.0).unwrap_or(usize::MAX));
     let names = services.deals.organization_names(&deals).await.or_page(&visit)?;
     let mut cards = Vec::with_capacity(deals.len());
     for deal in deals {
@@ -277,6 +289,7 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
                 })
                 .collect(),
             messages,
+            stalled: stalled.contains(&deal.id.0),
         });
     }
     let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());

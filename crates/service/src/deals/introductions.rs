@@ -78,7 +78,7 @@ impl DealService {
             },
         ];
         let introduction = self.store.create_introduction(&row, &notices).await?.ok_or_else(|| {
-            conflict(ConflictCode::InterestOpen, "this pair has an introduction waiting for its answers")
+            conflict(ConflictCode::IntroductionOpen, "this pair has an introduction waiting for its answers")
         })?;
         info!(introduction_id = %introduction.id, user_id = %actor.user_id, "introduction made");
         self.introduction_view(actor, introduction).await
@@ -144,7 +144,7 @@ impl DealService {
                 self.introduction_view(actor, *answered).await
             }
             IntroductionAnswerOutcome::NotOpen => {
-                Err(conflict(ConflictCode::InterestAnswered, "this side has answered, or the introduction ended"))
+                Err(conflict(ConflictCode::IntroductionAnswered, "this side has answered, or the introduction ended"))
             }
             IntroductionAnswerOutcome::NotFound => Err(ServiceError::NotFound("introduction")),
         }

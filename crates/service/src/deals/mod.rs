@@ -34,6 +34,8 @@ pub struct DealSettings {
     /// The platform's own region, as the start of GB/T 2260 codes ("42": Hubei, "4201":
     /// Wuhan): a contract whose buyer is registered there counts as transferred locally.
     pub local_region: String,
+    /// A deal unchanged for this many days is shown to its followers as stalled.
+    pub stalled_after_days: u32,
 }
 
 impl Default for DealSettings {
@@ -43,6 +45,7 @@ impl Default for DealSettings {
             interest_expiry_days: 14,
             sweep_interval_seconds: 600,
             local_region: "4201".to_owned(),
+            stalled_after_days: 14,
         }
     }
 }
@@ -59,6 +62,9 @@ impl DealSettings {
             || !self.local_region.bytes().all(|byte| byte.is_ascii_digit())
         {
             return Some("deals.local_region must be 2, 4 or 6 digits of a GB/T 2260 code".into());
+        }
+        if self.stalled_after_days == 0 {
+            return Some("deals.stalled_after_days must be above 0".into());
         }
         (self.sweep_interval_seconds == 0).then(|| "deals.sweep_interval_seconds must be above 0".into())
     }

@@ -40,18 +40,20 @@ impl DealService {
     }
 
     /// The deals `actor` follows: their organization's as either side, or those they
-    /// introduced; staff see all. Most recently changed first.
+    /// introduced; staff see all. Most recently changed first; with `quiet_since`, only the
+    /// unfinished ones unchanged since then, the quietest first.
     pub async fn deals(
         &self,
         actor: &Actor,
         stage: Option<DealStage>,
+        quiet_since: Option<DateTime<Utc>>,
         page: PageRequest,
     ) -> Result<Page<Deal>, ServiceError> {
         authorize(Some(actor), Action::FollowDeals)?;
         let filter = if actor.role.is_staff() {
-            DealFilter { stage, ..DealFilter::default() }
+            DealFilter { stage, quiet_since, ..DealFilter::default() }
         } else {
-            DealFilter { organization: actor.organization_id, introducer: Some(actor.user_id), stage }
+            DealFilter { organization: actor.organization_id, introducer: Some(actor.user_id), stage, quiet_since }
         };
         Ok(self.store.deals(filter, page).await?)
     }
@@ -147,6 +149,11 @@ impl DealService {
             .into_iter()
             .map(|organization| (organization.id.0, organization.name.as_str().to_owned()))
             .collect())
+    }
+
+    /// The instant before which an unchanged, unfinished deal counts as stalled.
+    pub fn stalled_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - chrono::Duration::days(i64::from(self.settings.stalled_after_days))
     }
 
     /// Whether an organization is registered in the platform's own region.

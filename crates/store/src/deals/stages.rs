@@ -43,6 +43,8 @@ pub struct DealFilter {
     /// Or an introducer's.
     pub introducer: Option<UserId>,
     pub stage: Option<DealStage>,
+    /// Only unfinished deals without a change since this instant, the longest quiet first.
+    pub quiet_since: Option<DateTime<Utc>>,
 }
 
 /// The pair a deal is unique for: its listings and its two organizations.
@@ -228,7 +230,8 @@ impl Store {
         models.into_iter().map(to_event).collect()
     }
 
-    /// Deals matching `filter`, the most recently changed first.
+    /// Deals matching `filter`, the most recently changed first (the quietest first when asked
+    /// for quiet ones).
     pub async fn deals(&self, filter: DealFilter, page: PageRequest) -> Result<Page<Deal>, StoreError> {
         let mut query = deal::Entity::find();
         let mut whose = Condition::any();
@@ -246,14 +249,18 @@ impl Store {
         if let Some(stage) = filter.stage {
             query = query.filter(deal::Column::Stage.eq(stage.as_str()));
         }
+        if let Some(quiet_since) = filter.quiet_since {
+            query = query.filter(deal::Column::UpdatedAt.lt(quiet_since)).filter(
+                deal::Column::Stage.is_not_in([DealStage::Closed.as_str(), DealStage::ContractRegistered.as_str()]),
+            );
+        }
         let total = query.clone().count(&self.reader).await?;
-        let models = query
-            .order_by_desc(deal::Column::UpdatedAt)
-            .order_by_desc(deal::Column::Id)
-            .offset(page.offset)
-            .limit(page.limit)
-            .all(&self.reader)
-            .await?;
+        let query = if filter.quiet_since.is_some() {
+            query.order_by_asc(deal::Column::UpdatedAt).order_by_asc(deal::Column::Id)
+        } else {
+            query.order_by_desc(deal::Column::UpdatedAt).order_by_desc(deal::Column::Id)
+        };
+        let models = query.offset(page.offset).limit(page.limit).all(&self.reader).await?;
         let items = models.into_iter().map(to_deal).collect::<Result<_, _>>()?;
         Ok(Page { items, total })
     }

@@ -98,7 +98,7 @@ pub(crate) async fn deals_file(
     actor: &Actor,
     format: ExportFormat,
 ) -> Result<HttpResponse, ApiError> {
-    let deals = collect_pages(|page| services.deals.deals(actor, None, page)).await?;
+    let deals = collect_pages(|page| services.deals.deals(actor, None, None, page)).await?;
     let names = services.deals.organization_names(&deals).await?;
     let rows = deals.into_iter().map(|deal| deal_row(deal, &names)).collect();
     file_response(&Table { header: DEAL_COLUMNS.to_vec(), rows }, format, "deals")

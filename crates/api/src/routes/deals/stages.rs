@@ -119,6 +119,9 @@ pub struct DealListResponse {
 pub struct DealListQuery {
     /// Only deals at this stage.
     pub stage: Option<String>,
+    /// Only unfinished deals with no change for this many days (1–3650), the quietest first.
+    #[param(minimum = 1, maximum = 3650)]
+    pub stalled_days: Option<u32>,
     /// Rows to skip (default 0).
     #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_u64)]
     pub offset: Option<u64>,
@@ -176,7 +179,18 @@ pub async fn list_deals(
         None => None,
     };
     let page = crate::dto::PageQuery { offset: query.offset, limit: query.limit }.into_page_request()?;
-    let found = services.deals.deals(&caller.0, stage, page).await?;
+    let quiet_since = match query.stalled_days {
+        Some(days @ 1..=3650) => Some(Utc::now() - chrono::Duration::days(i64::from(days))),
+        Some(_) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "stalled_days",
+                "out_of_range",
+                "must be between 1 and 3650",
+            )]));
+        }
+        None => None,
+    };
+    let found = services.deals.deals(&caller.0, stage, quiet_since, page).await?;
     Ok(web::Json(DealListResponse { items: found.items.into_iter().map(Into::into).collect(), total: found.total }))
 }
 
