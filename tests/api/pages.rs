@@ -1058,3 +1058,38 @@ async fn officers_introduce_a_pair_on_pages_and_both_sides_accept_there() {
     assert!(page.contains("居间引荐"), "the deal from the introduction: {page}");
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn an_organizations_profile_lists_what_it_published_and_never_a_confidential_need() {
+    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
+    let company = app.account_with_role(Role::Company, "ma@battery.cn").await;
+    let public = app
+        .post(
+            "/api/v1/needs",
+            Some(&company),
+            &json!({"title": "公开：电池回收分选", "description": "废旧动力电池自动拆解分选的技术需求。"}),
+        )
+        .await;
+    app.post(
+        "/api/v1/needs",
+        Some(&company),
+        &json!({"title": "保密：电池循环寿命提升", "description": "动力电池循环寿命不足，希望找到正极改性方案。", "confidential": true}),
+    )
+    .await;
+    let organization = app.get("/api/v1/me", Some(&company)).await.body["organization_id"].as_i64().unwrap();
+    let (_, _, listing) = app.page(Method::GET, &format!("/needs/{}", public.body["id"]), "", None, None).await;
+    assert!(
+        listing.contains(&format!("href=\"/organizations/{organization}\"")),
+        "the poster links to its profile: {listing}"
+    );
+    let (status, _, profile) = app.page(Method::GET, &format!("/organizations/{organization}"), "", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(profile.contains("机构 ma@battery.cn") && profile.contains("公开：电池回收分选"), "{profile}");
+    assert!(!profile.contains("保密"), "a confidential need is not on the public profile: {profile}");
+    let join_code =
+        app.get("/api/v1/me/organization", Some(&company)).await.body["join_code"].as_str().unwrap().to_owned();
+    assert!(!profile.contains(&join_code), "the join code stays with the members");
+    let (status, _, _) = app.page(Method::GET, "/organizations/999999", "", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}

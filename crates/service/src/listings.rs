@@ -490,6 +490,14 @@ impl ListingService {
         Ok(self.store.list_needs(&query, page).await?)
     }
 
+    /// An organization, for its public profile (its join code is never shown from here).
+    pub async fn organization(
+        &self,
+        id: OrganizationId,
+    ) -> Result<Option<techmatch_domain::Organization>, ServiceError> {
+        Ok(self.store.find_organization(id).await?)
+    }
+
     /// A research team answers an open challenge.
     pub async fn apply_to_challenge(
         &self,

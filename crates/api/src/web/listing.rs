@@ -39,8 +39,9 @@ struct ListingPage {
     body_label: String,
     body: String,
     confidential: bool,
-    /// Who posted it.
+    /// Who posted it, and the link to its profile.
     organization: Option<String>,
+    organization_id: i64,
     facts: Vec<Fact>,
     /// Links for the owner and staff: edit and the ranked matches.
     edit_path: Option<String>,
@@ -195,6 +196,7 @@ pub async fn result_page(
         body: content.abstract_text.as_str().to_owned(),
         confidential: false,
         organization,
+        organization_id: result.organization_id.0,
         facts,
         edit_path,
         matches_path,
@@ -272,6 +274,7 @@ pub async fn need_page(
         body: content.description.as_str().to_owned(),
         confidential: content.confidential,
         organization,
+        organization_id: need.organization_id.0,
         facts,
         edit_path,
         matches_path,

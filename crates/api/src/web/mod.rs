@@ -18,6 +18,7 @@ mod home;
 mod listing;
 mod listing_forms;
 mod matches;
+mod organization;
 mod refusal;
 mod render;
 mod roadshow;
@@ -38,6 +39,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/search", web::get().to(search::search))
         .route("/results/{id}", web::get().to(listing::result_page))
         .route("/needs/{id}", web::get().to(listing::need_page))
+        .route("/organizations/{id}", web::get().to(organization::organization_page))
         .route("/events", web::get().to(events::events_page))
         // Before `/events/{id}`, which would take "new" for an id.
         .route("/events/new", web::get().to(event_form::new_event_form))

@@ -13,7 +13,7 @@ use super::session::{LANGUAGE_COOKIE, Visit};
 
 pub(crate) const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 21] = [
     ("roadshow.html", include_str!("../../web/templates/roadshow.html")),
     ("admin.html", include_str!("../../web/templates/admin.html")),
     ("grid.html", include_str!("../../web/templates/grid.html")),
@@ -34,6 +34,7 @@ const TEMPLATES: [(&str, &str); 20] = [
     ("register.html", include_str!("../../web/templates/register.html")),
     ("deals.html", include_str!("../../web/templates/deals.html")),
     ("funnel.html", include_str!("../../web/templates/funnel.html")),
+    ("organization.html", include_str!("../../web/templates/organization.html")),
 ];
 const CHINESE: &str = include_str!("../../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../../web/i18n/en.toml");
