@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use techmatch_domain::access::{can_edit_listing, can_review_applications, can_view_need, can_view_result};
 use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{
@@ -24,10 +24,7 @@ use crate::search::SearchService;
 
 /// Today in China Standard Time (UTC+8, no daylight saving), where deadlines are set.
 pub fn today() -> NaiveDate {
-    match FixedOffset::east_opt(8 * 3600) {
-        Some(china) => Utc::now().with_timezone(&china).date_naive(),
-        None => Utc::now().date_naive(),
-    }
+    Utc::now().with_timezone(&crate::events::china_time()).date_naive()
 }
 
 #[derive(Debug, Clone)]

@@ -51,7 +51,7 @@ fn listing_path(listing: ListingRef) -> String {
 
 /// A form's optional field: absent when left empty.
 fn optional(form: &Posted, name: &str) -> Option<String> {
-    Some(form.field(name).trim().to_owned()).filter(|value| !value.is_empty())
+    super::forms::optional(form.field(name))
 }
 
 /// Sends an interest from a listing's page.

@@ -13,7 +13,7 @@ use super::session::{LANGUAGE_COOKIE, Visit};
 
 pub(crate) const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 22] = [
     ("roadshow.html", include_str!("../../web/templates/roadshow.html")),
     ("admin.html", include_str!("../../web/templates/admin.html")),
     ("grid.html", include_str!("../../web/templates/grid.html")),
@@ -35,6 +35,7 @@ const TEMPLATES: [(&str, &str); 21] = [
     ("deals.html", include_str!("../../web/templates/deals.html")),
     ("funnel.html", include_str!("../../web/templates/funnel.html")),
     ("organization.html", include_str!("../../web/templates/organization.html")),
+    ("thread.html", include_str!("../../web/templates/thread.html")),
 ];
 const CHINESE: &str = include_str!("../../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../../web/i18n/en.toml");

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use techmatch_domain::deal::DealStage;
 use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
 use techmatch_store::FunnelRow;
@@ -113,10 +113,10 @@ pub fn funnel_of(from: NaiveDate, to: NaiveDate, rows: &[FunnelRow]) -> Funnel {
 
 /// Midnight in China, where the office counts its days, as a UTC instant.
 fn china_midnight(date: NaiveDate) -> DateTime<Utc> {
-    let china = FixedOffset::east_opt(8 * 3600);
     let local = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    china
-        .and_then(|china| china.from_local_datetime(&local).single())
+    crate::events::china_time()
+        .from_local_datetime(&local)
+        .single()
         .map_or_else(|| Utc.from_utc_datetime(&local), |moment| moment.with_timezone(&Utc))
 }
 

@@ -1,7 +1,7 @@
 //! Deals: read with their timeline by the parties, the introducer and staff; listed for them;
 //! moved stage by stage under an optimistic version.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use techmatch_domain::deal::{Deal, DealChange, DealEvent, DealId, DealStage, Transition, can_see_deal};
 use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
 use techmatch_store::{DealFilter, Page, PageRequest, StoredDealChange, UpdateError};
@@ -15,14 +15,6 @@ use crate::error::{ConflictCode, ServiceError};
 pub struct DealView {
     pub deal: Deal,
     pub timeline: Vec<DealEvent>,
-}
-
-/// The day in China, where contracts are signed and dated.
-fn china_today(now: DateTime<Utc>) -> chrono::NaiveDate {
-    match FixedOffset::east_opt(8 * 3600) {
-        Some(china) => now.with_timezone(&china).date_naive(),
-        None => now.date_naive(),
-    }
 }
 
 impl DealService {
@@ -162,9 +154,10 @@ impl DealService {
         Ok(found.is_some_and(|organization| organization.region_code.as_str().starts_with(&self.settings.local_region)))
     }
 
-    /// The day contract dates are checked against.
+    /// The day contract dates are checked against: `now`'s day in China, where contracts are
+    /// signed and dated.
     pub fn today(now: DateTime<Utc>) -> chrono::NaiveDate {
-        china_today(now)
+        now.with_timezone(&crate::events::china_time()).date_naive()
     }
 }
 

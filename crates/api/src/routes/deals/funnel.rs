@@ -118,9 +118,7 @@ impl From<&Funnel> for FunnelResponse {
 }
 
 fn date(field: &str, raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        ApiError::validation(vec![FieldError::new(field, "invalid_date", "must be a date like 2026-12-01")])
-    })
+    crate::routes::events::parse_date(field, raw).map_err(|error| ApiError::validation(vec![error]))
 }
 
 /// The funnel's workbook (also behind the funnel page's link).

@@ -23,6 +23,7 @@ pub use schedule_files::{schedule_html, schedule_xlsx};
 pub(crate) use schedule_files::{schedule_print_page, schedule_workbook};
 pub use scheduling::schedule;
 pub use statistics::get_statistics;
+pub(crate) use statistics::parse_date;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -91,7 +91,7 @@ impl From<Statistics> for StatsResponse {
     }
 }
 
-fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
+pub(crate) fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, "invalid_date", "must be a date like 2026-12-01"))
 }
