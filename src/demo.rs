@@ -35,7 +35,7 @@ const fn organization(
     DemoOrganization { key, name, kind, region, email, person }
 }
 
-const ORGANIZATIONS: [DemoOrganization; 14] = [
+const ORGANIZATIONS: [DemoOrganization; 15] = [
     organization("jc", "江城理工大学", OrganizationKind::University, "420111", "li.ming@jcut.demo", "李明"),
     organization("ct", "楚天大学", OrganizationKind::University, "420106", "zhang.hua@chutian.demo", "张华"),
     organization("dh", "东湖光电研究院", OrganizationKind::Institute, "420111", "wang.lei@dhopto.demo", "王磊"),
@@ -92,6 +92,8 @@ const ORGANIZATIONS: [DemoOrganization; 14] = [
         "黄波",
     ),
     organization("dx", "东西湖食品工业有限公司", OrganizationKind::Company, "420112", "xu.li@dxfood.demo", "徐丽"),
+    // A transfer agency, whose technology broker introduces pairs.
+    organization("ov", "光谷技术转移服务中心", OrganizationKind::Agency, "420111", "sun.yue@ovtt.demo", "孙悦"),
 ];
 
 const LIAISON_EMAIL: &str = "liaison@demo.techmatch.local";
@@ -133,7 +135,11 @@ pub async fn load(store: &Store, services: &Services) -> anyhow::Result<Option<D
                 join_code: JoinCode::from_trusted(format!("DEMO{:0>12}", demo.key.to_uppercase())),
             })
             .await?;
-        let role = if demo.kind == OrganizationKind::Company { Role::Company } else { Role::Researcher };
+        let role = match demo.kind {
+            OrganizationKind::Company => Role::Company,
+            OrganizationKind::Agency => Role::Broker,
+            _ => Role::Researcher,
+        };
         let email = EmailAddress::parse("email", demo.email).map_err(|error| anyhow::anyhow!(error.message))?;
         let account = match store.find_account_by_email(&email).await? {
             Some(account) => account,

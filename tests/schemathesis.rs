@@ -62,6 +62,7 @@ fn every_operation_as_every_role_keeps_to_the_spec() {
         ("researcher", Some(token(&address, "li.ming@jcut.demo", shared_password))),
         ("company", Some(token(&address, "zhao.qiang@yzauto.demo", shared_password))),
         ("liaison_officer", Some(token(&address, "liaison@demo.techmatch.local", shared_password))),
+        ("broker", Some(token(&address, "sun.yue@ovtt.demo", shared_password))),
         ("admin", Some(token(&address, "admin@demo.techmatch.local", admin_password))),
     ];
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis/schemathesis.toml");

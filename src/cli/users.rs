@@ -43,7 +43,8 @@ pub async fn run(command: UserCommand, settings: &Settings) -> anyhow::Result<()
     let result = match command {
         UserCommand::Create { role, email, name, organization_id, password_stdin } => {
             let role = Role::parse(&role).with_context(|| {
-                format!("unknown role {role:?}; expected researcher, company, liaison_officer or admin")
+                let names: Vec<&str> = Role::ALL.into_iter().map(Role::as_str).collect();
+                format!("unknown role {role:?}; expected one of {}", names.join(", "))
             })?;
             let email =
                 EmailAddress::parse("email", &email).map_err(|error| anyhow::anyhow!("--email: {}", error.message))?;

@@ -1,10 +1,11 @@
 //! Demo deals at every stage, so that the deal pages and the funnel show something on a first
 //! start: each demo company writes to a research organization about one of its results, and
-//! the pairs go as far as a registered contract, or close, or wait for an answer.
+//! the pairs go as far as a registered contract, or close, or wait for an answer; the demo
+//! broker introduces two more pairs, one accepted by both sides and one waiting.
 
 use chrono::Utc;
 use techmatch_domain::deal::{
-    DealChange, DealChangeInput, DealStage, InterestAnswer, InterestInput, InterestPurpose, NewInterest,
+    DealChange, DealChangeInput, DealStage, InterestAnswer, InterestInput, InterestPurpose, MessageText, NewInterest,
 };
 use techmatch_domain::{Actor, OrganizationKind, Role};
 use techmatch_service::Services;
@@ -52,6 +53,7 @@ pub async fn load(
 ) -> anyhow::Result<usize> {
     let mut companies = Vec::new();
     let mut research = Vec::new();
+    let mut brokers = Vec::new();
     for (_, owner) in owners {
         let Some(account) = store.find_account(owner.user_id).await? else { continue };
         let Some(organization) = store.find_organization(owner.organization_id).await? else { continue };
@@ -60,6 +62,8 @@ pub async fn load(
             companies.push(actor);
         } else if account.role == Role::Researcher {
             research.push(actor);
+        } else if account.role == Role::Broker {
+            brokers.push(actor);
         }
     }
     let fail = |error: techmatch_service::ServiceError| anyhow::anyhow!("demo deals: {error}");
@@ -106,6 +110,60 @@ pub async fn load(
             let mover = if parsed.stage == DealStage::ContractRegistered { &officer } else { company };
             version =
                 services.deals.change_deal(mover, deal_id, version, parsed, now).await.map_err(fail)?.deal.version;
+        }
+    }
+    if let Some(broker) = brokers.first() {
+        opened += brokered(services, broker, &companies, &research).await?;
+    }
+    Ok(opened)
+}
+
+/// The broker's introductions: the last company's need and the last research organization's
+/// result, accepted by both and in talks; the next pair waits for its answers. How many deals
+/// opened.
+async fn brokered(
+    services: &Services,
+    broker: &Actor,
+    companies: &[Actor],
+    research: &[Actor],
+) -> anyhow::Result<usize> {
+    let fail = |error: techmatch_service::ServiceError| anyhow::anyhow!("demo introductions: {error}");
+    let first = techmatch_store::PageRequest { offset: 0, limit: 1 };
+    let mut opened = 0;
+    for (turn, (company, researcher)) in companies.iter().rev().zip(research.iter().rev()).take(2).enumerate() {
+        let needs = techmatch_service::ListingFilters {
+            organization_id: company.organization_id,
+            ..techmatch_service::ListingFilters::default()
+        };
+        let results = techmatch_service::ListingFilters {
+            organization_id: researcher.organization_id,
+            ..techmatch_service::ListingFilters::default()
+        };
+        // What the public sees of each: a broker introduces nothing confidential.
+        let need = services.listings.list_needs(None, needs, first).await.map_err(fail)?.items.pop();
+        let result = services.listings.list_results(None, results, first).await.map_err(fail)?.items.pop();
+        let (Some(need), Some(result)) = (need, result) else { continue };
+        let note = MessageText::parse("note", "双方方向契合，建议先约一次线上交流。")
+            .map_err(|error| anyhow::anyhow!("demo introduction note: {}", error.message))?;
+        let now = Utc::now();
+        let made = match services.deals.introduce(broker, result.id, need.id, note, now).await {
+            Ok(made) => made,
+            // A pair the demo cannot introduce (a need no longer open): the next one.
+            Err(techmatch_service::ServiceError::Conflict { .. }) => continue,
+            Err(error) => return Err(fail(error)),
+        };
+        if turn > 0 {
+            continue;
+        }
+        for side in [researcher, company] {
+            let answered =
+                services.deals.answer_introduction(side, made.introduction.id, true, now).await.map_err(fail)?;
+            if let Some(deal_id) = answered.introduction.deal_id {
+                opened += 1;
+                let parsed = DealChange::parse(&change("in_talks", 0), DealService::today(now))
+                    .map_err(|errors| anyhow::anyhow!("demo deal change: {errors:?}"))?;
+                services.deals.change_deal(company, deal_id, 1, parsed, now).await.map_err(fail)?;
+            }
         }
     }
     Ok(opened)

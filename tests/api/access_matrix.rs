@@ -18,6 +18,9 @@ pub struct ProtectedRoute {
     pub allowed: &'static [Role],
     /// JSON body template with the same placeholders.
     pub body: Option<&'static str>,
+    /// Roles the action is open to but the fixture's item is not theirs: 404, as for anyone
+    /// it is hidden from (a broker asking for an interest between two other organizations).
+    pub hidden: &'static [Role],
 }
 
 /// Routes anyone may call (a token, when sent, only widens what they see).
@@ -38,10 +41,16 @@ pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/events/{id}/presentations"),
 ];
 
-const EVERYONE: &[Role] = &[Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];
+const EVERYONE: &[Role] = &[Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Broker, Role::Admin];
 const STAFF: &[Role] = &[Role::LiaisonOfficer, Role::Admin];
 const ADMIN: &[Role] = &[Role::Admin];
 const PARTICIPANTS: &[Role] = &[Role::Researcher, Role::Company];
+/// Who introduces pairs: staff and brokers.
+const INTRODUCERS: &[Role] = &[Role::LiaisonOfficer, Role::Broker, Role::Admin];
+/// Everyone but brokers: brokers take no part in events, and the fixture's interests and the
+/// officer's introduction are hidden from them.
+const ALL_BUT_BROKERS: &[Role] = &[Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];
+const BROKERS: &[Role] = &[Role::Broker];
 
 /// An event body valid far into the future.
 const EVENT_BODY: &str = r#"{"title": "矩阵对接会", "kind": "matchmaking_fair", "mode": "on_site", "venue": "光谷会展中心",
@@ -55,7 +64,11 @@ const fn route(
     allowed: &'static [Role],
     body: Option<&'static str>,
 ) -> ProtectedRoute {
-    ProtectedRoute { method, path, openapi_path, allowed, body }
+    ProtectedRoute { method, path, openapi_path, allowed, body, hidden: &[] }
+}
+
+const fn hidden_from(route: ProtectedRoute, roles: &'static [Role]) -> ProtectedRoute {
+    ProtectedRoute { hidden: roles, ..route }
 }
 
 pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
@@ -69,7 +82,13 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         Some(r#"{"current_password": "correct horse battery", "new_password": "another good passphrase"}"#),
     ),
     // Staff created without an organization have none to read.
-    route("GET", "/api/v1/me/organization", "/api/v1/me/organization", &[Role::Researcher, Role::Company], None),
+    route(
+        "GET",
+        "/api/v1/me/organization",
+        "/api/v1/me/organization",
+        &[Role::Researcher, Role::Company, Role::Broker],
+        None,
+    ),
     route("GET", "/api/v1/admin/users", "/api/v1/admin/users", ADMIN, None),
     route(
         "POST",
@@ -106,7 +125,7 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         "GET",
         "/api/v1/results/{result}/matches",
         "/api/v1/results/{id}/matches",
-        &[Role::Researcher, Role::LiaisonOfficer, Role::Admin],
+        &[Role::Researcher, Role::LiaisonOfficer, Role::Broker, Role::Admin],
         None,
     ),
     route(
@@ -155,7 +174,7 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         "GET",
         "/api/v1/needs/{need}/matches",
         "/api/v1/needs/{id}/matches",
-        &[Role::Company, Role::LiaisonOfficer, Role::Admin],
+        &[Role::Company, Role::LiaisonOfficer, Role::Broker, Role::Admin],
         None,
     ),
     route(
@@ -189,7 +208,7 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         PARTICIPANTS,
         Some(r#"{"listing_ids": [{own_listing}], "available_slots": [0, 1, 2, 3], "max_meetings": 3}"#),
     ),
-    route("GET", "/api/v1/events/{event}/participants", "/api/v1/events/{id}/participants", EVERYONE, None),
+    route("GET", "/api/v1/events/{event}/participants", "/api/v1/events/{id}/participants", ALL_BUT_BROKERS, None),
     route(
         "POST",
         "/api/v1/events/{event}/participants/{researcher_participant}/decision",
@@ -212,10 +231,10 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         PARTICIPANTS,
         Some(r#"{"to": {counterpart}, "message": "想约您聊聊"}"#),
     ),
-    route("GET", "/api/v1/events/{event}/requests", "/api/v1/events/{id}/requests", EVERYONE, None),
+    route("GET", "/api/v1/events/{event}/requests", "/api/v1/events/{id}/requests", ALL_BUT_BROKERS, None),
     route("POST", "/api/v1/events/{event}/schedule", "/api/v1/events/{id}/schedule", STAFF, Some(r#"{"pairs": []}"#)),
-    route("GET", "/api/v1/events/{event}/meetings", "/api/v1/events/{id}/meetings", EVERYONE, None),
-    route("GET", "/api/v1/events/{event}/agenda.ics", "/api/v1/events/{id}/agenda.ics", EVERYONE, None),
+    route("GET", "/api/v1/events/{event}/meetings", "/api/v1/events/{id}/meetings", ALL_BUT_BROKERS, None),
+    route("GET", "/api/v1/events/{event}/agenda.ics", "/api/v1/events/{id}/agenda.ics", ALL_BUT_BROKERS, None),
     route("PATCH", "/api/v1/meetings/{meeting}", "/api/v1/meetings/{id}", STAFF, Some(r#"{"attendance": "held"}"#)),
     route(
         "POST",
@@ -250,14 +269,17 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
     route("GET", "/api/v1/events/{event}/schedule.xlsx", "/api/v1/events/{id}/schedule.xlsx", STAFF, None),
     route("GET", "/api/v1/events/{event}/schedule.html", "/api/v1/events/{id}/schedule.html", STAFF, None),
     route("GET", "/api/v1/interests", "/api/v1/interests", EVERYONE, None),
-    route("GET", "/api/v1/interests/{interest}", "/api/v1/interests/{id}", EVERYONE, None),
+    hidden_from(route("GET", "/api/v1/interests/{interest}", "/api/v1/interests/{id}", ALL_BUT_BROKERS, None), BROKERS),
     // The poster answers: the researcher, whose result the company wrote about.
-    route(
-        "POST",
-        "/api/v1/interests/{interest}/answer",
-        "/api/v1/interests/{id}/answer",
-        &[Role::Researcher],
-        Some(r#"{"decision": "accept"}"#),
+    hidden_from(
+        route(
+            "POST",
+            "/api/v1/interests/{interest}/answer",
+            "/api/v1/interests/{id}/answer",
+            &[Role::Researcher],
+            Some(r#"{"decision": "accept"}"#),
+        ),
+        BROKERS,
     ),
     // After the answer, which leaves no open interest between the two organizations.
     route(
@@ -270,14 +292,20 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         ),
     ),
     route("GET", "/api/v1/deals", "/api/v1/deals", EVERYONE, None),
-    route(
-        "POST",
-        "/api/v1/interests/{interest}/messages",
-        "/api/v1/interests/{id}/messages",
-        EVERYONE,
-        Some(r#"{"body": "矩阵留言"}"#),
+    hidden_from(
+        route(
+            "POST",
+            "/api/v1/interests/{interest}/messages",
+            "/api/v1/interests/{id}/messages",
+            ALL_BUT_BROKERS,
+            Some(r#"{"body": "矩阵留言"}"#),
+        ),
+        BROKERS,
     ),
-    route("GET", "/api/v1/interests/{interest}/messages", "/api/v1/interests/{id}/messages", EVERYONE, None),
+    hidden_from(
+        route("GET", "/api/v1/interests/{interest}/messages", "/api/v1/interests/{id}/messages", ALL_BUT_BROKERS, None),
+        BROKERS,
+    ),
     route(
         "POST",
         "/api/v1/deals/{deal}/messages",
@@ -293,18 +321,22 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         "POST",
         "/api/v1/introductions",
         "/api/v1/introductions",
-        STAFF,
+        INTRODUCERS,
         Some(r#"{"result_id": {intro_result}, "need_id": {intro_need}, "note": "矩阵引荐"}"#),
     ),
     route("GET", "/api/v1/introductions", "/api/v1/introductions", EVERYONE, None),
-    route(
-        "POST",
-        "/api/v1/introductions/{introduction}/answer",
-        "/api/v1/introductions/{id}/answer",
-        PARTICIPANTS,
-        Some(r#"{"decision": "accept"}"#),
+    hidden_from(
+        route(
+            "POST",
+            "/api/v1/introductions/{introduction}/answer",
+            "/api/v1/introductions/{id}/answer",
+            PARTICIPANTS,
+            Some(r#"{"decision": "accept"}"#),
+        ),
+        BROKERS,
     ),
     route("GET", "/api/v1/deals/funnel?from=2026-01-01&to=2099-12-31", "/api/v1/deals/funnel", STAFF, None),
+    route("GET", "/api/v1/me/portfolio", "/api/v1/me/portfolio", INTRODUCERS, None),
     route("GET", "/api/v1/notifications", "/api/v1/notifications", EVERYONE, None),
     route("POST", "/api/v1/notifications/read", "/api/v1/notifications/read", EVERYONE, None),
     // Logout last: it revokes the caller's token.
@@ -390,30 +422,36 @@ async fn event_fixture(
     ]
 }
 
-/// A deal (the researcher's interest in the company's need, accepted)
-/// and an open interest of the company in the researcher's result.
+/// A deal (the broker's introduction of the researcher's result to the company's need, both
+/// accepting), an open interest of the company in the researcher's result, and the officer's
+/// introduction waiting for its answers.
 async fn deal_fixture(
     app: &TestApp,
     tokens: &HashMap<Role, String>,
     values: &HashMap<&str, String>,
 ) -> Vec<(&'static str, String)> {
     let message = "矩阵夹具的合作意向，希望进一步交流。";
-    let accepted = app
+    let brokered = app
         .post(
-            "/api/v1/interests",
-            Some(&tokens[&Role::Researcher]),
-            &json!({"listing_kind": "need", "listing_id": values["need"].parse::<i64>().unwrap(), "purpose": "joint_development", "message": message}),
+            "/api/v1/introductions",
+            Some(&tokens[&Role::Broker]),
+            &json!({"result_id": values["result"].parse::<i64>().unwrap(), "need_id": values["need"].parse::<i64>().unwrap(), "note": "矩阵夹具的经纪人引荐"}),
         )
         .await;
-    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
-    let answered = app
-        .post(
-            &format!("/api/v1/interests/{}/answer", accepted.body["id"]),
-            Some(&tokens[&Role::Company]),
-            &json!({"decision": "accept"}),
-        )
-        .await;
-    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    assert_eq!(brokered.status, StatusCode::CREATED, "{}", brokered.body);
+    let mut answered = Value::Null;
+    for side in [Role::Researcher, Role::Company] {
+        let answer = app
+            .post(
+                &format!("/api/v1/introductions/{}/answer", brokered.body["id"]),
+                Some(&tokens[&side]),
+                &json!({"decision": "accept"}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answered = answer.body;
+    }
+    assert!(answered["deal_id"].is_i64(), "{answered}");
     let open = app
         .post(
             "/api/v1/interests",
@@ -422,8 +460,8 @@ async fn deal_fixture(
         )
         .await;
     assert_eq!(open.status, StatusCode::CREATED, "{}", open.body);
-    // Listings of their own for introductions: one result, and a need for each staff role's
-    // introduction plus one for the introduction both sides answer.
+    // Listings of their own for introductions: one result, and a need for each introducing
+    // role's introduction plus one for the introduction both sides answer.
     let intro_result = app
         .post(
             "/api/v1/results",
@@ -434,7 +472,7 @@ async fn deal_fixture(
         .body["id"]
         .to_string();
     let mut intro_needs = Vec::new();
-    for index in 0..3 {
+    for index in 0..4 {
         let need = app
             .post(
                 "/api/v1/needs",
@@ -449,17 +487,18 @@ async fn deal_fixture(
         .post(
             "/api/v1/introductions",
             Some(&tokens[&Role::LiaisonOfficer]),
-            &json!({"result_id": intro_result.parse::<i64>().unwrap(), "need_id": intro_needs[2].parse::<i64>().unwrap(), "note": "矩阵夹具引荐"}),
+            &json!({"result_id": intro_result.parse::<i64>().unwrap(), "need_id": intro_needs[3].parse::<i64>().unwrap(), "note": "矩阵夹具引荐"}),
         )
         .await;
     assert_eq!(introduction.status, StatusCode::CREATED, "{}", introduction.body);
     vec![
-        ("deal", answered.body["deal_id"].to_string()),
+        ("deal", answered["deal_id"].to_string()),
         ("interest", open.body["id"].to_string()),
         ("introduction", introduction.body["id"].to_string()),
         ("intro_result", intro_result),
         ("intro_need_officer", intro_needs[0].clone()),
         ("intro_need_admin", intro_needs[1].clone()),
+        ("intro_need_broker", intro_needs[2].clone()),
     ]
 }
 
@@ -470,6 +509,9 @@ fn next_deal_change(deal: &Value) -> String {
         "introduced" => json!({"version": version, "stage": "in_talks"}),
         "in_talks" => json!({"version": version, "stage": "nda_signed"}),
         "nda_signed" => json!({"version": version, "stage": "intent_signed"}),
+        // The fifth role to move it is the admin, and only staff record a registration.
+        "contract_signed" => json!({"version": version, "stage": "contract_registered",
+            "registration_number": "2026420100000042", "registration_date": "2026-01-06"}),
         _ => json!({"version": version, "stage": "contract_signed", "contract_type": "technology_service",
             "contract_amount_yuan": 100_000, "contract_date": "2026-01-05"}),
     }
@@ -487,7 +529,7 @@ fn fill(template: &str, values: &HashMap<&str, String>) -> String {
 #[actix_web::test]
 async fn every_role_against_every_protected_route() {
     for app in TestApp::each_backend().await {
-        let roles = [Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];
+        let roles = Role::ALL;
         let mut tokens: HashMap<Role, String> = HashMap::new();
         for role in roles {
             tokens.insert(role, app.account_with_role(role, &format!("{}@matrix.cn", role.as_str())).await);
@@ -527,8 +569,14 @@ async fn every_role_against_every_protected_route() {
         for route in PROTECTED_ROUTES {
             let method = Method::from_bytes(route.method.as_bytes()).unwrap();
             // Denied roles first: an allowed role's change (an archive) must not turn a 403 into a 404.
-            let mut order: Vec<Role> = roles.iter().copied().filter(|role| !route.allowed.contains(role)).collect();
-            order.extend(roles.iter().copied().filter(|role| route.allowed.contains(role)));
+            let mut order: Vec<Role> = roles
+                .iter()
+                .copied()
+                .filter(|role| !route.allowed.contains(role) || route.hidden.contains(role))
+                .collect();
+            order.extend(
+                roles.iter().copied().filter(|role| route.allowed.contains(role) && !route.hidden.contains(role)),
+            );
 
             let refresh = |values: &mut HashMap<&str, String>, result: &Value, need: &Value| {
                 values.insert("result_version", result["version"].to_string());
@@ -565,8 +613,12 @@ async fn every_role_against_every_protected_route() {
                     _ => ("result", values["event_result"].clone()),
                 };
                 values.insert("interest_kind", interest_kind.to_owned());
-                // Each staff role introduces a pair of its own.
-                let intro_need = if role == Role::Admin { "intro_need_admin" } else { "intro_need_officer" };
+                // Each introducing role introduces a pair of its own.
+                let intro_need = match role {
+                    Role::Admin => "intro_need_admin",
+                    Role::Broker => "intro_need_broker",
+                    _ => "intro_need_officer",
+                };
                 values.insert("intro_need", values[intro_need].clone());
                 values.insert("interest_listing", interest_listing);
                 let deal = app.get(&format!("/api/v1/deals/{}", values["deal"]), Some(&admin)).await.body;
@@ -580,7 +632,16 @@ async fn every_role_against_every_protected_route() {
                 let body = route.body.map(|body| serde_json::from_str::<Value>(&fill(body, &values)).unwrap());
                 let token = tokens.get_mut(&role).unwrap();
                 let response = app.send(method.clone(), &path, Some(token), body.as_ref()).await;
-                if route.allowed.contains(&role) {
+                if route.hidden.contains(&role) {
+                    assert_eq!(
+                        response.status,
+                        StatusCode::NOT_FOUND,
+                        "{} {} {path} as {role}: {}",
+                        app.backend,
+                        route.method,
+                        response.body
+                    );
+                } else if route.allowed.contains(&role) {
                     assert!(
                         response.status.is_success(),
                         "{} {} {path} as {role}: {} {}",

@@ -5,8 +5,12 @@ use actix_web::http::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 use techmatch::app::Application;
 use techmatch::config::{self, Environment, Settings};
-use techmatch_domain::{DisplayName, EmailAddress, NewPassword, Role};
+use techmatch_domain::{
+    DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationId, OrganizationKind, OrganizationName, RegionCode,
+    Role,
+};
 use techmatch_service::{NewUserByAdmin, Services};
+use techmatch_store::NewOrganization;
 use techmatch_store::testing::TestDatabase;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -265,6 +269,23 @@ impl TestApp {
         response.body["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// A transfer agency (where brokers work), made the operator's way.
+    pub async fn agency(&self, name: &str) -> OrganizationId {
+        self.store
+            .ensure_organization(NewOrganization {
+                name: OrganizationName::parse("name", name).unwrap(),
+                kind: OrganizationKind::Agency,
+                region_code: RegionCode::parse("region", "420111").unwrap(),
+                join_code: JoinCode::from_trusted(format!("AG{:X}", {
+                    use std::hash::{BuildHasher, RandomState};
+                    RandomState::new().hash_one(name)
+                })),
+            })
+            .await
+            .unwrap()
+            .id
+    }
+
     /// An account of any role created the operator's way; returns a token for it.
     pub async fn account_with_role(&self, role: Role, email: &str) -> String {
         let organization_id = match role {
@@ -275,6 +296,8 @@ impl TestApp {
                 assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.body);
                 return self.token(&founder, PASSWORD).await;
             }
+            // Brokers work at a transfer agency, which only the operator's way creates.
+            Role::Broker => Some(self.agency(&format!("技术转移中心 {email}")).await),
             Role::LiaisonOfficer | Role::Admin => None,
         };
         self.services

@@ -9,6 +9,8 @@ mod events;
 mod helpers;
 mod hostile;
 mod http_edge;
+mod introduction_pages;
+mod introductions;
 mod listings;
 mod matching;
 mod pages;

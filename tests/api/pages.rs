@@ -24,14 +24,14 @@ fn hidden_csrf(html: &str) -> String {
 }
 
 /// The CSRF token of the forms shown to this browser and session.
-async fn form_token(app: &TestApp, cookies: &str) -> String {
+pub async fn form_token(app: &TestApp, cookies: &str) -> String {
     let (status, _, html) = app.page(Method::GET, "/login", cookies, None, None).await;
     assert_eq!(status, StatusCode::OK);
     hidden_csrf(&html)
 }
 
 /// Logs in through the form; returns the cookie header a browser would then send.
-async fn log_in(app: &TestApp, email: &str) -> String {
+pub async fn log_in(app: &TestApp, email: &str) -> String {
     let (status, headers, html) = app.page(Method::GET, "/login", "", None, None).await;
     assert_eq!(status, StatusCode::OK);
     let (nonce, _) = set_cookie(&headers, "tm_csrf").expect("a csrf nonce cookie");
@@ -996,66 +996,6 @@ async fn officers_post_results_for_an_institution_on_the_page() {
     let id = location.trim_start_matches("/results/");
     let stored = app.get(&format!("/api/v1/results/{id}"), None).await.body;
     assert_eq!(stored["organization_id"].to_string(), organization, "{stored}");
-    app.stop().await;
-}
-
-#[actix_web::test]
-async fn officers_introduce_a_pair_on_pages_and_both_sides_accept_there() {
-    let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
-    let researcher_token = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
-    let company_token = app.account_with_role(Role::Company, "ma@battery.cn").await;
-    app.account_with_role(Role::LiaisonOfficer, "officer@kjj.gov.cn").await;
-    let result = app
-        .post(
-            "/api/v1/results",
-            Some(&researcher_token),
-            &json!({"title": "高镍正极材料表面包覆", "abstract": "表面包覆提高高镍三元正极材料的循环寿命。", "maturity": "pilot", "status": "published"}),
-        )
-        .await;
-    let need = app
-        .post(
-            "/api/v1/needs",
-            Some(&company_token),
-            &json!({"title": "保密：电池循环寿命提升", "description": "动力电池循环寿命不足，希望找到正极改性方案。", "confidential": true}),
-        )
-        .await;
-    let officer = log_in(&app, "officer@kjj.gov.cn").await;
-    let form = format!(
-        "csrf={}&result_id={}&need_id={}&introduction_note=%E9%83%BD%E5%9C%A8%E5%81%9A%E6%AD%A3%E6%9E%81",
-        form_token(&app, &officer).await,
-        result.body["id"],
-        need.body["id"]
-    );
-    let (status, headers, _) = app.page(Method::POST, "/introductions", &officer, None, Some(&form)).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(headers.get("location").unwrap(), "/my/deals?notice=done");
-
-    let researcher = log_in(&app, "founder-li@whut.edu.cn").await;
-    let (status, _, page) = app.page(Method::GET, "/my/deals", &researcher, None, None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("一家企业的保密需求") && !page.contains("保密：电池循环寿命提升"), "{page}");
-    assert!(page.contains("都在做正极"), "the officer's note: {page}");
-    let introduction_action =
-        page.split("action=\"/introductions/").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let answer = |cookies: String| {
-        let app = &app;
-        let path = format!("/introductions/{introduction_action}");
-        async move {
-            let body = format!("csrf={}&decision=accept", form_token(app, &cookies).await);
-            app.page(Method::POST, &path, &cookies, None, Some(&body)).await
-        }
-    };
-    let (status, headers, _) = answer(researcher.clone()).await;
-    assert_eq!(
-        (status, headers.get("location").unwrap().to_str().unwrap()),
-        (StatusCode::SEE_OTHER, "/my/deals?notice=done")
-    );
-    let company = log_in(&app, "founder-ma@battery.cn").await;
-    let (status, _, _) = answer(company.clone()).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, _, page) = app.page(Method::GET, "/my/deals", &researcher, None, None).await;
-    assert!(page.contains("保密：电池循环寿命提升"), "named once the company accepted: {page}");
-    assert!(page.contains("居间引荐"), "the deal from the introduction: {page}");
     app.stop().await;
 }
 

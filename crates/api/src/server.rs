@@ -155,6 +155,7 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(deals::list_deals)
             // Before `/deals/{id}`, which would take `funnel` for an id.
             .service(deals::deal_funnel)
+            .service(deals::my_portfolio)
             .service(deals::get_deal)
             .service(deals::change_deal)
             .service(deals::export_deals)

@@ -48,6 +48,8 @@ pub enum Action {
     ExpressInterest,
     /// Follow deals: one's own organization's, or (staff) every one.
     FollowDeals,
+    /// Introduce a research result to a technology need (staff and brokers).
+    IntroducePairs,
 }
 
 impl Action {
@@ -71,6 +73,7 @@ impl Action {
             Action::ReadStatistics,
             Action::ExpressInterest,
             Action::FollowDeals,
+            Action::IntroducePairs,
         ];
         actions.extend(Role::ALL.into_iter().map(|role| Action::CreateUser { role }));
         actions
@@ -102,6 +105,7 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Result<(), AccessDeni
         Action::ReviewSuggestions | Action::ManageEvents | Action::ReadStatistics => actor.role.is_staff(),
         Action::TakePartInEvents | Action::ExpressInterest => matches!(actor.role, Role::Researcher | Role::Company),
         Action::FollowDeals => true,
+        Action::IntroducePairs => actor.role.introduces_pairs(),
     };
     if allowed { Ok(()) } else { Err(AccessDenied::Forbidden) }
 }
@@ -159,6 +163,12 @@ pub fn can_view_need(viewer: Viewer, owner: OrganizationId, status: NeedStatus, 
     viewer.is_staff() || viewer.own_organization() == Some(owner) || (!confidential && status != NeedStatus::Archived)
 }
 
+/// A listing's matches are read by its organization, staff, and brokers looking for pairs to
+/// introduce (a broker's matches hold only what the public sees).
+pub fn can_read_matches(actor: &Actor, owner_organization: OrganizationId) -> bool {
+    acts_for(actor, owner_organization) || actor.role == Role::Broker
+}
+
 /// Listings are edited by the user who posted them, and by staff.
 pub fn can_edit_listing(actor: &Actor, owner: UserId) -> bool {
     actor.role.is_staff() || actor.user_id == owner
@@ -183,17 +193,18 @@ mod tests {
     fn policy_matrix() {
         use Role::*;
         let expectations: Vec<(Action, &[Role])> = vec![
-            (Action::ReadOwnAccount, &[Researcher, Company, LiaisonOfficer, Admin]),
-            (Action::UpdateOwnAccount, &[Researcher, Company, LiaisonOfficer, Admin]),
-            (Action::ChangeOwnPassword, &[Researcher, Company, LiaisonOfficer, Admin]),
-            (Action::EndOwnSessions, &[Researcher, Company, LiaisonOfficer, Admin]),
-            (Action::ReadOwnOrganization, &[Researcher, Company, LiaisonOfficer, Admin]),
+            (Action::ReadOwnAccount, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
+            (Action::UpdateOwnAccount, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
+            (Action::ChangeOwnPassword, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
+            (Action::EndOwnSessions, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
+            (Action::ReadOwnOrganization, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
             (Action::ListUsers, &[Admin]),
             (Action::UpdateUser, &[Admin]),
             (Action::ListOrganizations, &[LiaisonOfficer, Admin]),
             (Action::CreateUser { role: Researcher }, &[Admin]),
             (Action::CreateUser { role: Company }, &[Admin]),
             (Action::CreateUser { role: LiaisonOfficer }, &[Admin]),
+            (Action::CreateUser { role: Broker }, &[Admin]),
             (Action::CreateUser { role: Admin }, &[Admin]),
             (Action::CreateResearchResult, &[Researcher, LiaisonOfficer, Admin]),
             (Action::CreateTechNeed, &[Company, LiaisonOfficer, Admin]),
@@ -203,7 +214,8 @@ mod tests {
             (Action::TakePartInEvents, &[Researcher, Company]),
             (Action::ReadStatistics, &[LiaisonOfficer, Admin]),
             (Action::ExpressInterest, &[Researcher, Company]),
-            (Action::FollowDeals, &[Researcher, Company, LiaisonOfficer, Admin]),
+            (Action::FollowDeals, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
+            (Action::IntroducePairs, &[LiaisonOfficer, Broker, Admin]),
         ];
         assert_eq!(expectations.len(), Action::all().len(), "every action needs a row");
         for (action, allowed_roles) in expectations {
@@ -258,5 +270,10 @@ mod tests {
         assert!(acts_for(&actor(Role::Company), OrganizationId(7)));
         assert!(!acts_for(&actor(Role::Company), OrganizationId(8)));
         assert!(acts_for(&actor(Role::LiaisonOfficer), OrganizationId(8)));
+        // A broker acts for nobody but reads matches to find pairs, and sees as the public does.
+        assert!(!acts_for(&actor(Role::Broker), OrganizationId(8)));
+        assert!(can_read_matches(&actor(Role::Broker), OrganizationId(8)));
+        assert!(!can_read_matches(&actor(Role::Company), OrganizationId(8)));
+        assert!(!Viewer::of(Some(&actor(Role::Broker))).is_staff());
     }
 }

@@ -26,17 +26,21 @@ pub enum Role {
     Researcher,
     Company,
     LiaisonOfficer,
+    /// A technology broker of a transfer agency: introduces pairs and follows the deals they
+    /// introduced, seeing only what the public sees otherwise (not staff).
+    Broker,
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Admin];
+    pub const ALL: [Role; 5] = [Role::Researcher, Role::Company, Role::LiaisonOfficer, Role::Broker, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Researcher => "researcher",
             Role::Company => "company",
             Role::LiaisonOfficer => "liaison_officer",
+            Role::Broker => "broker",
             Role::Admin => "admin",
         }
     }
@@ -49,6 +53,12 @@ impl Role {
     pub fn is_staff(self) -> bool {
         matches!(self, Role::LiaisonOfficer | Role::Admin)
     }
+
+    /// Roles that put a research result and a technology need in front of each other: staff,
+    /// and brokers (among the listings the public sees).
+    pub fn introduces_pairs(self) -> bool {
+        matches!(self, Role::LiaisonOfficer | Role::Broker | Role::Admin)
+    }
 }
 
 impl fmt::Display for Role {
@@ -58,7 +68,8 @@ impl fmt::Display for Role {
 }
 
 /// The only roles a person may give themselves by registering. Staff roles are granted by an
-/// admin, so there is deliberately no way to build this type from `LiaisonOfficer` or `Admin`.
+/// admin, so there is deliberately no way to build this type from `LiaisonOfficer`, `Broker`
+/// or `Admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SelfServiceRole {
     Researcher,
@@ -70,7 +81,7 @@ impl SelfServiceRole {
         match raw {
             "researcher" => Ok(SelfServiceRole::Researcher),
             "company" => Ok(SelfServiceRole::Company),
-            "liaison_officer" | "admin" => Err(FieldError::new(
+            "liaison_officer" | "broker" | "admin" => Err(FieldError::new(
                 field,
                 "role_not_self_assignable",
                 "this role is granted by an administrator and cannot be chosen at registration",
@@ -259,8 +270,10 @@ mod tests {
     fn staff_roles_cannot_be_self_assigned() {
         let error = SelfServiceRole::parse("role", "admin").unwrap_err();
         assert_eq!(error.code, "role_not_self_assignable");
-        let error = SelfServiceRole::parse("role", "liaison_officer").unwrap_err();
-        assert_eq!(error.code, "role_not_self_assignable");
+        for granted in ["liaison_officer", "broker"] {
+            let error = SelfServiceRole::parse("role", granted).unwrap_err();
+            assert_eq!(error.code, "role_not_self_assignable");
+        }
         assert_eq!(SelfServiceRole::parse("role", "company").unwrap().role(), Role::Company);
     }
 

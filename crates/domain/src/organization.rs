@@ -59,11 +59,13 @@ impl OrganizationKind {
     }
 
     /// Which kinds of organization a member with this role can belong to: researchers work at
-    /// research institutions, company staff at companies or incubated start-ups; staff anywhere.
+    /// research institutions, company staff at companies or incubated start-ups, brokers at
+    /// transfer agencies; staff anywhere.
     pub fn admits(self, role: Role) -> bool {
         match role {
             Role::Researcher => matches!(self, OrganizationKind::University | OrganizationKind::Institute),
             Role::Company => matches!(self, OrganizationKind::Company | OrganizationKind::Incubator),
+            Role::Broker => self == OrganizationKind::Agency,
             Role::LiaisonOfficer | Role::Admin => true,
         }
     }
@@ -239,5 +241,7 @@ mod tests {
         assert!(OrganizationKind::Company.admits(Role::Company));
         assert!(!OrganizationKind::Institute.admits(Role::Company));
         assert!(OrganizationKind::Agency.admits(Role::LiaisonOfficer));
+        assert!(OrganizationKind::Agency.admits(Role::Broker));
+        assert!(!OrganizationKind::Company.admits(Role::Broker));
     }
 }

@@ -329,7 +329,7 @@ impl AccountService {
                 return Err(ValidationErrors::single(FieldError::new(
                     "organization_id",
                     "required",
-                    "researcher and company accounts belong to an organization",
+                    "researcher, company and broker accounts belong to an organization",
                 ))
                 .into());
             }

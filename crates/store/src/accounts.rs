@@ -148,6 +148,21 @@ impl Store {
         user::Entity::find_by_id(user_id.0).one(&self.reader).await?.map(account_from_model).transpose()
     }
 
+    /// The accounts with these ids (those that exist), in id order: names beside figures.
+    pub async fn accounts_by_ids(&self, ids: &[UserId]) -> Result<Vec<UserAccount>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .order_by_asc(user::Column::Id)
+            .all(&self.reader)
+            .await?
+            .into_iter()
+            .map(account_from_model)
+            .collect()
+    }
+
     pub async fn find_account_by_email(&self, email: &EmailAddress) -> Result<Option<UserAccount>, StoreError> {
         Ok(self.find_credentials(email).await?.map(|(account, _)| account))
     }

@@ -131,11 +131,11 @@ pub struct ChangePasswordRequest {
 pub struct CreateUserRequest {
     pub email: String,
     pub display_name: String,
-    /// `researcher`, `company`, `liaison_officer` or `admin`.
+    /// `researcher`, `company`, `liaison_officer`, `broker` or `admin`.
     pub role: String,
     /// Omit to have one generated and returned once.
     pub password: Option<String>,
-    /// Required for researcher and company accounts.
+    /// Required for researcher, company and broker accounts (a broker's is a transfer agency).
     pub organization_id: Option<i64>,
 }
 
@@ -146,7 +146,11 @@ impl CreateUserRequest {
         let email = errors.collect(EmailAddress::parse("email", &self.email));
         let display_name = errors.collect(DisplayName::parse("display_name", &self.display_name));
         let role = errors.collect(Role::parse(&self.role).ok_or_else(|| {
-            FieldError::new("role", "invalid_role", "must be one of: researcher, company, liaison_officer, admin")
+            FieldError::new(
+                "role",
+                "invalid_role",
+                "must be one of: researcher, company, liaison_officer, broker, admin",
+            )
         }));
         let password = match self.password {
             Some(password) => errors.collect(NewPassword::parse("password", &password, email.as_ref())).map(Some),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use serde::{Deserialize, Serialize};
-use techmatch_domain::{OrganizationId, UserId};
+use techmatch_domain::{OrganizationId, Role, UserId};
 use techmatch_service::{PageRequest, ServiceError, Services, UserUpdate};
 
 use super::forms::{FieldMessages, field_messages, value_of};
@@ -180,7 +180,7 @@ async fn admin_page(
             form,
             generated_password => created.as_ref().map(|created| created.password.clone()),
             created_email => created.map(|created| created.email),
-            roles => ["researcher", "company", "liaison_officer", "admin"],
+            roles => Role::ALL.map(Role::as_str),
         },
     ))
 }

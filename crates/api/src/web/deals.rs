@@ -222,6 +222,20 @@ fn contract_sentence(visit: &Visit, deal: &techmatch_domain::deal::Deal) -> Opti
     Some(sentence)
 }
 
+/// An introducer's portfolio in a sentence.
+fn portfolio_sentence(visit: &Visit, portfolio: &techmatch_service::deals::Portfolio) -> String {
+    let (tally, deals) = (portfolio.introductions, &portfolio.deals);
+    visit
+        .label("portfolio_summary")
+        .replace("{made}", &tally.made().to_string())
+        .replace("{accepted}", &tally.accepted.to_string())
+        .replace("{declined}", &tally.declined.to_string())
+        .replace("{open}", &tally.open.to_string())
+        .replace("{deals}", &deals.deals.to_string())
+        .replace("{contracts}", &deals.contracts().to_string())
+        .replace("{amount}", &format!("{:.1}", deals.contract_amount_yuan as f64 / 10_000.0))
+}
+
 /// The signed-in user's interests (received and sent) and deals; staff see all.
 pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web::Query<NoticeQuery>) -> PageResult {
     let actor = visit.signed_in()?;
@@ -292,12 +306,20 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
             stalled: stalled.contains(&deal.id.0),
         });
     }
+    let portfolio = if actor.role.introduces_pairs() {
+        let (from, to) = (techmatch_service::deals::PORTFOLIO_START, DealService::today(now));
+        let portfolio = services.deals.portfolio(&actor, from, to).await.or_page(&visit)?;
+        Some(portfolio_sentence(&visit, &portfolio))
+    } else {
+        None
+    };
     let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
     Ok(visit.render(
         StatusCode::OK,
         "deals.html",
         minijinja::context! {
             notice,
+            portfolio,
             staff => actor.role.is_staff(),
             introductions,
             received,
@@ -328,7 +350,7 @@ pub async fn deal_message_form(services: web::Data<Services>, path: web::Path<i6
     message_form(&services, Thread::Deal(DealId(path.into_inner())), &form).await
 }
 
-/// A liaison officer introduces a pair from the suggestion queue.
+/// A liaison officer or a broker introduces a pair from the suggestion queue or a match page.
 pub async fn introduce_form(services: web::Data<Services>, form: Posted) -> PageResult {
     let actor = form.actor()?;
     let id = |name: &str| form.field(name).trim().parse::<i64>().unwrap_or(0);
@@ -474,6 +496,25 @@ pub async fn funnel_page(
         .iter()
         .map(|(origin, figures)| GroupRow { key: (*origin).to_owned(), text: group_text(figures) })
         .collect();
+    let introducer_roles: Vec<GroupRow> = funnel
+        .by_introducer_role
+        .iter()
+        .map(|(role, figures)| GroupRow { key: (*role).to_owned(), text: group_text(figures) })
+        .collect();
+    let introducers: Vec<GroupRow> = funnel
+        .by_introducer
+        .iter()
+        .map(|(user, figures)| {
+            let key = funnel.introducers.get(user).map_or_else(
+                || user.to_string(),
+                |introducer| {
+                    let role = visit.label(&format!("code_{}", introducer.role.as_str()));
+                    format!("{} ({role})", introducer.display_name)
+                },
+            );
+            GroupRow { key, text: group_text(figures) }
+        })
+        .collect();
     let provinces: Vec<GroupRow> = funnel
         .by_province
         .iter()
@@ -495,7 +536,7 @@ pub async fn funnel_page(
         "funnel.html",
         minijinja::context! {
             from => from.to_string(), to => to.to_string(), summary, stages,
-            first => all.reached[0].max(1), origins, provinces,
+            first => all.reached[0].max(1), origins, provinces, introducer_roles, introducers,
         },
     ))
 }

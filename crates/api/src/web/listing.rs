@@ -72,13 +72,18 @@ pub struct ListingQuery {
     lang: Option<String>,
 }
 
-fn owner_links(visit: &Visit, owner: techmatch_domain::UserId, path: &str) -> (Option<String>, Option<String>) {
-    match &visit.actor {
-        Some(actor) if techmatch_domain::access::can_edit_listing(actor, owner) => {
-            (Some(format!("{path}/edit")), Some(format!("{path}/matches")))
-        }
-        _ => (None, None),
-    }
+/// The edit link for its poster and staff; the matches link also for the poster's
+/// organization and for brokers looking for pairs to introduce.
+fn owner_links(
+    visit: &Visit,
+    owner: techmatch_domain::UserId,
+    organization: techmatch_domain::OrganizationId,
+    path: &str,
+) -> (Option<String>, Option<String>) {
+    let Some(actor) = &visit.actor else { return (None, None) };
+    let edit = techmatch_domain::access::can_edit_listing(actor, owner).then(|| format!("{path}/edit"));
+    let matches = techmatch_domain::access::can_read_matches(actor, organization).then(|| format!("{path}/matches"));
+    (edit, matches)
 }
 
 /// A range of yuan as a reader writes it (empty when open at both ends).
@@ -180,8 +185,12 @@ pub async fn result_page(
         .given("region", content.region_code.as_ref().map(|region| region.name().unwrap_or(region.as_str()).to_owned()))
         .code("status_label", result.status.as_str())
         .facts;
-    let (edit_path, matches_path) =
-        owner_links(&visit, result.owner_user_id, &listing_page(ListingKind::Result, result.id.0));
+    let (edit_path, matches_path) = owner_links(
+        &visit,
+        result.owner_user_id,
+        result.organization_id,
+        &listing_page(ListingKind::Result, result.id.0),
+    );
     let organization = services.deals.organization_name(result.organization_id).await.or_page(&visit)?;
     let interest = interest_panel(
         &visit,
@@ -234,7 +243,7 @@ pub async fn need_page(
         .code("status_label", need.status.as_str())
         .facts;
     let (edit_path, matches_path) =
-        owner_links(&visit, need.owner_user_id, &listing_page(ListingKind::Need, need.id.0));
+        owner_links(&visit, need.owner_user_id, need.organization_id, &listing_page(ListingKind::Need, need.id.0));
     let challenge = match (&content.challenge, &visit.actor) {
         (Some(_), Some(actor)) => {
             let reviewer = techmatch_domain::access::can_review_applications(actor, need.organization_id);

@@ -25,6 +25,9 @@ struct FeatureRow {
 struct MatchCard {
     id: i64,
     path: &'static str,
+    /// The pair's two listings, for an introduction from the card.
+    result_id: i64,
+    need_id: i64,
     title: String,
     score: String,
     features: Vec<FeatureRow>,
@@ -55,9 +58,26 @@ fn explanation_rows(visit: &Visit, explanation: &Explanation) -> (Vec<FeatureRow
     (rows, terms)
 }
 
-fn match_card(visit: &Visit, id: i64, path: &'static str, title: &str, explanation: &Explanation) -> MatchCard {
+/// The card of the match `id` (a listing at `path`) for the listing `subject` of the other kind.
+fn match_card(
+    visit: &Visit,
+    (id, path): (i64, &'static str),
+    subject: i64,
+    title: &str,
+    explanation: &Explanation,
+) -> MatchCard {
     let (features, terms) = explanation_rows(visit, explanation);
-    MatchCard { id, path, title: title.to_owned(), score: format!("{:.2}", explanation.score), features, terms }
+    let (result_id, need_id) = if path == "results" { (id, subject) } else { (subject, id) };
+    MatchCard {
+        id,
+        path,
+        result_id,
+        need_id,
+        title: title.to_owned(),
+        score: format!("{:.2}", explanation.score),
+        features,
+        terms,
+    }
 }
 
 /// The filters of a match page, as its form sends them (blank fields filter nothing).
@@ -149,13 +169,13 @@ async fn listing_matches_page(
         ListingKind::Need => {
             let need = services.listings.get_need(Some(&actor), NeedId(id)).await.or_page(&visit)?;
             let found = services.matches.matches_for_need_within(&actor, need.id, MATCHES_SHOWN, &filters);
-            let cards = found.await.or_page(&visit)?.iter().map(|found| found.card(&visit)).collect();
+            let cards = found.await.or_page(&visit)?.iter().map(|found| found.card(&visit, id)).collect();
             (need.content.title.as_str().to_owned(), cards)
         }
         ListingKind::Result => {
             let result = services.listings.get_result(Some(&actor), ResultId(id)).await.or_page(&visit)?;
             let found = services.matches.matches_for_result_within(&actor, result.id, MATCHES_SHOWN, &filters);
-            let cards = found.await.or_page(&visit)?.iter().map(|found| found.card(&visit)).collect();
+            let cards = found.await.or_page(&visit)?.iter().map(|found| found.card(&visit, id)).collect();
             (result.content.title.as_str().to_owned(), cards)
         }
     };
@@ -164,18 +184,20 @@ async fn listing_matches_page(
 
 /// A match as its page's card: the matched listing of the other kind, and why.
 trait MatchAsCard {
-    fn card(&self, visit: &Visit) -> MatchCard;
+    fn card(&self, visit: &Visit, subject: i64) -> MatchCard;
 }
 
 impl MatchAsCard for ResultMatch {
-    fn card(&self, visit: &Visit) -> MatchCard {
-        match_card(visit, self.result.id.0, "results", self.result.content.title.as_str(), &self.explanation)
+    fn card(&self, visit: &Visit, subject: i64) -> MatchCard {
+        let title = self.result.content.title.as_str();
+        match_card(visit, (self.result.id.0, "results"), subject, title, &self.explanation)
     }
 }
 
 impl MatchAsCard for NeedMatch {
-    fn card(&self, visit: &Visit) -> MatchCard {
-        match_card(visit, self.need.id.0, "needs", self.need.content.title.as_str(), &self.explanation)
+    fn card(&self, visit: &Visit, subject: i64) -> MatchCard {
+        let title = self.need.content.title.as_str();
+        match_card(visit, (self.need.id.0, "needs"), subject, title, &self.explanation)
     }
 }
 

@@ -13,7 +13,7 @@ use super::session::{LANGUAGE_COOKIE, Visit};
 
 pub(crate) const PAGE_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const TEMPLATES: [(&str, &str); 22] = [
+const TEMPLATES: [(&str, &str); 23] = [
     ("roadshow.html", include_str!("../../web/templates/roadshow.html")),
     ("admin.html", include_str!("../../web/templates/admin.html")),
     ("grid.html", include_str!("../../web/templates/grid.html")),
@@ -36,6 +36,7 @@ const TEMPLATES: [(&str, &str); 22] = [
     ("funnel.html", include_str!("../../web/templates/funnel.html")),
     ("organization.html", include_str!("../../web/templates/organization.html")),
     ("thread.html", include_str!("../../web/templates/thread.html")),
+    ("introduce.html", include_str!("../../web/templates/introduce.html")),
 ];
 const CHINESE: &str = include_str!("../../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../../web/i18n/en.toml");
@@ -149,6 +150,8 @@ struct SignedIn {
     email: String,
     staff: bool,
     admin: bool,
+    /// Staff and brokers, who introduce pairs.
+    introducer: bool,
 }
 
 impl Visit {
@@ -168,6 +171,7 @@ impl Visit {
                     email: email.clone(),
                     staff: self.actor.is_some_and(|actor| actor.role.is_staff()),
                     admin: self.actor.is_some_and(|actor| actor.role == techmatch_domain::Role::Admin),
+                    introducer: self.actor.is_some_and(|actor| actor.role.introduces_pairs()),
                 }),
             };
             pages

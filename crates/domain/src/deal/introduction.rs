@@ -41,11 +41,7 @@ pub struct Introduction {
 
 impl Introduction {
     pub fn status(&self) -> InterestStatus {
-        match (self.research_answer, self.company_answer) {
-            (InterestStatus::Declined, _) | (_, InterestStatus::Declined) => InterestStatus::Declined,
-            (InterestStatus::Accepted, InterestStatus::Accepted) => InterestStatus::Accepted,
-            _ => InterestStatus::Open,
-        }
+        introduction_status(self.research_answer, self.company_answer)
     }
 
     /// The side `actor` answers for, if they are a member of one.
@@ -66,6 +62,16 @@ impl Introduction {
     /// accepted: a confidential need's company stays unnamed until then.
     pub fn company_revealed_to_research(&self) -> bool {
         self.company_answer == InterestStatus::Accepted
+    }
+}
+
+/// Where an introduction stands given both sides' answers: accepted when both accepted,
+/// declined as soon as one declined, open otherwise.
+pub fn introduction_status(research: InterestStatus, company: InterestStatus) -> InterestStatus {
+    match (research, company) {
+        (InterestStatus::Declined, _) | (_, InterestStatus::Declined) => InterestStatus::Declined,
+        (InterestStatus::Accepted, InterestStatus::Accepted) => InterestStatus::Accepted,
+        _ => InterestStatus::Open,
     }
 }
 

@@ -13,7 +13,7 @@ pub use interest::{
     Interest, InterestAnswer, InterestInput, NewInterest, can_answer_interest, can_see_interest,
     may_express_interest_in,
 };
-pub use introduction::{Introduction, IntroductionId, Side, can_see_introduction};
+pub use introduction::{Introduction, IntroductionId, Side, can_see_introduction, introduction_status};
 pub use message::{Message, MessageId, MessageText, Thread};
 pub use stage::{Deal, DealChange, DealChangeInput, DealEvent, Transition, can_see_deal};
 

@@ -213,7 +213,7 @@ async fn run(options: &FunnelBenchmark) -> anyhow::Result<()> {
     for (name, from, to) in [("whole year", day(1, 1), day(12, 31)), ("one month", day(6, 1), day(6, 30))] {
         let (figures, funnel) = time(options.repeat, || async {
             let end = to.succ_opt().unwrap_or(to);
-            let rows = store.deal_funnel_rows(midnight(from), midnight(end)).await?;
+            let rows = store.deal_funnel_rows(midnight(from), midnight(end), None).await?;
             Ok(funnel_of(from, to, &rows))
         })
         .await?;

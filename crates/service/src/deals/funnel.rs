@@ -1,12 +1,13 @@
 //! The bureau's funnel: of the deals opened in a period, how many reached each stage and how
 //! many went on to the next, what the contracts came to, how much of it was registered and how
-//! much stayed in the platform's region; overall and by origin, buyer's province and introducer.
+//! much stayed in the platform's region; overall and by origin, buyer's province, introducer
+//! and the introducer's role (liaison officers' and brokers' credit).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use techmatch_domain::deal::DealStage;
-use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
+use techmatch_domain::{Action, Actor, FieldError, Role, UserId, ValidationErrors, authorize};
 use techmatch_store::FunnelRow;
 
 use super::DealService;
@@ -87,6 +88,17 @@ pub struct Funnel {
     pub by_province: BTreeMap<String, FunnelFigures>,
     /// By introducer (deals without one are not listed).
     pub by_introducer: BTreeMap<i64, FunnelFigures>,
+    /// The introducers' names and roles, by user id.
+    pub introducers: BTreeMap<i64, Introducer>,
+    /// By the introducer's role (`liaison_officer`, `broker`, `admin`).
+    pub by_introducer_role: BTreeMap<&'static str, FunnelFigures>,
+}
+
+/// Who introduced deals of the funnel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Introducer {
+    pub display_name: String,
+    pub role: Role,
 }
 
 /// Groups the database's rows into the funnel.
@@ -98,6 +110,8 @@ pub fn funnel_of(from: NaiveDate, to: NaiveDate, rows: &[FunnelRow]) -> Funnel {
         by_origin: BTreeMap::new(),
         by_province: BTreeMap::new(),
         by_introducer: BTreeMap::new(),
+        introducers: BTreeMap::new(),
+        by_introducer_role: BTreeMap::new(),
     };
     for row in rows {
         funnel.all.add(row);
@@ -120,18 +134,34 @@ fn china_midnight(date: NaiveDate) -> DateTime<Utc> {
         .map_or_else(|| Utc.from_utc_datetime(&local), |moment| moment.with_timezone(&Utc))
 }
 
+/// The instants a period of days in China runs between (the end exclusive), or why not.
+pub(super) fn period_instants(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), ServiceError> {
+    if from > to {
+        return Err(ValidationErrors::single(FieldError::new("from", "range_reversed", "must not be after to")).into());
+    }
+    let end = to.succ_opt().unwrap_or(to);
+    Ok((china_midnight(from), china_midnight(end)))
+}
+
 impl DealService {
     /// The funnel of the deals opened from `from` to `to`, both days included (staff).
     pub async fn funnel(&self, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<Funnel, ServiceError> {
         authorize(Some(actor), Action::ReadStatistics)?;
-        if from > to {
-            return Err(
-                ValidationErrors::single(FieldError::new("from", "range_reversed", "must not be after to")).into()
-            );
+        let (start, end) = period_instants(from, to)?;
+        let rows = self.store.deal_funnel_rows(start, end, None).await?;
+        let mut funnel = funnel_of(from, to, &rows);
+        let ids: Vec<UserId> = funnel.by_introducer.keys().map(|id| UserId(*id)).collect();
+        for account in self.store.accounts_by_ids(&ids).await? {
+            let introducer = Introducer { display_name: account.display_name.as_str().to_owned(), role: account.role };
+            funnel.introducers.insert(account.id.0, introducer);
         }
-        let end = to.succ_opt().unwrap_or(to);
-        let rows = self.store.deal_funnel_rows(china_midnight(from), china_midnight(end)).await?;
-        Ok(funnel_of(from, to, &rows))
+        for row in &rows {
+            let role = row.introducer.and_then(|id| funnel.introducers.get(&id.0)).map(|introducer| introducer.role);
+            if let Some(role) = role {
+                funnel.by_introducer_role.entry(role.as_str()).or_default().add(row);
+            }
+        }
+        Ok(funnel)
     }
 }
 

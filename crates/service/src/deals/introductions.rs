@@ -1,13 +1,13 @@
-//! Introductions: a liaison officer puts a research result and a technology need in front of
-//! both sides, with a note on why; each side accepts or declines, and when both accept the
-//! pair's deal opens with the officer as its introducer.
+//! Introductions: a liaison officer or a technology broker puts a research result and a
+//! technology need in front of both sides, with a note on why; each side accepts or declines,
+//! and when both accept the pair's deal opens with them as its introducer.
 
 use chrono::{DateTime, Utc};
 use techmatch_domain::deal::{
     DealOrigin, DealStage, Introduction, IntroductionId, MessageText, Side, can_see_introduction,
 };
 use techmatch_domain::listing::{NeedId, NeedStatus, ResultId, ResultStatus};
-use techmatch_domain::{Action, Actor, authorize};
+use techmatch_domain::{Action, Actor, Role, authorize};
 use techmatch_store::{IntroductionAnswerOutcome, NewDeal, NewIntroductionRow, NewNotification, Page, PageRequest};
 use tracing::info;
 
@@ -30,7 +30,8 @@ fn conflict(code: ConflictCode, message: &str) -> ServiceError {
 }
 
 impl DealService {
-    /// A staff member introduces a published result to an open need.
+    /// A staff member or a broker introduces a published result to an open need. A broker
+    /// reads listings as the public does, so a confidential need is not found for them.
     pub async fn introduce(
         &self,
         actor: &Actor,
@@ -39,7 +40,7 @@ impl DealService {
         note: MessageText,
         now: DateTime<Utc>,
     ) -> Result<IntroductionView, ServiceError> {
-        authorize(Some(actor), Action::ReviewSuggestions)?;
+        authorize(Some(actor), Action::IntroducePairs)?;
         let result = self.listings.get_result(Some(actor), result_id).await?;
         let need = self.listings.get_need(Some(actor), need_id).await?;
         if result.status != ResultStatus::Published || !matches!(need.status, NeedStatus::Open | NeedStatus::InTalks) {
@@ -57,12 +58,17 @@ impl DealService {
             note: note.as_str().to_owned(),
             at: now,
         };
+        let (who_zh, who_en) = if actor.role == Role::Broker {
+            ("技术经纪人", "a technology broker")
+        } else {
+            ("技术转移联络员", "a liaison officer")
+        };
         let notices = [
             NewNotification {
                 user_id: result.owner_user_id,
                 kind: "introduction_received",
                 message: format!(
-                    "技术转移联络员为“{}”推荐了一家企业 / a liaison officer introduced a company to \"{}\"",
+                    "{who_zh}为“{}”推荐了一家企业 / {who_en} introduced a company to \"{}\"",
                     result.content.title.as_str(),
                     result.content.title.as_str()
                 ),
@@ -71,7 +77,7 @@ impl DealService {
                 user_id: need.owner_user_id,
                 kind: "introduction_received",
                 message: format!(
-                    "技术转移联络员为“{}”推荐了一项成果 / a liaison officer introduced a research result to \"{}\"",
+                    "{who_zh}为“{}”推荐了一项成果 / {who_en} introduced a research result to \"{}\"",
                     need.content.title.as_str(),
                     need.content.title.as_str()
                 ),

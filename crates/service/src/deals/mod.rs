@@ -5,12 +5,14 @@ mod funnel;
 mod interests;
 mod introductions;
 mod messages;
+mod portfolio;
 mod stages;
 
-pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, funnel_of};
+pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, Introducer, funnel_of};
 pub use interests::{Contact, InterestView};
 pub use introductions::IntroductionView;
 pub use messages::MessageView;
+pub use portfolio::{IntroductionTally, PORTFOLIO_START, Portfolio};
 pub use stages::DealView;
 
 use std::time::Duration;

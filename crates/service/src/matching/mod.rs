@@ -18,7 +18,7 @@ pub use suggestions::Suggestion;
 
 use std::collections::HashMap;
 
-use techmatch_domain::access::{acts_for, can_view_need, can_view_result};
+use techmatch_domain::access::{can_read_matches, can_view_need, can_view_result};
 use techmatch_domain::listing::{ListingKind, NeedId, ResearchResult, ResultId, TechNeed};
 use techmatch_domain::{Actor, Viewer};
 use techmatch_matching::features::{Contribution, DecisionTally, ResultProfile, Weights, score_pair};
@@ -131,7 +131,7 @@ impl MatchService {
         if !can_view_need(viewer, need.organization_id, need.status, need.content.confidential) {
             return Err(ServiceError::NotFound("technology need"));
         }
-        if !acts_for(actor, need.organization_id) {
+        if !can_read_matches(actor, need.organization_id) {
             return Err(ServiceError::Forbidden);
         }
         let content = &need.content;
@@ -173,7 +173,7 @@ impl MatchService {
         if !can_view_result(viewer, result.organization_id, result.status) {
             return Err(ServiceError::NotFound("research result"));
         }
-        if !acts_for(actor, result.organization_id) {
+        if !can_read_matches(actor, result.organization_id) {
             return Err(ServiceError::Forbidden);
         }
         let content = &result.content;

@@ -33,8 +33,14 @@ fn column(row: &QueryResult, name: &str) -> Result<i64, StoreError> {
 }
 
 impl Store {
-    /// The funnel rows of the deals opened from `from` (inclusive) to `to` (exclusive).
-    pub async fn deal_funnel_rows(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<FunnelRow>, StoreError> {
+    /// The funnel rows of the deals opened from `from` (inclusive) to `to` (exclusive); with
+    /// `introducer`, only the deals that user introduced (a broker's or officer's portfolio).
+    pub async fn deal_funnel_rows(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        introducer: Option<UserId>,
+    ) -> Result<Vec<FunnelRow>, StoreError> {
         let amount = || Expr::col((deal::Entity, deal::Column::ContractAmountYuan));
         let bigint = |expr: sea_orm::sea_query::FunctionCall| Func::cast_as(expr, Alias::new("BIGINT"));
         let local = || Expr::col((deal::Entity, deal::Column::BuyerLocal)).eq(true);
@@ -62,6 +68,9 @@ impl Store {
             .from(deal::Entity)
             .and_where(Expr::col((deal::Entity, deal::Column::CreatedAt)).gte(from))
             .and_where(Expr::col((deal::Entity, deal::Column::CreatedAt)).lt(to))
+            .and_where_option(
+                introducer.map(|introducer| Expr::col((deal::Entity, deal::Column::IntroducerUserId)).eq(introducer.0)),
+            )
             .group_by_col((deal::Entity, deal::Column::Origin))
             .group_by_col((deal::Entity, deal::Column::FurthestStage))
             .group_by_col((deal::Entity, deal::Column::Stage))

@@ -125,6 +125,38 @@ impl Store {
         Ok(Page { items: models.into_iter().map(to_introduction).collect::<Result<_, _>>()?, total })
     }
 
+    /// How the introductions `introducer` made from `from` to `to` (exclusive) stand: per pair
+    /// of answers (research side's, company side's), how many.
+    pub async fn introduction_answers_of(
+        &self,
+        introducer: UserId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(InterestStatus, InterestStatus, u64)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = introduction::Entity::find()
+            .select_only()
+            .column(introduction::Column::ResearchAnswer)
+            .column(introduction::Column::CompanyAnswer)
+            .column_as(introduction::Column::Id.count(), "introductions")
+            .filter(introduction::Column::IntroducerUserId.eq(introducer.0))
+            .filter(introduction::Column::CreatedAt.gte(from))
+            .filter(introduction::Column::CreatedAt.lt(to))
+            .group_by(introduction::Column::ResearchAnswer)
+            .group_by(introduction::Column::CompanyAnswer)
+            .into_tuple()
+            .all(&self.reader)
+            .await?;
+        rows.into_iter()
+            .map(|(research, company, count)| {
+                Ok((
+                    vocabulary("introduction answer", &research, InterestStatus::parse)?,
+                    vocabulary("introduction answer", &company, InterestStatus::parse)?,
+                    u64::try_from(count).unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+
     /// Records one side's answer; when it makes both accepted, `deal` opens in the same
     /// transaction.
     pub async fn answer_introduction(

@@ -90,6 +90,16 @@ pub struct FunnelResponse {
     pub by_province: BTreeMap<String, FunnelFiguresResponse>,
     /// By introducer's user id.
     pub by_introducer: BTreeMap<String, FunnelFiguresResponse>,
+    /// The introducers' names and roles, by user id.
+    pub introducers: BTreeMap<String, IntroducerResponse>,
+    /// By the introducer's role: `liaison_officer`, `broker` (and `admin`).
+    pub by_introducer_role: BTreeMap<String, FunnelFiguresResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntroducerResponse {
+    pub display_name: String,
+    pub role: String,
 }
 
 impl From<&Funnel> for FunnelResponse {
@@ -113,11 +123,27 @@ impl From<&Funnel> for FunnelResponse {
                 .iter()
                 .map(|(user, figures)| (user.to_string(), figures.into()))
                 .collect(),
+            introducers: funnel
+                .introducers
+                .iter()
+                .map(|(user, introducer)| {
+                    let response = IntroducerResponse {
+                        display_name: introducer.display_name.clone(),
+                        role: introducer.role.as_str().to_owned(),
+                    };
+                    (user.to_string(), response)
+                })
+                .collect(),
+            by_introducer_role: funnel
+                .by_introducer_role
+                .iter()
+                .map(|(role, figures)| ((*role).to_owned(), figures.into()))
+                .collect(),
         }
     }
 }
 
-fn date(field: &str, raw: &str) -> Result<NaiveDate, ApiError> {
+pub(super) fn date(field: &str, raw: &str) -> Result<NaiveDate, ApiError> {
     crate::routes::events::parse_date(field, raw).map_err(|error| ApiError::validation(vec![error]))
 }
 
@@ -156,7 +182,11 @@ fn funnel_table(funnel: &Funnel) -> Table {
         group("province", province, figures);
     }
     for (introducer, figures) in &funnel.by_introducer {
-        group("introducer", &introducer.to_string(), figures);
+        let name = funnel.introducers.get(introducer).map(|introducer| introducer.display_name.as_str());
+        group("introducer", &name.map_or_else(|| introducer.to_string(), str::to_owned), figures);
+    }
+    for (role, figures) in &funnel.by_introducer_role {
+        group("introducer_role", role, figures);
     }
     Table {
         header: vec![

@@ -6,6 +6,7 @@ mod funnel;
 mod interests;
 mod introductions;
 mod messages;
+mod portfolio;
 mod stages;
 
 pub(crate) use export::deals_file;
@@ -15,4 +16,5 @@ pub(crate) use funnel::funnel_workbook;
 pub use interests::{answer_interest, express_interest, get_interest, list_interests};
 pub use introductions::{answer_introduction, introduce, list_introductions};
 pub use messages::{deal_messages, interest_messages, post_deal_message, post_interest_message};
+pub use portfolio::my_portfolio;
 pub use stages::{change_deal, get_deal, list_deals};
