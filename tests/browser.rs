@@ -46,6 +46,26 @@ fn register(address: &str, email: &str, role: &str, organization: &str) {
     assert_eq!(status, 201, "{answer}");
 }
 
+/// Moves the event two days into the past in the server's own database: what follows a meeting
+/// is recorded only once it has happened. Returns the fair's new day.
+fn hold_the_fair(directory: &Path, event: i64) -> chrono::NaiveDate {
+    let day = (chrono::Utc::now() - chrono::Duration::days(2)).date_naive();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let settings = techmatch_store::DatabaseSettings {
+            url: format!("sqlite://{}?mode=rw", directory.join("data/techmatch.db").display()),
+            max_connections: 2,
+            acquire_timeout_ms: 5_000,
+            sqlite_busy_timeout_ms: 5_000,
+            sqlite_synchronous: techmatch_store::SqliteSynchronous::Full,
+        };
+        let store = techmatch_store::Store::connect(&settings).await.unwrap();
+        store.move_event_to_day(techmatch_domain::event::EventId(event), day).await.unwrap();
+        store.close().await;
+    });
+    day
+}
+
 #[test]
 fn the_whole_journey_in_a_real_browser() {
     if let Some(reason) = missing_tools() {
@@ -77,7 +97,9 @@ fn the_whole_journey_in_a_real_browser() {
 
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts/journey");
     let _ = std::fs::remove_dir_all(&artifacts);
-    let output = Command::new("node")
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let log = |name: &str| std::fs::File::create(directory.path().join(name)).unwrap();
+    let mut journey = Command::new("node")
         .arg(browser_dir().join("journey.mjs"))
         .env("BASE_URL", &address)
         .env("PASSWORD", PASSWORD)
@@ -87,8 +109,28 @@ fn the_whole_journey_in_a_real_browser() {
         .env("OFFICER_EMAIL", "officer@journey.cn")
         .env("RIVAL_EMAIL", "rival@journey.cn")
         .env("CHROMIUM", chromium().unwrap())
-        .output()
+        .stdout(log("journey.out"))
+        .stderr(log("journey.err"))
+        .spawn()
         .unwrap();
+    // When the journey reaches the fair's end it asks for the fair to take place.
+    let waiting = artifacts.join("waiting-for-fair");
+    let status = loop {
+        if let Some(status) = journey.try_wait().unwrap() {
+            break status;
+        }
+        if let Ok(event) = std::fs::read_to_string(&waiting) {
+            let day = hold_the_fair(directory.path(), event.trim().parse().unwrap());
+            std::fs::remove_file(&waiting).unwrap();
+            std::fs::write(artifacts.join("fair-over"), day.to_string()).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: std::fs::read(directory.path().join("journey.out")).unwrap(),
+        stderr: std::fs::read(directory.path().join("journey.err")).unwrap(),
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

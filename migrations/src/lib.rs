@@ -18,6 +18,7 @@ mod m20261127_000010_stored_match_first_found;
 mod m20261127_000011_notification_mail;
 mod m20261127_000012_decisions_by_result;
 mod m20261203_000013_interests_and_deals;
+mod m20261203_000014_meeting_outcomes_on_deals;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_notification_mail::Migration),
             Box::new(m20261127_000012_decisions_by_result::Migration),
             Box::new(m20261203_000013_interests_and_deals::Migration),
+            Box::new(m20261203_000014_meeting_outcomes_on_deals::Migration),
         ]
     }
 }

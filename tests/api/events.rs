@@ -4,8 +4,10 @@
 //! statistics add up. Visibility of a confidential need is checked along the way.
 
 use actix_web::http::StatusCode;
+use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use techmatch_domain::Role;
+use techmatch_domain::event::EventId;
 
 use crate::helpers::TestApp;
 
@@ -289,51 +291,21 @@ async fn an_event_from_creation_to_statistics() {
         let changed = app.get("/api/v1/notifications", Some(&researcher_a)).await.body;
         assert!(changed.to_string().contains("schedule_changed"));
 
-        // Outcomes: forward only, a contract needs amount and date.
+        // Before its slot nobody can say whether a meeting was held, and only a held meeting
+        // has an outcome.
         let path = format!("/api/v1/meetings/{meeting}");
-        app.patch(&path, Some(&officer), &json!({"outcome": {"stage": "contract_signed"}}))
+        app.patch(&path, Some(&officer), &json!({"attendance": "held"}))
             .await
-            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        let held = app
-            .patch(&path, Some(&officer), &json!({"attendance": "held", "outcome": {"stage": "intent_signed"}}))
-            .await;
-        assert_eq!(held.body["outcome"]["stage"], "intent_signed", "{}", held.body);
-        let contract = app
-            .patch(
-                &path,
-                Some(&officer),
-                &json!({"outcome": {"stage": "contract_signed", "contract_amount_yuan": 1_800_000, "contract_date": "2099-06-01"}}),
-            )
-            .await;
-        assert_eq!(contract.body["outcome"]["contract_amount_yuan"], 1_800_000, "{}", contract.body);
-        app.patch(&path, Some(&officer), &json!({"outcome": {"stage": "contacted"}}))
+            .assert_error(StatusCode::CONFLICT, "meeting_not_started");
+        app.patch(&path, Some(&officer), &json!({"outcome": {"stage": "intent_signed"}}))
             .await
-            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-
-        // Ratings: the two sides of a held meeting only.
-        let rated = app
-            .post(&format!("{path}/rating"), Some(&researcher_a), &json!({"rating": "good", "comment": "对接高效"}))
-            .await;
-        assert_eq!(rated.body["researcher_rating"]["rating"], "good", "{}", rated.body);
-        app.post(&format!("{path}/rating"), Some(&researcher_b), &json!({"rating": "poor"}))
+            .assert_error(StatusCode::CONFLICT, "not_held");
+        app.post(&format!("{path}/rating"), Some(&researcher_a), &json!({"rating": "good"}))
             .await
-            .assert_error(StatusCode::NOT_FOUND, "not_found");
-        app.post(&format!("{path}/rating"), Some(&company_c), &json!({"rating": "meh"}))
-            .await
-            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-
-        // With outcomes on record, a new schedule would throw them away: refused, nothing lost.
-        let rerun = app.post(&format!("/api/v1/events/{event}/schedule"), Some(&officer), &json!({"pairs": []})).await;
-        rerun.assert_error(StatusCode::CONFLICT, "follow_up_recorded");
-        let kept = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
-        assert!(
-            kept["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|meeting| meeting["outcome"]["contract_amount_yuan"] == 1_800_000),
-            "{kept}"
-        );
+            .assert_error(StatusCode::CONFLICT, "not_held");
+        let untouched = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        let untouched = meeting_by_id(&untouched, &json!(meeting));
+        assert_eq!((untouched["attendance"].as_str(), untouched["outcome"].is_null()), (Some("scheduled"), true));
 
         // The roadshow: coverage picks the battery result for C and the greenhouse result for D,
         // the officer confirms an order, the public sees it.
@@ -391,8 +363,84 @@ async fn an_event_from_creation_to_statistics() {
             .await
             .assert_error(StatusCode::FORBIDDEN, "forbidden");
 
+        // The fair takes place (its day moves into the past): now the officer records what
+        // followed, on the deal of the pair, under the deals' rules.
+        let fair_day = (Utc::now() - Duration::days(3)).date_naive();
+        app.store.move_event_to_day(EventId(event), fair_day).await.unwrap();
+        let path = format!("/api/v1/meetings/{meeting}");
+        app.patch(&path, Some(&officer), &json!({"outcome": {"stage": "contract_signed"}}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        app.patch(&path, Some(&officer), &json!({"attendance": "held", "outcome": {"stage": "introduced"}}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let held = app
+            .patch(&path, Some(&officer), &json!({"attendance": "held", "outcome": {"stage": "intent_signed"}}))
+            .await;
+        assert_eq!(held.body["attendance"], "held", "{}", held.body);
+        assert_eq!(held.body["outcome"]["stage"], "intent_signed", "{}", held.body);
+        let deal = held.body["outcome"]["deal_id"].as_i64().expect("the meeting points at its pair's deal");
+        let opened = app.get(&format!("/api/v1/deals/{deal}"), Some(&researcher_a)).await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+        assert_eq!(opened.body["origin"], "event_meeting", "{}", opened.body);
+        assert_eq!(opened.body["result_id"], result_a, "{}", opened.body);
+        let stages: Vec<&str> = opened.body["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["to_stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(stages, ["in_talks", "intent_signed"], "{}", opened.body);
+        let future = (Utc::now() + Duration::days(30)).date_naive().to_string();
+        let signed_day = fair_day.to_string();
+        let contract = |date: &str, kind: Option<&str>| {
+            json!({"outcome": {"stage": "contract_signed", "contract_type": kind,
+                   "contract_amount_yuan": 1_800_000, "contract_date": date}})
+        };
+        let refused = app.patch(&path, Some(&officer), &contract(&future, Some("technology_license"))).await;
+        refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert!(refused.body.to_string().contains("date_in_future"), "{}", refused.body);
+        app.patch(&path, Some(&officer), &contract(&signed_day, None))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        let signed = app.patch(&path, Some(&officer), &contract(&signed_day, Some("technology_license"))).await;
+        assert_eq!(signed.body["outcome"]["contract_amount_yuan"], 1_800_000, "{}", signed.body);
+        assert_eq!(signed.body["outcome"]["deal_id"], deal, "one deal per pair, not one per outcome");
+        app.patch(&path, Some(&officer), &json!({"outcome": {"stage": "in_talks"}}))
+            .await
+            .assert_error(StatusCode::CONFLICT, "stage_not_forward");
+        let on_deal = app.get(&format!("/api/v1/deals/{deal}"), Some(&company_c)).await.body;
+        assert_eq!(on_deal["stage"], "contract_signed", "{on_deal}");
+        assert_eq!(on_deal["contract_type"], "technology_license", "{on_deal}");
+
+        // Ratings: the two sides of a held meeting only.
+        let rated = app
+            .post(&format!("{path}/rating"), Some(&researcher_a), &json!({"rating": "good", "comment": "对接高效"}))
+            .await;
+        assert_eq!(rated.body["researcher_rating"]["rating"], "good", "{}", rated.body);
+        app.post(&format!("{path}/rating"), Some(&researcher_b), &json!({"rating": "poor"}))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        app.post(&format!("{path}/rating"), Some(&company_c), &json!({"rating": "meh"}))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+        // With outcomes on record, a new schedule would throw them away: refused, nothing lost.
+        let rerun = app.post(&format!("/api/v1/events/{event}/schedule"), Some(&officer), &json!({"pairs": []})).await;
+        rerun.assert_error(StatusCode::CONFLICT, "follow_up_recorded");
+        let kept = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
+        assert!(
+            kept["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|meeting| meeting["outcome"]["contract_amount_yuan"] == 1_800_000),
+            "{kept}"
+        );
+
         // Statistics and the report sentence.
-        let stats = app.get("/api/v1/stats?from=2099-01-01&to=2099-12-31", Some(&officer)).await;
+        let period = format!("from={}&to={}", fair_day - Duration::days(40), fair_day + Duration::days(1));
+        let stats = app.get(&format!("/api/v1/stats?{period}"), Some(&officer)).await;
         assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
         assert_eq!(stats.body["events_held"], 1);
         assert_eq!(stats.body["roadshows"], 1);
@@ -401,7 +449,7 @@ async fn an_event_from_creation_to_statistics() {
         assert_eq!(stats.body["intents"], 1);
         assert_eq!(stats.body["contracts"], 1);
         assert_eq!(stats.body["contract_amount_yuan"], 1_800_000);
-        assert_eq!(stats.body["by_month"]["2099-05"]["contracts"], 1);
+        assert_eq!(stats.body["by_month"][fair_day.format("%Y-%m").to_string()]["contracts"], 1, "{}", stats.body);
         assert_eq!(stats.body["by_region"]["420000"]["contract_amount_yuan"], 1_800_000, "{}", stats.body);
         let zh = stats.body["summary_zh"].as_str().unwrap();
         assert!(zh.contains("共举办对接活动 1 场") && zh.contains("签约 1 项") && zh.contains("180.0 万元"), "{zh}");
@@ -557,7 +605,9 @@ async fn the_schedule_grid_moves_swaps_and_locks_meetings() {
         assert_eq!((ad_kept["slot"].as_u64(), ad_kept["table"].as_u64()), (Some(5), Some(2)), "{rescheduled}");
         assert_eq!(ad_kept["locked"], true);
 
-        // Once a meeting's attendance is recorded, it stays where it was held.
+        // Once a meeting's attendance is recorded (the fair has taken place), it stays where
+        // it was held.
+        app.store.move_event_to_day(EventId(event), (Utc::now() - Duration::days(1)).date_naive()).await.unwrap();
         let held = app
             .patch(&format!("/api/v1/meetings/{}", ad_kept["id"]), Some(&officer), &json!({"attendance": "held"}))
             .await;

@@ -542,32 +542,28 @@ async fn an_event_journey_through_the_pages() {
         assert_eq!(status, StatusCode::OK);
         assert!(printable.contains("智慧农业对接会"), "{printable}");
 
-        // The officer records a signed contract from the page; the statistics count it.
+        // The officer records a signed contract from the page, once the fair has taken place;
+        // the statistics count it.
         let meetings = app.get(&format!("/api/v1/events/{event}/meetings"), Some(&officer)).await.body;
         let meeting = meetings["items"][0]["id"].as_i64().unwrap();
-        post_form(
-            &app,
-            &officer_cookies,
-            &format!("/meetings/{meeting}/outcome"),
-            "stage=contract_signed",
-            event,
-            "failed&code=required",
-        )
-        .await;
-        post_form(
-            &app,
-            &officer_cookies,
-            &format!("/meetings/{meeting}/outcome"),
-            "stage=contract_signed&amount=500000&date=2099-05-01",
-            event,
-            "done",
-        )
-        .await;
-        let stats = app.get("/api/v1/stats?from=2099-01-01&to=2099-12-31", Some(&officer)).await.body;
+        let outcome = format!("/meetings/{meeting}/outcome");
+        post_form(&app, &officer_cookies, &outcome, "stage=", event, "failed&code=meeting_not_started").await;
+        let refused = format!("{page}?notice=failed&code=meeting_not_started");
+        let (_, _, html) = app.page(Method::GET, &refused, &officer_cookies, None, None).await;
+        assert!(html.contains("洽谈尚未开始"), "the page says why: {html}");
+        let fair_day = (chrono::Utc::now() - chrono::Duration::days(2)).date_naive();
+        app.store.move_event_to_day(techmatch_domain::event::EventId(event), fair_day).await.unwrap();
+        post_form(&app, &officer_cookies, &outcome, "stage=contract_signed", event, "failed&code=required").await;
+        let signed = format!(
+            "stage=contract_signed&contract_type=technology_service&contract_amount_yuan=500000&contract_date={fair_day}"
+        );
+        post_form(&app, &officer_cookies, &outcome, &signed, event, "done").await;
+        let period =
+            format!("from={}&to={}", fair_day - chrono::Duration::days(5), fair_day + chrono::Duration::days(1));
+        let stats = app.get(&format!("/api/v1/stats?{period}"), Some(&officer)).await.body;
         assert_eq!(stats["contracts"], 1, "{stats}");
         assert_eq!(stats["contract_amount_yuan"], 500_000);
-        let (_, _, chart) =
-            app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31", &officer_cookies, None, None).await;
+        let (_, _, chart) = app.page(Method::GET, &format!("/stats?{period}"), &officer_cookies, None, None).await;
         // One held meeting that ended in a contract: full-length bars for all three counts.
         assert!(chart.contains("<svg class=\"bars\"") && chart.contains("width=\"300\" fill=\"#2e7d32\""), "{chart}");
         let (_, _, html) = app.page(Method::GET, &page, &officer_cookies, None, None).await;

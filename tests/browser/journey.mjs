@@ -1,8 +1,9 @@
 // The full journey through techmatch's pages in a real browser (Debian's chromium driven by
 // playwright-core), in Chinese, with the key pages checked again in English. Each step leaves
-// a screenshot in $ARTIFACTS. Run by tests/browser.rs, which starts the server and the accounts.
+// a screenshot in $ARTIFACTS. Run by tests/browser.rs, which starts the server and the accounts,
+// and lets the fair take place when asked (by moving its day into the past).
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const base = process.env.BASE_URL;
@@ -221,20 +222,39 @@ try {
   expect(calendar.includes('BEGIN:VCALENDAR') && calendar.includes('BEGIN:VEVENT'), 'the agenda has the meeting');
   await shot(researcher, 'researcher-agenda');
 
-  // The officer records a signed contract; the statistics page shows it.
+  // Before the fair nobody can say a meeting was held, let alone signed.
   await officer.goto(eventUrl);
-  const row = officer.locator('form[action*="/outcome"]').first();
+  let row = officer.locator('form[action*="/outcome"]').first();
+  await Promise.all([officer.waitForURL(/notice=failed/), row.locator('button').click()]);
+  expect((await officer.content()).includes('洽谈尚未开始'), 'the page says the meeting has not begun');
+  await shot(officer, 'officer-outcome-before-the-fair');
+
+  // The fair takes place: the test harness moves its day into the past and says which day.
+  writeFileSync(join(artifacts, 'waiting-for-fair'), new URL(eventUrl).pathname.split('/').pop());
+  const fairOver = join(artifacts, 'fair-over');
+  for (let waited = 0; !existsSync(fairOver); waited += 100) {
+    expect(waited < 60000, 'the fair took place');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const fairDay = readFileSync(fairOver, 'utf8').trim();
+  const period = `from=${new Date(Date.parse(fairDay) - 40 * 86400000).toISOString().slice(0, 10)}&to=${new Date().toISOString().slice(0, 10)}`;
+
+  // The officer records a signed contract on the meeting's deal; the statistics page shows it.
+  await officer.goto(eventUrl);
+  row = officer.locator('form[action*="/outcome"]').first();
   await row.locator('select[name=stage]').selectOption('contract_signed');
-  await row.locator('input[name=amount]').fill('800000');
-  await row.locator('input[name=date]').fill('2099-05-01');
+  await row.locator('select[name=contract_type]').selectOption('technology_development');
+  await row.locator('input[name=contract_amount_yuan]').fill('800000');
+  await row.locator('input[name=contract_date]').fill(fairDay);
   await Promise.all([officer.waitForURL(/notice=done/), row.locator('button').click()]);
-  await officer.goto(`${base}/stats?from=2099-01-01&to=2099-12-31`);
+  expect((await officer.content()).includes('已举行 · 已签约'), 'the meeting shows it was held and signed');
+  await officer.goto(`${base}/stats?${period}`);
   const stats = await officer.content();
   expect(stats.includes('签约 1 项') && stats.includes('80.0 万元'), 'the statistics count the contract');
   await shot(officer, 'officer-statistics');
 
   // The same key pages in English.
-  await officer.goto(`${base}/stats?from=2099-01-01&to=2099-12-31&lang=en`);
+  await officer.goto(`${base}/stats?${period}&lang=en`);
   expect((await officer.content()).includes('1 contracts worth 80.0'), 'the English summary');
   await shot(officer, 'officer-statistics-en');
   await officer.goto(eventUrl);

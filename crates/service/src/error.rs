@@ -69,6 +69,7 @@ pub enum ConflictCode {
     ParticipantUnavailable,
     ScheduleChanged,
     NotHeld,
+    MeetingNotStarted,
     // Interests and deals
     ListingNotOpen,
     OwnListing,
@@ -82,7 +83,7 @@ pub enum ConflictCode {
 }
 
 impl ConflictCode {
-    pub const ALL: [ConflictCode; 37] = [
+    pub const ALL: [ConflictCode; 38] = [
         ConflictCode::EmailTaken,
         ConflictCode::OrganizationExists,
         ConflictCode::CannotDeactivateSelf,
@@ -111,6 +112,7 @@ impl ConflictCode {
         ConflictCode::ParticipantUnavailable,
         ConflictCode::ScheduleChanged,
         ConflictCode::NotHeld,
+        ConflictCode::MeetingNotStarted,
         ConflictCode::ListingNotOpen,
         ConflictCode::OwnListing,
         ConflictCode::InterestOpen,
@@ -152,6 +154,7 @@ impl ConflictCode {
             ConflictCode::ParticipantUnavailable => "participant_unavailable",
             ConflictCode::ScheduleChanged => "schedule_changed",
             ConflictCode::NotHeld => "not_held",
+            ConflictCode::MeetingNotStarted => "meeting_not_started",
             ConflictCode::ListingNotOpen => "listing_not_open",
             ConflictCode::OwnListing => "own_listing",
             ConflictCode::InterestOpen => "interest_open",

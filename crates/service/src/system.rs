@@ -84,8 +84,8 @@ impl Services {
         Ok(Services {
             accounts: AccountService::new(store.clone(), auth)?,
             listings,
+            events: crate::events::EventService::new(store.clone(), matches.clone(), deal_service.clone(), mailer),
             deals: deal_service,
-            events: crate::events::EventService::new(store.clone(), matches.clone(), mailer),
             matches,
             system: SystemService::new(store, search.clone()),
             search,

@@ -94,3 +94,32 @@ fn settings_for(url: String) -> DatabaseSettings {
         sqlite_synchronous: SqliteSynchronous::Normal,
     }
 }
+
+impl Store {
+    /// Moves an event to another day, its registration deadline by as many days: how a test
+    /// lets a fair take place (what follows a meeting is recorded only once it has begun).
+    pub async fn move_event_to_day(
+        &self,
+        event: techmatch_domain::event::EventId,
+        day: chrono::NaiveDate,
+    ) -> Result<(), crate::StoreError> {
+        use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+        let transaction = self.begin_write().await?;
+        let found = crate::entity::event::Entity::find_by_id(event.0).one(&transaction).await?;
+        let model = found.ok_or(crate::StoreError::NotFound)?;
+        let mut timetable: serde_json::Value = serde_json::from_str(&model.timetable)
+            .map_err(|error| crate::StoreError::Corrupt(format!("event {event} timetable: {error}")))?;
+        let old_day = timetable["date"]
+            .as_str()
+            .and_then(|raw| chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+            .ok_or_else(|| crate::StoreError::Corrupt(format!("event {event} timetable has no date")))?;
+        timetable["date"] = serde_json::Value::String(day.to_string());
+        let deadline = model.registration_deadline + (day - old_day);
+        let mut changed = model.into_active_model();
+        changed.timetable = Set(timetable.to_string());
+        changed.registration_deadline = Set(deadline);
+        changed.update(&transaction).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+}

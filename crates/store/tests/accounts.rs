@@ -58,7 +58,8 @@ async fn migrations_apply_and_are_idempotent() {
                 "m20261127_000010_stored_match_first_found".to_owned(),
                 "m20261127_000011_notification_mail".to_owned(),
                 "m20261127_000012_decisions_by_result".to_owned(),
-                "m20261203_000013_interests_and_deals".to_owned()
+                "m20261203_000013_interests_and_deals".to_owned(),
+                "m20261203_000014_meeting_outcomes_on_deals".to_owned()
             ],
             "{label}"
         );

@@ -393,38 +393,38 @@ pub async fn answer_form(services: web::Data<Services>, path: web::Path<i64>, fo
     Ok(back_after("/my/deals", outcome))
 }
 
+/// A stage change as a deal form posts it: the form offers every field, and only those the
+/// chosen stage takes are read. Also the outcome form of an event meeting.
+pub(super) fn posted_change(form: &Posted) -> Result<DealChangeInput, ValidationErrors> {
+    let stage = form.field("stage").to_owned();
+    let contract = stage == DealStage::ContractSigned.as_str();
+    let registration = stage == DealStage::ContractRegistered.as_str();
+    let amount = match optional(form, "contract_amount_yuan").filter(|_| contract) {
+        Some(raw) => Some(raw.replace([',', '，'], "").parse::<i64>().map_err(|_| {
+            ValidationErrors::single(FieldError::new("contract_amount_yuan", "not_a_number", "is not a whole number"))
+        })?),
+        None => None,
+    };
+    Ok(DealChangeInput {
+        note: optional(form, "note"),
+        close_reason: optional(form, "close_reason").filter(|_| stage == DealStage::Closed.as_str()),
+        contract_type: optional(form, "contract_type").filter(|_| contract),
+        contract_amount_yuan: amount,
+        contract_date: optional(form, "contract_date").filter(|_| contract),
+        seller_credit_code: optional(form, "seller_credit_code").filter(|_| contract || registration),
+        buyer_credit_code: optional(form, "buyer_credit_code").filter(|_| contract || registration),
+        registration_number: optional(form, "registration_number").filter(|_| registration),
+        registration_date: optional(form, "registration_date").filter(|_| registration),
+        stage,
+    })
+}
+
 /// A party, the introducer or staff moves a deal.
 pub async fn stage_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
     let actor = form.actor()?;
     let now = Utc::now();
-    let stage = form.field("stage").to_owned();
-    // The form offers every field; only those the stage takes are read.
-    let contract = stage == DealStage::ContractSigned.as_str();
-    let registration = stage == DealStage::ContractRegistered.as_str();
-    let amount = optional(&form, "contract_amount_yuan").filter(|_| contract);
-    let parsed_amount = match amount.as_deref().map(|raw| raw.replace([',', '，'], "").parse::<i64>()) {
-        Some(Ok(amount)) => Ok(Some(amount)),
-        Some(Err(_)) => Err(ValidationErrors::single(FieldError::new(
-            "contract_amount_yuan",
-            "not_a_number",
-            "is not a whole number",
-        ))),
-        None => Ok(None),
-    };
-    let input = DealChangeInput {
-        stage: stage.clone(),
-        note: optional(&form, "note"),
-        close_reason: optional(&form, "close_reason").filter(|_| stage == DealStage::Closed.as_str()),
-        contract_type: optional(&form, "contract_type").filter(|_| contract),
-        contract_amount_yuan: parsed_amount.as_ref().ok().copied().flatten(),
-        contract_date: optional(&form, "contract_date").filter(|_| contract),
-        seller_credit_code: optional(&form, "seller_credit_code").filter(|_| contract || registration),
-        buyer_credit_code: optional(&form, "buyer_credit_code").filter(|_| contract || registration),
-        registration_number: optional(&form, "registration_number").filter(|_| registration),
-        registration_date: optional(&form, "registration_date").filter(|_| registration),
-    };
     let version: i64 = form.field("version").trim().parse().unwrap_or(0);
-    let outcome = match parsed_amount.and_then(|_| DealChange::parse(&input, DealService::today(now))) {
+    let outcome = match posted_change(&form).and_then(|input| DealChange::parse(&input, DealService::today(now))) {
         Ok(change) => {
             services.deals.change_deal(&actor, DealId(path.into_inner()), version, change, now).await.map(|_| ())
         }

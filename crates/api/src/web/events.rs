@@ -234,10 +234,7 @@ pub async fn event_page(
                             researcher: name(meeting.researcher),
                             company: name(meeting.company),
                             attendance: meeting.attendance.as_str().to_owned(),
-                            outcome: meeting
-                                .outcome
-                                .map(|outcome| outcome.stage.as_str().to_owned())
-                                .unwrap_or_default(),
+                            outcome: meeting.deal.map(|deal| deal.stage.as_str().to_owned()).unwrap_or_default(),
                         });
                     }
                 }
@@ -258,7 +255,8 @@ pub async fn event_page(
         StatusCode::OK,
         "event.html",
         minijinja::context! {
-            event, presentations, notice, staff, registration_form, my_status, others, requests, meetings, participants
+            event, presentations, notice, staff, registration_form, my_status, others, requests, meetings, participants,
+            contract_types => techmatch_domain::deal::ContractType::ALL.iter().map(|kind| kind.as_str()).collect::<Vec<_>>(),
         },
     ))
 }
@@ -318,14 +316,18 @@ pub async fn schedule_form(services: web::Data<Services>, path: web::Path<i64>, 
     Ok(back_after(&format!("/events/{event}"), services.events.schedule(&actor, EventId(event), &[]).await.map(|_| ())))
 }
 
+/// Staff record that a meeting was held and, optionally, what followed it on the pair's deal.
 pub async fn outcome_form(services: web::Data<Services>, path: web::Path<i64>, form: Posted) -> PageResult {
     let actor = form.actor()?;
-    let stage = form.field("stage");
-    let amount = form.field("amount").parse::<i64>().ok();
-    let date = Some(form.field("date")).filter(|date| !date.is_empty());
-    let outcome = (!stage.is_empty()).then_some((stage, amount, date));
     let meeting = techmatch_domain::event::MeetingId(path.into_inner());
-    match services.events.record_follow_up(&actor, meeting, Some("held"), outcome).await {
+    let recorded = match super::deals::posted_change(&form) {
+        Ok(change) => {
+            let outcome = Some(&change).filter(|change| !change.stage.is_empty());
+            services.events.record_follow_up(&actor, meeting, Some("held"), outcome, chrono::Utc::now()).await
+        }
+        Err(errors) => Err(techmatch_service::ServiceError::Validation(errors)),
+    };
+    match recorded {
         Ok(recorded) => Ok(back_to(&format!("/events/{}", recorded.event_id.0), Ok(()))),
         Err(error) => {
             tracing::info!(error = %error, "outcome refused");

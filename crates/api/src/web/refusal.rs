@@ -124,7 +124,10 @@ pub(super) fn form_notice(visit: &Visit, notice: Option<&str>, code: Option<&str
     match (notice, code) {
         (Some("done"), _) => Some(visit.label("notice_done")),
         (Some("failed"), Some(code)) if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
-            Some(visit.label(&format!("error_{code}"))).filter(|text| !text.is_empty())
+            // A refusal the pages have no sentence for still says that it was refused.
+            Some(visit.label(&format!("error_{code}")))
+                .filter(|text| !text.is_empty())
+                .or_else(|| Some(visit.label("notice_failed")))
         }
         (Some("failed"), _) => Some(visit.label("notice_failed")),
         _ => None,

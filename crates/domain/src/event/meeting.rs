@@ -2,68 +2,27 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{Attendance, EventId, MeetingId, MeetingSource, OutcomeStage, ParticipantId, ServiceRating};
-use crate::validation::{FieldError, ValidationErrors};
+use super::{Attendance, EventId, MeetingId, MeetingSource, ParticipantId, ServiceRating, Timetable};
+use crate::deal::{DealId, DealStage};
 
-/// What followed a meeting.
+/// What followed a meeting: the deal of its pair, as it stands. Outcomes are recorded on that
+/// deal (one model for what follows a match, wherever the parties met), so a meeting only
+/// points at it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub stage: OutcomeStage,
+pub struct MeetingDeal {
+    pub id: DealId,
+    pub stage: DealStage,
+    /// The furthest stage reached before any close: what the event statistics count.
+    pub furthest_stage: DealStage,
     pub contract_amount_yuan: Option<i64>,
     pub contract_date: Option<NaiveDate>,
 }
 
-impl Outcome {
-    /// A contract needs its amount and date; earlier stages carry neither. Stages only move
-    /// forward from `current`.
-    pub fn parse(
-        stage: &str,
-        amount: Option<i64>,
-        date: Option<&str>,
-        current: Option<OutcomeStage>,
-    ) -> Result<Outcome, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        let stage = errors.collect(OutcomeStage::parse("stage", stage));
-        let date = match date.map(str::trim).filter(|date| !date.is_empty()) {
-            Some(raw) => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-                Ok(date) => Some(date),
-                Err(_) => {
-                    errors.push(FieldError::new("contract_date", "invalid_date", "must be a date like 2026-12-01"));
-                    None
-                }
-            },
-            None => None,
-        };
-        if let Some(stage) = stage {
-            if current.is_some_and(|current| stage < current) {
-                errors.push(FieldError::new("stage", "stage_backwards", "an outcome only moves forward"));
-            }
-            if stage == OutcomeStage::ContractSigned {
-                match amount {
-                    Some(amount) if amount > 0 => {}
-                    Some(_) => errors.push(FieldError::new("contract_amount_yuan", "not_positive", "must be above 0")),
-                    None => {
-                        errors.push(FieldError::new("contract_amount_yuan", "required", "is required for a contract"))
-                    }
-                }
-                if date.is_none() {
-                    errors.push(FieldError::new("contract_date", "required", "is required for a contract"));
-                }
-            } else if amount.is_some() || date.is_some() {
-                errors.push(FieldError::new(
-                    "contract_amount_yuan",
-                    "not_a_contract",
-                    "amount and date belong to a signed contract",
-                ));
-            }
-        }
-        errors.into_result()?;
-        match stage {
-            Some(stage) => Ok(Outcome { stage, contract_amount_yuan: amount, contract_date: date }),
-            None => Err(ValidationErrors::single(FieldError::new("stage", "invalid_outcome_stage", "is required"))),
-        }
+impl MeetingDeal {
+    pub fn reached(&self, stage: DealStage) -> bool {
+        self.furthest_stage.rank() >= stage.rank() && self.furthest_stage != DealStage::Closed
     }
 }
 
@@ -82,9 +41,17 @@ pub struct Meeting {
     pub attendance: Attendance,
     pub result_id: Option<i64>,
     pub need_id: Option<i64>,
-    pub outcome: Option<Outcome>,
+    pub deal: Option<MeetingDeal>,
     pub researcher_rating: Option<(ServiceRating, Option<String>)>,
     pub company_rating: Option<(ServiceRating, Option<String>)>,
+}
+
+impl Meeting {
+    /// Whether the meeting's slot has begun at `now_local` (the event's local time): only then
+    /// can anyone say it was held or missed, and only a held meeting has an outcome.
+    pub fn has_started(&self, timetable: &Timetable, now_local: NaiveDateTime) -> bool {
+        timetable.slot_time(self.slot).is_some_and(|(start, _)| start <= now_local)
+    }
 }
 
 impl fmt::Display for Meeting {
@@ -180,15 +147,63 @@ mod tests {
         }
     }
 
+    fn meeting(slot: u32, deal: Option<MeetingDeal>) -> Meeting {
+        Meeting {
+            id: MeetingId(1),
+            event_id: EventId(1),
+            researcher: ParticipantId(10),
+            company: ParticipantId(20),
+            slot,
+            table: 0,
+            weight: 1.0,
+            source: MeetingSource::Proposal,
+            locked: false,
+            attendance: Attendance::Scheduled,
+            result_id: None,
+            need_id: None,
+            deal,
+            researcher_rating: None,
+            company_rating: None,
+        }
+    }
+
     #[test]
-    fn outcomes_move_forward_and_contracts_need_amount_and_date() {
-        assert!(Outcome::parse("intent_signed", None, None, Some(OutcomeStage::Contacted)).is_ok());
-        assert!(Outcome::parse("contacted", None, None, Some(OutcomeStage::IntentSigned)).is_err());
-        assert!(Outcome::parse("contract_signed", None, Some("2027-02-01"), None).is_err());
-        assert!(Outcome::parse("contract_signed", Some(-5), Some("2027-02-01"), None).is_err());
-        let contract = Outcome::parse("contract_signed", Some(1_200_000), Some("2027-02-01"), None).unwrap();
-        assert_eq!(contract.contract_amount_yuan, Some(1_200_000));
-        assert!(Outcome::parse("contacted", Some(5), None, None).is_err());
+    fn a_meeting_has_started_once_its_slot_begins_in_local_time() {
+        let timetable = Timetable {
+            date: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            slot_minutes: 20,
+            sessions: vec![super::super::Session {
+                start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                slots: 3,
+            }],
+        };
+        let at = |time: &str| NaiveDateTime::parse_from_str(&format!("2027-01-15 {time}"), "%Y-%m-%d %H:%M").unwrap();
+        assert!(!meeting(1, None).has_started(&timetable, at("09:19")));
+        assert!(meeting(1, None).has_started(&timetable, at("09:20")));
+        assert!(meeting(0, None).has_started(&timetable, at("09:00")));
+        // A slot the timetable no longer has never starts.
+        assert!(!meeting(7, None).has_started(&timetable, at("23:00")));
+    }
+
+    #[test]
+    fn a_closed_deal_still_counts_the_stage_it_reached() {
+        let deal = |stage, furthest| MeetingDeal {
+            id: DealId(1),
+            stage,
+            furthest_stage: furthest,
+            contract_amount_yuan: None,
+            contract_date: None,
+        };
+        let closed_after_intent = deal(DealStage::Closed, DealStage::IntentSigned);
+        assert!(closed_after_intent.reached(DealStage::InTalks));
+        assert!(closed_after_intent.reached(DealStage::IntentSigned));
+        assert!(!closed_after_intent.reached(DealStage::ContractSigned));
+        assert!(deal(DealStage::ContractRegistered, DealStage::ContractRegistered).reached(DealStage::ContractSigned));
+        assert!(
+            meeting(0, Some(deal(DealStage::InTalks, DealStage::InTalks)))
+                .deal
+                .is_some_and(|deal| !deal.reached(DealStage::IntentSigned))
+        );
     }
 
     #[test]

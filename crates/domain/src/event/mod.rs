@@ -4,7 +4,7 @@
 mod meeting;
 mod participation;
 
-pub use meeting::{Meeting, MeetingPlace, MoveRefusal, Outcome, plan_meeting_move};
+pub use meeting::{Meeting, MeetingDeal, MeetingPlace, MoveRefusal, plan_meeting_move};
 pub use participation::{MeetingRequest, Notification, Participant, parse_available_slots};
 
 use std::fmt;
@@ -93,15 +93,6 @@ vocabulary!(Attendance, "invalid_attendance", {
     Held => "held",
     NoShow => "no_show",
 });
-
-vocabulary!(
-    /// What followed a meeting, in order; a pairing only moves forward.
-    OutcomeStage, "invalid_outcome_stage", {
-        Contacted => "contacted",
-        IntentSigned => "intent_signed",
-        ContractSigned => "contract_signed",
-    }
-);
 
 vocabulary!(
     /// The two-grade satisfaction rating public services in China use.

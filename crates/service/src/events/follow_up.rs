@@ -1,28 +1,29 @@
-//! What followed a meeting: attendance and outcome (officers), and the sides' service ratings.
+//! What followed a meeting: attendance (officers), the outcome recorded on the pair's deal,
+//! and the sides' service ratings.
 
-use chrono::Utc;
-use techmatch_domain::event::{Attendance, Meeting, MeetingId, Outcome, OutcomeStage, ServiceRating};
-use techmatch_domain::listing::NeedId;
+use chrono::{DateTime, Utc};
+use techmatch_domain::deal::{DealChange, DealChangeInput, DealOrigin, DealStage};
+use techmatch_domain::event::{Attendance, Meeting, MeetingId, ServiceRating};
+use techmatch_domain::listing::{MatchDecision, NeedId, ResultId};
 use techmatch_domain::{Action, Actor, FieldError, ValidationErrors, authorize};
+use techmatch_store::NewDeal;
 
-use super::{EventService, conflict, invalid};
+use super::{EventService, china_time, conflict, invalid};
+use crate::deals::DealService;
 use crate::error::{ConflictCode, ServiceError};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct FollowUp {
-    pub attendance: Option<Attendance>,
-    pub outcome: Option<Outcome>,
-}
-
 impl EventService {
-    /// Staff record attendance and what followed; an outcome also feeds the matching feedback
-    /// (a shortlisted pair with the match features it had).
+    /// Staff record whether a meeting was held and what followed it. An outcome moves the deal
+    /// of the meeting's pair (opened for the pair when it has none) under the deals' own rules:
+    /// forward only, a contract with its type, a positive amount and a date that has come. An
+    /// intent or contract also feeds the matching feedback (a shortlisted pair).
     pub async fn record_follow_up(
         &self,
         actor: &Actor,
         meeting_id: MeetingId,
         attendance: Option<&str>,
-        outcome: Option<(&str, Option<i64>, Option<&str>)>,
+        outcome: Option<&DealChangeInput>,
+        now: DateTime<Utc>,
     ) -> Result<Meeting, ServiceError> {
         authorize(Some(actor), Action::ManageEvents)?;
         let mut meeting = self.store.find_meeting(meeting_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
@@ -32,41 +33,104 @@ impl EventService {
         {
             meeting.attendance = parsed;
         }
-        if let Some((stage, amount, date)) = outcome {
-            let current = meeting.outcome.as_ref().map(|outcome| outcome.stage);
-            match Outcome::parse(stage, amount, date, current) {
-                Ok(parsed) => meeting.outcome = Some(parsed),
-                Err(found) => errors.0.extend(found.0),
+        let change = outcome.and_then(|input| match DealChange::parse(input, DealService::today(now)) {
+            Ok(change) => Some(change),
+            Err(found) => {
+                errors.0.extend(found.0);
+                None
             }
+        });
+        if change.as_ref().is_some_and(|change| change.stage == DealStage::Introduced) {
+            errors.push(FieldError::new("stage", "not_an_outcome", "a meeting's outcome is in_talks or later"));
         }
         if attendance.is_none() && outcome.is_none() {
             errors.push(FieldError::new("body", "empty", "give attendance, an outcome or both"));
         }
         errors.into_result()?;
-        if meeting.outcome.is_some() && meeting.attendance == Attendance::NoShow {
+        if meeting.attendance != Attendance::Scheduled {
+            let event = self.store.find_event(meeting.event_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
+            let local_now = now.with_timezone(&china_time()).naive_local();
+            if !meeting.has_started(&event.content.timetable, local_now) {
+                return Err(conflict(
+                    ConflictCode::MeetingNotStarted,
+                    format!("{meeting} has not begun yet: whether it was held is known once it has"),
+                ));
+            }
+        }
+        if meeting.attendance == Attendance::NoShow && meeting.deal.is_some() {
             return Err(invalid("attendance", "no_show_outcome", "a meeting nobody came to has no outcome"));
         }
-        self.store.update_meeting_follow_up(&meeting, Utc::now()).await?;
-        if let (Some(outcome), Some(need_id), Some(result_id)) = (&meeting.outcome, meeting.need_id, meeting.result_id)
-            && outcome.stage >= OutcomeStage::IntentSigned
+        if change.is_some() && meeting.attendance != Attendance::Held {
+            return Err(conflict(ConflictCode::NotHeld, "only a meeting that was held has an outcome"));
+        }
+        self.store.update_meeting_follow_up(&meeting, now).await?;
+        if let Some(change) = change {
+            self.record_outcome(actor, &meeting, change, now).await?;
+        }
+        self.store.find_meeting(meeting_id).await?.ok_or(ServiceError::NotFound("meeting"))
+    }
+
+    /// Moves the pair's deal to the outcome's stage.
+    async fn record_outcome(
+        &self,
+        actor: &Actor,
+        meeting: &Meeting,
+        change: DealChange,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let deal = match &meeting.deal {
+            Some(linked) => self.store.deal(linked.id).await?.ok_or(ServiceError::NotFound("deal"))?,
+            None => self.store.open_meeting_deal(meeting.id, &self.meeting_deal(actor, meeting, now).await?).await?,
+        };
+        // Talks are where a held meeting's deal starts: saying so again changes nothing.
+        let reached = if deal.stage == change.stage && change.stage == DealStage::InTalks {
+            deal.stage
+        } else {
+            self.deals.change_deal(actor, deal.id, deal.version, change, now).await?.deal.stage
+        };
+        if matches!(reached, DealStage::IntentSigned | DealStage::ContractSigned | DealStage::ContractRegistered)
+            && let (Some(need_id), Some(result_id)) = (meeting.need_id, meeting.result_id)
         {
-            let note = format!("event meeting {}: {}", meeting.id, outcome.stage);
+            let note = format!("event meeting {}: {reached}", meeting.id);
             // Feedback is best effort: the outcome itself is recorded either way.
             if let Err(error) = self
                 .matches
-                .decide(
-                    actor,
-                    NeedId(need_id),
-                    techmatch_domain::listing::ResultId(result_id),
-                    techmatch_domain::listing::MatchDecision::Shortlist,
-                    Some(note),
-                )
+                .decide(actor, NeedId(need_id), ResultId(result_id), MatchDecision::Shortlist, Some(note))
                 .await
             {
                 tracing::warn!(meeting_id = meeting.id.0, error = %error, "outcome not stored as matching feedback");
             }
         }
-        Ok(meeting)
+        Ok(())
+    }
+
+    /// The deal a meeting's pair opens when the meeting is its first step.
+    async fn meeting_deal(
+        &self,
+        actor: &Actor,
+        meeting: &Meeting,
+        now: DateTime<Utc>,
+    ) -> Result<NewDeal, ServiceError> {
+        let side = |id| async move { self.store.find_participant(id).await?.ok_or(ServiceError::NotFound("meeting")) };
+        let researcher = side(meeting.researcher).await?;
+        let company = side(meeting.company).await?;
+        let title = match self.store.find_event(meeting.event_id).await? {
+            Some(event) => event.content.title.as_str().to_owned(),
+            None => String::new(),
+        };
+        Ok(NewDeal {
+            result_id: meeting.result_id.map(ResultId),
+            need_id: meeting.need_id.map(NeedId),
+            research_organization: researcher.organization_id,
+            company_organization: company.organization_id,
+            stage: DealStage::InTalks,
+            origin: DealOrigin::EventMeeting,
+            introducer: None,
+            interest_id: None,
+            opened_by: actor.user_id,
+            at: now,
+            note: Some(format!("洽谈于「{title}」· met at {title}")),
+        })
     }
 
     /// A side of a meeting rates the service (good or poor, with a comment).

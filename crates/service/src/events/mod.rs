@@ -13,7 +13,6 @@ mod scheduling;
 mod statistics;
 
 pub use calendar::ScheduleRow;
-pub use follow_up::FollowUp;
 pub use placement::MeetingAdjustment;
 pub use registrations::{MyEvent, ParticipantView, RegistrationInput};
 pub use roadshow::{CoveredCompany, Invitation, StageRecommendation};
@@ -40,6 +39,8 @@ pub fn china_time() -> FixedOffset {
 pub struct EventService {
     store: Store,
     matches: MatchService,
+    /// Meeting outcomes are recorded on the pair's deal, under the deals' own rules.
+    deals: crate::deals::DealService,
     mailer: crate::mail::Mailer,
     scheduler_time_limit: StdDuration,
 }
@@ -53,8 +54,13 @@ pub(super) fn invalid(field: &str, code: &'static str, message: &str) -> Service
 }
 
 impl EventService {
-    pub fn new(store: Store, matches: MatchService, mailer: crate::mail::Mailer) -> EventService {
-        EventService { store, matches, mailer, scheduler_time_limit: StdDuration::from_millis(1800) }
+    pub fn new(
+        store: Store,
+        matches: MatchService,
+        deals: crate::deals::DealService,
+        mailer: crate::mail::Mailer,
+    ) -> EventService {
+        EventService { store, matches, deals, mailer, scheduler_time_limit: StdDuration::from_millis(1800) }
     }
 
     pub async fn create(&self, actor: &Actor, input: &EventInput) -> Result<Event, ServiceError> {

@@ -267,7 +267,7 @@ impl EventService {
         // record, replacing would throw it away.
         let recorded = self.store.meetings(event_id).await?.iter().any(|meeting| {
             meeting.attendance != Attendance::Scheduled
-                || meeting.outcome.is_some()
+                || meeting.deal.is_some()
                 || meeting.researcher_rating.is_some()
                 || meeting.company_rating.is_some()
         });
@@ -454,7 +454,7 @@ mod tests {
             attendance: Attendance::Scheduled,
             result_id: None,
             need_id: None,
-            outcome: None,
+            deal: None,
             researcher_rating: None,
             company_rating: None,
         }

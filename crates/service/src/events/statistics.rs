@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use techmatch_domain::event::{Attendance, Event, EventStatus, Meeting, OutcomeStage};
+use techmatch_domain::deal::DealStage;
+use techmatch_domain::event::{Attendance, Event, EventStatus, Meeting};
 use techmatch_domain::{Action, Actor, authorize};
 
 use super::{EventService, invalid};
@@ -108,12 +109,14 @@ fn tally(
             statistics.by_month.entry(month.clone()).or_default().events += 1;
         }
     }
+    // A pair that met more than once has one deal: it counts with the first of its meetings.
+    let mut counted_deals = std::collections::HashSet::new();
     for meeting in meetings {
         let held = u64::from(meeting.attendance == Attendance::Held);
-        let stage = meeting.outcome.as_ref().map(|outcome| outcome.stage);
-        let intent = u64::from(stage.is_some_and(|stage| stage >= OutcomeStage::IntentSigned));
-        let contract = u64::from(stage == Some(OutcomeStage::ContractSigned));
-        let amount = meeting.outcome.as_ref().and_then(|outcome| outcome.contract_amount_yuan).unwrap_or(0);
+        let deal = meeting.deal.as_ref().filter(|deal| counted_deals.insert(deal.id));
+        let intent = u64::from(deal.is_some_and(|deal| deal.reached(DealStage::IntentSigned)));
+        let contract = u64::from(deal.is_some_and(|deal| deal.reached(DealStage::ContractSigned)));
+        let amount = deal.and_then(|deal| deal.contract_amount_yuan).unwrap_or(0);
         let add = |tally: &mut Tally| {
             tally.meetings_held += held;
             tally.intents += intent;
@@ -164,4 +167,61 @@ fn tally(
         statistics.contract_amount_yuan
     );
     statistics
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use techmatch_domain::deal::DealId;
+    use techmatch_domain::event::{EventId, MeetingDeal, MeetingId, MeetingSource, ParticipantId};
+
+    use super::*;
+
+    fn meeting(id: i64, company: i64, deal: Option<MeetingDeal>) -> Meeting {
+        Meeting {
+            id: MeetingId(id),
+            event_id: EventId(1),
+            researcher: ParticipantId(10),
+            company: ParticipantId(company),
+            slot: 0,
+            table: 0,
+            weight: 1.0,
+            source: MeetingSource::Proposal,
+            locked: false,
+            attendance: Attendance::Held,
+            result_id: None,
+            need_id: None,
+            deal,
+            researcher_rating: None,
+            company_rating: None,
+        }
+    }
+
+    fn deal(id: i64, stage: DealStage, furthest: DealStage, amount: Option<i64>) -> MeetingDeal {
+        MeetingDeal {
+            id: DealId(id),
+            stage,
+            furthest_stage: furthest,
+            contract_amount_yuan: amount,
+            contract_date: None,
+        }
+    }
+
+    #[test]
+    fn a_deal_counts_once_however_often_its_pair_met_and_a_close_keeps_what_it_reached() {
+        let signed = deal(7, DealStage::ContractSigned, DealStage::ContractSigned, Some(500_000));
+        let meetings = [
+            meeting(1, 20, Some(signed.clone())),
+            // The same pair met again (another event): the same deal, not a second contract.
+            meeting(2, 20, Some(signed)),
+            // Another pair signed an intent, then the deal was closed.
+            meeting(3, 21, Some(deal(8, DealStage::Closed, DealStage::IntentSigned, None))),
+            meeting(4, 22, None),
+        ];
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let figures = tally(day, day, &[], &meetings, &HashMap::new(), &HashMap::new(), 0);
+        assert_eq!(figures.meetings_held, 4);
+        assert_eq!((figures.intents, figures.contracts, figures.contract_amount_yuan), (2, 1, 500_000));
+    }
 }

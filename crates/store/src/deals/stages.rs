@@ -136,7 +136,7 @@ async fn record_event(
 }
 
 /// Opens the pair's deal, or notes on the one it already has; its id either way.
-pub(super) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) -> Result<DealId, StoreError> {
+pub(crate) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) -> Result<DealId, StoreError> {
     let key = pair_key(new);
     if let Some(existing) = deal::Entity::find().filter(deal::Column::PairKey.eq(key.as_str())).one(connection).await? {
         let stage = vocabulary("deal stage", &existing.stage, DealStage::parse)?;
@@ -263,6 +263,26 @@ impl Store {
         let models = query.offset(page.offset).limit(page.limit).all(&self.reader).await?;
         let items = models.into_iter().map(to_deal).collect::<Result<_, _>>()?;
         Ok(Page { items, total })
+    }
+
+    /// Points an event meeting at its pair's deal, opening the deal (or noting the meeting on
+    /// the one the pair has) in the same transaction; the deal either way.
+    pub async fn open_meeting_deal(
+        &self,
+        meeting: techmatch_domain::event::MeetingId,
+        new: &NewDeal,
+    ) -> Result<Deal, StoreError> {
+        use sea_orm::sea_query::Expr;
+        let transaction = self.begin_write().await?;
+        let id = open_deal(&transaction, new).await?;
+        crate::entity::meeting::Entity::update_many()
+            .col_expr(crate::entity::meeting::Column::DealId, Expr::value(id.0))
+            .filter(crate::entity::meeting::Column::Id.eq(meeting.0))
+            .exec(&transaction)
+            .await?;
+        let model = deal::Entity::find_by_id(id.0).one(&transaction).await?.ok_or(StoreError::NotFound)?;
+        transaction.commit().await?;
+        to_deal(model)
     }
 
     /// Moves a deal whose stored version is `expected_version`, with its timeline entry and

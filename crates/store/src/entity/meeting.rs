@@ -16,9 +16,8 @@ pub struct Model {
     pub attendance: String,
     pub result_id: Option<i64>,
     pub need_id: Option<i64>,
-    pub outcome_stage: Option<String>,
-    pub contract_amount_yuan: Option<i64>,
-    pub contract_date: Option<Date>,
+    /// The deal of the meeting's pair, once an outcome was recorded: what followed lives there.
+    pub deal_id: Option<i64>,
     pub researcher_rating: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub researcher_comment: Option<String>,

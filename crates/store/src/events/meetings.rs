@@ -2,15 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use techmatch_domain::deal::{DealId, DealStage};
 use techmatch_domain::event::{
-    Attendance, EventId, EventStatus, Meeting, MeetingId, MeetingSource, Outcome, OutcomeStage, ParticipantId,
-    ServiceRating,
+    Attendance, EventId, EventStatus, Meeting, MeetingDeal, MeetingId, MeetingSource, ParticipantId, ServiceRating,
 };
 
 use super::notifications::{NewNotification, notification_rows};
 use super::vocabulary;
-use crate::entity::{event, meeting, notification};
+use crate::entity::{deal, event, meeting, notification};
 use crate::{Store, StoreError};
 
 /// A meeting as the scheduler placed it.
@@ -31,15 +33,7 @@ fn rating(raw: Option<String>, comment: Option<String>) -> Result<Option<(Servic
     raw.map(|raw| Ok((vocabulary("rating", &raw, ServiceRating::parse)?, comment))).transpose()
 }
 
-fn to_meeting(model: meeting::Model) -> Result<Meeting, StoreError> {
-    let outcome = match model.outcome_stage {
-        Some(stage) => Some(Outcome {
-            stage: vocabulary("outcome stage", &stage, OutcomeStage::parse)?,
-            contract_amount_yuan: model.contract_amount_yuan,
-            contract_date: model.contract_date,
-        }),
-        None => None,
-    };
+fn to_meeting(model: meeting::Model, deals: &HashMap<i64, MeetingDeal>) -> Result<Meeting, StoreError> {
     Ok(Meeting {
         id: MeetingId(model.id),
         event_id: EventId(model.event_id),
@@ -53,10 +47,34 @@ fn to_meeting(model: meeting::Model) -> Result<Meeting, StoreError> {
         attendance: vocabulary("attendance", &model.attendance, Attendance::parse)?,
         result_id: model.result_id,
         need_id: model.need_id,
-        outcome,
+        deal: model.deal_id.and_then(|id| deals.get(&id).cloned()),
         researcher_rating: rating(model.researcher_rating, model.researcher_comment)?,
         company_rating: rating(model.company_rating, model.company_comment)?,
     })
+}
+
+/// The meetings with the deals they point at, read in one query.
+pub(crate) async fn with_deals(
+    connection: &impl ConnectionTrait,
+    models: Vec<meeting::Model>,
+) -> Result<Vec<Meeting>, StoreError> {
+    let mut ids: Vec<i64> = models.iter().filter_map(|model| model.deal_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut deals = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for model in deal::Entity::find().filter(deal::Column::Id.is_in(chunk.iter().copied())).all(connection).await? {
+            let outcome = MeetingDeal {
+                id: DealId(model.id),
+                stage: vocabulary("deal stage", &model.stage, DealStage::parse)?,
+                furthest_stage: vocabulary("deal stage", &model.furthest_stage, DealStage::parse)?,
+                contract_amount_yuan: model.contract_amount_yuan,
+                contract_date: model.contract_date,
+            };
+            deals.insert(model.id, outcome);
+        }
+    }
+    models.into_iter().map(|model| to_meeting(model, &deals)).collect()
 }
 
 impl Store {
@@ -84,9 +102,7 @@ impl Store {
                 attendance: Set(Attendance::Scheduled.as_str().to_owned()),
                 result_id: Set(placed.result_id),
                 need_id: Set(placed.need_id),
-                outcome_stage: Set(None),
-                contract_amount_yuan: Set(None),
-                contract_date: Set(None),
+                deal_id: Set(None),
                 researcher_rating: Set(None),
                 researcher_comment: Set(None),
                 company_rating: Set(None),
@@ -110,15 +126,13 @@ impl Store {
     }
 
     pub async fn meetings(&self, event_id: EventId) -> Result<Vec<Meeting>, StoreError> {
-        meeting::Entity::find()
+        let models = meeting::Entity::find()
             .filter(meeting::Column::EventId.eq(event_id.0))
             .order_by_asc(meeting::Column::Slot)
             .order_by_asc(meeting::Column::TableNo)
             .all(&self.reader)
-            .await?
-            .into_iter()
-            .map(to_meeting)
-            .collect()
+            .await?;
+        with_deals(&self.reader, models).await
     }
 
     /// Meetings of several events (statistics).
@@ -126,21 +140,20 @@ impl Store {
         if event_ids.is_empty() {
             return Ok(Vec::new());
         }
-        meeting::Entity::find()
+        let models = meeting::Entity::find()
             .filter(meeting::Column::EventId.is_in(event_ids.iter().copied()))
             .order_by_asc(meeting::Column::Id)
             .all(&self.reader)
-            .await?
-            .into_iter()
-            .map(to_meeting)
-            .collect()
+            .await?;
+        with_deals(&self.reader, models).await
     }
 
     pub async fn find_meeting(&self, id: MeetingId) -> Result<Option<Meeting>, StoreError> {
-        meeting::Entity::find_by_id(id.0).one(&self.reader).await?.map(to_meeting).transpose()
+        let models = meeting::Entity::find_by_id(id.0).all(&self.reader).await?;
+        Ok(with_deals(&self.reader, models).await?.pop())
     }
 
-    /// Writes a meeting's follow-up: attendance, outcome and ratings.
+    /// Writes a meeting's attendance and ratings (what followed it is on its deal).
     pub async fn update_meeting_follow_up(&self, meeting: &Meeting, now: DateTime<Utc>) -> Result<(), StoreError> {
         let (researcher_rating, researcher_comment) = match &meeting.researcher_rating {
             Some((rating, comment)) => (Some(rating.as_str().to_owned()), comment.clone()),
@@ -152,18 +165,6 @@ impl Store {
         };
         let result = meeting::Entity::update_many()
             .col_expr(meeting::Column::Attendance, Expr::value(meeting.attendance.as_str()))
-            .col_expr(
-                meeting::Column::OutcomeStage,
-                Expr::value(meeting.outcome.as_ref().map(|outcome| outcome.stage.as_str().to_owned())),
-            )
-            .col_expr(
-                meeting::Column::ContractAmountYuan,
-                Expr::value(meeting.outcome.as_ref().and_then(|outcome| outcome.contract_amount_yuan)),
-            )
-            .col_expr(
-                meeting::Column::ContractDate,
-                Expr::value(meeting.outcome.as_ref().and_then(|outcome| outcome.contract_date)),
-            )
             .col_expr(meeting::Column::ResearcherRating, Expr::value(researcher_rating))
             .col_expr(meeting::Column::ResearcherComment, Expr::value(researcher_comment))
             .col_expr(meeting::Column::CompanyRating, Expr::value(company_rating))

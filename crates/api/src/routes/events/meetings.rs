@@ -12,9 +12,15 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, JsonBody};
 
+/// What followed a meeting: the deal of its pair, as it stands (`GET /deals/{id}` has its
+/// timeline).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutcomeBody {
+    pub deal_id: i64,
+    /// The deal's stage now.
     pub stage: String,
+    /// The furthest stage the deal reached (a closed deal keeps it).
+    pub furthest_stage: String,
     pub contract_amount_yuan: Option<i64>,
     pub contract_date: Option<NaiveDate>,
 }
@@ -68,10 +74,12 @@ pub(super) fn meeting_response(meeting: Meeting, event: Option<&Event>) -> Meeti
         attendance: meeting.attendance.as_str().to_owned(),
         result_id: meeting.result_id,
         need_id: meeting.need_id,
-        outcome: meeting.outcome.map(|outcome| OutcomeBody {
-            stage: outcome.stage.as_str().to_owned(),
-            contract_amount_yuan: outcome.contract_amount_yuan,
-            contract_date: outcome.contract_date,
+        outcome: meeting.deal.map(|deal| OutcomeBody {
+            deal_id: deal.id.0,
+            stage: deal.stage.as_str().to_owned(),
+            furthest_stage: deal.furthest_stage.as_str().to_owned(),
+            contract_amount_yuan: deal.contract_amount_yuan,
+            contract_date: deal.contract_date,
         }),
         researcher_rating: rating(meeting.researcher_rating),
         company_rating: rating(meeting.company_rating),
