@@ -6,7 +6,8 @@ mod deals;
 
 use anyhow::Context;
 use techmatch_domain::{
-    Actor, DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationKind, OrganizationName, RegionCode, Role,
+    Actor, DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationContact, OrganizationKind, OrganizationName,
+    OrganizationProfile, RegionCode, Role,
 };
 use techmatch_service::import::{ImportOwner, ImportRow, parse_need_row, parse_result_row, read_jsonl};
 use techmatch_service::{NewUserByAdmin, Services};
@@ -161,6 +162,20 @@ pub async fn load(store: &Store, services: &Services) -> anyhow::Result<Option<D
                     .account
             }
         };
+        // Research organizations show their person publicly (a demo address, no phone), so a
+        // first visitor sees what a listing's contact looks like; companies keep theirs private.
+        if role == Role::Researcher && organization.contact.is_none() {
+            let profile = OrganizationProfile {
+                contact: Some(OrganizationContact {
+                    name: DisplayName::parse("name", demo.person).map_err(|e| anyhow::anyhow!(e.message))?,
+                    phone: None,
+                    email: Some(email.clone()),
+                    public: true,
+                }),
+                credit_code: None,
+            };
+            store.update_organization_profile(organization.id, &profile, chrono::Utc::now()).await?;
+        }
         accounts.push((demo.email.to_owned(), role.as_str()));
         owners.push((demo.key, ImportOwner { user_id: account.id, organization_id: organization.id }));
     }

@@ -19,6 +19,7 @@ mod m20261127_000011_notification_mail;
 mod m20261127_000012_decisions_by_result;
 mod m20261203_000013_interests_and_deals;
 mod m20261203_000014_meeting_outcomes_on_deals;
+mod m20261204_000015_organization_contacts;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_decisions_by_result::Migration),
             Box::new(m20261203_000013_interests_and_deals::Migration),
             Box::new(m20261203_000014_meeting_outcomes_on_deals::Migration),
+            Box::new(m20261204_000015_organization_contacts::Migration),
         ]
     }
 }

@@ -89,6 +89,13 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
         &[Role::Researcher, Role::Company, Role::Broker],
         None,
     ),
+    route(
+        "PUT",
+        "/api/v1/me/organization",
+        "/api/v1/me/organization",
+        &[Role::Researcher, Role::Company, Role::Broker],
+        Some(r#"{"contact_name": "联系人", "contact_phone": "13812345678"}"#),
+    ),
     route("GET", "/api/v1/admin/users", "/api/v1/admin/users", ADMIN, None),
     route(
         "POST",

@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod accounts;
+mod contacts;
 mod deals;
 mod events;
 mod helpers;

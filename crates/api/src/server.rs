@@ -101,6 +101,7 @@ fn configure_routes(config: &mut ServiceConfig) {
             .service(me::update_me)
             .service(me::change_password)
             .service(me::my_organization)
+            .service(me::update_my_organization)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::update_user)

@@ -24,6 +24,8 @@ pub enum Action {
     /// Log out: revokes every token issued so far.
     EndOwnSessions,
     ReadOwnOrganization,
+    /// Its contact person and credit code: any of its members keeps them up to date.
+    UpdateOwnOrganization,
     ListUsers,
     CreateUser {
         role: Role,
@@ -61,6 +63,7 @@ impl Action {
             Action::ChangeOwnPassword,
             Action::EndOwnSessions,
             Action::ReadOwnOrganization,
+            Action::UpdateOwnOrganization,
             Action::ListUsers,
             Action::UpdateUser,
             Action::ListOrganizations,
@@ -95,7 +98,7 @@ pub fn authorize(actor: Option<&Actor>, action: Action) -> Result<(), AccessDeni
     };
     let allowed = match action {
         Action::ReadOwnAccount | Action::UpdateOwnAccount | Action::ChangeOwnPassword | Action::EndOwnSessions => true,
-        Action::ReadOwnOrganization => actor.organization_id.is_some(),
+        Action::ReadOwnOrganization | Action::UpdateOwnOrganization => actor.organization_id.is_some(),
         // Accounts of every role, staff included, are created and managed by admins only.
         Action::ListUsers | Action::CreateUser { .. } | Action::UpdateUser => actor.role == Role::Admin,
         Action::ListOrganizations => actor.role.is_staff(),
@@ -198,6 +201,7 @@ mod tests {
             (Action::ChangeOwnPassword, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
             (Action::EndOwnSessions, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
             (Action::ReadOwnOrganization, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
+            (Action::UpdateOwnOrganization, &[Researcher, Company, LiaisonOfficer, Broker, Admin]),
             (Action::ListUsers, &[Admin]),
             (Action::UpdateUser, &[Admin]),
             (Action::ListOrganizations, &[LiaisonOfficer, Admin]),

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod account;
+pub mod contact;
 pub mod deal;
 pub mod event;
 pub mod industry;
@@ -15,5 +16,6 @@ pub mod validation;
 
 pub use access::{AccessDenied, Action, Actor, Viewer, authorize};
 pub use account::{DisplayName, EmailAddress, NewPassword, Role, SelfServiceRole, UserAccount, UserId};
+pub use contact::{OrganizationContact, OrganizationProfile, OrganizationProfileInput, PhoneNumber};
 pub use organization::{JoinCode, Organization, OrganizationId, OrganizationKind, OrganizationName, RegionCode};
 pub use validation::{FieldError, ValidationErrors};

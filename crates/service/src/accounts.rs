@@ -269,6 +269,26 @@ impl AccountService {
         self.store.find_organization(organization_id).await?.ok_or(ServiceError::NotFound("organization"))
     }
 
+    /// A member keeps their organization's contact person and credit code up to date.
+    pub async fn update_own_organization(
+        &self,
+        actor: &Actor,
+        input: &techmatch_domain::OrganizationProfileInput,
+    ) -> Result<Organization, ServiceError> {
+        authorize(Some(actor), Action::UpdateOwnOrganization)?;
+        let organization_id = actor.organization_id.ok_or(ServiceError::NotFound("organization"))?;
+        let profile = techmatch_domain::OrganizationProfile::parse(input)?;
+        let updated =
+            self.store.update_organization_profile(organization_id, &profile, chrono::Utc::now()).await.map_err(
+                |error| match error {
+                    techmatch_store::StoreError::NotFound => ServiceError::NotFound("organization"),
+                    other => other.into(),
+                },
+            )?;
+        info!(organization_id = %organization_id, user_id = %actor.user_id, "organization profile updated");
+        Ok(updated)
+    }
+
     pub async fn list_users(&self, actor: &Actor, page: PageRequest) -> Result<Page<UserAccount>, ServiceError> {
         authorize(Some(actor), Action::ListUsers)?;
         Ok(self.store.list_accounts(page).await?)

@@ -2,10 +2,14 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use techmatch_domain::deal::CreditCode;
 use techmatch_domain::{
-    DisplayName, EmailAddress, JoinCode, Organization, OrganizationId, OrganizationKind, OrganizationName, RegionCode,
-    Role, UserAccount, UserId,
+    DisplayName, EmailAddress, JoinCode, Organization, OrganizationContact, OrganizationId, OrganizationKind,
+    OrganizationName, OrganizationProfile, PhoneNumber, RegionCode, Role, UserAccount, UserId,
 };
 
 use crate::entity::{organization, user};
@@ -362,6 +366,32 @@ fn account_from_model(model: user::Model) -> Result<UserAccount, StoreError> {
     })
 }
 
+impl Store {
+    /// Replaces an organization's contact and credit code.
+    pub async fn update_organization_profile(
+        &self,
+        id: OrganizationId,
+        profile: &OrganizationProfile,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Organization, StoreError> {
+        let transaction = self.begin_write().await?;
+        let found = organization::Entity::find_by_id(id.0).one(&transaction).await?.ok_or(StoreError::NotFound)?;
+        let mut changed = found.into_active_model();
+        let contact = profile.contact.as_ref();
+        changed.contact_name = Set(contact.map(|contact| contact.name.as_str().to_owned()));
+        changed.contact_phone =
+            Set(contact.and_then(|contact| contact.phone.as_ref()).map(|phone| phone.as_str().to_owned()));
+        changed.contact_email =
+            Set(contact.and_then(|contact| contact.email.as_ref()).map(|email| email.as_str().to_owned()));
+        changed.contact_public = Set(contact.is_some_and(|contact| contact.public));
+        changed.credit_code = Set(profile.credit_code.as_ref().map(|code| code.as_str().to_owned()));
+        changed.updated_at = Set(now);
+        let model = changed.update(&transaction).await?;
+        transaction.commit().await?;
+        organization_from_model(model)
+    }
+}
+
 fn organization_from_model(model: organization::Model) -> Result<Organization, StoreError> {
     let kind = OrganizationKind::parse("kind", &model.kind)
         .map_err(|_| StoreError::Corrupt(format!("organization {} has unknown kind {:?}", model.id, model.kind)))?;
@@ -371,6 +401,13 @@ fn organization_from_model(model: organization::Model) -> Result<Organization, S
         kind,
         region_code: RegionCode::from_trusted(model.region_code),
         join_code: JoinCode::from_trusted(model.join_code),
+        contact: model.contact_name.map(|name| OrganizationContact {
+            name: DisplayName::from_trusted(name),
+            phone: model.contact_phone.map(PhoneNumber::from_trusted),
+            email: model.contact_email.map(EmailAddress::from_trusted),
+            public: model.contact_public,
+        }),
+        credit_code: model.credit_code.map(CreditCode::from_trusted),
         created_at: model.created_at,
         updated_at: model.updated_at,
     })

@@ -125,7 +125,10 @@ async fn meeting_outcomes_move_onto_the_deals_of_their_pairs() {
 
         // Back to meetings with outcome columns, and outcomes recorded on them.
         let connection = Database::connect(database.settings.url.as_str()).await.unwrap();
-        Migrator::down(&connection, Some(1)).await.unwrap();
+        // Every migration from the one that moved outcomes onward is taken back.
+        let applied = store.applied_migrations().await.unwrap();
+        let since = applied.iter().position(|name| name.contains("outcomes_on_deals")).unwrap();
+        Migrator::down(&connection, Some(u32::try_from(applied.len() - since).unwrap())).await.unwrap();
         assert!(!store.applied_migrations().await.unwrap().iter().any(|name| name.contains("outcomes_on_deals")));
         connection
             .execute_unprepared(&format!(

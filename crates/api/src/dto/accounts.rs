@@ -214,7 +214,21 @@ pub struct OrganizationResponse {
     pub region_code: String,
     /// Give this to colleagues so they can join at registration.
     pub join_code: String,
+    pub contact: Option<ContactPersonBody>,
+    /// The unified social credit code (GB 32100), recorded with the organization's contracts.
+    pub credit_code: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The person the other side of a match reaches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactPersonBody {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Shown on the organization's public pages; otherwise only to the other side of an
+    /// accepted interest.
+    pub public: bool,
 }
 
 impl From<Organization> for OrganizationResponse {
@@ -225,7 +239,43 @@ impl From<Organization> for OrganizationResponse {
             kind: organization.kind.as_str().to_owned(),
             region_code: organization.region_code.as_str().to_owned(),
             join_code: organization.join_code.as_str().to_owned(),
+            contact: organization.contact.map(|contact| ContactPersonBody {
+                name: contact.name.as_str().to_owned(),
+                phone: contact.phone.map(|phone| phone.as_str().to_owned()),
+                email: contact.email.map(|email| email.as_str().to_owned()),
+                public: contact.public,
+            }),
+            credit_code: organization.credit_code.map(|code| code.as_str().to_owned()),
             created_at: organization.created_at,
+        }
+    }
+}
+
+/// An organization's contact person and credit code, replaced whole: a field left out is
+/// cleared. A contact needs a name and a phone number or an e-mail address.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationProfileRequest {
+    pub contact_name: Option<String>,
+    /// A mobile number, a landline with its area code, or a 400/800 number.
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    /// Show the contact on the organization's public pages (default: only to the other side
+    /// of an accepted interest).
+    #[serde(default)]
+    pub contact_public: bool,
+    /// 18 characters with the GB 32100 check character.
+    pub credit_code: Option<String>,
+}
+
+impl OrganizationProfileRequest {
+    pub fn into_input(self) -> techmatch_domain::OrganizationProfileInput {
+        techmatch_domain::OrganizationProfileInput {
+            contact_name: self.contact_name,
+            contact_phone: self.contact_phone,
+            contact_email: self.contact_email,
+            contact_public: self.contact_public,
+            credit_code: self.credit_code,
         }
     }
 }

@@ -1,9 +1,10 @@
-use actix_web::{get, patch, post, web};
+use actix_web::{get, patch, post, put, web};
 use techmatch_domain::{DisplayName, NewPassword, ValidationErrors};
 use techmatch_service::Services;
 
 use crate::dto::accounts::{
-    ChangePasswordRequest, OrganizationResponse, TokenResponse, UpdateProfileRequest, UserResponse,
+    ChangePasswordRequest, OrganizationProfileRequest, OrganizationResponse, TokenResponse, UpdateProfileRequest,
+    UserResponse,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authenticated, ClientAddress, JsonBody};
@@ -102,4 +103,26 @@ pub async fn my_organization(
     caller: Authenticated,
 ) -> Result<web::Json<OrganizationResponse>, ApiError> {
     Ok(web::Json(services.accounts.own_organization(&caller.0).await?.into()))
+}
+
+/// Replace the caller's organization's contact person and credit code (any member).
+#[utoipa::path(
+    tag = "account",
+    security(("bearer" = [])),
+    request_body = OrganizationProfileRequest,
+    responses(
+        (status = 200, description = "the organization as updated", body = OrganizationResponse),
+        (status = 400, description = "malformed json, unknown field or wrong type", body = ErrorBody),
+        (status = 403, description = "the account belongs to no organization", body = ErrorBody),
+        (status = 422, description = "invalid contact or credit code", body = ErrorBody),
+    )
+)]
+#[put("/me/organization")]
+pub async fn update_my_organization(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    body: JsonBody<OrganizationProfileRequest>,
+) -> Result<web::Json<OrganizationResponse>, ApiError> {
+    let input = body.into_inner().into_input();
+    Ok(web::Json(services.accounts.update_own_organization(&caller.0, &input).await?.into()))
 }

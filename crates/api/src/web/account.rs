@@ -166,9 +166,20 @@ struct NoticeLine {
 
 /// The signed-in user's workspace: their organization's listings with links to their matches;
 /// staff get the suggestion queue and events.
-pub async fn my_page(visit: Visit, services: web::Data<Services>) -> PageResult {
+pub async fn my_page(
+    visit: Visit,
+    services: web::Data<Services>,
+    query: web::Query<super::deals::NoticeQuery>,
+) -> PageResult {
     let actor = visit.signed_in()?;
     let staff = actor.role.is_staff();
+    let notice = super::refusal::form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
+    let organization = match (staff, actor.organization_id) {
+        (false, Some(_)) => {
+            Some(super::organization::profile_form(&services.accounts.own_organization(&actor).await.or_page(&visit)?))
+        }
+        _ => None,
+    };
     let page = PageRequest { offset: 0, limit: 100 };
     let own = ListingFilters { organization_id: actor.organization_id, ..ListingFilters::default() };
     let (listings, heading) = match actor.role {
@@ -247,7 +258,7 @@ pub async fn my_page(visit: Visit, services: web::Data<Services>) -> PageResult 
         "my.html",
         minijinja::context! {
             staff, listings, listings_heading => heading, new_listing_path, new_listing_label, export_kind,
-            my_events, notifications
+            my_events, notifications, notice, organization
         },
     ))
 }

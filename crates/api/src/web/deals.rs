@@ -112,11 +112,12 @@ fn message_lines(views: Vec<techmatch_service::deals::MessageView>) -> Vec<Messa
 struct ContactCard {
     display_name: String,
     email: String,
+    phone: Option<String>,
 }
 
 impl From<Contact> for ContactCard {
     fn from(contact: Contact) -> Self {
-        ContactCard { display_name: contact.display_name, email: contact.email }
+        ContactCard { display_name: contact.display_name, email: contact.email, phone: contact.phone }
     }
 }
 
@@ -202,8 +203,8 @@ fn introduction_card(
 
 #[derive(Deserialize)]
 pub struct NoticeQuery {
-    notice: Option<String>,
-    code: Option<String>,
+    pub(super) notice: Option<String>,
+    pub(super) code: Option<String>,
 }
 
 /// A contract in one sentence of the page's language.

@@ -42,6 +42,8 @@ struct ListingPage {
     /// Who posted it, and the link to its profile.
     organization: Option<String>,
     organization_id: i64,
+    /// Its contact person, when the organization shows them publicly.
+    contact: Option<super::organization::PublicContact>,
     facts: Vec<Fact>,
     /// Links for the owner and staff: edit and the ranked matches.
     edit_path: Option<String>,
@@ -191,7 +193,9 @@ pub async fn result_page(
         result.organization_id,
         &listing_page(ListingKind::Result, result.id.0),
     );
-    let organization = services.deals.organization_name(result.organization_id).await.or_page(&visit)?;
+    let poster = services.listings.organization(result.organization_id).await.or_page(&visit)?;
+    let contact = poster.as_ref().and_then(super::organization::public_contact);
+    let organization = poster.map(|poster| poster.name.as_str().to_owned());
     let interest = interest_panel(
         &visit,
         ListingRef::Result(result.id),
@@ -206,6 +210,7 @@ pub async fn result_page(
         confidential: false,
         organization,
         organization_id: result.organization_id.0,
+        contact,
         facts,
         edit_path,
         matches_path,
@@ -269,7 +274,9 @@ pub async fn need_page(
         }
         _ => None,
     };
-    let organization = services.deals.organization_name(need.organization_id).await.or_page(&visit)?;
+    let poster = services.listings.organization(need.organization_id).await.or_page(&visit)?;
+    let contact = poster.as_ref().and_then(super::organization::public_contact);
+    let organization = poster.map(|poster| poster.name.as_str().to_owned());
     let interest = interest_panel(
         &visit,
         ListingRef::Need(need.id),
@@ -284,6 +291,7 @@ pub async fn need_page(
         confidential: content.confidential,
         organization,
         organization_id: need.organization_id.0,
+        contact,
         facts,
         edit_path,
         matches_path,

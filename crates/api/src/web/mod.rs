@@ -51,6 +51,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/register", web::get().to(account::register_form_page))
         .route("/register", web::post().to(account::register_account))
         .route("/my", web::get().to(account::my_page))
+        .route("/my/organization", web::post().to(organization::save_profile_form))
         .route("/my/results/new", web::get().to(listing_forms::new_result_form))
         .route("/my/results/new", web::post().to(listing_forms::create_result_form))
         .route("/my/needs/new", web::get().to(listing_forms::new_need_form))

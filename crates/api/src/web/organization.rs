@@ -16,6 +16,23 @@ struct Profile {
     name: String,
     kind: &'static str,
     region: Option<&'static str>,
+    contact: Option<PublicContact>,
+}
+
+/// An organization's contact person, on its public pages only when it chose to show them.
+#[derive(Serialize)]
+pub(super) struct PublicContact {
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+pub(super) fn public_contact(organization: &techmatch_domain::Organization) -> Option<PublicContact> {
+    organization.contact.as_ref().filter(|contact| contact.public).map(|contact| PublicContact {
+        name: contact.name.as_str().to_owned(),
+        phone: contact.phone.as_ref().map(|phone| phone.as_str().to_owned()),
+        email: contact.email.as_ref().map(|email| email.as_str().to_owned()),
+    })
 }
 
 #[derive(Serialize)]
@@ -74,10 +91,54 @@ pub async fn organization_page(visit: Visit, services: web::Data<Services>, path
         name: organization.name.as_str().to_owned(),
         kind: organization.kind.as_str(),
         region: organization.region_code.name(),
+        contact: public_contact(&organization),
     };
     Ok(visit.render(
         StatusCode::OK,
         "organization.html",
         minijinja::context! { organization => profile, results, needs },
     ))
+}
+
+/// The organization's contact and credit code as the workspace's form shows them.
+#[derive(Serialize)]
+pub(super) struct ProfileForm {
+    name: String,
+    contact_name: String,
+    contact_phone: String,
+    contact_email: String,
+    contact_public: bool,
+    credit_code: String,
+}
+
+pub(super) fn profile_form(organization: &techmatch_domain::Organization) -> ProfileForm {
+    let contact = organization.contact.as_ref();
+    ProfileForm {
+        name: organization.name.as_str().to_owned(),
+        contact_name: contact.map(|contact| contact.name.as_str().to_owned()).unwrap_or_default(),
+        contact_phone: contact
+            .and_then(|contact| contact.phone.as_ref())
+            .map(|phone| phone.as_str().to_owned())
+            .unwrap_or_default(),
+        contact_email: contact
+            .and_then(|contact| contact.email.as_ref())
+            .map(|email| email.as_str().to_owned())
+            .unwrap_or_default(),
+        contact_public: contact.is_some_and(|contact| contact.public),
+        credit_code: organization.credit_code.as_ref().map(|code| code.as_str().to_owned()).unwrap_or_default(),
+    }
+}
+
+/// A member saves their organization's contact person and credit code from the workspace.
+pub async fn save_profile_form(services: web::Data<Services>, form: super::session::Posted) -> PageResult {
+    let actor = form.actor()?;
+    let input = techmatch_domain::OrganizationProfileInput {
+        contact_name: super::forms::optional(form.field("contact_name")),
+        contact_phone: super::forms::optional(form.field("contact_phone")),
+        contact_email: super::forms::optional(form.field("contact_email")),
+        contact_public: form.field("contact_public") == "true",
+        credit_code: super::forms::optional(form.field("credit_code")),
+    };
+    let saved = services.accounts.update_own_organization(&actor, &input).await.map(|_| ());
+    Ok(super::refusal::back_after("/my", saved))
 }

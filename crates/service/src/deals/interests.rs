@@ -14,11 +14,35 @@ use tracing::info;
 use super::DealService;
 use crate::error::{ConflictCode, ServiceError};
 
-/// A party's name and address, shown to the other side once an interest is accepted.
+/// Whom the other side reaches, shown once an interest is accepted: the organization's contact
+/// person when it named one, else the account that sent or answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     pub display_name: String,
     pub email: String,
+    pub phone: Option<String>,
+}
+
+impl Contact {
+    /// `account`'s contact, or its organization's contact person when there is one (their
+    /// e-mail address falling back to the account's).
+    pub fn of(
+        account: &techmatch_domain::UserAccount,
+        organization: Option<&techmatch_domain::Organization>,
+    ) -> Contact {
+        match organization.and_then(|organization| organization.contact.as_ref()) {
+            Some(person) => Contact {
+                display_name: person.name.as_str().to_owned(),
+                email: person.email.as_ref().unwrap_or(&account.email).as_str().to_owned(),
+                phone: person.phone.as_ref().map(|phone| phone.as_str().to_owned()),
+            },
+            None => Contact {
+                display_name: account.display_name.as_str().to_owned(),
+                email: account.email.as_str().to_owned(),
+                phone: None,
+            },
+        }
+    }
 }
 
 /// An interest as one viewer may see it: its status as of now, the related listing only if the
@@ -259,10 +283,12 @@ impl DealService {
     }
 
     async fn contact(&self, user: UserId) -> Result<Option<Contact>, ServiceError> {
-        Ok(self.store.find_account(user).await?.map(|account| Contact {
-            display_name: account.display_name.as_str().to_owned(),
-            email: account.email.as_str().to_owned(),
-        }))
+        let Some(account) = self.store.find_account(user).await? else { return Ok(None) };
+        let organization = match account.organization_id {
+            Some(id) => self.store.find_organization(id).await?,
+            None => None,
+        };
+        Ok(Some(Contact::of(&account, organization.as_ref())))
     }
 
     async fn view(

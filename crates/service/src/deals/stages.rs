@@ -94,14 +94,25 @@ impl DealService {
             DealStage::ContractSigned => Some(self.is_local(deal.company_organization).await?),
             _ => None,
         };
+        // A contract records the parties' credit codes; those not given come from the
+        // organizations' profiles, so the registry's records join without retyping.
+        let contract = matches!(change.stage, DealStage::ContractSigned | DealStage::ContractRegistered);
+        let mut seller_credit_code = change.seller_credit_code;
+        if contract && seller_credit_code.is_none() && deal.seller_credit_code.is_none() {
+            seller_credit_code = self.credit_code(deal.research_organization).await?;
+        }
+        let mut buyer_credit_code = change.buyer_credit_code;
+        if contract && buyer_credit_code.is_none() && deal.buyer_credit_code.is_none() {
+            buyer_credit_code = self.credit_code(deal.company_organization).await?;
+        }
         let stored = StoredDealChange {
             stage: change.stage,
             close_reason: change.close_reason,
             contract_type: change.contract_type,
             contract_amount_yuan: change.contract_amount_yuan,
             contract_date: change.contract_date,
-            seller_credit_code: change.seller_credit_code,
-            buyer_credit_code: change.buyer_credit_code,
+            seller_credit_code,
+            buyer_credit_code,
             buyer_local,
             registration_number: change.registration_number,
             registration_date: change.registration_date,
@@ -146,6 +157,13 @@ impl DealService {
     /// The instant before which an unchanged, unfinished deal counts as stalled.
     pub fn stalled_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         now - chrono::Duration::days(i64::from(self.settings.stalled_after_days))
+    }
+
+    async fn credit_code(
+        &self,
+        organization: techmatch_domain::OrganizationId,
+    ) -> Result<Option<techmatch_domain::deal::CreditCode>, ServiceError> {
+        Ok(self.store.find_organization(organization).await?.and_then(|organization| organization.credit_code))
     }
 
     /// Whether an organization is registered in the platform's own region.

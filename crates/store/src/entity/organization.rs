@@ -12,6 +12,11 @@ pub struct Model {
     pub region_code: String,
     #[sea_orm(unique)]
     pub join_code: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_public: bool,
+    pub credit_code: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -39,13 +39,15 @@ pub struct InterestAnswerRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactResponse {
+    /// The organization's contact person, or the account that sent or answered.
     pub display_name: String,
     pub email: String,
+    pub phone: Option<String>,
 }
 
 impl From<Contact> for ContactResponse {
     fn from(contact: Contact) -> Self {
-        ContactResponse { display_name: contact.display_name, email: contact.email }
+        ContactResponse { display_name: contact.display_name, email: contact.email, phone: contact.phone }
     }
 }
 
