@@ -20,6 +20,7 @@ mod m20261127_000012_decisions_by_result;
 mod m20261203_000013_interests_and_deals;
 mod m20261203_000014_meeting_outcomes_on_deals;
 mod m20261204_000015_organization_contacts;
+mod m20261204_000016_interface_languages;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_interests_and_deals::Migration),
             Box::new(m20261203_000014_meeting_outcomes_on_deals::Migration),
             Box::new(m20261204_000015_organization_contacts::Migration),
+            Box::new(m20261204_000016_interface_languages::Migration),
         ]
     }
 }

@@ -55,6 +55,12 @@ async fn malformed_oversize_and_mistyped_bodies_get_coded_4xx() {
     // Nothing above was stored.
     let admin = app.account_with_role(Role::Admin, "admin@city.gov.cn").await;
     assert_eq!(app.get("/api/v1/admin/users", Some(&admin)).await.body["total"], 1);
+
+    // A struct's fields as an array, which serde alone would read in order, is no body either.
+    let token = app.account_with_role(Role::Researcher, "array@body.cn").await;
+    let response =
+        app.raw(Method::PATCH, "/api/v1/me", Some(&token), Some("application/json"), b"[null, null]".to_vec()).await;
+    response.assert_error(StatusCode::BAD_REQUEST, "invalid_body");
     app.stop().await;
 }
 

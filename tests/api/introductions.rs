@@ -191,7 +191,10 @@ async fn a_broker_of_a_transfer_agency_introduces_public_listings_and_follows_th
             .await;
         assert_eq!(made.status, StatusCode::CREATED, "{}: {}", app.backend, made.body);
         let notices = app.get("/api/v1/notifications", Some(&pair.company)).await.body.to_string();
-        assert!(notices.contains("技术经纪人") && notices.contains("a technology broker"), "{notices}");
+        assert!(notices.contains("技术经纪人") && !notices.contains("broker"), "in the reader's language: {notices}");
+        app.patch("/api/v1/me", Some(&pair.company), &json!({"language": "en"})).await;
+        let notices = app.get("/api/v1/notifications", Some(&pair.company)).await.body.to_string();
+        assert!(notices.contains("A technology broker introduced") && !notices.contains("技术经纪人"), "{notices}");
         let answer = format!("/api/v1/introductions/{}/answer", made.body["id"]);
         for side in [&pair.researcher, &pair.company] {
             let answered = app.post(&answer, Some(side), &json!({"decision": "accept"})).await;

@@ -12,6 +12,7 @@ mod hostile;
 mod http_edge;
 mod introduction_pages;
 mod introductions;
+mod languages;
 mod listings;
 mod matching;
 mod pages;

@@ -151,7 +151,8 @@ impl FromRequest for MaybeAuthenticated {
 
 /// A JSON request body. Read like `web::Json` (same size limit, content type and error codes),
 /// but a number with a zero fraction (`5.0`) is accepted where an integer is expected: JSON
-/// Schema counts it as an integer, and so do clients that only have floating point.
+/// Schema counts it as an integer, and so do clients that only have floating point. The body
+/// must be a JSON object.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -201,6 +202,11 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let value = web::Json::<serde_json::Value>::from_request(request, payload);
         Box::pin(async move {
             let web::Json(value) = value.await?;
+            // Every body is an object; serde would also read a struct from an array of its
+            // fields in order, which no schema allows.
+            if !value.is_object() {
+                return Err(ApiError::new(ErrorCode::InvalidBody, "the body must be a JSON object").into());
+            }
             serde_json::from_value::<T>(integral_numbers(value)).map(JsonBody).map_err(|error| {
                 let code = if error.to_string().starts_with("unknown field") {
                     ErrorCode::UnknownField

@@ -240,6 +240,8 @@ pub struct UserAccount {
     pub display_name: DisplayName,
     pub role: Role,
     pub organization_id: Option<OrganizationId>,
+    /// The interface language they chose: their notifications and e-mails are in it.
+    pub language: Language,
     pub is_active: bool,
     /// Bumped on logout, password change and deactivation; tokens carry the version they were
     /// issued under and are refused once it moves on.
@@ -314,5 +316,61 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+}
+
+/// The two interface languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    #[default]
+    Chinese,
+    English,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Chinese => "zh-CN",
+            Language::English => "en",
+        }
+    }
+
+    /// A language tag as browsers and people write it (`zh`, `zh-CN`, `en-GB`, …).
+    pub fn from_tag(raw: &str) -> Option<Language> {
+        let raw = raw.trim().to_ascii_lowercase();
+        if raw.starts_with("zh") {
+            Some(Language::Chinese)
+        } else if raw.starts_with("en") {
+            Some(Language::English)
+        } else {
+            None
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Language, FieldError> {
+        Language::from_tag(raw).ok_or_else(|| FieldError::new(field, "invalid_language", "must be zh-CN or en"))
+    }
+
+    /// The text of the two that is in this language.
+    pub fn pick<'a>(self, chinese: &'a str, english: &'a str) -> &'a str {
+        match self {
+            Language::Chinese => chinese,
+            Language::English => english,
+        }
+    }
+}
+
+#[cfg(test)]
+mod language_tests {
+    use super::*;
+
+    #[test]
+    fn languages_are_read_from_tags_and_pick_their_text() {
+        assert_eq!(Language::from_tag("zh-TW"), Some(Language::Chinese));
+        assert_eq!(Language::from_tag(" EN-gb"), Some(Language::English));
+        assert_eq!(Language::from_tag("fr"), None);
+        assert_eq!(Language::parse("language", "de").map_err(|error| error.code), Err("invalid_language"));
+        assert_eq!(Language::English.pick("中文", "English"), "English");
+        assert_eq!(Language::default().code(), "zh-CN");
     }
 }

@@ -235,6 +235,12 @@ impl AccountService {
         Ok(self.store.update_display_name(actor.user_id, &display_name).await?)
     }
 
+    /// The caller's interface language, which their notices and e-mails follow.
+    pub async fn set_language(&self, actor: &Actor, language: techmatch_domain::Language) -> Result<(), ServiceError> {
+        authorize(Some(actor), Action::UpdateOwnAccount)?;
+        Ok(self.store.set_account_language(actor.user_id, language).await?)
+    }
+
     /// Changes the caller's password after checking the current one; every earlier token stops
     /// working, and a fresh token is returned so the caller stays logged in.
     /// The current password is checked as a login from `client` would be, and counts toward

@@ -11,6 +11,7 @@ mod listing_cache;
 mod listings;
 pub mod mail;
 pub mod matching;
+mod notice_subjects;
 mod password;
 pub mod search;
 mod settings;

@@ -190,16 +190,16 @@ impl Mailer {
                 MailOutcome::RetryAt(Utc::now() + chrono::Duration::from_std(*delay).unwrap_or(chrono::Duration::MAX))
             })
         };
-        let address = match self.store.find_account(notice.user_id).await {
-            Ok(Some(account)) => account.email.as_str().to_owned(),
+        let (address, language) = match self.store.find_account(notice.user_id).await {
+            Ok(Some(account)) => (account.email.as_str().to_owned(), account.language),
             Ok(None) => return MailOutcome::GivenUp,
             Err(error) => {
                 tracing::warn!(user_id, error = %error, "no e-mail sent yet: account lookup failed");
                 return retry().unwrap_or(MailOutcome::GivenUp);
             }
         };
-        let subject = format!("[techmatch] {}", notice.kind.replace('_', " "));
-        match send_mail(&self.settings, &address, &subject, &notice.message).await {
+        let subject = format!("[techmatch] {}", crate::notice_subjects::subject(&notice.kind, language));
+        match send_mail(&self.settings, &address, &subject, notice.message.in_language(language)).await {
             Ok(()) => {
                 tracing::info!(user_id, kind = notice.kind, "notice e-mailed");
                 MailOutcome::Sent
@@ -558,8 +558,8 @@ mod tests {
             .unwrap();
         let notice = techmatch_store::NewNotification {
             user_id: account.id,
-            kind: "meeting_request",
-            message: "您收到一个洽谈请求".to_owned(),
+            kind: "request_received",
+            message: techmatch_domain::event::NoticeText::new("您收到一个洽谈请求", "You received a meeting request."),
         };
         store.notify(std::slice::from_ref(&notice), at).await.unwrap();
         store.notifications(account.id, 1).await.unwrap()[0].id.0
@@ -684,6 +684,36 @@ mod tests {
         let decoded = String::from_utf8(STANDARD.decode(body_line).unwrap()).unwrap();
         assert_eq!(decoded, "您收到一个洽谈请求 / a request");
         assert!(transcript.contains("QUIT"));
+    }
+
+    #[tokio::test]
+    async fn each_recipient_reads_the_notice_in_their_own_language() {
+        let database = techmatch_store::testing::TestDatabase::sqlite();
+        let store = database.store().await;
+        let body_of = |transcript: &str| {
+            let body_line = transcript.lines().skip_while(|line| !line.is_empty()).nth(1).unwrap().to_owned();
+            String::from_utf8(STANDARD.decode(body_line).unwrap()).unwrap()
+        };
+        let (port, handle) = relay(false).await;
+        stored_notice(&store, "zhao@lab.cn").await;
+        Mailer::new(settings(port), store.clone()).send_due().await.unwrap();
+        let chinese = handle.await.unwrap();
+        assert_eq!(body_of(&chinese), "您收到一个洽谈请求");
+
+        let notice = stored_notice(&store, "smith@lab.cn").await;
+        let owner = store
+            .find_account_by_email(&techmatch_domain::EmailAddress::parse("email", "smith@lab.cn").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        store.set_account_language(owner.id, techmatch_domain::Language::English).await.unwrap();
+        let (port, handle) = relay(false).await;
+        Mailer::new(settings(port), store.clone()).send_due().await.unwrap();
+        let english = handle.await.unwrap();
+        assert!(english.contains("Subject: [techmatch] You received a meeting request"), "{english}");
+        assert_eq!(body_of(&english), "You received a meeting request.");
+        assert!(store.notice_mail_state(notice).await.unwrap().unwrap().0.is_some());
+        store.close().await;
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use techmatch_domain::deal::CreditCode;
 use techmatch_domain::{
-    DisplayName, EmailAddress, JoinCode, Organization, OrganizationContact, OrganizationId, OrganizationKind,
+    DisplayName, EmailAddress, JoinCode, Language, Organization, OrganizationContact, OrganizationId, OrganizationKind,
     OrganizationName, OrganizationProfile, PhoneNumber, RegionCode, Role, UserAccount, UserId,
 };
 
@@ -358,6 +358,7 @@ fn account_from_model(model: user::Model) -> Result<UserAccount, StoreError> {
         display_name: DisplayName::from_trusted(model.display_name),
         role,
         organization_id: model.organization_id.map(OrganizationId),
+        language: Language::from_tag(&model.language).unwrap_or_default(),
         is_active: model.is_active,
         token_version: model.token_version,
         created_at: model.created_at,
@@ -367,6 +368,16 @@ fn account_from_model(model: user::Model) -> Result<UserAccount, StoreError> {
 }
 
 impl Store {
+    /// Records the interface language an account chose.
+    pub async fn set_account_language(&self, user: UserId, language: Language) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::Language, Expr::value(language.code()))
+            .filter(user::Column::Id.eq(user.0))
+            .exec(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Replaces an organization's contact and credit code.
     pub async fn update_organization_profile(
         &self,

@@ -16,7 +16,7 @@ pub struct QueuedNotice {
     pub id: i64,
     pub user_id: UserId,
     pub kind: String,
-    pub message: String,
+    pub message: techmatch_domain::event::NoticeText,
     /// Tries made so far.
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
@@ -51,7 +51,7 @@ impl Store {
                     id: model.id,
                     user_id: UserId(model.user_id),
                     kind: model.kind,
-                    message: model.message,
+                    message: crate::events::notifications::notice_text(model.message, model.message_en),
                     attempts: model.mail_attempts,
                     created_at: model.created_at,
                     due_at: model.mail_after?,

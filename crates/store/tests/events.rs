@@ -55,7 +55,11 @@ fn draft(capacity: u32) -> EventDraft {
 }
 
 fn notice(user_id: UserId, kind: &'static str) -> NewNotification {
-    NewNotification { user_id, kind, message: format!("{kind} 通知") }
+    NewNotification {
+        user_id,
+        kind,
+        message: techmatch_domain::event::NoticeText::new(format!("{kind} 通知"), format!("{kind} notice")),
+    }
 }
 
 #[tokio::test]

@@ -117,6 +117,8 @@ pub struct TokenResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
     pub display_name: Option<String>,
+    /// The interface language, `zh-CN` or `en`: notifications and their e-mails are in it.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -183,6 +185,8 @@ pub struct UserResponse {
     #[schema(example = "researcher")]
     pub role: String,
     pub organization_id: Option<i64>,
+    /// `zh-CN` or `en`.
+    pub language: String,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -197,6 +201,7 @@ impl From<UserAccount> for UserResponse {
             display_name: account.display_name.as_str().to_owned(),
             role: account.role.as_str().to_owned(),
             organization_id: account.organization_id.map(|id| id.0),
+            language: account.language.code().to_owned(),
             is_active: account.is_active,
             created_at: account.created_at,
             updated_at: account.updated_at,

@@ -1,5 +1,5 @@
 use actix_web::{get, patch, post, put, web};
-use techmatch_domain::{DisplayName, NewPassword, ValidationErrors};
+use techmatch_domain::{DisplayName, Language, NewPassword, ValidationErrors};
 use techmatch_service::Services;
 
 use crate::dto::accounts::{
@@ -41,12 +41,16 @@ pub async fn update_me(
     caller: Authenticated,
     body: JsonBody<UpdateProfileRequest>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
-    let account = match &body.display_name {
-        Some(raw) => {
-            let display_name =
-                DisplayName::parse("display_name", raw).map_err(|error| ApiError::validation(vec![error]))?;
-            services.accounts.update_display_name(&caller.0, display_name).await?
-        }
+    let mut errors = ValidationErrors::new();
+    let display_name =
+        body.display_name.as_deref().and_then(|raw| errors.collect(DisplayName::parse("display_name", raw)));
+    let language = body.language.as_deref().and_then(|raw| errors.collect(Language::parse("language", raw)));
+    errors.into_result().map_err(techmatch_service::ServiceError::from)?;
+    if let Some(language) = language {
+        services.accounts.set_language(&caller.0, language).await?;
+    }
+    let account = match display_name {
+        Some(display_name) => services.accounts.update_display_name(&caller.0, display_name).await?,
         None => services.accounts.me(&caller.0).await?,
     };
     Ok(web::Json(account.into()))

@@ -240,7 +240,7 @@ pub async fn my_page(
         .into_iter()
         .take(20)
         .map(|notice| NoticeLine {
-            message: notice.message,
+            message: notice.message.in_language(visit.language).to_owned(),
             at: notice
                 .created_at
                 .with_timezone(&techmatch_service::events::china_time())

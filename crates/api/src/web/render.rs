@@ -41,51 +41,27 @@ const TEMPLATES: [(&str, &str); 23] = [
 const CHINESE: &str = include_str!("../../web/i18n/zh-CN.toml");
 const ENGLISH: &str = include_str!("../../web/i18n/en.toml");
 
-/// The page language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    Chinese,
-    English,
-}
+/// The page language: the interface languages of the domain.
+pub use techmatch_domain::Language;
 
-impl Language {
-    pub(super) fn code(self) -> &'static str {
-        match self {
-            Language::Chinese => "zh-CN",
-            Language::English => "en",
-        }
+/// `?lang=` first, then the cookie a switch left, then the first language of
+/// Accept-Language we have, then Chinese. The flag says whether `?lang=` chose it (the
+/// page then remembers the choice in a cookie).
+pub(super) fn language_of(request: &HttpRequest) -> (Language, bool) {
+    let query = web::Query::<BTreeMap<String, String>>::from_query(request.query_string())
+        .ok()
+        .and_then(|query| query.get("lang").and_then(|raw| Language::from_tag(raw)));
+    if let Some(language) = query {
+        return (language, true);
     }
-
-    fn parse(raw: &str) -> Option<Language> {
-        let raw = raw.trim().to_ascii_lowercase();
-        if raw.starts_with("zh") {
-            Some(Language::Chinese)
-        } else if raw.starts_with("en") {
-            Some(Language::English)
-        } else {
-            None
-        }
+    if let Some(language) = request.cookie(LANGUAGE_COOKIE).and_then(|cookie| Language::from_tag(cookie.value())) {
+        return (language, false);
     }
-
-    /// `?lang=` first, then the cookie a switch left, then the first language of
-    /// Accept-Language we have, then Chinese. The flag says whether `?lang=` chose it (the
-    /// page then remembers the choice in a cookie).
-    pub(super) fn of(request: &HttpRequest) -> (Language, bool) {
-        let query = web::Query::<BTreeMap<String, String>>::from_query(request.query_string())
-            .ok()
-            .and_then(|query| query.get("lang").and_then(|raw| Language::parse(raw)));
-        if let Some(language) = query {
-            return (language, true);
-        }
-        if let Some(language) = request.cookie(LANGUAGE_COOKIE).and_then(|cookie| Language::parse(cookie.value())) {
-            return (language, false);
-        }
-        let accepted =
-            request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).and_then(|value| {
-                value.split(',').find_map(|part| Language::parse(part.split(';').next().unwrap_or("")))
-            });
-        (accepted.unwrap_or(Language::Chinese), false)
-    }
+    let accepted =
+        request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).and_then(|value| {
+            value.split(',').find_map(|part| Language::from_tag(part.split(';').next().unwrap_or("")))
+        });
+    (accepted.unwrap_or(Language::Chinese), false)
 }
 
 struct Pages {

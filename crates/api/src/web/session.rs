@@ -54,7 +54,7 @@ pub(super) fn cookie_name(name: &str, secure_cookies: bool) -> String {
 
 impl Visit {
     async fn of(request: &HttpRequest) -> Visit {
-        let (language, language_chosen) = Language::of(request);
+        let (language, language_chosen) = super::render::language_of(request);
         let secure_cookies =
             request.app_data::<web::Data<ApiSettings>>().is_some_and(|settings| settings.secure_cookies);
         let (csrf_nonce, csrf_is_new) = match request.cookie(&cookie_name(CSRF_COOKIE, secure_cookies)) {
@@ -69,7 +69,15 @@ impl Visit {
             && let Some(cookie) = request.cookie(&cookie_name(SESSION_COOKIE, secure_cookies))
             && let Ok(found) = services.accounts.authenticate(cookie.value()).await
         {
-            email = services.accounts.me(&found).await.ok().map(|account| account.email.as_str().to_owned());
+            let account = services.accounts.me(&found).await.ok();
+            // A language chosen on the pages is the account's: its notices and e-mails follow.
+            if language_chosen
+                && account.as_ref().is_some_and(|account| account.language != language)
+                && let Err(error) = services.accounts.set_language(&found, language).await
+            {
+                tracing::warn!(user_id = %found.user_id, error = %error, "language choice not recorded");
+            }
+            email = account.map(|account| account.email.as_str().to_owned());
             actor = Some(found);
             session = cookie.value().to_owned();
         }

@@ -5,7 +5,7 @@ mod meeting;
 mod participation;
 
 pub use meeting::{Meeting, MeetingDeal, MeetingPlace, MoveRefusal, plan_meeting_move};
-pub use participation::{MeetingRequest, Notification, Participant, parse_available_slots};
+pub use participation::{MeetingRequest, NoticeText, Notification, Participant, parse_available_slots};
 
 use std::fmt;
 

@@ -69,9 +69,26 @@ pub struct Notification {
     pub id: NotificationId,
     pub user_id: UserId,
     pub kind: String,
-    pub message: String,
+    pub message: NoticeText,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A notice's words in both interface languages; each reader gets theirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeText {
+    pub chinese: String,
+    pub english: String,
+}
+
+impl NoticeText {
+    pub fn new(chinese: impl Into<String>, english: impl Into<String>) -> NoticeText {
+        NoticeText { chinese: chinese.into(), english: english.into() }
+    }
+
+    pub fn in_language(&self, language: crate::account::Language) -> &str {
+        language.pick(&self.chinese, &self.english)
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use techmatch_domain::deal::{
     DealOrigin, DealStage, Interest, InterestAnswer, InterestId, InterestStatus, ListingRef, NewInterest,
     can_answer_interest, can_see_interest, may_express_interest_in,
 };
+use techmatch_domain::event::NoticeText;
 use techmatch_domain::listing::{NeedStatus, ResultStatus};
 use techmatch_domain::{Action, Actor, FieldError, OrganizationId, UserId, ValidationErrors, authorize};
 use techmatch_store::{AnswerOutcome, NewDeal, NewInterestRow, NewNotification, Page, PageRequest, StoredAnswer};
@@ -143,9 +144,9 @@ impl DealService {
         let notice = NewNotification {
             user_id: listing.owner,
             kind: "interest_received",
-            message: format!(
-                "有人对“{}”表达了合作意向 / someone is interested in \"{}\"",
-                listing.title, listing.title
+            message: NoticeText::new(
+                format!("有人对“{}”表达了合作意向", listing.title),
+                format!("Someone is interested in \"{}\"", listing.title),
             ),
         };
         let interest = self.store.create_interest(&row, std::slice::from_ref(&notice)).await?.ok_or_else(|| {
@@ -237,9 +238,12 @@ impl DealService {
             user_id: interest.sender,
             kind: if status == InterestStatus::Accepted { "interest_accepted" } else { "interest_declined" },
             message: if status == InterestStatus::Accepted {
-                "您的合作意向已被接受，可以查看对方的联系方式 / your interest was accepted: you can now see their contact".into()
+                NoticeText::new(
+                    "您的合作意向已被接受，可以查看对方的联系方式",
+                    "Your interest was accepted: you can now see their contact.",
+                )
             } else {
-                "您的合作意向未被接受 / your interest was declined".into()
+                NoticeText::new("您的合作意向未被接受", "Your interest was declined.")
             },
         };
         match self.store.answer_interest(id, &stored, deal.as_ref(), std::slice::from_ref(&notice)).await? {
@@ -265,13 +269,13 @@ impl DealService {
                 vec![NewNotification {
                     user_id: interest.sender,
                     kind: "interest_expired",
-                    message: "您的合作意向无人答复，已过期 / your interest expired unanswered".into(),
+                    message: NoticeText::new("您的合作意向无人答复，已过期", "Your interest expired unanswered."),
                 }]
             } else {
                 vec![NewNotification {
                     user_id: interest.recipient,
                     kind: "interest_reminder",
-                    message: "有一条合作意向等待您答复 / an interest is waiting for your answer".into(),
+                    message: NoticeText::new("有一条合作意向等待您答复", "An interest is waiting for your answer."),
                 }]
             }
         };

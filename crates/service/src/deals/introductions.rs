@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use techmatch_domain::deal::{
     DealOrigin, DealStage, Introduction, IntroductionId, MessageText, Side, can_see_introduction,
 };
+use techmatch_domain::event::NoticeText;
 use techmatch_domain::listing::{NeedId, NeedStatus, ResultId, ResultStatus};
 use techmatch_domain::{Action, Actor, Role, authorize};
 use techmatch_store::{IntroductionAnswerOutcome, NewDeal, NewIntroductionRow, NewNotification, Page, PageRequest};
@@ -59,27 +60,25 @@ impl DealService {
             at: now,
         };
         let (who_zh, who_en) = if actor.role == Role::Broker {
-            ("技术经纪人", "a technology broker")
+            ("技术经纪人", "A technology broker")
         } else {
-            ("技术转移联络员", "a liaison officer")
+            ("技术转移联络员", "A liaison officer")
         };
         let notices = [
             NewNotification {
                 user_id: result.owner_user_id,
                 kind: "introduction_received",
-                message: format!(
-                    "{who_zh}为“{}”推荐了一家企业 / {who_en} introduced a company to \"{}\"",
-                    result.content.title.as_str(),
-                    result.content.title.as_str()
+                message: NoticeText::new(
+                    format!("{who_zh}为“{}”推荐了一家企业", result.content.title.as_str()),
+                    format!("{who_en} introduced a company to \"{}\"", result.content.title.as_str()),
                 ),
             },
             NewNotification {
                 user_id: need.owner_user_id,
                 kind: "introduction_received",
-                message: format!(
-                    "{who_zh}为“{}”推荐了一项成果 / {who_en} introduced a research result to \"{}\"",
-                    need.content.title.as_str(),
-                    need.content.title.as_str()
+                message: NoticeText::new(
+                    format!("{who_zh}为“{}”推荐了一项成果", need.content.title.as_str()),
+                    format!("{who_en} introduced a research result to \"{}\"", need.content.title.as_str()),
                 ),
             },
         ];
@@ -139,9 +138,9 @@ impl DealService {
             user_id: introduction.introducer,
             kind: if accept { "introduction_accepted" } else { "introduction_declined" },
             message: if accept {
-                "您的一次引荐已被一方接受 / one side accepted your introduction".into()
+                NoticeText::new("您的一次引荐已被一方接受", "One side accepted your introduction.")
             } else {
-                "您的一次引荐被婉拒 / one side declined your introduction".into()
+                NoticeText::new("您的一次引荐被婉拒", "One side declined your introduction.")
             },
         };
         match self.store.answer_introduction(id, side, accept, &deal, std::slice::from_ref(&notice)).await? {

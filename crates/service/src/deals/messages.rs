@@ -2,6 +2,7 @@
 //! parties, the introducer, staff); everyone else in the thread is notified.
 
 use std::collections::BTreeSet;
+use techmatch_domain::event::NoticeText;
 
 use chrono::{DateTime, Utc};
 use techmatch_domain::deal::{Message, MessageText, Thread, can_see_deal};
@@ -62,7 +63,10 @@ impl DealService {
             .map(|person| NewNotification {
                 user_id: person,
                 kind: "message_received",
-                message: "您在合作意向或项目中收到一条新留言 / a new message in one of your interests or deals".into(),
+                message: NoticeText::new(
+                    "您在合作意向或项目中收到一条新留言",
+                    "A new message in one of your interests or deals.",
+                ),
             })
             .collect();
         let message = self.store.post_message(thread, actor.user_id, &body, now, &notices).await?;

@@ -2,6 +2,7 @@
 //! there), or locked in place, checked against the schedule as read.
 
 use std::collections::HashMap;
+use techmatch_domain::event::NoticeText;
 
 use chrono::Utc;
 use techmatch_domain::UserId;
@@ -121,9 +122,9 @@ impl EventService {
                     notices.push(NewNotification {
                         user_id,
                         kind: "meeting_moved",
-                        message: format!(
-                            "“{title}”的一场洽谈改到 {when}，{table} 号桌 / a meeting of \"{title}\" moved to {when}, table {table}",
-                            table = place.table + 1
+                        message: NoticeText::new(
+                            format!("“{title}”的一场洽谈改到 {when}，{table} 号桌", table = place.table + 1),
+                            format!("A meeting of \"{title}\" moved to {when}, table {table}", table = place.table + 1),
                         ),
                     });
                 }

@@ -1,6 +1,7 @@
 //! Registrations: researchers and companies sign up with their listings; officers decide.
 
 use chrono::Utc;
+use techmatch_domain::event::NoticeText;
 use techmatch_domain::event::{
     Event, EventId, EventStatus, Participant, ParticipantId, ParticipantRole, RegistrationStatus, parse_available_slots,
 };
@@ -208,12 +209,17 @@ impl EventService {
         let notice = NewNotification {
             user_id: participant.user_id,
             kind: if approve { "registration_approved" } else { "registration_rejected" },
-            message: format!(
-                "您报名的活动“{}”{} / your registration for \"{}\" was {}",
-                event.content.title.as_str(),
-                if approve { "已通过审核" } else { "未通过审核" },
-                event.content.title.as_str(),
-                if approve { "approved" } else { "declined" }
+            message: NoticeText::new(
+                format!(
+                    "您报名的活动“{}”{}",
+                    event.content.title.as_str(),
+                    if approve { "已通过审核" } else { "未通过审核" }
+                ),
+                format!(
+                    "Your registration for \"{}\" was {}.",
+                    event.content.title.as_str(),
+                    if approve { "approved" } else { "declined" }
+                ),
             ),
         };
         self.store.set_registration_status(participant_id, status, &notice, Utc::now()).await?;

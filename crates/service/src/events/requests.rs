@@ -1,6 +1,7 @@
 //! Meeting requests between approved participants: asked, answered, and expired by the clock.
 
 use std::collections::HashMap;
+use techmatch_domain::event::NoticeText;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use techmatch_domain::event::{
@@ -64,10 +65,9 @@ impl EventService {
         let notice = NewNotification {
             user_id: target.user_id,
             kind: "request_received",
-            message: format!(
-                "您在“{}”收到一个洽谈请求 / you received a meeting request for \"{}\"",
-                event.content.title.as_str(),
-                event.content.title.as_str()
+            message: NoticeText::new(
+                format!("您在“{}”收到一个洽谈请求", event.content.title.as_str()),
+                format!("You received a meeting request for \"{}\".", event.content.title.as_str()),
             ),
         };
         let existing = self.store.meeting_requests(event_id).await?;
@@ -130,10 +130,9 @@ impl EventService {
         let notice = NewNotification {
             user_id: sender.user_id,
             kind: if accept { "request_accepted" } else { "request_declined" },
-            message: format!(
-                "您的洽谈请求已被{} / your meeting request was {}",
-                if accept { "接受" } else { "婉拒" },
-                if accept { "accepted" } else { "declined" }
+            message: NoticeText::new(
+                format!("您的洽谈请求已被{}", if accept { "接受" } else { "婉拒" }),
+                format!("Your meeting request was {}.", if accept { "accepted" } else { "declined" }),
             ),
         };
         if !self.store.answer_meeting_request(request_id, answer, &notice, now).await? {
@@ -172,8 +171,9 @@ impl EventService {
                 .map(|participant| NewNotification {
                     user_id: participant.user_id,
                     kind: "request_expired",
-                    message: format!(
-                        "“{title}”中的一个洽谈请求已过期 / a meeting request for \"{title}\" expired unanswered"
+                    message: NoticeText::new(
+                        format!("“{title}”中的一个洽谈请求已过期"),
+                        format!("A meeting request for \"{title}\" expired unanswered."),
                     ),
                 })
                 .collect()

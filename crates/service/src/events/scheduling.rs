@@ -3,6 +3,7 @@
 //! solved off the async executor, and published with its notices.
 
 use std::collections::{HashMap, HashSet};
+use techmatch_domain::event::NoticeText;
 
 use chrono::Utc;
 use techmatch_domain::event::{
@@ -378,10 +379,9 @@ fn schedule_notices(event: &Event, participants: &[Participant], changed: bool) 
         .map(|participant| NewNotification {
             user_id: participant.user_id,
             kind: if changed { "schedule_changed" } else { "schedule_published" },
-            message: format!(
-                "“{title}”的洽谈日程已{} / the meeting schedule of \"{title}\" was {}",
-                if changed { "更新" } else { "发布" },
-                if changed { "changed" } else { "published" }
+            message: NoticeText::new(
+                format!("“{title}”的洽谈日程已{}", if changed { "更新" } else { "发布" }),
+                format!("The meeting schedule of \"{title}\" was {}.", if changed { "changed" } else { "published" }),
             ),
         })
         .collect()

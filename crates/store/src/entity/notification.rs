@@ -7,8 +7,11 @@ pub struct Model {
     pub id: i64,
     pub user_id: i64,
     pub kind: String,
+    /// The Chinese words (before English was kept apart: both, joined).
     #[sea_orm(column_type = "Text")]
     pub message: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub message_en: Option<String>,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
     /// When the e-mail copy is next due (or its lease ends); none when it is not queued.

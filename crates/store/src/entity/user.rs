@@ -11,6 +11,8 @@ pub struct Model {
     pub display_name: String,
     pub role: String,
     pub organization_id: Option<i64>,
+    /// `zh-CN` or `en`.
+    pub language: String,
     pub is_active: bool,
     pub token_version: i64,
     pub created_at: DateTimeUtc,

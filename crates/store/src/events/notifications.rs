@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use techmatch_domain::UserId;
-use techmatch_domain::event::{Notification, NotificationId};
+use techmatch_domain::event::{NoticeText, Notification, NotificationId};
 
 use crate::entity::notification;
 use crate::{Store, StoreError};
@@ -14,7 +14,7 @@ use crate::{Store, StoreError};
 pub struct NewNotification {
     pub user_id: UserId,
     pub kind: &'static str,
-    pub message: String,
+    pub message: NoticeText,
 }
 
 pub(crate) fn notification_rows(notices: &[NewNotification], now: DateTime<Utc>) -> Vec<notification::ActiveModel> {
@@ -23,7 +23,8 @@ pub(crate) fn notification_rows(notices: &[NewNotification], now: DateTime<Utc>)
         .map(|notice| notification::ActiveModel {
             user_id: Set(notice.user_id.0),
             kind: Set(notice.kind.to_owned()),
-            message: Set(notice.message.clone()),
+            message: Set(notice.message.chinese.clone()),
+            message_en: Set(Some(notice.message.english.clone())),
             created_at: Set(now),
             read_at: Set(None),
             // Queued for its e-mail copy in the same transaction (see `Store::notices_due_for_mail`).
@@ -33,6 +34,15 @@ pub(crate) fn notification_rows(notices: &[NewNotification], now: DateTime<Utc>)
             ..Default::default()
         })
         .collect()
+}
+
+/// A stored notice's words; one from before the languages were kept apart holds both, joined,
+/// for readers of either.
+pub(crate) fn notice_text(chinese: String, english: Option<String>) -> NoticeText {
+    match english {
+        Some(english) => NoticeText::new(chinese, english),
+        None => NoticeText::new(chinese.clone(), chinese),
+    }
 }
 
 impl Store {
@@ -57,7 +67,7 @@ impl Store {
                 id: NotificationId(model.id),
                 user_id: UserId(model.user_id),
                 kind: model.kind,
-                message: model.message,
+                message: notice_text(model.message, model.message_en),
                 created_at: model.created_at,
                 read_at: model.read_at,
             })

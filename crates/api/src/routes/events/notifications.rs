@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use techmatch_domain::Language;
 use techmatch_domain::event::Notification;
 use techmatch_service::Services;
 use utoipa::ToSchema;
@@ -14,17 +15,18 @@ use crate::extract::Authenticated;
 pub struct NotificationBody {
     pub id: i64,
     pub kind: String,
+    /// In the account's interface language (`PATCH /me` sets it).
     pub message: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
 }
 
-impl From<Notification> for NotificationBody {
-    fn from(notice: Notification) -> Self {
+impl NotificationBody {
+    fn of(notice: Notification, language: Language) -> Self {
         NotificationBody {
             id: notice.id.0,
             kind: notice.kind,
-            message: notice.message,
+            message: notice.message.in_language(language).to_owned(),
             created_at: notice.created_at,
             read: notice.read_at.is_some(),
         }
@@ -50,8 +52,14 @@ pub async fn list_notifications(
     services: web::Data<Services>,
     caller: Authenticated,
 ) -> Result<web::Json<NotificationListResponse>, ApiError> {
-    let items: Vec<NotificationBody> =
-        services.events.notifications(&caller.0).await?.into_iter().map(Into::into).collect();
+    let language = services.accounts.me(&caller.0).await?.language;
+    let items: Vec<NotificationBody> = services
+        .events
+        .notifications(&caller.0)
+        .await?
+        .into_iter()
+        .map(|notice| NotificationBody::of(notice, language))
+        .collect();
     let unread = items.iter().filter(|notice| !notice.read).count();
     Ok(web::Json(NotificationListResponse { items, unread }))
 }
