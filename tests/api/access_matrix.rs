@@ -298,6 +298,7 @@ pub const PROTECTED_ROUTES: &[ProtectedRoute] = &[
             r#"{"listing_kind": "{interest_kind}", "listing_id": {interest_listing}, "purpose": "other", "message": "矩阵合作意向，希望交流。"}"#,
         ),
     ),
+    route("GET", "/api/v1/me/waiting", "/api/v1/me/waiting", EVERYONE, None),
     route("GET", "/api/v1/deals", "/api/v1/deals", EVERYONE, None),
     hidden_from(
         route(

@@ -83,6 +83,14 @@ async fn an_accepted_interest_opens_a_deal_that_moves_to_a_registered_contract()
         let notices = app.get("/api/v1/notifications", Some(&pair.researcher)).await.body.to_string();
         assert!(notices.contains("interest_received"), "{notices}");
 
+        // It waits on the researcher, not on the company that sent it.
+        let waiting = |token: &str| {
+            let token = token.to_owned();
+            let app = &app;
+            async move { app.get("/api/v1/me/waiting", Some(&token)).await.body["interests_to_answer"].clone() }
+        };
+        assert_eq!((waiting(&pair.researcher).await, waiting(&pair.company).await), (json!(1), json!(0)));
+
         // Only the poster answers; accepting shows both contacts and opens the deal.
         app.post(&format!("{path}/answer"), Some(&pair.company), &json!({"decision": "accept"}))
             .await
@@ -99,6 +107,7 @@ async fn an_accepted_interest_opens_a_deal_that_moves_to_a_registered_contract()
             .await
             .assert_error(StatusCode::CONFLICT, "interest_answered");
 
+        assert_eq!(waiting(&pair.researcher).await, json!(0), "answered, nothing waits");
         let deal = accepted.body["deal_id"].as_i64().unwrap();
         let opened = app.get(&format!("/api/v1/deals/{deal}"), Some(&pair.company)).await;
         assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
@@ -545,6 +554,12 @@ async fn stalled_deals_are_those_unchanged_for_a_while_and_unfinished_the_quiete
         assert_eq!(stages, ["intent_signed", "in_talks"], "{}: {}", app.backend, stalled.body);
         assert!(!stalled.body.to_string().contains(&format!("\"id\":{fresh},")), "the fresh deal is not stalled");
         assert_eq!(app.get("/api/v1/deals?stalled_days=45", Some(&pair.company)).await.body["total"], 1);
+        // What waits on each: the two quiet deals (deals.stalled_after_days is 14 by default).
+        for token in [&pair.company, &officer] {
+            let waiting = app.get("/api/v1/me/waiting", Some(token)).await.body;
+            assert_eq!(waiting["stalled_deals"], 2, "{waiting}");
+            assert_eq!(waiting["interests_to_answer"], 0, "{waiting}");
+        }
         app.get("/api/v1/deals?stalled_days=0", Some(&officer))
             .await
             .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");

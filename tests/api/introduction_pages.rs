@@ -44,6 +44,7 @@ async fn officers_introduce_a_pair_on_pages_and_both_sides_accept_there() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("一家企业的保密需求") && !page.contains("保密：电池循环寿命提升"), "{page}");
     assert!(page.contains("都在做正极"), "the officer's note: {page}");
+    assert!(page.contains("1 次引荐等待您答复"), "what waits on the researcher: {page}");
     let introduction_action =
         page.split("action=\"/introductions/").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let answer = |cookies: String| {
@@ -65,6 +66,7 @@ async fn officers_introduce_a_pair_on_pages_and_both_sides_accept_there() {
     let (_, _, page) = app.page(Method::GET, "/my/deals", &researcher, None, None).await;
     assert!(page.contains("保密：电池循环寿命提升"), "named once the company accepted: {page}");
     assert!(page.contains("居间引荐"), "the deal from the introduction: {page}");
+    assert!(page.contains("目前没有等待您处理的事项"), "answered, nothing waits: {page}");
     app.stop().await;
 }
 

@@ -54,7 +54,16 @@ async fn an_introduction_opens_a_deal_once_both_sides_accept_and_hides_a_confide
         app.post(&answer, Some(&officer), &json!({"decision": "accept"}))
             .await
             .assert_error(StatusCode::FORBIDDEN, "forbidden");
+        let introductions_waiting = |token: &str| {
+            let token = token.to_owned();
+            let app = &app;
+            async move { app.get("/api/v1/me/waiting", Some(&token)).await.body["introductions_to_answer"].clone() }
+        };
+        assert_eq!(introductions_waiting(&pair.researcher).await, json!(1));
+        assert_eq!(introductions_waiting(&pair.company).await, json!(1));
         let first = app.post(&answer, Some(&pair.researcher), &json!({"decision": "accept"})).await;
+        assert_eq!(introductions_waiting(&pair.researcher).await, json!(0), "answered on the research side");
+        assert_eq!(introductions_waiting(&pair.company).await, json!(1), "still waits on the company");
         assert_eq!(
             (first.body["status"].as_str(), first.body["research_answer"].as_str()),
             (Some("open"), Some("accepted")),

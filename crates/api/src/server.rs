@@ -157,6 +157,7 @@ fn configure_routes(config: &mut ServiceConfig) {
             // Before `/deals/{id}`, which would take `funnel` for an id.
             .service(deals::deal_funnel)
             .service(deals::my_portfolio)
+            .service(deals::waiting_on_me)
             .service(deals::get_deal)
             .service(deals::change_deal)
             .service(deals::export_deals)

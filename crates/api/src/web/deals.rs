@@ -237,6 +237,26 @@ fn portfolio_sentence(visit: &Visit, portfolio: &techmatch_service::deals::Portf
         .replace("{amount}", &format!("{:.1}", deals.contract_amount_yuan as f64 / 10_000.0))
 }
 
+/// What waits on the visitor, a line per kind that has any.
+fn waiting_lines(visit: &Visit, waiting: &techmatch_service::deals::Waiting, deals: &DealService) -> Vec<String> {
+    let line = |key: &str, count: u64| {
+        (count > 0).then(|| {
+            visit
+                .label(key)
+                .replace("{n}", &count.to_string())
+                .replace("{days}", &deals.stalled_after_days().to_string())
+        })
+    };
+    [
+        line("waiting_interests", waiting.interests_to_answer),
+        line("waiting_introductions", waiting.introductions_to_answer),
+        line("waiting_stalled", waiting.stalled_deals),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// The signed-in user's interests (received and sent) and deals; staff see all.
 pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web::Query<NoticeQuery>) -> PageResult {
     let actor = visit.signed_in()?;
@@ -315,11 +335,14 @@ pub async fn deals_page(visit: Visit, services: web::Data<Services>, query: web:
         None
     };
     let notice = form_notice(&visit, query.notice.as_deref(), query.code.as_deref());
+    let waiting =
+        waiting_lines(&visit, &services.deals.waiting_on(&actor, now).await.or_page(&visit)?, &services.deals);
     Ok(visit.render(
         StatusCode::OK,
         "deals.html",
         minijinja::context! {
             notice,
+            waiting,
             portfolio,
             staff => actor.role.is_staff(),
             introductions,

@@ -7,6 +7,7 @@ mod introductions;
 mod messages;
 mod portfolio;
 mod stages;
+mod waiting;
 
 pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, Introducer, funnel_of};
 pub use interests::{Contact, InterestView};
@@ -14,6 +15,7 @@ pub use introductions::IntroductionView;
 pub use messages::MessageView;
 pub use portfolio::{IntroductionTally, PORTFOLIO_START, Portfolio};
 pub use stages::DealView;
+pub use waiting::Waiting;
 
 use std::time::Duration;
 

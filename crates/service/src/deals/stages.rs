@@ -154,6 +154,11 @@ impl DealService {
             .collect())
     }
 
+    /// How many days without a change make a deal stalled.
+    pub fn stalled_after_days(&self) -> u32 {
+        self.settings.stalled_after_days
+    }
+
     /// The instant before which an unchanged, unfinished deal counts as stalled.
     pub fn stalled_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         now - chrono::Duration::days(i64::from(self.settings.stalled_after_days))

@@ -8,6 +8,7 @@ mod introductions;
 mod messages;
 mod portfolio;
 mod stages;
+mod waiting;
 
 pub(crate) use export::deals_file;
 pub use export::export_deals;
@@ -18,3 +19,4 @@ pub use introductions::{answer_introduction, introduce, list_introductions};
 pub use messages::{deal_messages, interest_messages, post_deal_message, post_interest_message};
 pub use portfolio::my_portfolio;
 pub use stages::{change_deal, get_deal, list_deals};
+pub use waiting::waiting_on_me;
