@@ -206,11 +206,12 @@ fn migrate_and_user_create_from_the_command_line() {
     let output = techmatch(directory.path()).arg("migrate").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("m20261204_000016_interface_languages (16 applied)"), "{stdout}");
+    assert!(stdout.contains("m20261204_000017_pair_outcomes (17 applied)"), "{stdout}");
     let output = techmatch(directory.path()).arg("refit-weights").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("0 decisions so far"),
+        String::from_utf8_lossy(&output.stdout)
+            .contains("0 decisions, 0 deal outcomes and 0 interests declined as off-field so far"),
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );

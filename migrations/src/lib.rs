@@ -21,6 +21,7 @@ mod m20261203_000013_interests_and_deals;
 mod m20261203_000014_meeting_outcomes_on_deals;
 mod m20261204_000015_organization_contacts;
 mod m20261204_000016_interface_languages;
+mod m20261204_000017_pair_outcomes;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_meeting_outcomes_on_deals::Migration),
             Box::new(m20261204_000015_organization_contacts::Migration),
             Box::new(m20261204_000016_interface_languages::Migration),
+            Box::new(m20261204_000017_pair_outcomes::Migration),
         ]
     }
 }

@@ -51,18 +51,22 @@ pub async fn match_all(args: &MatchArgs, settings: &Settings) -> anyhow::Result<
 
 pub async fn refit_weights(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let (decisions, report) = techmatch_service::matching::refit_from_decisions(&store, &settings.matching.weights)
+    let (labels, report) = techmatch_service::matching::refit_from_decisions(&store, &settings.matching.weights)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     store.close().await;
+    let told = format!(
+        "{} decisions, {} deal outcomes and {} interests declined as off-field",
+        labels.decisions, labels.deals, labels.interests
+    );
     let Some(report) = report else {
         println!(
-            "{decisions} decisions so far: a refit needs at least {} with features, both shortlisted and rejected",
+            "{told} so far: a refit needs at least {} labelled pairs with features, both good and bad",
             techmatch_matching::refit::MINIMUM_SAMPLES
         );
         return Ok(());
     };
-    println!("refit from {} decisions with feature values", report.samples);
+    println!("refit from {} labelled pairs with feature values ({told})", report.samples);
     println!(
         "auc before {:.4} (current weights)  after {:.4} (5-fold cross-validated)",
         report.auc_before, report.auc_after

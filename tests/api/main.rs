@@ -15,6 +15,7 @@ mod introductions;
 mod languages;
 mod listings;
 mod matching;
+mod outcome_labels;
 mod pages;
 mod registry;
 mod tokens;

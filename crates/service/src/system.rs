@@ -79,7 +79,7 @@ impl Services {
         let mailer = crate::mail::Mailer::new(mail, store.clone());
         mailer.start();
         let listings = ListingService::new(store.clone(), search.clone());
-        let deal_service = crate::deals::DealService::new(store.clone(), listings.clone(), deals);
+        let deal_service = crate::deals::DealService::new(store.clone(), listings.clone(), matches.clone(), deals);
         deal_service.start_sweeping();
         Ok(Services {
             accounts: AccountService::new(store.clone(), auth)?,

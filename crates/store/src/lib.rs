@@ -18,6 +18,7 @@ mod events;
 mod listings;
 mod logins;
 mod mail_queue;
+mod pair_outcomes;
 mod write_queue;
 
 pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
@@ -35,6 +36,7 @@ pub use listings::{
 };
 pub use logins::{LoginEventCount, LoginEventKind, LoginEventLimit};
 pub use mail_queue::{MailOutcome, QueuedNotice};
+pub use pair_outcomes::PairOutcome;
 
 /// A window onto a long list: `limit` rows starting after `offset` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

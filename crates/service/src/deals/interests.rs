@@ -249,6 +249,9 @@ impl DealService {
         match self.store.answer_interest(id, &stored, deal.as_ref(), std::slice::from_ref(&notice)).await? {
             AnswerOutcome::Answered(interest) => {
                 info!(interest_id = %interest.id, status = %interest.status, user_id = %actor.user_id, "interest answered");
+                if let Some(reason) = decline_reason {
+                    self.matches.learn_from_decline(&interest, reason, now).await;
+                }
                 self.view(actor, *interest, now).await
             }
             AnswerOutcome::NotOpen(InterestStatus::Expired) => {

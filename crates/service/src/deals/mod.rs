@@ -78,12 +78,19 @@ impl DealSettings {
 pub struct DealService {
     store: Store,
     listings: ListingService,
+    /// What follows a match teaches the matching (labelled pairs for `refit-weights`).
+    matches: crate::matching::MatchService,
     settings: DealSettings,
 }
 
 impl DealService {
-    pub fn new(store: Store, listings: ListingService, settings: DealSettings) -> DealService {
-        DealService { store, listings, settings }
+    pub fn new(
+        store: Store,
+        listings: ListingService,
+        matches: crate::matching::MatchService,
+        settings: DealSettings,
+    ) -> DealService {
+        DealService { store, listings, matches, settings }
     }
 
     /// Sweeps every `sweep_interval_seconds` on this runtime; several nodes sweeping is harmless

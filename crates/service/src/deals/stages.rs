@@ -126,6 +126,7 @@ impl DealService {
             UpdateError::Store(error) => error.into(),
         })?;
         info!(deal_id = %id, stage = %changed.stage, user_id = %actor.user_id, "deal moved");
+        self.matches.learn_from_deal(&changed, now).await;
         let timeline = self.store.deal_timeline(id).await?;
         Ok(DealView { deal: changed, timeline })
     }

@@ -22,14 +22,26 @@ impl MatchService {
     }
 }
 
-/// Refits the feature weights from the decisions stored so far (see `techmatch_matching::refit`).
-/// `None` while there are too few decisions, or all of one kind.
+/// The labelled pairs a refit learns from, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RefitLabels {
+    /// Liaison officers' shortlists and rejections (each counts 1).
+    pub decisions: usize,
+    /// Deals whose progress or end spoke of their pair.
+    pub deals: usize,
+    /// Interests declined as outside the poster's field.
+    pub interests: usize,
+}
+
+/// Refits the feature weights from the decisions and outcomes stored so far (see
+/// `techmatch_matching::refit`; the outcomes' weights in `outcomes.rs`). `None` while there
+/// are too few labelled pairs, or all of one kind.
 pub async fn refit_from_decisions(
     store: &Store,
     current: &Weights,
-) -> Result<(usize, Option<techmatch_matching::refit::RefitReport>), ServiceError> {
+) -> Result<(RefitLabels, Option<techmatch_matching::refit::RefitReport>), ServiceError> {
     let decisions = store.decisions().await?;
-    let samples: Vec<techmatch_matching::refit::Sample> = decisions
+    let mut samples: Vec<techmatch_matching::refit::Sample> = decisions
         .iter()
         .filter_map(|decision| {
             techmatch_matching::refit::sample_from(
@@ -38,7 +50,17 @@ pub async fn refit_from_decisions(
             )
         })
         .collect();
-    Ok((decisions.len(), techmatch_matching::refit::refit(&samples, current)))
+    let mut labels = RefitLabels { decisions: decisions.len(), ..RefitLabels::default() };
+    for outcome in store.pair_outcomes().await? {
+        if let Some(sample) = techmatch_matching::refit::sample_from(&outcome.features, outcome.good) {
+            samples.push(sample.weighing(outcome.weight));
+            match outcome.source {
+                "deal" => labels.deals += 1,
+                _ => labels.interests += 1,
+            }
+        }
+    }
+    Ok((labels, techmatch_matching::refit::refit(&samples, current)))
 }
 
 /// What `match_all` did.

@@ -5,14 +5,16 @@
 
 mod batch;
 mod candidates;
+mod outcomes;
 mod ranking;
 mod suggestions;
 
-pub use batch::{BatchSummary, match_all, refit_from_decisions};
+pub use batch::{BatchSummary, RefitLabels, match_all, refit_from_decisions};
 pub use candidates::{
     Candidates, MatchingParameters, MatchingQuery, candidates, matching_query, query_translations, translator,
     warm_up_dictionary,
 };
+pub use outcomes::{deal_evidence, decline_evidence};
 pub use ranking::matched_terms;
 pub use suggestions::Suggestion;
 

@@ -15,6 +15,7 @@ pub mod meeting_request;
 pub mod message;
 pub mod notification;
 pub mod organization;
+pub mod pair_outcome;
 pub mod research_result;
 pub mod search_index_node;
 pub mod search_outbox;
