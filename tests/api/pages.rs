@@ -706,6 +706,17 @@ async fn visitors_register_on_a_page_and_are_signed_in() {
     let (status, _, html) = app.page(Method::POST, "/register", &cookies, None, Some(&good)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"email-error\""), "{html}");
+    let chinese = app.token("zhou@jcut.cn", "a long enough passphrase").await;
+    assert_eq!(app.get("/api/v1/me", Some(&chinese)).await.body["language"], "zh-CN");
+
+    // Registered on the English page, the account reads English.
+    let english = good
+        .replace("zhou%40jcut.cn", "smith%40jcut.cn")
+        .replace("%E6%B1%9F%E5%9F%8E%E5%B7%A5%E5%AD%A6%E9%99%A2", "%E6%B1%9F%E5%9F%8E%E5%AE%9E%E9%AA%8C%E5%AE%A4");
+    let (status, _, _) = app.page(Method::POST, "/register", &cookies, Some("en-GB,en;q=0.8"), Some(&english)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let token = app.token("smith@jcut.cn", "a long enough passphrase").await;
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.body["language"], "en");
     app.stop().await;
 }
 

@@ -127,6 +127,18 @@ pub async fn register_account(request: HttpRequest, services: web::Data<Services
         }
         Err(error) => return Err(error).or_page(visit),
     };
+    // Registered in English, they read their notices and e-mails in English.
+    if visit.language != techmatch_domain::Language::default() {
+        let account = &created.account;
+        let actor = techmatch_domain::Actor {
+            user_id: account.id,
+            role: account.role,
+            organization_id: account.organization_id,
+        };
+        if let Err(error) = services.accounts.set_language(&actor, visit.language).await {
+            tracing::warn!(user_id = %account.id, error = %error, "language of a new account not recorded");
+        }
+    }
     match services
         .accounts
         .login(created.account.email.as_str(), form.field("password"), &client_address(&request))
