@@ -206,7 +206,7 @@ fn migrate_and_user_create_from_the_command_line() {
     let output = techmatch(directory.path()).arg("migrate").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("m20261204_000018_deals_by_month_and_industry (18 applied)"), "{stdout}");
+    assert!(stdout.contains("m20261204_000017_pair_outcomes (17 applied)"), "{stdout}");
     let output = techmatch(directory.path()).arg("refit-weights").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(

@@ -22,7 +22,6 @@ mod m20261203_000014_meeting_outcomes_on_deals;
 mod m20261204_000015_organization_contacts;
 mod m20261204_000016_interface_languages;
 mod m20261204_000017_pair_outcomes;
-mod m20261204_000018_deals_by_month_and_industry;
 
 pub struct Migrator;
 
@@ -47,7 +46,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_organization_contacts::Migration),
             Box::new(m20261204_000016_interface_languages::Migration),
             Box::new(m20261204_000017_pair_outcomes::Migration),
-            Box::new(m20261204_000018_deals_by_month_and_industry::Migration),
         ]
     }
 }

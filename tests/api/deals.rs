@@ -348,8 +348,7 @@ async fn the_funnel_counts_the_deals_of_its_period_as_the_test_counts_them() {
                 .post(
                     "/api/v1/results",
                     Some(&researcher),
-                    &json!({"title": format!("漏斗测试成果 {index}"), "abstract": "用于漏斗统计测试的已发布科研成果。", "maturity": "pilot", "status": "published",
-                            "industry_codes": if index % 2 == 0 { json!(["38"]) } else { json!([]) }}),
+                    &json!({"title": format!("漏斗测试成果 {index}"), "abstract": "用于漏斗统计测试的已发布科研成果。", "maturity": "pilot", "status": "published"}),
                 )
                 .await;
             let interest = app
@@ -417,12 +416,6 @@ async fn the_funnel_counts_the_deals_of_its_period_as_the_test_counts_them() {
         assert_eq!(all["local_share"].as_f64(), Some(0.0), "the buyer is in Hangzhou, not Wuhan");
         assert_eq!(funnel.body["by_origin"]["interest"]["deals"], plans.len());
         assert_eq!(funnel.body["by_province"]["33"]["deals"], plans.len());
-        // Every deal opened this month (China time); the even ones' results are in division 38.
-        let month = (Utc::now() + Duration::hours(8)).format("%Y-%m").to_string();
-        assert_eq!(funnel.body["by_month"][&month]["deals"], plans.len(), "{}", funnel.body["by_month"]);
-        let in_38 = (0..plans.len()).filter(|index| index % 2 == 0).count();
-        assert_eq!(funnel.body["by_industry"]["38"]["deals"], in_38, "{}", funnel.body["by_industry"]);
-        assert_eq!(funnel.body["by_industry"]["unclassified"]["deals"], plans.len() - in_38);
 
         // Another period has none of them; the bureau's figures are staff's; a workbook too.
         let before = today - Duration::days(30);
@@ -533,7 +526,6 @@ async fn stalled_deals_are_those_unchanged_for_a_while_and_unfinished_the_quiete
             research_organization: research,
             company_organization: company,
             buyer_region: techmatch_domain::RegionCode::from_trusted("330106".into()),
-            industry_code: None,
             stage,
             furthest_stage: stage,
             origin: techmatch_domain::deal::DealOrigin::EventMeeting,

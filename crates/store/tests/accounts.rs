@@ -62,8 +62,7 @@ async fn migrations_apply_and_are_idempotent() {
                 "m20261203_000014_meeting_outcomes_on_deals".to_owned(),
                 "m20261204_000015_organization_contacts".to_owned(),
                 "m20261204_000016_interface_languages".to_owned(),
-                "m20261204_000017_pair_outcomes".to_owned(),
-                "m20261204_000018_deals_by_month_and_industry".to_owned()
+                "m20261204_000017_pair_outcomes".to_owned()
             ],
             "{label}"
         );

@@ -168,12 +168,6 @@ async fn meeting_outcomes_move_onto_the_deals_of_their_pairs() {
         let stages: Vec<_> = store.deal_timeline(talks.id).await.unwrap().iter().map(|entry| entry.to).collect();
         assert_eq!(stages, [DealStage::InTalks, DealStage::IntentSigned]);
 
-        // The deals the migration opened got their month filled in later, as every deal has.
-        let year = |offset: i64| Utc::now() + chrono::Duration::days(offset);
-        let rows = store.deal_funnel_rows(year(-1), year(1), None).await.unwrap();
-        assert_eq!(rows.iter().map(|row| row.deals).sum::<u64>(), 2, "{rows:?}");
-        assert!(rows.iter().all(|row| row.month.len() == 7), "{rows:?}");
-
         // A meeting without an outcome points at no deal.
         assert!(meeting(without).deal.is_none());
     }

@@ -110,8 +110,6 @@ fn synthetic_deal(
         research_organization: organizations.0[index % sides],
         company_organization: organizations.1[index / sides % sides].0,
         buyer_region: organizations.1[index / sides % sides].1.clone(),
-        // Twenty manufacturing divisions, and some deals whose listings named none.
-        industry_code: (random.below(10) > 0).then(|| (13 + random.below(20)).to_string()),
         stage: if closed { DealStage::Closed } else { furthest },
         furthest_stage: furthest,
         origin: [DealOrigin::Interest, DealOrigin::Introduction, DealOrigin::EventMeeting][index % 3],

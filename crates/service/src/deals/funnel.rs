@@ -1,7 +1,7 @@
 //! The bureau's funnel: of the deals opened in a period, how many reached each stage and how
 //! many went on to the next, what the contracts came to, how much of it was registered and how
-//! much stayed in the platform's region; overall and by origin, buyer's province, month,
-//! industry, introducer and the introducer's role (liaison officers' and brokers' credit).
+//! much stayed in the platform's region; overall and by origin, buyer's province, introducer
+//! and the introducer's role (liaison officers' and brokers' credit).
 
 use std::collections::BTreeMap;
 
@@ -86,10 +86,6 @@ pub struct Funnel {
     pub by_origin: BTreeMap<&'static str, FunnelFigures>,
     /// By the buyer's province (the first two digits of its GB/T 2260 code).
     pub by_province: BTreeMap<String, FunnelFigures>,
-    /// By the month the deals opened in (China time, `2026-12`).
-    pub by_month: BTreeMap<String, FunnelFigures>,
-    /// By the GB/T 4754 division of the deals' need (else result); `unclassified` without one.
-    pub by_industry: BTreeMap<String, FunnelFigures>,
     /// By introducer (deals without one are not listed).
     pub by_introducer: BTreeMap<i64, FunnelFigures>,
     /// The introducers' names and roles, by user id.
@@ -105,9 +101,6 @@ pub struct Introducer {
     pub role: Role,
 }
 
-/// The industry of deals whose listings name none.
-pub const UNCLASSIFIED: &str = "unclassified";
-
 /// Groups the database's rows into the funnel.
 pub fn funnel_of(from: NaiveDate, to: NaiveDate, rows: &[FunnelRow]) -> Funnel {
     let mut funnel = Funnel {
@@ -116,8 +109,6 @@ pub fn funnel_of(from: NaiveDate, to: NaiveDate, rows: &[FunnelRow]) -> Funnel {
         all: FunnelFigures::default(),
         by_origin: BTreeMap::new(),
         by_province: BTreeMap::new(),
-        by_month: BTreeMap::new(),
-        by_industry: BTreeMap::new(),
         by_introducer: BTreeMap::new(),
         introducers: BTreeMap::new(),
         by_introducer_role: BTreeMap::new(),
@@ -127,9 +118,6 @@ pub fn funnel_of(from: NaiveDate, to: NaiveDate, rows: &[FunnelRow]) -> Funnel {
         funnel.by_origin.entry(row.origin.as_str()).or_default().add(row);
         let province: String = row.buyer_region.chars().take(2).collect();
         funnel.by_province.entry(province).or_default().add(row);
-        funnel.by_month.entry(row.month.clone()).or_default().add(row);
-        let industry = row.industry.clone().unwrap_or_else(|| UNCLASSIFIED.to_owned());
-        funnel.by_industry.entry(industry).or_default().add(row);
         if let Some(introducer) = row.introducer {
             funnel.by_introducer.entry(introducer.0).or_default().add(row);
         }
@@ -193,8 +181,6 @@ mod tests {
             stage,
             introducer: (origin == DealOrigin::Introduction).then_some(UserId(7)),
             buyer_region: "420111".into(),
-            month: if furthest == DealStage::Introduced { "2026-11".into() } else { "2026-12".into() },
-            industry: (origin == DealOrigin::Introduction).then(|| "38".into()),
             deals,
             contract_amount_yuan: amount,
             registered_amount_yuan: if furthest == DealStage::ContractRegistered { amount } else { 0 },
@@ -222,8 +208,6 @@ mod tests {
         assert_eq!(funnel.by_origin["introduction"].reached, [3, 3, 3, 1, 1]);
         assert_eq!(funnel.by_introducer[&7].deals, 3);
         assert_eq!(funnel.by_province["42"].deals, 10);
-        assert_eq!((funnel.by_month["2026-11"].deals, funnel.by_month["2026-12"].deals), (5, 5));
-        assert_eq!((funnel.by_industry["38"].deals, funnel.by_industry[UNCLASSIFIED].deals), (3, 7));
         assert_eq!(funnel_of(day, day, &[]).all.conversions(), [None; 4]);
     }
 }

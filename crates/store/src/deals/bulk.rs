@@ -20,8 +20,6 @@ pub struct BulkDeal {
     pub company_organization: OrganizationId,
     /// The company side's GB/T 2260 code.
     pub buyer_region: RegionCode,
-    /// The GB/T 4754 division the funnel counts it under.
-    pub industry_code: Option<String>,
     pub stage: DealStage,
     pub furthest_stage: DealStage,
     pub origin: DealOrigin,
@@ -56,8 +54,6 @@ impl Store {
                     research_organization_id: Set(bulk.research_organization.0),
                     company_organization_id: Set(bulk.company_organization.0),
                     buyer_region: Set(bulk.buyer_region.as_str().to_owned()),
-                    opened_month: Set(Some(super::stages::opened_month(bulk.created_at))),
-                    industry_code: Set(bulk.industry_code.clone()),
                     stage: Set(bulk.stage.as_str().to_owned()),
                     furthest_stage: Set(bulk.furthest_stage.as_str().to_owned()),
                     close_reason: Set(None),

@@ -1,6 +1,6 @@
 //! The figures the bureau's funnel is made of, aggregated in the database: one row per
-//! combination of origin, furthest stage, current stage, introducer, buyer's region, month and
-//! industry, with counts and amounts, for the deals opened in a period.
+//! combination of origin, furthest stage, current stage, introducer and buyer's region, with
+//! counts and amounts, for the deals opened in a period.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
@@ -21,10 +21,6 @@ pub struct FunnelRow {
     pub introducer: Option<UserId>,
     /// The buyer's (company side's) GB/T 2260 code.
     pub buyer_region: String,
-    /// The month the deals opened in (China time, `2026-12`).
-    pub month: String,
-    /// Their GB/T 4754 division, if their listings had one.
-    pub industry: Option<String>,
     pub deals: u64,
     pub contract_amount_yuan: i64,
     pub registered_amount_yuan: i64,
@@ -54,8 +50,6 @@ impl Store {
             .column((deal::Entity, deal::Column::Stage))
             .column((deal::Entity, deal::Column::IntroducerUserId))
             .column((deal::Entity, deal::Column::BuyerRegion))
-            .column((deal::Entity, deal::Column::OpenedMonth))
-            .column((deal::Entity, deal::Column::IndustryCode))
             .expr_as(bigint(Func::count(Expr::col((deal::Entity, deal::Column::Id)))), Alias::new("deals"))
             .expr_as(bigint(Func::sum(amount())), Alias::new("contract_amount"))
             .expr_as(
@@ -82,8 +76,6 @@ impl Store {
             .group_by_col((deal::Entity, deal::Column::Stage))
             .group_by_col((deal::Entity, deal::Column::IntroducerUserId))
             .group_by_col((deal::Entity, deal::Column::BuyerRegion))
-            .group_by_col((deal::Entity, deal::Column::OpenedMonth))
-            .group_by_col((deal::Entity, deal::Column::IndustryCode))
             .to_owned();
         let rows = self.reader.query_all(&query).await?;
         rows.iter()
@@ -95,8 +87,6 @@ impl Store {
                     stage: vocabulary("deal stage", &text("stage")?, DealStage::parse)?,
                     introducer: row.try_get::<Option<i64>>("", "introducer_user_id")?.map(UserId),
                     buyer_region: text("buyer_region")?,
-                    month: row.try_get::<Option<String>>("", "opened_month")?.unwrap_or_default(),
-                    industry: row.try_get::<Option<String>>("", "industry_code")?,
                     deals: u64::try_from(column(row, "deals")?).unwrap_or(0),
                     contract_amount_yuan: column(row, "contract_amount")?,
                     registered_amount_yuan: column(row, "registered_amount")?,

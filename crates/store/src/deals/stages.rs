@@ -135,33 +135,6 @@ async fn record_event(
     Ok(())
 }
 
-/// The month a deal opened in, China time, as the funnel groups them.
-pub(crate) fn opened_month(at: DateTime<Utc>) -> String {
-    (at + chrono::Duration::hours(8)).format("%Y-%m").to_string()
-}
-
-/// The first GB/T 4754 division of the need, else of the result.
-async fn industry_of(
-    connection: &impl ConnectionTrait,
-    need: Option<NeedId>,
-    result: Option<ResultId>,
-) -> Result<Option<String>, StoreError> {
-    let first =
-        |stored: &str| serde_json::from_str::<Vec<String>>(stored).ok().and_then(|codes| codes.into_iter().next());
-    if let Some(need) = need
-        && let Some(found) = crate::entity::tech_need::Entity::find_by_id(need.0).one(connection).await?
-        && let Some(code) = first(&found.industry_codes)
-    {
-        return Ok(Some(code));
-    }
-    if let Some(result) = result
-        && let Some(found) = crate::entity::research_result::Entity::find_by_id(result.0).one(connection).await?
-    {
-        return Ok(first(&found.industry_codes));
-    }
-    Ok(None)
-}
-
 /// Opens the pair's deal, or notes on the one it already has; its id either way.
 pub(crate) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) -> Result<DealId, StoreError> {
     let key = pair_key(new);
@@ -181,8 +154,6 @@ pub(crate) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) 
         research_organization_id: Set(new.research_organization.0),
         company_organization_id: Set(new.company_organization.0),
         buyer_region: Set(buyer_region),
-        opened_month: Set(Some(opened_month(new.at))),
-        industry_code: Set(industry_of(connection, new.need_id, new.result_id).await?),
         stage: Set(new.stage.as_str().to_owned()),
         furthest_stage: Set(new.stage.as_str().to_owned()),
         close_reason: Set(None),

@@ -10,10 +10,6 @@ pub struct Model {
     pub research_organization_id: i64,
     pub company_organization_id: i64,
     pub buyer_region: String,
-    /// The month it opened in, China time (`2026-12`), for the funnel's months.
-    pub opened_month: Option<String>,
-    /// The GB/T 4754 division of its need (else its result), for the funnel's industries.
-    pub industry_code: Option<String>,
     pub stage: String,
     pub furthest_stage: String,
     pub close_reason: Option<String>,
