@@ -43,6 +43,11 @@ async fn notifications_come_in_the_language_each_reader_chose() {
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("表达了合作意向") && !html.contains("Someone is interested"), "{html}");
         assert_eq!(app.get("/api/v1/me", Some(&pair.researcher)).await.body["language"], "zh-CN");
+
+        // A browser that never chose gets the account's language, whatever it accepts.
+        app.patch("/api/v1/me", Some(&pair.researcher), &json!({"language": "en"})).await;
+        let (_, _, html) = app.page(Method::GET, "/my", &cookies, Some("zh-CN,zh;q=0.9"), None).await;
+        assert!(html.contains("lang=\"en\"") && html.contains("Someone is interested in"), "{html}");
         app.stop().await;
     }
 }

@@ -44,24 +44,34 @@ const ENGLISH: &str = include_str!("../../web/i18n/en.toml");
 /// The page language: the interface languages of the domain.
 pub use techmatch_domain::Language;
 
+/// Where a page's language came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LanguageSource {
+    /// `?lang=`: the page remembers the choice in a cookie (and on the account).
+    Chosen,
+    /// The cookie an earlier choice left.
+    Remembered,
+    /// Accept-Language, or Chinese: a signed-in account's own choice goes before it.
+    Guessed,
+}
+
 /// `?lang=` first, then the cookie a switch left, then the first language of
-/// Accept-Language we have, then Chinese. The flag says whether `?lang=` chose it (the
-/// page then remembers the choice in a cookie).
-pub(super) fn language_of(request: &HttpRequest) -> (Language, bool) {
+/// Accept-Language we have, then Chinese.
+pub(super) fn language_of(request: &HttpRequest) -> (Language, LanguageSource) {
     let query = web::Query::<BTreeMap<String, String>>::from_query(request.query_string())
         .ok()
         .and_then(|query| query.get("lang").and_then(|raw| Language::from_tag(raw)));
     if let Some(language) = query {
-        return (language, true);
+        return (language, LanguageSource::Chosen);
     }
     if let Some(language) = request.cookie(LANGUAGE_COOKIE).and_then(|cookie| Language::from_tag(cookie.value())) {
-        return (language, false);
+        return (language, LanguageSource::Remembered);
     }
     let accepted =
         request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()).and_then(|value| {
             value.split(',').find_map(|part| Language::from_tag(part.split(';').next().unwrap_or("")))
         });
-    (accepted.unwrap_or(Language::Chinese), false)
+    (accepted.unwrap_or(Language::Chinese), LanguageSource::Guessed)
 }
 
 struct Pages {

@@ -54,7 +54,8 @@ pub(super) fn cookie_name(name: &str, secure_cookies: bool) -> String {
 
 impl Visit {
     async fn of(request: &HttpRequest) -> Visit {
-        let (language, language_chosen) = super::render::language_of(request);
+        let (mut language, source) = super::render::language_of(request);
+        let language_chosen = source == super::render::LanguageSource::Chosen;
         let secure_cookies =
             request.app_data::<web::Data<ApiSettings>>().is_some_and(|settings| settings.secure_cookies);
         let (csrf_nonce, csrf_is_new) = match request.cookie(&cookie_name(CSRF_COOKIE, secure_cookies)) {
@@ -76,6 +77,12 @@ impl Visit {
                 && let Err(error) = services.accounts.set_language(&found, language).await
             {
                 tracing::warn!(user_id = %found.user_id, error = %error, "language choice not recorded");
+            }
+            // Without a choice on this browser, the account's own language.
+            if source == super::render::LanguageSource::Guessed
+                && let Some(account) = &account
+            {
+                language = account.language;
             }
             email = account.map(|account| account.email.as_str().to_owned());
             actor = Some(found);

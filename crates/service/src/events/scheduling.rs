@@ -286,6 +286,23 @@ impl EventService {
             .into_iter()
             .filter(|participant| participant.status == RegistrationStatus::Approved)
             .collect();
+        // Pairs naming no approved researcher and company are refused before the matching,
+        // which is the slow part (the plan checks the rest).
+        let role_of = |id: ParticipantId| participants.iter().find(|found| found.id == id).map(|found| found.role);
+        let names_a_pair = |instruction: &PairInstruction| {
+            matches!(
+                (role_of(instruction.researcher), role_of(instruction.company)),
+                (Some(ParticipantRole::Researcher), Some(ParticipantRole::Company))
+                    | (Some(ParticipantRole::Company), Some(ParticipantRole::Researcher))
+            )
+        };
+        if !instructions.iter().all(names_a_pair) {
+            return Err(invalid(
+                "pairs",
+                "unknown_pair",
+                "each pair must name an approved researcher and an approved company of this event",
+            ));
+        }
         let best = self.best_matches(actor, &participants).await?;
         let requests = self.store.meeting_requests(event_id).await?;
         let previous = self.store.meetings(event_id).await?;
