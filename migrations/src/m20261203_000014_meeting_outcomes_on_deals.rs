@@ -201,30 +201,13 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // The outcomes stay on the deals; the meetings get their empty columns back.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Meetings::Table)
-                    .add_column(ColumnDef::new(Meetings::OutcomeStage).string_len(24).null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Meetings::Table)
-                    .add_column(ColumnDef::new(Meetings::ContractAmountYuan).big_integer().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Meetings::Table)
-                    .add_column(ColumnDef::new(Meetings::ContractDate).date().null())
-                    .to_owned(),
-            )
-            .await?;
+        for mut column in [
+            ColumnDef::new(Meetings::OutcomeStage).string_len(24).null().to_owned(),
+            ColumnDef::new(Meetings::ContractAmountYuan).big_integer().null().to_owned(),
+            ColumnDef::new(Meetings::ContractDate).date().null().to_owned(),
+        ] {
+            manager.alter_table(Table::alter().table(Meetings::Table).add_column(&mut column).to_owned()).await?;
+        }
         manager.drop_index(Index::drop().name("meetings_by_deal").table(Meetings::Table).to_owned()).await?;
         manager.alter_table(Table::alter().table(Meetings::Table).drop_column(Meetings::DealId).to_owned()).await
     }

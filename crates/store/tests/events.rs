@@ -3,56 +3,14 @@
 //! replaced whole.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use chrono::{Duration, Utc};
-use techmatch_domain::event::{
-    EventDraft, EventInput, EventStatus, MeetingSource, ParticipantRole, RegistrationStatus, RequestStatus,
-};
-use techmatch_domain::{
-    DisplayName, EmailAddress, JoinCode, OrganizationId, OrganizationKind, OrganizationName, RegionCode, Role, UserId,
-};
+use common::{event_draft, member};
+use techmatch_domain::event::{EventStatus, MeetingSource, ParticipantRole, RegistrationStatus, RequestStatus};
+use techmatch_domain::{Role, UserId};
 use techmatch_store::testing::TestDatabase;
-use techmatch_store::{
-    Membership, NewAccount, NewMeetingRequest, NewNotification, NewOrganization, NewParticipant, PlacedMeeting, Store,
-};
-
-async fn member(store: &Store, email: &str, role: Role, code: &str) -> (UserId, OrganizationId) {
-    let (account, organization) = store
-        .create_account(NewAccount {
-            email: EmailAddress::parse("e", email).unwrap(),
-            password_hash: "$argon2id$x".into(),
-            display_name: DisplayName::parse("d", "测试").unwrap(),
-            role,
-            membership: Membership::Create(NewOrganization {
-                name: OrganizationName::parse("n", &format!("机构 {email}")).unwrap(),
-                kind: if role == Role::Company { OrganizationKind::Company } else { OrganizationKind::University },
-                region_code: RegionCode::parse("r", "420111").unwrap(),
-                join_code: JoinCode::parse("j", code).unwrap(),
-            }),
-        })
-        .await
-        .unwrap();
-    (account.id, organization.unwrap().id)
-}
-
-fn draft(capacity: u32) -> EventDraft {
-    EventDraft::parse(
-        &EventInput {
-            title: "存储测试对接会".into(),
-            kind: "matchmaking_fair".into(),
-            mode: "on_site".into(),
-            venue: Some("会展中心".into()),
-            date: "2099-03-01".into(),
-            slot_minutes: 20,
-            sessions: vec![("09:00".into(), 4)],
-            tables: 2,
-            capacity,
-            registration_deadline: "2099-02-01T00:00:00Z".parse().unwrap(),
-            ..EventInput::default()
-        },
-        Utc::now(),
-    )
-    .unwrap()
-}
+use techmatch_store::{NewMeetingRequest, NewNotification, NewParticipant, PlacedMeeting};
 
 fn notice(user_id: UserId, kind: &'static str) -> NewNotification {
     NewNotification {
@@ -72,7 +30,7 @@ async fn registrations_requests_and_schedules_are_stored_faithfully() {
         let (late, late_firm) = member(&store, "late@firm.cn", Role::Company, "LLLLLLLLLLLLLLLL").await;
         let now = Utc::now();
 
-        let event = store.create_event(&draft(2), officer, now).await.unwrap();
+        let event = store.create_event(&event_draft(2), officer, now).await.unwrap();
         assert_eq!(store.find_event(event.id).await.unwrap().unwrap().content, event.content);
         assert!(store.set_event_status(event.id, EventStatus::Draft, EventStatus::Open, now).await.unwrap());
         assert!(!store.set_event_status(event.id, EventStatus::Draft, EventStatus::Open, now).await.unwrap());

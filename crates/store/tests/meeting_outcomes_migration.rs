@@ -5,56 +5,18 @@
 //! meeting pointing at it and a timeline entry saying where it came from.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use chrono::{NaiveDate, Utc};
+use common::{event_draft, member};
 use sea_orm::{ConnectionTrait, Database};
 use sea_orm_migration::MigratorTrait;
+use techmatch_domain::Role;
 use techmatch_domain::deal::{DealOrigin, DealStage};
-use techmatch_domain::event::{EventDraft, EventInput, MeetingSource, ParticipantRole};
-use techmatch_domain::{
-    DisplayName, EmailAddress, JoinCode, OrganizationId, OrganizationKind, OrganizationName, RegionCode, Role, UserId,
-};
+use techmatch_domain::event::{MeetingSource, ParticipantRole};
 use techmatch_migrations::Migrator;
 use techmatch_store::testing::TestDatabase;
-use techmatch_store::{Membership, NewAccount, NewDeal, NewOrganization, NewParticipant, PlacedMeeting, Store};
-
-async fn member(store: &Store, email: &str, role: Role, code: &str) -> (UserId, OrganizationId) {
-    let (account, organization) = store
-        .create_account(NewAccount {
-            email: EmailAddress::parse("e", email).unwrap(),
-            password_hash: "$argon2id$x".into(),
-            display_name: DisplayName::parse("d", "测试").unwrap(),
-            role,
-            membership: Membership::Create(NewOrganization {
-                name: OrganizationName::parse("n", &format!("机构 {email}")).unwrap(),
-                kind: if role == Role::Company { OrganizationKind::Company } else { OrganizationKind::University },
-                region_code: RegionCode::parse("r", "420111").unwrap(),
-                join_code: JoinCode::parse("j", code).unwrap(),
-            }),
-        })
-        .await
-        .unwrap();
-    (account.id, organization.unwrap().id)
-}
-
-fn draft() -> EventDraft {
-    EventDraft::parse(
-        &EventInput {
-            title: "迁移测试对接会".into(),
-            kind: "matchmaking_fair".into(),
-            mode: "on_site".into(),
-            venue: Some("会展中心".into()),
-            date: "2099-03-01".into(),
-            slot_minutes: 20,
-            sessions: vec![("09:00".into(), 4)],
-            tables: 2,
-            capacity: 10,
-            registration_deadline: "2099-02-01T00:00:00Z".parse().unwrap(),
-            ..EventInput::default()
-        },
-        Utc::now(),
-    )
-    .unwrap()
-}
+use techmatch_store::{NewDeal, NewParticipant, PlacedMeeting};
 
 #[tokio::test]
 async fn meeting_outcomes_move_onto_the_deals_of_their_pairs() {
@@ -66,7 +28,7 @@ async fn meeting_outcomes_move_onto_the_deals_of_their_pairs() {
         let (second, second_firm) = member(&store, "d@firm.cn", Role::Company, "GGGGGGGGGGGGGGGG").await;
         let (third, third_firm) = member(&store, "e@firm.cn", Role::Company, "HHHHHHHHHHHHHHHH").await;
         let now = Utc::now();
-        let event = store.create_event(&draft(), officer, now).await.unwrap();
+        let event = store.create_event(&event_draft(10), officer, now).await.unwrap();
         let register = |user_id, organization_id, role| NewParticipant {
             event_id: event.id,
             user_id,
