@@ -47,8 +47,8 @@ impl EventService {
             errors.push(FieldError::new("body", "empty", "give attendance, an outcome or both"));
         }
         errors.into_result()?;
+        let event = self.store.find_event(meeting.event_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
         if meeting.attendance != Attendance::Scheduled {
-            let event = self.store.find_event(meeting.event_id).await?.ok_or(ServiceError::NotFound("meeting"))?;
             let local_now = now.with_timezone(&china_time()).naive_local();
             if !meeting.has_started(&event.content.timetable, local_now) {
                 return Err(conflict(
@@ -65,7 +65,7 @@ impl EventService {
         }
         self.store.update_meeting_follow_up(&meeting, now).await?;
         if let Some(change) = change {
-            self.record_outcome(actor, &meeting, change, now).await?;
+            self.record_outcome(actor, &meeting, event.content.title.as_str(), change, now).await?;
         }
         self.store.find_meeting(meeting_id).await?.ok_or(ServiceError::NotFound("meeting"))
     }
@@ -75,12 +75,17 @@ impl EventService {
         &self,
         actor: &Actor,
         meeting: &Meeting,
+        event_title: &str,
         change: DealChange,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         let deal = match &meeting.deal {
             Some(linked) => self.store.deal(linked.id).await?.ok_or(ServiceError::NotFound("deal"))?,
-            None => self.store.open_meeting_deal(meeting.id, &self.meeting_deal(actor, meeting, now).await?).await?,
+            None => {
+                self.store
+                    .open_meeting_deal(meeting.id, &self.meeting_deal(actor, meeting, event_title, now).await?)
+                    .await?
+            }
         };
         // Talks are where a held meeting's deal starts: saying so again changes nothing.
         let reached = if deal.stage == change.stage && change.stage == DealStage::InTalks {
@@ -109,15 +114,12 @@ impl EventService {
         &self,
         actor: &Actor,
         meeting: &Meeting,
+        title: &str,
         now: DateTime<Utc>,
     ) -> Result<NewDeal, ServiceError> {
         let side = |id| async move { self.store.find_participant(id).await?.ok_or(ServiceError::NotFound("meeting")) };
         let researcher = side(meeting.researcher).await?;
         let company = side(meeting.company).await?;
-        let title = match self.store.find_event(meeting.event_id).await? {
-            Some(event) => event.content.title.as_str().to_owned(),
-            None => String::new(),
-        };
         Ok(NewDeal {
             result_id: meeting.result_id.map(ResultId),
             need_id: meeting.need_id.map(NeedId),
