@@ -6,7 +6,7 @@ mod deals;
 
 use anyhow::Context;
 use techmatch_domain::{
-    Actor, DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationContact, OrganizationKind, OrganizationName,
+    Actor, ContactPerson, DisplayName, EmailAddress, JoinCode, NewPassword, OrganizationKind, OrganizationName,
     OrganizationProfile, RegionCode, Role,
 };
 use techmatch_service::import::{ImportOwner, ImportRow, parse_need_row, parse_result_row, read_jsonl};
@@ -166,7 +166,7 @@ pub async fn load(store: &Store, services: &Services) -> anyhow::Result<Option<D
         // first visitor sees what a listing's contact looks like; companies keep theirs private.
         if role == Role::Researcher && organization.contact.is_none() {
             let profile = OrganizationProfile {
-                contact: Some(OrganizationContact {
+                contact: Some(ContactPerson {
                     name: DisplayName::parse("name", demo.person).map_err(|e| anyhow::anyhow!(e.message))?,
                     phone: None,
                     email: Some(email.clone()),

@@ -22,6 +22,9 @@ mod m20261203_000014_meeting_outcomes_on_deals;
 mod m20261204_000015_organization_contacts;
 mod m20261204_000016_interface_languages;
 mod m20261204_000017_pair_outcomes;
+mod m20261206_000018_funnel_figures;
+mod m20261206_000019_interests_found_via;
+mod m20261206_000020_listing_contacts;
 
 pub struct Migrator;
 
@@ -46,6 +49,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_organization_contacts::Migration),
             Box::new(m20261204_000016_interface_languages::Migration),
             Box::new(m20261204_000017_pair_outcomes::Migration),
+            Box::new(m20261206_000018_funnel_figures::Migration),
+            Box::new(m20261206_000019_interests_found_via::Migration),
+            Box::new(m20261206_000020_listing_contacts::Migration),
         ]
     }
 }

@@ -91,6 +91,8 @@ pub async fn load(
             message: "我们对这项成果很感兴趣，希望了解转化条件并安排现场交流。".into(),
             related_kind: None,
             related_id: None,
+            // Some found among their matches, the others by searching: both origins show.
+            found_via: Some(if index % 2 == 0 { "match" } else { "search" }.into()),
         };
         let new = NewInterest::parse(&input).map_err(|errors| anyhow::anyhow!("demo interest: {errors:?}"))?;
         let now = Utc::now();

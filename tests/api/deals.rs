@@ -113,7 +113,7 @@ async fn an_accepted_interest_opens_a_deal_that_moves_to_a_registered_contract()
         assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
         assert_eq!(
             (opened.body["stage"].as_str(), opened.body["origin"].as_str()),
-            (Some("introduced"), Some("interest"))
+            (Some("introduced"), Some("interest_search"))
         );
         assert_eq!(
             (opened.body["result_id"].as_i64(), opened.body["need_id"].as_i64()),
@@ -348,16 +348,19 @@ async fn the_funnel_counts_the_deals_of_its_period_as_the_test_counts_them() {
                 .post(
                     "/api/v1/results",
                     Some(&researcher),
-                    &json!({"title": format!("漏斗测试成果 {index}"), "abstract": "用于漏斗统计测试的已发布科研成果。", "maturity": "pilot", "status": "published"}),
+                    &json!({"title": format!("漏斗测试成果 {index}"), "abstract": "用于漏斗统计测试的已发布科研成果。", "maturity": "pilot", "status": "published",
+                            "industry_codes": if index % 2 == 0 { json!(["38"]) } else { json!([]) }}),
                 )
                 .await;
             let interest = app
                 .post(
                     "/api/v1/interests",
                     Some(&company),
-                    &json!({"listing_kind": "result", "listing_id": result.body["id"], "purpose": "license", "message": "希望就这项成果进一步洽谈合作。"}),
+                    &json!({"listing_kind": "result", "listing_id": result.body["id"], "purpose": "license", "message": "希望就这项成果进一步洽谈合作。",
+                            "found_via": if index % 2 == 1 { "match" } else { "search" }}),
                 )
                 .await;
+            assert_eq!(interest.body["found_via"], if index % 2 == 1 { "match" } else { "search" });
             let accepted = app
                 .post(
                     &format!("/api/v1/interests/{}/answer", interest.body["id"]),
@@ -414,8 +417,17 @@ async fn the_funnel_counts_the_deals_of_its_period_as_the_test_counts_them() {
         assert_eq!(all["registered_amount_yuan"], contract_amount);
         assert_eq!(all["now_at"]["closed"], 1);
         assert_eq!(all["local_share"].as_f64(), Some(0.0), "the buyer is in Hangzhou, not Wuhan");
-        assert_eq!(funnel.body["by_origin"]["interest"]["deals"], plans.len());
+        // The odd deals' interests were sent from the company's matches, the others after a search.
+        let from_match = (0..plans.len()).filter(|index| index % 2 == 1).count();
+        assert_eq!(funnel.body["by_origin"]["interest_match"]["deals"], from_match, "{}", funnel.body["by_origin"]);
+        assert_eq!(funnel.body["by_origin"]["interest_search"]["deals"], plans.len() - from_match);
         assert_eq!(funnel.body["by_province"]["33"]["deals"], plans.len());
+        // Every deal opened this month (China time); the even ones' results are in division 38.
+        let month = (Utc::now() + Duration::hours(8)).format("%Y-%m").to_string();
+        assert_eq!(funnel.body["by_month"][&month]["deals"], plans.len(), "{}", funnel.body["by_month"]);
+        let in_38 = (0..plans.len()).filter(|index| index % 2 == 0).count();
+        assert_eq!(funnel.body["by_industry"]["38"]["deals"], in_38, "{}", funnel.body["by_industry"]);
+        assert_eq!(funnel.body["by_industry"]["unclassified"]["deals"], plans.len() - in_38);
 
         // Another period has none of them; the bureau's figures are staff's; a workbook too.
         let before = today - Duration::days(30);
@@ -526,6 +538,7 @@ async fn stalled_deals_are_those_unchanged_for_a_while_and_unfinished_the_quiete
             research_organization: research,
             company_organization: company,
             buyer_region: techmatch_domain::RegionCode::from_trusted("330106".into()),
+            industry_code: None,
             stage,
             furthest_stage: stage,
             origin: techmatch_domain::deal::DealOrigin::EventMeeting,

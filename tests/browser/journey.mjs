@@ -148,7 +148,11 @@ try {
   expect((await officer.content()).includes('合同已登记'), 'the registration is recorded');
   await shot(officer, 'officer-registered-contract');
   await officer.goto(`${base}/deals/funnel`);
-  expect((await officer.content()).includes('1 个完成技术合同登记'), 'the funnel counts the registered contract');
+  const funnelPage = await officer.content();
+  expect(funnelPage.includes('1 个完成技术合同登记'), 'the funnel counts the registered contract');
+  expect(funnelPage.includes('从检索浏览发出的合作意向'), 'its deal came from an interest sent after a search');
+  const chinaMonth = new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 7);
+  expect(funnelPage.includes(`${chinaMonth}:`), 'and opened this month');
   await shot(officer, 'officer-deal-funnel');
 
   // The officer creates an event and opens it.

@@ -177,6 +177,13 @@ pub fn can_edit_listing(actor: &Actor, owner: UserId) -> bool {
     actor.role.is_staff() || actor.user_id == owner
 }
 
+/// A listing's own contact person is seen by everyone who sees the listing when the poster
+/// shows it, else only by the poster's organization and staff (and, through an accepted
+/// interest, by the other side; see the interest's contacts).
+pub fn can_see_listing_contact(viewer: Option<&Actor>, listing_organization: OrganizationId, public: bool) -> bool {
+    public || viewer.is_some_and(|actor| acts_for(actor, listing_organization))
+}
+
 /// Applications to a challenge are seen and shortlisted by the need's organization and staff.
 pub fn can_review_applications(actor: &Actor, need_organization: OrganizationId) -> bool {
     acts_for(actor, need_organization)

@@ -48,15 +48,50 @@ impl PhoneNumber {
     }
 }
 
-/// The person the other side of a match reaches.
+/// The person the other side of a match reaches, for an organization or for one listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrganizationContact {
+pub struct ContactPerson {
     pub name: DisplayName,
     pub phone: Option<PhoneNumber>,
     pub email: Option<EmailAddress>,
-    /// Shown on the organization's public pages; otherwise only to the other side of an
-    /// accepted interest or introduction (and to staff).
+    /// Shown on public pages; otherwise only to the other side of an accepted interest or
+    /// introduction (and to staff).
     pub public: bool,
+}
+
+/// A contact person as sent, every part optional (none at all: no contact person).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactInput {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub public: bool,
+}
+
+impl ContactPerson {
+    /// A contact needs a name and a way to be reached; errors go under `contact_name`,
+    /// `contact_phone`, `contact_email` and `contact_public`. `None` inside when none was given.
+    pub fn parse_optional(input: &ContactInput, errors: &mut ValidationErrors) -> Option<Option<ContactPerson>> {
+        let before = errors.0.len();
+        let name = given(&input.name).and_then(|raw| errors.collect(DisplayName::parse("contact_name", raw)));
+        let phone = given(&input.phone).and_then(|raw| errors.collect(PhoneNumber::parse("contact_phone", raw)));
+        let email = given(&input.email).and_then(|raw| errors.collect(EmailAddress::parse("contact_email", raw)));
+        let reachable = given(&input.phone).is_some() || given(&input.email).is_some();
+        let named = given(&input.name).is_some();
+        if named && !reachable {
+            errors.push(FieldError::new("contact_phone", "required", "give a phone number or an e-mail address"));
+        }
+        if reachable && !named {
+            errors.push(FieldError::new("contact_name", "required", "name the person to contact"));
+        }
+        if input.public && !named {
+            errors.push(FieldError::new("contact_public", "no_contact", "there is no contact to show"));
+        }
+        if errors.0.len() > before {
+            return None;
+        }
+        Some(name.map(|name| ContactPerson { name, phone, email, public: input.public }))
+    }
 }
 
 /// An organization's profile as its members send it.
@@ -72,7 +107,7 @@ pub struct OrganizationProfileInput {
 /// An organization's profile as parsed: a contact needs a name and a way to be reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationProfile {
-    pub contact: Option<OrganizationContact>,
+    pub contact: Option<ContactPerson>,
     pub credit_code: Option<CreditCode>,
 }
 
@@ -83,27 +118,19 @@ fn given(raw: &Option<String>) -> Option<&str> {
 impl OrganizationProfile {
     pub fn parse(input: &OrganizationProfileInput) -> Result<OrganizationProfile, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let name = given(&input.contact_name).and_then(|raw| errors.collect(DisplayName::parse("contact_name", raw)));
-        let phone =
-            given(&input.contact_phone).and_then(|raw| errors.collect(PhoneNumber::parse("contact_phone", raw)));
-        let email =
-            given(&input.contact_email).and_then(|raw| errors.collect(EmailAddress::parse("contact_email", raw)));
+        let contact = ContactPerson::parse_optional(
+            &ContactInput {
+                name: input.contact_name.clone(),
+                phone: input.contact_phone.clone(),
+                email: input.contact_email.clone(),
+                public: input.contact_public,
+            },
+            &mut errors,
+        );
         let credit_code =
             given(&input.credit_code).and_then(|raw| errors.collect(CreditCode::parse("credit_code", raw)));
-        let reachable = given(&input.contact_phone).is_some() || given(&input.contact_email).is_some();
-        let named = given(&input.contact_name).is_some();
-        if named && !reachable {
-            errors.push(FieldError::new("contact_phone", "required", "give a phone number or an e-mail address"));
-        }
-        if reachable && !named {
-            errors.push(FieldError::new("contact_name", "required", "name the person to contact"));
-        }
-        if input.contact_public && !named {
-            errors.push(FieldError::new("contact_public", "no_contact", "there is no contact to show"));
-        }
         errors.into_result()?;
-        let contact = name.map(|name| OrganizationContact { name, phone, email, public: input.contact_public });
-        Ok(OrganizationProfile { contact, credit_code })
+        Ok(OrganizationProfile { contact: contact.flatten(), credit_code })
     }
 }
 

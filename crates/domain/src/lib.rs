@@ -16,6 +16,6 @@ pub mod validation;
 
 pub use access::{AccessDenied, Action, Actor, Viewer, authorize};
 pub use account::{DisplayName, EmailAddress, Language, NewPassword, Role, SelfServiceRole, UserAccount, UserId};
-pub use contact::{OrganizationContact, OrganizationProfile, OrganizationProfileInput, PhoneNumber};
+pub use contact::{ContactInput, ContactPerson, OrganizationProfile, OrganizationProfileInput, PhoneNumber};
 pub use organization::{JoinCode, Organization, OrganizationId, OrganizationKind, OrganizationName, RegionCode};
 pub use validation::{FieldError, ValidationErrors};

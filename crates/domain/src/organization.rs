@@ -201,7 +201,7 @@ pub struct Organization {
     pub kind: OrganizationKind,
     pub region_code: RegionCode,
     pub join_code: JoinCode,
-    pub contact: Option<crate::contact::OrganizationContact>,
+    pub contact: Option<crate::contact::ContactPerson>,
     /// Its unified social credit code, recorded with its contracts when a deal is signed.
     pub credit_code: Option<crate::deal::CreditCode>,
     pub created_at: DateTime<Utc>,

@@ -143,6 +143,7 @@ mod tests {
                 asking_price: MoneyRange::default(),
                 institution: None,
                 region_code: None,
+                contact: None,
             },
             status: ResultStatus::Published,
             language: techmatch_domain::listing::Language::Zh,

@@ -9,10 +9,11 @@ use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{
     ApplicationId, Challenge, ChallengeApplication, IpItem, Keywords, ListingKind, LongText, Maturity, MoneyRange,
     NeedContent, NeedId, NeedStatus, ResearchResult, ResultContent, ResultId, ResultStatus, TechNeed, Title,
-    TransferMode,
+    TransferMode, confidential_contact_shown,
 };
 use techmatch_domain::{
-    Action, Actor, FieldError, OrganizationId, OrganizationKind, RegionCode, Role, ValidationErrors, Viewer, authorize,
+    Action, Actor, ContactPerson, FieldError, OrganizationId, OrganizationKind, RegionCode, Role, ValidationErrors,
+    Viewer, authorize,
 };
 use techmatch_store::{
     NeedQuery, NewResearchResult, NewTechNeed, Page, PageRequest, ResultQuery, Store, UpdateError, Written,
@@ -50,6 +51,7 @@ pub struct ResultChanges {
     pub asking_price_max: Option<Option<i64>>,
     pub institution: Option<Option<String>>,
     pub region_code: Option<Option<RegionCode>>,
+    pub contact: Option<Option<ContactPerson>>,
     pub status: Option<ResultStatus>,
 }
 
@@ -74,6 +76,7 @@ pub struct NeedChanges {
     pub cooperation_modes: Option<Vec<TransferMode>>,
     pub confidential: Option<bool>,
     pub challenge: Option<Option<Challenge>>,
+    pub contact: Option<Option<ContactPerson>>,
     pub status: Option<NeedStatus>,
 }
 
@@ -297,6 +300,9 @@ impl ListingService {
         if let Some(region) = changes.region_code {
             content.region_code = region;
         }
+        if let Some(contact) = changes.contact {
+            content.contact = contact;
+        }
         let status = changes.status.unwrap_or(current.status);
         let hides = can_view_result(Viewer::Anonymous, current.organization_id, current.status)
             && !can_view_result(Viewer::Anonymous, current.organization_id, status);
@@ -437,6 +443,13 @@ impl ListingService {
         }
         if let Some(challenge) = changes.challenge {
             content.challenge = challenge;
+        }
+        if let Some(contact) = changes.contact {
+            content.contact = contact;
+        }
+        let contact_public = content.contact.as_ref().is_some_and(|contact| contact.public);
+        if let Some(error) = confidential_contact_shown(content.confidential, contact_public) {
+            return Err(ServiceError::Validation(ValidationErrors::single(error)));
         }
         let status = changes.status.unwrap_or(current.status);
         let hides =

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use techmatch_domain::deal::CreditCode;
 use techmatch_domain::{
-    DisplayName, EmailAddress, JoinCode, Language, Organization, OrganizationContact, OrganizationId, OrganizationKind,
+    ContactPerson, DisplayName, EmailAddress, JoinCode, Language, Organization, OrganizationId, OrganizationKind,
     OrganizationName, OrganizationProfile, PhoneNumber, RegionCode, Role, UserAccount, UserId,
 };
 
@@ -412,7 +412,7 @@ fn organization_from_model(model: organization::Model) -> Result<Organization, S
         kind,
         region_code: RegionCode::from_trusted(model.region_code),
         join_code: JoinCode::from_trusted(model.join_code),
-        contact: model.contact_name.map(|name| OrganizationContact {
+        contact: model.contact_name.map(|name| ContactPerson {
             name: DisplayName::from_trusted(name),
             phone: model.contact_phone.map(PhoneNumber::from_trusted),
             email: model.contact_email.map(EmailAddress::from_trusted),

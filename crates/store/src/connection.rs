@@ -144,15 +144,22 @@ impl Store {
         self.backend
     }
 
-    /// Applies every pending migration. On PostgreSQL an advisory lock keeps several nodes
+    /// Applies every pending migration, then counts the deals that predate the funnel's figures
+    /// into them. On PostgreSQL an advisory lock keeps several nodes
     /// starting at once from migrating concurrently.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => Migrator::up(&self.writer, None).await?,
+            Backend::Sqlite => {
+                Migrator::up(&self.writer, None).await?;
+                let transaction = self.writer.begin().await?;
+                crate::deals::fill_in_funnel_figures(&transaction).await?;
+                transaction.commit().await?;
+            }
             Backend::Postgres => {
                 let transaction = self.writer.begin().await?;
                 transaction.execute_unprepared("SELECT pg_advisory_xact_lock(7240118231)").await?;
                 Migrator::up(&transaction, None).await?;
+                crate::deals::fill_in_funnel_figures(&transaction).await?;
                 transaction.commit().await?;
             }
         }

@@ -25,8 +25,8 @@ pub use accounts::{CreateAccountError, Membership, NewAccount, NewOrganization};
 pub use backup::{sqlite_file, verify_sqlite_backup};
 pub use connection::{Backend, DatabaseSettings, SqliteSynchronous, Store};
 pub use deals::{
-    AnswerOutcome, BulkDeal, DealFilter, FunnelRow, IntroductionAnswerOutcome, NewDeal, NewInterestRow,
-    NewIntroductionRow, StoredAnswer, StoredDealChange, SweepNotices,
+    AnswerOutcome, BulkDeal, DealFilter, FunnelDimension, FunnelRow, IntroductionAnswerOutcome, NewDeal,
+    NewInterestRow, NewIntroductionRow, StoredAnswer, StoredDealChange, SweepNotices,
 };
 pub use decisions::{NewStoredPair, PairDecision, StoredMatch};
 pub use error::StoreError;

@@ -62,7 +62,10 @@ async fn migrations_apply_and_are_idempotent() {
                 "m20261203_000014_meeting_outcomes_on_deals".to_owned(),
                 "m20261204_000015_organization_contacts".to_owned(),
                 "m20261204_000016_interface_languages".to_owned(),
-                "m20261204_000017_pair_outcomes".to_owned()
+                "m20261204_000017_pair_outcomes".to_owned(),
+                "m20261206_000018_funnel_figures".to_owned(),
+                "m20261206_000019_interests_found_via".to_owned(),
+                "m20261206_000020_listing_contacts".to_owned()
             ],
             "{label}"
         );

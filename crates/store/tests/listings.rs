@@ -54,6 +54,12 @@ fn result_content(title: &str) -> ResultContent {
         asking_price: MoneyRange::parse("asking_price", Some(100_000), Some(500_000)).unwrap(),
         institution: Some("武汉理工大学".into()),
         region_code: Some(RegionCode::parse("r", "420111").unwrap()),
+        contact: Some(techmatch_domain::ContactPerson {
+            name: techmatch_domain::DisplayName::parse("contact_name", "刘工").unwrap(),
+            phone: Some(techmatch_domain::PhoneNumber::parse("contact_phone", "027-87654321").unwrap()),
+            email: None,
+            public: false,
+        }),
     }
 }
 
@@ -70,6 +76,7 @@ fn need_content(title: &str, confidential: bool) -> NeedContent {
         cooperation_modes: vec![],
         confidential,
         challenge: None,
+        contact: None,
     }
 }
 
@@ -115,6 +122,12 @@ async fn listings_version_visibility_and_outbox() {
         let stale = store.update_result(draft.value.id, 1, &result_content("改过的标题"), ResultStatus::Draft).await;
         assert!(matches!(stale, Err(UpdateError::VersionConflict { current: 2 })), "{label}: {stale:?}");
         assert_eq!(store.find_result(draft.value.id).await.unwrap().unwrap().content.title.as_str(), "锂电池正极材料");
+        let stored_contact = store.find_result(draft.value.id).await.unwrap().unwrap().content.contact;
+        assert_eq!(
+            stored_contact,
+            result_content("锂电池正极材料").contact,
+            "the listing's own contact round-trips: {label}"
+        );
         let missing = store
             .update_result(techmatch_domain::listing::ResultId(9999), 1, &result_content("xx"), ResultStatus::Draft)
             .await;

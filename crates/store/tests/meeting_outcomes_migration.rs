@@ -74,7 +74,7 @@ async fn meeting_outcomes_move_onto_the_deals_of_their_pairs() {
                     research_organization: university,
                     company_organization: second_firm,
                     stage: DealStage::InTalks,
-                    origin: DealOrigin::Interest,
+                    origin: DealOrigin::InterestFromSearch,
                     introducer: None,
                     interest_id: None,
                     opened_by: researcher,
@@ -105,8 +105,8 @@ async fn meeting_outcomes_move_onto_the_deals_of_their_pairs() {
             ))
             .await
             .unwrap();
-        Migrator::up(&connection, None).await.unwrap();
         connection.close().await.unwrap();
+        store.migrate().await.unwrap();
 
         let meetings = store.meetings(event.id).await.unwrap();
         let meeting = |id: i64| meetings.iter().find(|meeting| meeting.id.0 == id).unwrap();
@@ -126,9 +126,22 @@ async fn meeting_outcomes_move_onto_the_deals_of_their_pairs() {
         assert_eq!(intent.id, talks.id, "the pair's existing deal, not a second one");
         assert_eq!((intent.stage, intent.furthest_stage), (DealStage::IntentSigned, DealStage::IntentSigned));
         let moved = store.deal(talks.id).await.unwrap().unwrap();
-        assert_eq!((moved.origin, moved.version), (DealOrigin::Interest, talks.version + 1));
+        assert_eq!((moved.origin, moved.version), (DealOrigin::InterestFromSearch, talks.version + 1));
         let stages: Vec<_> = store.deal_timeline(talks.id).await.unwrap().iter().map(|entry| entry.to).collect();
         assert_eq!(stages, [DealStage::InTalks, DealStage::IntentSigned]);
+
+        // The funnel's figures, dropped with the migrations taken back, count every deal again,
+        // the ones the migration opened too.
+        let day = |offset: i64| (Utc::now() + chrono::Duration::days(offset)).date_naive();
+        let rows = store.deal_funnel_rows(day(-1), day(1), None).await.unwrap();
+        let by_origin = rows.iter().filter(|row| row.dimension == techmatch_store::FunnelDimension::Origin);
+        let deals = store
+            .deals(techmatch_store::DealFilter::default(), techmatch_store::PageRequest { offset: 0, limit: 10 })
+            .await
+            .unwrap();
+        assert_eq!(deals.total, 2);
+        assert_eq!(by_origin.map(|row| row.deals).sum::<u64>(), deals.total, "{rows:?}");
+        assert!(rows.iter().all(|row| row.month.len() == 7), "{rows:?}");
 
         // A meeting without an outcome points at no deal.
         assert!(meeting(without).deal.is_none());

@@ -2,9 +2,10 @@
 //! paging. Both kinds' content is checked by the domain's one parser per kind.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use techmatch_domain::access::can_see_listing_contact;
 use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{ChallengeInput, IpItemInput, Keywords, LongText, Maturity, Title};
-use techmatch_domain::{FieldError, OrganizationId, RegionCode, ValidationErrors};
+use techmatch_domain::{Actor, ContactInput, ContactPerson, FieldError, OrganizationId, RegionCode, ValidationErrors};
 use techmatch_service::{ListingFilters, PageRequest};
 use utoipa::{IntoParams, ToSchema};
 
@@ -46,6 +47,56 @@ impl ChallengeBody {
     pub(super) fn input(&self) -> ChallengeInput {
         ChallengeInput { bounty_yuan: self.bounty_yuan, deadline: self.deadline.clone() }
     }
+}
+
+/// A listing's own contact person, when someone other than the organization's contact answers
+/// for it. Seen by everyone who sees the listing when `public`; otherwise by the poster's
+/// organization and staff, and by the other side once it accepts or is accepted.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    pub name: String,
+    /// A mobile number, a landline with its area code, or a 400/800 number.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Shown to everyone who sees the listing (never on a confidential need).
+    #[serde(default)]
+    pub public: bool,
+}
+
+impl ContactBody {
+    pub(super) fn input(body: Option<&ContactBody>) -> ContactInput {
+        body.map_or_else(ContactInput::default, |body| ContactInput {
+            name: Some(body.name.clone()),
+            phone: body.phone.clone(),
+            email: body.email.clone(),
+            public: body.public,
+        })
+    }
+
+    /// The listing's contact as `viewer` may see it.
+    pub(super) fn seen_by(
+        contact: Option<ContactPerson>,
+        viewer: Option<&Actor>,
+        organization: OrganizationId,
+    ) -> Option<ContactBody> {
+        contact.filter(|contact| can_see_listing_contact(viewer, organization, contact.public)).map(|contact| {
+            ContactBody {
+                name: contact.name.as_str().to_owned(),
+                phone: contact.phone.map(|phone| phone.as_str().to_owned()),
+                email: contact.email.map(|email| email.as_str().to_owned()),
+                public: contact.public,
+            }
+        })
+    }
+}
+
+/// An update's contact: absent keeps it, `null` clears it, an object replaces it.
+pub(super) fn parse_contact_change(
+    errors: &mut ValidationErrors,
+    change: Option<Option<&ContactBody>>,
+) -> Option<Option<ContactPerson>> {
+    change.and_then(|body| ContactPerson::parse_optional(&ContactBody::input(body), errors))
 }
 
 /// The text every listing has, as an update sends it: each part parsed only when sent.

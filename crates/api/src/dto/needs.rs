@@ -6,11 +6,11 @@ use techmatch_domain::listing::{
     ChallengeApplication, LongText, Maturity, NeedContent, NeedInput, NeedStatus, TechNeed, parse_industry_codes,
     parse_optional_challenge, parse_optional_date, parse_optional_region, parse_transfer_modes,
 };
-use techmatch_domain::{OrganizationId, ValidationErrors};
+use techmatch_domain::{Actor, OrganizationId, ValidationErrors};
 use techmatch_service::{NeedChanges, NeedDraft, today};
 use utoipa::ToSchema;
 
-use super::listings::{ChallengeBody, finish, parse_text_changes, present};
+use super::listings::{ChallengeBody, ContactBody, finish, parse_contact_change, parse_text_changes, present};
 use crate::error::ApiError;
 
 /// A new technology need.
@@ -39,6 +39,9 @@ pub struct CreateNeedRequest {
     pub confidential: bool,
     /// An open challenge (揭榜挂帅).
     pub challenge: Option<ChallengeBody>,
+    /// Who answers for this need, when not the organization's contact person (never public on
+    /// a confidential need).
+    pub contact: Option<ContactBody>,
     /// `open` (default), `in_talks`, `solved` or `closed`.
     pub status: Option<String>,
     /// Staff only: the company this is posted for.
@@ -60,6 +63,7 @@ impl CreateNeedRequest {
             region_code: self.region_code,
             cooperation_modes: self.cooperation_modes,
             confidential: self.confidential,
+            contact: ContactBody::input(self.contact.as_ref()),
         };
         let mut errors = ValidationErrors::new();
         let content = NeedContent::parse(&input, today(), &mut errors);
@@ -102,6 +106,10 @@ pub struct UpdateNeedRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<ChallengeBody>)]
     pub challenge: Option<Option<ChallengeBody>>,
+    /// `null` clears the listing's own contact (the organization's answers again).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ContactBody>)]
+    pub contact: Option<Option<ContactBody>>,
     /// `open`, `in_talks`, `solved`, `closed` or `archived`.
     pub status: Option<String>,
 }
@@ -142,6 +150,7 @@ impl UpdateNeedRequest {
             changes.challenge =
                 parse_optional_challenge(&mut errors, raw.as_ref().map(ChallengeBody::input).as_ref(), today());
         }
+        changes.contact = parse_contact_change(&mut errors, self.contact.as_ref().map(Option::as_ref));
         if let Some(raw) = &self.status {
             changes.status = errors.collect(NeedStatus::parse("status", raw));
         }
@@ -165,6 +174,9 @@ pub struct NeedResponse {
     pub cooperation_modes: Vec<String>,
     pub confidential: bool,
     pub challenge: Option<ChallengeResponse>,
+    /// The listing's own contact person: to everyone who sees the need when public, else to its
+    /// organization and staff.
+    pub contact: Option<ContactBody>,
     pub organization_id: i64,
     pub owner_user_id: i64,
     pub language: String,
@@ -179,8 +191,9 @@ pub struct ChallengeResponse {
     pub deadline: NaiveDate,
 }
 
-impl From<TechNeed> for NeedResponse {
-    fn from(need: TechNeed) -> Self {
+impl NeedResponse {
+    /// The need as `viewer` sees it.
+    pub fn seen_by(need: TechNeed, viewer: Option<&Actor>) -> Self {
         let content = need.content;
         NeedResponse {
             id: need.id.0,
@@ -200,6 +213,7 @@ impl From<TechNeed> for NeedResponse {
                 bounty_yuan: challenge.bounty_yuan,
                 deadline: challenge.deadline,
             }),
+            contact: ContactBody::seen_by(content.contact, viewer, need.organization_id),
             organization_id: need.organization_id.0,
             owner_user_id: need.owner_user_id.0,
             language: need.language.as_str().to_owned(),

@@ -6,11 +6,11 @@ use techmatch_domain::listing::{
     Maturity, ResearchResult, ResultContent, ResultInput, ResultStatus, parse_industry_codes, parse_ip_items,
     parse_optional_region, parse_optional_text, parse_transfer_modes,
 };
-use techmatch_domain::{OrganizationId, ValidationErrors};
+use techmatch_domain::{Actor, OrganizationId, ValidationErrors};
 use techmatch_service::{ResultChanges, ResultDraft};
 use utoipa::ToSchema;
 
-use super::listings::{IpItemBody, finish, parse_text_changes, present};
+use super::listings::{ContactBody, IpItemBody, finish, parse_contact_change, parse_text_changes, present};
 use crate::error::ApiError;
 
 /// A new research result.
@@ -42,6 +42,8 @@ pub struct CreateResultRequest {
     pub institution: Option<String>,
     /// GB/T 2260 division code.
     pub region_code: Option<String>,
+    /// Who answers for this result, when not the organization's contact person.
+    pub contact: Option<ContactBody>,
     /// `draft` (default) or `published`.
     pub status: Option<String>,
     /// Staff only: the institution this is posted for.
@@ -63,6 +65,7 @@ impl CreateResultRequest {
             asking_price_max: self.asking_price_max,
             institution: self.institution,
             region_code: self.region_code,
+            contact: ContactBody::input(self.contact.as_ref()),
         };
         let mut errors = ValidationErrors::new();
         let content = ResultContent::parse(&input, &mut errors);
@@ -105,6 +108,10 @@ pub struct UpdateResultRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub region_code: Option<Option<String>>,
+    /// `null` clears the listing's own contact (the organization's answers again).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ContactBody>)]
+    pub contact: Option<Option<ContactBody>>,
     /// `draft`, `published` or `archived`.
     pub status: Option<String>,
 }
@@ -143,6 +150,7 @@ impl UpdateResultRequest {
         if let Some(raw) = &self.region_code {
             changes.region_code = parse_optional_region(&mut errors, raw.as_deref());
         }
+        changes.contact = parse_contact_change(&mut errors, self.contact.as_ref().map(Option::as_ref));
         if let Some(raw) = &self.status {
             changes.status = errors.collect(ResultStatus::parse("status", raw));
         }
@@ -167,6 +175,9 @@ pub struct ResultResponse {
     pub asking_price_max: Option<i64>,
     pub institution: Option<String>,
     pub region_code: Option<String>,
+    /// The listing's own contact person: to everyone when public, else to its organization and
+    /// staff.
+    pub contact: Option<ContactBody>,
     pub organization_id: i64,
     pub owner_user_id: i64,
     /// `zh`, `en` or `mixed`, detected from the text.
@@ -176,8 +187,9 @@ pub struct ResultResponse {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<ResearchResult> for ResultResponse {
-    fn from(result: ResearchResult) -> Self {
+impl ResultResponse {
+    /// The result as `viewer` sees it.
+    pub fn seen_by(result: ResearchResult, viewer: Option<&Actor>) -> Self {
         let content = result.content;
         ResultResponse {
             id: result.id.0,
@@ -198,6 +210,7 @@ impl From<ResearchResult> for ResultResponse {
             asking_price_max: content.asking_price.max,
             institution: content.institution,
             region_code: content.region_code.map(|code| code.as_str().to_owned()),
+            contact: ContactBody::seen_by(content.contact, viewer, result.organization_id),
             organization_id: result.organization_id.0,
             owner_user_id: result.owner_user_id.0,
             language: result.language.as_str().to_owned(),

@@ -32,7 +32,7 @@ pub async fn list_needs(
     let (page, per_page, window, filters) = query.into_inner().into_filters()?;
     let listed = services.listings.list_needs(caller.actor(), filters, window).await?;
     Ok(web::Json(NeedListResponse {
-        items: listed.items.into_iter().map(Into::into).collect(),
+        items: listed.items.into_iter().map(|listing| NeedResponse::seen_by(listing, caller.actor())).collect(),
         total: listed.total,
         page,
         per_page,
@@ -61,7 +61,7 @@ pub async fn create_need(
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner().into_draft()?;
     let created = services.listings.create_need(&caller.0, draft).await?;
-    Ok(HttpResponse::Created().json(NeedResponse::from(created)))
+    Ok(HttpResponse::Created().json(NeedResponse::seen_by(created, Some(&caller.0))))
 }
 
 /// One technology need (404 when it does not exist or the caller may not see it).
@@ -81,7 +81,8 @@ pub async fn get_need(
     caller: MaybeAuthenticated,
     path: web::Path<i64>,
 ) -> Result<web::Json<NeedResponse>, ApiError> {
-    Ok(web::Json(services.listings.get_need(caller.actor(), NeedId(path.into_inner())).await?.into()))
+    let need = services.listings.get_need(caller.actor(), NeedId(path.into_inner())).await?;
+    Ok(web::Json(NeedResponse::seen_by(need, caller.actor())))
 }
 
 /// Change a technology need (its poster, liaison officers, admins). Send the version you saw.
@@ -110,7 +111,7 @@ pub async fn update_need(
 ) -> Result<web::Json<NeedResponse>, ApiError> {
     let (version, changes) = body.into_inner().into_changes()?;
     let updated = services.listings.update_need(&caller.0, NeedId(path.into_inner()), version, changes).await?;
-    Ok(web::Json(updated.into()))
+    Ok(web::Json(NeedResponse::seen_by(updated, Some(&caller.0))))
 }
 
 /// Archive a technology need: it leaves lists and searches but stays on record.
@@ -134,7 +135,7 @@ pub async fn archive_need(
     query: web::Query<ArchiveQuery>,
 ) -> Result<web::Json<NeedResponse>, ApiError> {
     let archived = services.listings.archive_need(&caller.0, NeedId(path.into_inner()), query.version).await?;
-    Ok(web::Json(archived.into()))
+    Ok(web::Json(NeedResponse::seen_by(archived, Some(&caller.0))))
 }
 
 /// Apply to an open challenge with a short proposal (researchers).

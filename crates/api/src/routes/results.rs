@@ -29,7 +29,7 @@ pub async fn list_results(
     let (page, per_page, window, filters) = query.into_inner().into_filters()?;
     let listed = services.listings.list_results(caller.actor(), filters, window).await?;
     Ok(web::Json(ResultListResponse {
-        items: listed.items.into_iter().map(Into::into).collect(),
+        items: listed.items.into_iter().map(|listing| ResultResponse::seen_by(listing, caller.actor())).collect(),
         total: listed.total,
         page,
         per_page,
@@ -58,7 +58,7 @@ pub async fn create_result(
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner().into_draft()?;
     let created = services.listings.create_result(&caller.0, draft).await?;
-    Ok(HttpResponse::Created().json(ResultResponse::from(created)))
+    Ok(HttpResponse::Created().json(ResultResponse::seen_by(created, Some(&caller.0))))
 }
 
 /// One research result (404 when it does not exist or the caller may not see it).
@@ -78,7 +78,8 @@ pub async fn get_result(
     caller: MaybeAuthenticated,
     path: web::Path<i64>,
 ) -> Result<web::Json<ResultResponse>, ApiError> {
-    Ok(web::Json(services.listings.get_result(caller.actor(), ResultId(path.into_inner())).await?.into()))
+    let result = services.listings.get_result(caller.actor(), ResultId(path.into_inner())).await?;
+    Ok(web::Json(ResultResponse::seen_by(result, caller.actor())))
 }
 
 /// Change a research result (its poster, liaison officers, admins). Send the version you saw.
@@ -107,7 +108,7 @@ pub async fn update_result(
 ) -> Result<web::Json<ResultResponse>, ApiError> {
     let (version, changes) = body.into_inner().into_changes()?;
     let updated = services.listings.update_result(&caller.0, ResultId(path.into_inner()), version, changes).await?;
-    Ok(web::Json(updated.into()))
+    Ok(web::Json(ResultResponse::seen_by(updated, Some(&caller.0))))
 }
 
 /// Archive a research result: it leaves lists and searches but stays on record.
@@ -131,7 +132,7 @@ pub async fn archive_result(
     query: web::Query<ArchiveQuery>,
 ) -> Result<web::Json<ResultResponse>, ApiError> {
     let archived = services.listings.archive_result(&caller.0, ResultId(path.into_inner()), query.version).await?;
-    Ok(web::Json(archived.into()))
+    Ok(web::Json(ResultResponse::seen_by(archived, Some(&caller.0))))
 }
 
 /// Technology needs that match a result, best first, with explanations (the result's

@@ -65,6 +65,7 @@ pub async fn express_interest_form(services: web::Data<Services>, form: Posted) 
         message: form.field("message").to_owned(),
         related_kind: None,
         related_id: None,
+        found_via: Some(form.field("found_via")).filter(|via| !via.is_empty()).map(str::to_owned),
     };
     let back = ListingRef::parse("listing_kind", &input.listing_kind, listing_id)
         .map_or_else(|_| "/my/deals".to_owned(), listing_path);
@@ -547,6 +548,22 @@ pub async fn funnel_page(
             GroupRow { key: code.name().unwrap_or(province).to_owned(), text: group_text(figures) }
         })
         .collect();
+    let months: Vec<GroupRow> = funnel
+        .by_month
+        .iter()
+        .map(|(month, figures)| GroupRow { key: month.clone(), text: group_text(figures) })
+        .collect();
+    let industries: Vec<GroupRow> = funnel
+        .by_industry
+        .iter()
+        .map(|(code, figures)| {
+            let key = match techmatch_domain::industry::IndustryCode::parse("industry", code) {
+                Ok(industry) => visit.language.pick(industry.name_zh(), industry.name_en()).to_owned(),
+                Err(_) => visit.label("industry_unclassified"),
+            };
+            GroupRow { key, text: group_text(figures) }
+        })
+        .collect();
     let summary = visit
         .label("funnel_summary")
         .replace("{deals}", &all.deals.to_string())
@@ -560,7 +577,7 @@ pub async fn funnel_page(
         "funnel.html",
         minijinja::context! {
             from => from.to_string(), to => to.to_string(), summary, stages,
-            first => all.reached[0].max(1), origins, provinces, introducer_roles, introducers,
+            first => all.reached[0].max(1), origins, provinces, months, industries, introducer_roles, introducers,
         },
     ))
 }

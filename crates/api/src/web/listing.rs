@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use techmatch_domain::OrganizationId;
-use techmatch_domain::deal::{InterestPurpose, ListingRef, may_express_interest_in};
+use techmatch_domain::deal::{FoundVia, InterestPurpose, ListingRef, may_express_interest_in};
 use techmatch_domain::listing::{ListingKind, NeedId, NeedStatus, ResultId, ResultStatus};
 use techmatch_service::Services;
 
@@ -70,6 +70,8 @@ struct ChallengePanel {
 pub struct ListingQuery {
     notice: Option<String>,
     code: Option<String>,
+    /// `match` when the visitor came from a match list: an interest sent from here says so.
+    via: Option<String>,
     #[allow(dead_code)]
     lang: Option<String>,
 }
@@ -149,14 +151,24 @@ struct InterestPanel {
     id: i64,
     signed_in: bool,
     purposes: Vec<&'static str>,
+    found_via: &'static str,
 }
 
-fn interest_panel(visit: &Visit, listing: ListingRef, poster: OrganizationId, open: bool) -> Option<InterestPanel> {
+fn interest_panel(
+    visit: &Visit,
+    listing: ListingRef,
+    poster: OrganizationId,
+    open: bool,
+    query: &ListingQuery,
+) -> Option<InterestPanel> {
+    let found_via =
+        if query.via.as_deref() == Some(FoundVia::Match.as_str()) { FoundVia::Match } else { FoundVia::Search };
     let panel = |signed_in| InterestPanel {
         kind: listing.kind(),
         id: listing.id(),
         signed_in,
         purposes: InterestPurpose::ALL.iter().map(|purpose| purpose.as_str()).collect(),
+        found_via: found_via.as_str(),
     };
     match &visit.actor {
         _ if !open => None,
@@ -194,13 +206,19 @@ pub async fn result_page(
         &listing_page(ListingKind::Result, result.id.0),
     );
     let poster = services.listings.organization(result.organization_id).await.or_page(&visit)?;
-    let contact = poster.as_ref().and_then(super::organization::public_contact);
+    let contact = super::organization::listing_contact(
+        visit.actor.as_ref(),
+        content.contact.as_ref(),
+        result.organization_id,
+        poster.as_ref(),
+    );
     let organization = poster.map(|poster| poster.name.as_str().to_owned());
     let interest = interest_panel(
         &visit,
         ListingRef::Result(result.id),
         result.organization_id,
         result.status == ResultStatus::Published,
+        &query,
     );
     let listing = ListingPage {
         kind: visit.label("kind_result"),
@@ -275,13 +293,19 @@ pub async fn need_page(
         _ => None,
     };
     let poster = services.listings.organization(need.organization_id).await.or_page(&visit)?;
-    let contact = poster.as_ref().and_then(super::organization::public_contact);
+    let contact = super::organization::listing_contact(
+        visit.actor.as_ref(),
+        content.contact.as_ref(),
+        need.organization_id,
+        poster.as_ref(),
+    );
     let organization = poster.map(|poster| poster.name.as_str().to_owned());
     let interest = interest_panel(
         &visit,
         ListingRef::Need(need.id),
         need.organization_id,
         matches!(need.status, NeedStatus::Open | NeedStatus::InTalks),
+        &query,
     );
     let listing = ListingPage {
         kind: visit.label(if content.challenge.is_some() { "challenge" } else { "kind_need" }),

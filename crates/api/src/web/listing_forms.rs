@@ -12,13 +12,13 @@ use super::forms::{Choice, FieldMessages, FormInput, field_messages, list_value,
 use super::listing::{kind_path, listing_page};
 use super::refusal::{OrPage, PageError, PageResult, back_after};
 use super::session::{Posted, Visit, see_other};
-use crate::dto::listings::ChallengeBody;
+use crate::dto::listings::{ChallengeBody, ContactBody};
 use crate::dto::needs::{CreateNeedRequest, UpdateNeedRequest};
 use crate::dto::results::{CreateResultRequest, UpdateResultRequest};
 use crate::spreadsheet::ExportFormat;
 
 /// The fields of the two listing forms: (name, label key, input kind, choices).
-pub(super) const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [
+pub(super) const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 13] = [
     ("title", "title_label", "text", &[]),
     ("abstract", "abstract", "textarea", &[]),
     ("keywords", "keywords_hint", "text", &[]),
@@ -27,9 +27,13 @@ pub(super) const RESULT_FIELDS: [(&str, &str, &str, &[&str]); 9] = [
     ("asking_price_min", "asking_price_min", "number", &[]),
     ("asking_price_max", "asking_price_max", "number", &[]),
     ("region_code", "region_code_label", "text", &[]),
+    ("contact_name", "listing_contact_name", "text", &[]),
+    ("contact_phone", "contact_phone", "tel", &[]),
+    ("contact_email", "contact_email", "email", &[]),
+    ("contact_public", "contact_public", "checkbox", &[]),
     ("status", "status_label", "select", &["published", "draft"]),
 ];
-pub(super) const NEED_FIELDS: [(&str, &str, &str, &[&str]); 13] = [
+pub(super) const NEED_FIELDS: [(&str, &str, &str, &[&str]); 17] = [
     ("title", "title_label", "text", &[]),
     ("description", "description", "textarea", &[]),
     ("keywords", "keywords_hint", "text", &[]),
@@ -42,6 +46,10 @@ pub(super) const NEED_FIELDS: [(&str, &str, &str, &[&str]); 13] = [
     ("confidential", "confidential", "checkbox", &[]),
     ("bounty_yuan", "bounty_label", "number", &[]),
     ("challenge_deadline", "challenge_deadline", "date", &[]),
+    ("contact_name", "listing_contact_name", "text", &[]),
+    ("contact_phone", "contact_phone", "tel", &[]),
+    ("contact_email", "contact_email", "email", &[]),
+    ("contact_public", "contact_public", "checkbox", &[]),
     ("status", "status_label", "select", &["open", "in_talks", "solved", "closed"]),
 ];
 
@@ -81,6 +89,32 @@ fn challenge_of(form: &Posted, number_of: &mut impl FnMut(&str) -> Option<i64>) 
     let deadline = form.field("challenge_deadline").trim();
     (bounty.is_some() || !deadline.is_empty())
         .then(|| ChallengeBody { bounty_yuan: bounty.unwrap_or(0), deadline: deadline.to_owned() })
+}
+
+/// The listing's own contact from its form; none when every part is left empty.
+fn contact_of(form: &Posted) -> Option<ContactBody> {
+    let public = form.field("contact_public") == "true";
+    let (name, phone, email) = (
+        form.field("contact_name").trim(),
+        optional(form.field("contact_phone")),
+        optional(form.field("contact_email")),
+    );
+    (public || !name.is_empty() || phone.is_some() || email.is_some()).then(|| ContactBody {
+        name: name.to_owned(),
+        phone,
+        email,
+        public,
+    })
+}
+
+/// The contact fields of an edit form, filled from the stored contact.
+fn contact_values(contact: Option<&techmatch_domain::ContactPerson>) -> Vec<(&'static str, String)> {
+    vec![
+        ("contact_name", text_of(contact.map(|contact| contact.name.as_str()))),
+        ("contact_phone", text_of(contact.and_then(|contact| contact.phone.as_ref()).map(|phone| phone.as_str()))),
+        ("contact_email", text_of(contact.and_then(|contact| contact.email.as_ref()).map(|email| email.as_str()))),
+        ("contact_public", contact.is_some_and(|contact| contact.public).to_string()),
+    ]
 }
 
 /// The form's whole numbers; a message for each that is not a number is kept for the page.
@@ -205,6 +239,7 @@ async fn create_listing(services: &Services, kind: ListingKind, form: &Posted) -
                 asking_price_max: numbers.of("asking_price_max"),
                 institution: None,
                 region_code: optional(form.field("region_code")),
+                contact: contact_of(form),
                 status: optional(form.field("status")),
                 organization_id: form.field("organization_id").parse().ok(),
             }
@@ -231,6 +266,7 @@ async fn create_listing(services: &Services, kind: ListingKind, form: &Posted) -
                 cooperation_modes: Vec::new(),
                 confidential: form.field("confidential") == "true",
                 challenge,
+                contact: contact_of(form),
                 status: optional(form.field("status")),
                 organization_id: None,
             }
@@ -280,17 +316,22 @@ pub async fn edit_result_form(visit: Visit, services: web::Data<Services>, path:
         return Err(PageError::failed(&visit, ServiceError::Forbidden));
     }
     let content = &result.content;
-    let values = named(vec![
-        ("title", content.title.as_str().to_owned()),
-        ("abstract", content.abstract_text.as_str().to_owned()),
-        ("keywords", content.keywords.as_slice().join(", ")),
-        ("industry_codes", joined_codes(content.industry_codes.iter())),
-        ("maturity", content.maturity.as_str().to_owned()),
-        ("asking_price_min", text_of(content.asking_price.min)),
-        ("asking_price_max", text_of(content.asking_price.max)),
-        ("region_code", text_of(content.region_code.as_ref().map(|code| code.as_str()))),
-        ("status", result.status.as_str().to_owned()),
-    ]);
+    let values = named(
+        vec![
+            ("title", content.title.as_str().to_owned()),
+            ("abstract", content.abstract_text.as_str().to_owned()),
+            ("keywords", content.keywords.as_slice().join(", ")),
+            ("industry_codes", joined_codes(content.industry_codes.iter())),
+            ("maturity", content.maturity.as_str().to_owned()),
+            ("asking_price_min", text_of(content.asking_price.min)),
+            ("asking_price_max", text_of(content.asking_price.max)),
+            ("region_code", text_of(content.region_code.as_ref().map(|code| code.as_str()))),
+            ("status", result.status.as_str().to_owned()),
+        ]
+        .into_iter()
+        .chain(contact_values(content.contact.as_ref()))
+        .collect(),
+    );
     let editing = Editing { id: result.id.0, version: result.version };
     listing_form(&services, &visit, ListingKind::Result, Some(editing), &values, &[]).await
 }
@@ -303,21 +344,26 @@ pub async fn edit_need_form(visit: Visit, services: web::Data<Services>, path: w
         return Err(PageError::failed(&visit, ServiceError::Forbidden));
     }
     let content = &need.content;
-    let values = named(vec![
-        ("title", content.title.as_str().to_owned()),
-        ("description", content.description.as_str().to_owned()),
-        ("keywords", content.keywords.as_slice().join(", ")),
-        ("industry_codes", joined_codes(content.industry_codes.iter())),
-        ("min_maturity", text_of(content.min_maturity.map(|maturity| maturity.as_str()))),
-        ("budget_min", text_of(content.budget.min)),
-        ("budget_max", text_of(content.budget.max)),
-        ("deadline", text_of(content.deadline)),
-        ("region_code", text_of(content.region_code.as_ref().map(|code| code.as_str()))),
-        ("confidential", content.confidential.to_string()),
-        ("bounty_yuan", text_of(content.challenge.as_ref().map(|challenge| challenge.bounty_yuan))),
-        ("challenge_deadline", text_of(content.challenge.as_ref().map(|challenge| challenge.deadline))),
-        ("status", need.status.as_str().to_owned()),
-    ]);
+    let values = named(
+        vec![
+            ("title", content.title.as_str().to_owned()),
+            ("description", content.description.as_str().to_owned()),
+            ("keywords", content.keywords.as_slice().join(", ")),
+            ("industry_codes", joined_codes(content.industry_codes.iter())),
+            ("min_maturity", text_of(content.min_maturity.map(|maturity| maturity.as_str()))),
+            ("budget_min", text_of(content.budget.min)),
+            ("budget_max", text_of(content.budget.max)),
+            ("deadline", text_of(content.deadline)),
+            ("region_code", text_of(content.region_code.as_ref().map(|code| code.as_str()))),
+            ("confidential", content.confidential.to_string()),
+            ("bounty_yuan", text_of(content.challenge.as_ref().map(|challenge| challenge.bounty_yuan))),
+            ("challenge_deadline", text_of(content.challenge.as_ref().map(|challenge| challenge.deadline))),
+            ("status", need.status.as_str().to_owned()),
+        ]
+        .into_iter()
+        .chain(contact_values(content.contact.as_ref()))
+        .collect(),
+    );
     let editing = Editing { id: need.id.0, version: need.version };
     listing_form(&services, &visit, ListingKind::Need, Some(editing), &values, &[]).await
 }
@@ -357,6 +403,7 @@ pub async fn save_listing(services: web::Data<Services>, path: web::Path<(String
                 asking_price_max: Some(numbers.of("asking_price_max")),
                 institution: None,
                 region_code: Some(optional(form.field("region_code"))),
+                contact: Some(contact_of(&form)),
                 status: optional(form.field("status")),
             }
             .into_changes();
@@ -385,6 +432,7 @@ pub async fn save_listing(services: web::Data<Services>, path: web::Path<(String
                 cooperation_modes: None,
                 confidential: Some(form.field("confidential") == "true"),
                 challenge: Some(challenge),
+                contact: Some(contact_of(&form)),
                 status: optional(form.field("status")),
             }
             .into_changes();

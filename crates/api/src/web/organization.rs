@@ -28,11 +28,33 @@ pub(super) struct PublicContact {
 }
 
 pub(super) fn public_contact(organization: &techmatch_domain::Organization) -> Option<PublicContact> {
-    organization.contact.as_ref().filter(|contact| contact.public).map(|contact| PublicContact {
-        name: contact.name.as_str().to_owned(),
-        phone: contact.phone.as_ref().map(|phone| phone.as_str().to_owned()),
-        email: contact.email.as_ref().map(|email| email.as_str().to_owned()),
+    organization.contact.as_ref().filter(|contact| contact.public).map(PublicContact::of)
+}
+
+impl PublicContact {
+    pub(super) fn of(contact: &techmatch_domain::ContactPerson) -> PublicContact {
+        PublicContact {
+            name: contact.name.as_str().to_owned(),
+            phone: contact.phone.as_ref().map(|phone| phone.as_str().to_owned()),
+            email: contact.email.as_ref().map(|email| email.as_str().to_owned()),
+        }
+    }
+}
+
+/// Who a listing's page names as its contact: the listing's own contact person where the
+/// viewer may see it (everyone when shown publicly; its organization and staff always), else
+/// the organization's when shown publicly.
+pub(super) fn listing_contact(
+    viewer: Option<&techmatch_domain::Actor>,
+    own: Option<&techmatch_domain::ContactPerson>,
+    listing_organization: techmatch_domain::OrganizationId,
+    poster: Option<&techmatch_domain::Organization>,
+) -> Option<PublicContact> {
+    own.filter(|contact| {
+        techmatch_domain::access::can_see_listing_contact(viewer, listing_organization, contact.public)
     })
+    .map(PublicContact::of)
+    .or_else(|| poster.and_then(public_contact))
 }
 
 #[derive(Serialize)]

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{DealId, DeclineReason, InterestId, InterestPurpose, InterestStatus, ListingRef};
+use super::{DealId, DeclineReason, FoundVia, InterestId, InterestPurpose, InterestStatus, ListingRef};
 use crate::access::Actor;
 use crate::account::{Role, UserId};
 use crate::listing::{LongText, parse_short_text};
@@ -21,6 +21,8 @@ pub struct InterestInput {
     /// The sender's own listing it relates to (of the other kind).
     pub related_kind: Option<String>,
     pub related_id: Option<i64>,
+    /// `match` or `search` (the default): where the sender found the listing.
+    pub found_via: Option<String>,
 }
 
 /// An interest as parsed, before it is stored.
@@ -30,6 +32,7 @@ pub struct NewInterest {
     pub purpose: InterestPurpose,
     pub message: LongText,
     pub related: Option<ListingRef>,
+    pub found_via: FoundVia,
 }
 
 impl NewInterest {
@@ -38,6 +41,10 @@ impl NewInterest {
         let listing = errors.collect(ListingRef::parse("listing_kind", &input.listing_kind, input.listing_id));
         let purpose = errors.collect(InterestPurpose::parse("purpose", &input.purpose));
         let message = errors.collect(LongText::parse("message", &input.message));
+        let found_via = match input.found_via.as_deref() {
+            None => Some(FoundVia::Search),
+            Some(raw) => errors.collect(FoundVia::parse("found_via", raw)),
+        };
         let related = match (input.related_kind.as_deref(), input.related_id) {
             (None, None) => Some(None),
             (Some(kind), Some(id)) => errors.collect(ListingRef::parse("related_kind", kind, id)).map(Some),
@@ -56,9 +63,9 @@ impl NewInterest {
             ));
         }
         errors.into_result()?;
-        match (listing, purpose, message, related) {
-            (Some(listing), Some(purpose), Some(message), Some(related)) => {
-                Ok(NewInterest { listing, purpose, message, related })
+        match (listing, purpose, message, related, found_via) {
+            (Some(listing), Some(purpose), Some(message), Some(related), Some(found_via)) => {
+                Ok(NewInterest { listing, purpose, message, related, found_via })
             }
             _ => Err(ValidationErrors::single(FieldError::new("listing_kind", "required", "is required"))),
         }
@@ -127,6 +134,7 @@ pub struct Interest {
     pub purpose: InterestPurpose,
     pub message: String,
     pub related: Option<ListingRef>,
+    pub found_via: FoundVia,
     pub status: InterestStatus,
     pub decline_reason: Option<DeclineReason>,
     pub answer_note: Option<String>,
@@ -179,6 +187,7 @@ mod tests {
             message: "我们想许可使用这项电池正极包覆技术。".into(),
             related_kind: Some("need".into()),
             related_id: Some(3),
+            found_via: None,
         }
     }
 
@@ -187,6 +196,14 @@ mod tests {
         let parsed = NewInterest::parse(&input()).unwrap();
         assert_eq!(parsed.listing, ListingRef::Result(ResultId(7)));
         assert_eq!(parsed.related, Some(ListingRef::Need(NeedId(3))));
+        assert_eq!(parsed.found_via, FoundVia::Search, "unsaid, a listing was found by searching");
+        let from_match = InterestInput { found_via: Some("match".into()), ..input() };
+        assert_eq!(
+            NewInterest::parse(&from_match).unwrap().found_via.deal_origin(),
+            super::super::DealOrigin::InterestFromMatch
+        );
+        let nowhere = InterestInput { found_via: Some("rumour".into()), ..input() };
+        assert_eq!(NewInterest::parse(&nowhere).unwrap_err().0[0].code, "invalid_found_via");
         let bad = InterestInput {
             listing_kind: "patent".into(),
             purpose: "buy".into(),

@@ -108,9 +108,31 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// How a deal came about, for the funnel's origins.
+    /// Where the sender of an interest found the listing: among the matches the platform
+    /// proposed for a listing of theirs, or by searching and browsing.
+    FoundVia, "invalid_found_via", {
+        Match => "match",
+        Search => "search",
+    }
+);
+
+impl FoundVia {
+    /// The origin of the deal an interest found this way opens.
+    pub fn deal_origin(self) -> DealOrigin {
+        match self {
+            FoundVia::Match => DealOrigin::InterestFromMatch,
+            FoundVia::Search => DealOrigin::InterestFromSearch,
+        }
+    }
+}
+
+vocabulary!(
+    /// How a deal came about, for the funnel's origins: an interest sent from a match the
+    /// platform proposed, or from a listing found by searching and browsing; an introduction;
+    /// an event meeting.
     DealOrigin, "invalid_deal_origin", {
-        Interest => "interest",
+        InterestFromMatch => "interest_match",
+        InterestFromSearch => "interest_search",
         Introduction => "introduction",
         EventMeeting => "event_meeting",
     }

@@ -263,7 +263,7 @@ mod tests {
             company_organization: OrganizationId(2),
             stage,
             close_reason: None,
-            origin: DealOrigin::Interest,
+            origin: DealOrigin::InterestFromSearch,
             introducer: None,
             interest_id: Some(InterestId(1)),
             contract_type: None,

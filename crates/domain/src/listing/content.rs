@@ -14,6 +14,7 @@ use super::values::{
     parse_transfer_modes,
 };
 use super::{Language, Maturity, TransferMode};
+use crate::contact::{ContactInput, ContactPerson};
 use crate::industry::IndustryCode;
 use crate::organization::RegionCode;
 use crate::validation::ValidationErrors;
@@ -37,6 +38,8 @@ pub struct ResultContent {
     pub asking_price: MoneyRange,
     pub institution: Option<String>,
     pub region_code: Option<RegionCode>,
+    /// Who answers for this result, when not the organization's contact person.
+    pub contact: Option<ContactPerson>,
 }
 
 /// A research result's content as it arrives, before any check.
@@ -54,6 +57,7 @@ pub struct ResultInput {
     pub asking_price_max: Option<i64>,
     pub institution: Option<String>,
     pub region_code: Option<String>,
+    pub contact: ContactInput,
 }
 
 impl ResultContent {
@@ -73,6 +77,7 @@ impl ResultContent {
             errors.collect(MoneyRange::parse("asking_price", input.asking_price_min, input.asking_price_max));
         let institution = parse_optional_text(errors, "institution", input.institution.as_deref(), INSTITUTION_CHARS);
         let region_code = parse_optional_region(errors, input.region_code.as_deref());
+        let contact = ContactPerson::parse_optional(&input.contact, errors);
         Some(ResultContent {
             title: title?,
             abstract_text: abstract_text?,
@@ -85,6 +90,7 @@ impl ResultContent {
             asking_price: asking_price?,
             institution: institution?,
             region_code: region_code?,
+            contact: contact?,
         })
     }
 
@@ -107,6 +113,9 @@ pub struct NeedContent {
     pub cooperation_modes: Vec<TransferMode>,
     pub confidential: bool,
     pub challenge: Option<Challenge>,
+    /// Who answers for this need, when not the organization's contact person. Never public
+    /// on a confidential need, whose company stays unnamed.
+    pub contact: Option<ContactPerson>,
 }
 
 /// A technology need's content as it arrives, before any check.
@@ -124,6 +133,19 @@ pub struct NeedInput {
     pub cooperation_modes: Vec<String>,
     pub confidential: bool,
     pub challenge: Option<ChallengeInput>,
+    pub contact: ContactInput,
+}
+
+/// The refusal of a confidential need whose contact would be public: its company stays unnamed
+/// until it accepts someone.
+pub fn confidential_contact_shown(confidential: bool, contact_public: bool) -> Option<crate::validation::FieldError> {
+    (confidential && contact_public).then(|| {
+        crate::validation::FieldError::new(
+            "contact_public",
+            "confidential_need",
+            "a confidential need's contact is shown only to those its company accepts",
+        )
+    })
 }
 
 impl NeedContent {
@@ -143,6 +165,10 @@ impl NeedContent {
         let region_code = parse_optional_region(errors, input.region_code.as_deref());
         let cooperation_modes = errors.collect(parse_transfer_modes("cooperation_modes", &input.cooperation_modes));
         let challenge = parse_optional_challenge(errors, input.challenge.as_ref(), today);
+        let contact = ContactPerson::parse_optional(&input.contact, errors);
+        if let Some(error) = confidential_contact_shown(input.confidential, input.contact.public) {
+            errors.push(error);
+        }
         Some(NeedContent {
             title: title?,
             description: description?,
@@ -155,6 +181,7 @@ impl NeedContent {
             cooperation_modes: cooperation_modes?,
             confidential: input.confidential,
             challenge: challenge?,
+            contact: contact?,
         })
     }
 
@@ -255,5 +282,36 @@ mod tests {
         let content = NeedContent::parse(&fixed, today, &mut errors).unwrap();
         assert_eq!(content.min_maturity, Some(Maturity::Prototype));
         assert_eq!(content.challenge.unwrap().bounty_yuan, 300_000);
+    }
+
+    #[test]
+    fn a_listing_may_name_its_own_contact_but_a_confidential_need_never_shows_it() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let contact =
+            ContactInput { name: Some("刘工".into()), phone: Some("13812345678".into()), email: None, public: true };
+        let mut errors = ValidationErrors::new();
+        let result = ResultContent::parse(&ResultInput { contact: contact.clone(), ..valid_result() }, &mut errors);
+        let named = result.unwrap().contact.unwrap();
+        assert_eq!((named.name.as_str(), named.public), ("刘工", true));
+        let need = NeedInput {
+            title: "保密：电池循环寿命".into(),
+            description: "动力电池循环寿命不足，希望找到正极改性方案。".into(),
+            confidential: true,
+            contact,
+            ..NeedInput::default()
+        };
+        let mut errors = ValidationErrors::new();
+        NeedContent::parse(&need, today, &mut errors);
+        assert_eq!((errors.0[0].field.as_str(), errors.0[0].code), ("contact_public", "confidential_need"));
+        let private = NeedInput { contact: ContactInput { public: false, ..need.contact.clone() }, ..need };
+        let mut errors = ValidationErrors::new();
+        assert!(NeedContent::parse(&private, today, &mut errors).unwrap().contact.is_some());
+        let unreachable = ResultInput {
+            contact: ContactInput { name: Some("刘工".into()), ..ContactInput::default() },
+            ..valid_result()
+        };
+        let mut errors = ValidationErrors::new();
+        assert!(ResultContent::parse(&unreachable, &mut errors).is_none());
+        assert_eq!(fields(&errors), ["contact_phone"]);
     }
 }

@@ -5,7 +5,7 @@
 mod content;
 mod values;
 
-pub use content::{NeedContent, NeedInput, ResultContent, ResultInput};
+pub use content::{NeedContent, NeedInput, ResultContent, ResultInput, confidential_contact_shown};
 pub use values::{
     Challenge, ChallengeInput, IpItem, IpItemInput, Keywords, LongText, MoneyRange, Title, parse_future_date,
     parse_industry_codes, parse_ip_items, parse_optional_challenge, parse_optional_date, parse_optional_region,

@@ -110,9 +110,16 @@ fn synthetic_deal(
         research_organization: organizations.0[index % sides],
         company_organization: organizations.1[index / sides % sides].0,
         buyer_region: organizations.1[index / sides % sides].1.clone(),
+        // Twenty manufacturing divisions, and some deals whose listings named none.
+        industry_code: (random.below(10) > 0).then(|| (13 + random.below(20)).to_string()),
         stage: if closed { DealStage::Closed } else { furthest },
         furthest_stage: furthest,
-        origin: [DealOrigin::Interest, DealOrigin::Introduction, DealOrigin::EventMeeting][index % 3],
+        origin: [
+            DealOrigin::InterestFromMatch,
+            DealOrigin::InterestFromSearch,
+            DealOrigin::Introduction,
+            DealOrigin::EventMeeting,
+        ][index % 4],
         introducer: None,
         contract_type: contract.then_some(ContractType::Transfer),
         contract_amount_yuan: amount,
@@ -126,6 +133,20 @@ fn synthetic_deal(
     }
 }
 
+/// The provinces' GB/T 2260 prefixes: companies are spread over all of them, half in Hubei.
+const PROVINCES: [&str; 31] = [
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
+    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+];
+
+fn company_region(index: usize) -> String {
+    if index.is_multiple_of(2) {
+        "420106".to_owned()
+    } else {
+        format!("{}0100", PROVINCES[index / 2 % PROVINCES.len()])
+    }
+}
+
 /// Research organizations, and companies with their regions.
 type Sides = (Vec<OrganizationId>, Vec<(OrganizationId, RegionCode)>);
 
@@ -135,7 +156,7 @@ async fn organizations(store: &Store, sides: usize) -> anyhow::Result<Sides> {
     for index in 0..sides {
         for (kind, region, into) in [
             (OrganizationKind::University, "420111", &mut research),
-            (OrganizationKind::Company, if index % 2 == 0 { "420106" } else { "330106" }, &mut companies),
+            (OrganizationKind::Company, &company_region(index), &mut companies),
         ] {
             let organization = store
                 .ensure_organization(NewOrganization {
@@ -208,12 +229,17 @@ async fn run(options: &FunnelBenchmark) -> anyhow::Result<()> {
     let filling = started.elapsed();
 
     let day = |month: u32, day: u32| NaiveDate::from_ymd_opt(2026, month, day).unwrap_or_default();
-    let midnight = |date: NaiveDate| Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default());
     let mut lines = Vec::new();
-    for (name, from, to) in [("whole year", day(1, 1), day(12, 31)), ("one month", day(6, 1), day(6, 30))] {
+    let periods = [
+        ("whole year", day(1, 1), day(12, 31)),
+        ("one month", day(6, 1), day(6, 30)),
+        // Whole months and the days of two months in part.
+        ("15 March to 14 June", day(3, 15), day(6, 14)),
+        ("one week", day(6, 8), day(6, 14)),
+    ];
+    for (name, from, to) in periods {
         let (figures, funnel) = time(options.repeat, || async {
-            let end = to.succ_opt().unwrap_or(to);
-            let rows = store.deal_funnel_rows(midnight(from), midnight(end), None).await?;
+            let rows = store.deal_funnel_rows(from, to, None).await?;
             Ok(funnel_of(from, to, &rows))
         })
         .await?;

@@ -1,14 +1,14 @@
 //! The bureau's funnel: of the deals opened in a period, how many reached each stage and how
 //! many went on to the next, what the contracts came to, how much of it was registered and how
-//! much stayed in the platform's region; overall and by origin, buyer's province, introducer
-//! and the introducer's role (liaison officers' and brokers' credit).
+//! much stayed in the platform's region; overall and by origin, month, buyer's province,
+//! industry, introducer and the introducer's role (liaison officers' and brokers' credit).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use techmatch_domain::deal::DealStage;
 use techmatch_domain::{Action, Actor, FieldError, Role, UserId, ValidationErrors, authorize};
-use techmatch_store::FunnelRow;
+use techmatch_store::{FunnelDimension, FunnelRow};
 
 use super::DealService;
 use crate::error::ServiceError;
@@ -52,6 +52,20 @@ impl FunnelFigures {
         self.local_amount_yuan += row.local_amount_yuan;
     }
 
+    fn merge(&mut self, other: &FunnelFigures) {
+        self.deals += other.deals;
+        for (reached, more) in self.reached.iter_mut().zip(other.reached) {
+            *reached += more;
+        }
+        for (stage, count) in &other.now_at {
+            *self.now_at.entry(stage).or_insert(0) += count;
+        }
+        self.contract_amount_yuan += other.contract_amount_yuan;
+        self.registered_amount_yuan += other.registered_amount_yuan;
+        self.local_contracts += other.local_contracts;
+        self.local_amount_yuan += other.local_amount_yuan;
+    }
+
     /// Of the deals that reached each stage, the share that reached the next (none when none
     /// reached it).
     pub fn conversions(&self) -> [Option<f64>; 4] {
@@ -83,9 +97,13 @@ pub struct Funnel {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub all: FunnelFigures,
-    pub by_origin: BTreeMap<&'static str, FunnelFigures>,
+    pub by_origin: BTreeMap<String, FunnelFigures>,
+    /// By the month the deals opened in (China time, `2026-12`).
+    pub by_month: BTreeMap<String, FunnelFigures>,
     /// By the buyer's province (the first two digits of its GB/T 2260 code).
     pub by_province: BTreeMap<String, FunnelFigures>,
+    /// By the GB/T 4754 code of the deals' need (else result); [`UNCLASSIFIED`] without one.
+    pub by_industry: BTreeMap<String, FunnelFigures>,
     /// By introducer (deals without one are not listed).
     pub by_introducer: BTreeMap<i64, FunnelFigures>,
     /// The introducers' names and roles, by user id.
@@ -101,28 +119,53 @@ pub struct Introducer {
     pub role: Role,
 }
 
-/// Groups the database's rows into the funnel.
+/// The industry of deals whose listings name none.
+pub const UNCLASSIFIED: &str = "unclassified";
+
+/// Groups the stored figures into the funnel. Every deal has an origin, so the figures by
+/// origin add up to all of them and, month by month, to the months'.
 pub fn funnel_of(from: NaiveDate, to: NaiveDate, rows: &[FunnelRow]) -> Funnel {
     let mut funnel = Funnel {
         from,
         to,
         all: FunnelFigures::default(),
         by_origin: BTreeMap::new(),
+        by_month: BTreeMap::new(),
         by_province: BTreeMap::new(),
+        by_industry: BTreeMap::new(),
         by_introducer: BTreeMap::new(),
         introducers: BTreeMap::new(),
         by_introducer_role: BTreeMap::new(),
     };
     for row in rows {
-        funnel.all.add(row);
-        funnel.by_origin.entry(row.origin.as_str()).or_default().add(row);
-        let province: String = row.buyer_region.chars().take(2).collect();
-        funnel.by_province.entry(province).or_default().add(row);
-        if let Some(introducer) = row.introducer {
-            funnel.by_introducer.entry(introducer.0).or_default().add(row);
+        match row.dimension {
+            FunnelDimension::Origin => {
+                funnel.all.add(row);
+                funnel.by_origin.entry(row.value.clone()).or_default().add(row);
+                funnel.by_month.entry(row.month.clone()).or_default().add(row);
+            }
+            FunnelDimension::Province => funnel.by_province.entry(row.value.clone()).or_default().add(row),
+            FunnelDimension::Industry => {
+                let industry = if row.value.is_empty() { UNCLASSIFIED.to_owned() } else { row.value.clone() };
+                funnel.by_industry.entry(industry).or_default().add(row);
+            }
+            FunnelDimension::Introducer => {
+                if let Ok(introducer) = row.value.parse::<i64>() {
+                    funnel.by_introducer.entry(introducer).or_default().add(row);
+                }
+            }
         }
     }
     funnel
+}
+
+/// The figures of every row together (rows of one dimension, such as one introducer's).
+pub fn figures_of(rows: &[FunnelRow]) -> FunnelFigures {
+    let mut figures = FunnelFigures::default();
+    for row in rows {
+        figures.add(row);
+    }
+    figures
 }
 
 /// Midnight in China, where the office counts its days, as a UTC instant.
@@ -147,18 +190,17 @@ impl DealService {
     /// The funnel of the deals opened from `from` to `to`, both days included (staff).
     pub async fn funnel(&self, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<Funnel, ServiceError> {
         authorize(Some(actor), Action::ReadStatistics)?;
-        let (start, end) = period_instants(from, to)?;
-        let rows = self.store.deal_funnel_rows(start, end, None).await?;
+        period_instants(from, to)?;
+        let rows = self.store.deal_funnel_rows(from, to, None).await?;
         let mut funnel = funnel_of(from, to, &rows);
         let ids: Vec<UserId> = funnel.by_introducer.keys().map(|id| UserId(*id)).collect();
         for account in self.store.accounts_by_ids(&ids).await? {
             let introducer = Introducer { display_name: account.display_name.as_str().to_owned(), role: account.role };
             funnel.introducers.insert(account.id.0, introducer);
         }
-        for row in &rows {
-            let role = row.introducer.and_then(|id| funnel.introducers.get(&id.0)).map(|introducer| introducer.role);
-            if let Some(role) = role {
-                funnel.by_introducer_role.entry(role.as_str()).or_default().add(row);
+        for (id, figures) in &funnel.by_introducer {
+            if let Some(introducer) = funnel.introducers.get(id) {
+                funnel.by_introducer_role.entry(introducer.role.as_str()).or_default().merge(figures);
             }
         }
         Ok(funnel)
@@ -169,18 +211,43 @@ impl DealService {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use techmatch_domain::UserId;
     use techmatch_domain::deal::DealOrigin;
 
     use super::*;
 
-    fn row(origin: DealOrigin, furthest: DealStage, stage: DealStage, deals: u64, amount: i64) -> FunnelRow {
+    /// The stored figures of `deals` alike deals: one row per dimension, as the store keeps them.
+    fn rows(origin: DealOrigin, furthest: DealStage, stage: DealStage, deals: u64, amount: i64) -> Vec<FunnelRow> {
+        let month = if furthest == DealStage::Introduced { "2026-11" } else { "2026-12" };
+        let introduced = origin == DealOrigin::Introduction;
+        let mut values = vec![
+            (FunnelDimension::Origin, origin.as_str().to_owned()),
+            (FunnelDimension::Province, "42".to_owned()),
+            (FunnelDimension::Industry, if introduced { "38".to_owned() } else { String::new() }),
+        ];
+        if introduced {
+            values.push((FunnelDimension::Introducer, "7".to_owned()));
+        }
+        values
+            .into_iter()
+            .map(|(dimension, value)| row(month, dimension, value, furthest, stage, deals, amount))
+            .collect()
+    }
+
+    fn row(
+        month: &str,
+        dimension: FunnelDimension,
+        value: String,
+        furthest: DealStage,
+        stage: DealStage,
+        deals: u64,
+        amount: i64,
+    ) -> FunnelRow {
         FunnelRow {
-            origin,
+            month: month.to_owned(),
+            dimension,
+            value,
             furthest_stage: furthest,
             stage,
-            introducer: (origin == DealOrigin::Introduction).then_some(UserId(7)),
-            buyer_region: "420111".into(),
             deals,
             contract_amount_yuan: amount,
             registered_amount_yuan: if furthest == DealStage::ContractRegistered { amount } else { 0 },
@@ -193,11 +260,12 @@ mod tests {
     fn deals_count_for_every_stage_they_reached_and_closed_ones_too() {
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let rows = [
-            row(DealOrigin::Interest, DealStage::Introduced, DealStage::Introduced, 5, 0),
-            row(DealOrigin::Interest, DealStage::NdaSigned, DealStage::Closed, 2, 0),
-            row(DealOrigin::Introduction, DealStage::IntentSigned, DealStage::IntentSigned, 2, 0),
-            row(DealOrigin::Introduction, DealStage::ContractRegistered, DealStage::ContractRegistered, 1, 400_000),
-        ];
+            rows(DealOrigin::InterestFromSearch, DealStage::Introduced, DealStage::Introduced, 5, 0),
+            rows(DealOrigin::InterestFromSearch, DealStage::NdaSigned, DealStage::Closed, 2, 0),
+            rows(DealOrigin::Introduction, DealStage::IntentSigned, DealStage::IntentSigned, 2, 0),
+            rows(DealOrigin::Introduction, DealStage::ContractRegistered, DealStage::ContractRegistered, 1, 400_000),
+        ]
+        .concat();
         let funnel = funnel_of(day, day, &rows);
         assert_eq!(funnel.all.deals, 10);
         assert_eq!(funnel.all.reached, [10, 5, 3, 1, 1]);
@@ -208,6 +276,15 @@ mod tests {
         assert_eq!(funnel.by_origin["introduction"].reached, [3, 3, 3, 1, 1]);
         assert_eq!(funnel.by_introducer[&7].deals, 3);
         assert_eq!(funnel.by_province["42"].deals, 10);
+        assert_eq!((funnel.by_month["2026-11"].deals, funnel.by_month["2026-12"].deals), (5, 5));
+        assert_eq!((funnel.by_industry["38"].deals, funnel.by_industry[UNCLASSIFIED].deals), (3, 7));
+        assert_eq!(
+            figures_of(
+                &rows.iter().filter(|row| row.dimension == FunnelDimension::Introducer).cloned().collect::<Vec<_>>()
+            )
+            .reached,
+            [3, 3, 3, 1, 1]
+        );
         assert_eq!(funnel_of(day, day, &[]).all.conversions(), [None; 4]);
     }
 }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use techmatch_domain::deal::{
-    DealOrigin, DealStage, Interest, InterestAnswer, InterestId, InterestStatus, ListingRef, NewInterest,
-    can_answer_interest, can_see_interest, may_express_interest_in,
+    DealStage, Interest, InterestAnswer, InterestId, InterestStatus, ListingRef, NewInterest, can_answer_interest,
+    can_see_interest, may_express_interest_in,
 };
 use techmatch_domain::event::NoticeText;
 use techmatch_domain::listing::{NeedStatus, ResultStatus};
@@ -15,8 +15,9 @@ use tracing::info;
 use super::DealService;
 use crate::error::{ConflictCode, ServiceError};
 
-/// Whom the other side reaches, shown once an interest is accepted: the organization's contact
-/// person when it named one, else the account that sent or answered.
+/// Whom the other side reaches, shown once an interest is accepted: the listing's own contact
+/// person when it names one, else the organization's when it named one, else the account that
+/// sent or answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     pub display_name: String,
@@ -32,16 +33,23 @@ impl Contact {
         organization: Option<&techmatch_domain::Organization>,
     ) -> Contact {
         match organization.and_then(|organization| organization.contact.as_ref()) {
-            Some(person) => Contact {
-                display_name: person.name.as_str().to_owned(),
-                email: person.email.as_ref().unwrap_or(&account.email).as_str().to_owned(),
-                phone: person.phone.as_ref().map(|phone| phone.as_str().to_owned()),
-            },
+            Some(person) => Contact::person(person, account),
             None => Contact {
                 display_name: account.display_name.as_str().to_owned(),
                 email: account.email.as_str().to_owned(),
                 phone: None,
             },
+        }
+    }
+}
+
+impl Contact {
+    /// A contact person, their e-mail address falling back to `account`'s.
+    pub fn person(person: &techmatch_domain::ContactPerson, account: &techmatch_domain::UserAccount) -> Contact {
+        Contact {
+            display_name: person.name.as_str().to_owned(),
+            email: person.email.as_ref().unwrap_or(&account.email).as_str().to_owned(),
+            phone: person.phone.as_ref().map(|phone| phone.as_str().to_owned()),
         }
     }
 }
@@ -62,6 +70,8 @@ struct ListingFacts {
     owner: UserId,
     open: bool,
     title: String,
+    /// The listing's own contact person, if it names one.
+    contact: Option<techmatch_domain::ContactPerson>,
 }
 
 fn conflict(code: ConflictCode, message: &str) -> ServiceError {
@@ -79,6 +89,7 @@ impl DealService {
                     owner: result.owner_user_id,
                     open: result.status == ResultStatus::Published,
                     title: result.content.title.as_str().to_owned(),
+                    contact: result.content.contact,
                 }
             }
             ListingRef::Need(id) => {
@@ -88,6 +99,7 @@ impl DealService {
                     owner: need.owner_user_id,
                     open: matches!(need.status, NeedStatus::Open | NeedStatus::InTalks),
                     title: need.content.title.as_str().to_owned(),
+                    contact: need.content.contact,
                 }
             }
         })
@@ -137,6 +149,7 @@ impl DealService {
             purpose: new.purpose,
             message: new.message.as_str().to_owned(),
             related: new.related,
+            found_via: new.found_via,
             created_at: now,
             remind_at,
             expires_at,
@@ -226,7 +239,7 @@ impl DealService {
                 research_organization,
                 company_organization,
                 stage: DealStage::Introduced,
-                origin: DealOrigin::Interest,
+                origin: interest.found_via.deal_origin(),
                 introducer: None,
                 interest_id: Some(interest.id),
                 opened_by: actor.user_id,
@@ -311,13 +324,17 @@ impl DealService {
         {
             interest.related = None;
         }
-        let listing_title = match self.listing_facts(actor, interest.listing).await {
-            Ok(facts) => facts.title,
-            Err(_) => String::new(),
+        let (listing_title, listing_contact) = match self.listing_facts(actor, interest.listing).await {
+            Ok(facts) => (facts.title, facts.contact),
+            Err(_) => (String::new(), None),
         };
         let (sender_contact, poster_contact) = match (interest.status, interest.answered_by) {
             (InterestStatus::Accepted, Some(answerer)) => {
-                (self.contact(interest.sender).await?, self.contact(answerer).await?)
+                let poster = match (listing_contact, self.store.find_account(answerer).await?) {
+                    (Some(person), Some(account)) => Some(Contact::person(&person, &account)),
+                    _ => self.contact(answerer).await?,
+                };
+                (self.contact(interest.sender).await?, poster)
             }
             _ => (None, None),
         };

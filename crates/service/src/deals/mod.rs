@@ -9,7 +9,7 @@ mod portfolio;
 mod stages;
 mod waiting;
 
-pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, Introducer, funnel_of};
+pub use funnel::{FUNNEL_STAGES, Funnel, FunnelFigures, Introducer, UNCLASSIFIED, figures_of, funnel_of};
 pub use interests::{Contact, InterestView};
 pub use introductions::IntroductionView;
 pub use messages::MessageView;

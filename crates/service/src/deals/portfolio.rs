@@ -6,7 +6,7 @@ use techmatch_domain::deal::{InterestStatus, introduction_status};
 use techmatch_domain::{Action, Actor, authorize};
 
 use super::DealService;
-use super::funnel::{FunnelFigures, funnel_of, period_instants};
+use super::funnel::{FunnelFigures, figures_of, period_instants};
 use crate::error::ServiceError;
 
 /// The first day a whole portfolio counts from: before the platform's time, and a date every
@@ -52,7 +52,7 @@ impl DealService {
     pub async fn portfolio(&self, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<Portfolio, ServiceError> {
         authorize(Some(actor), Action::IntroducePairs)?;
         let (start, end) = period_instants(from, to)?;
-        let rows = self.store.deal_funnel_rows(start, end, Some(actor.user_id)).await?;
+        let rows = self.store.deal_funnel_rows(from, to, Some(actor.user_id)).await?;
         let mut introductions = IntroductionTally::default();
         for (research, company, count) in self.store.introduction_answers_of(actor.user_id, start, end).await? {
             match introduction_status(research, company) {
@@ -61,6 +61,6 @@ impl DealService {
                 _ => introductions.open += count,
             }
         }
-        Ok(Portfolio { from, to, introductions, deals: funnel_of(from, to, &rows).all })
+        Ok(Portfolio { from, to, introductions, deals: figures_of(&rows) })
     }
 }

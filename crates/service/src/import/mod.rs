@@ -10,7 +10,9 @@
 //! `region_code`, `status` (default `published`); needs — `id`, `title`, `description`,
 //! `keywords`, `industry` (free text, kept as a keyword), `industry_codes`, `min_maturity`,
 //! `budget_min`, `budget_max`, `deadline`, `region_code`, `cooperation_modes`, `confidential`,
-//! `challenge_bounty_yuan` with `challenge_deadline` (an open challenge), `status` (default `open`). `lang` is accepted and ignored (language is detected). In CSV and
+//! `challenge_bounty_yuan` with `challenge_deadline` (an open challenge), `status` (default `open`);
+//! both — the listing's own contact person, `contact_name`, `contact_phone`, `contact_email`,
+//! `contact_public`. `lang` is accepted and ignored (language is detected). In CSV and
 //! XLSX, list cells separate items with `;`, `；`, `、` or `|`.
 
 mod contracts;

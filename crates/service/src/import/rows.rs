@@ -4,7 +4,7 @@
 use techmatch_domain::listing::{
     ChallengeInput, Maturity, NeedContent, NeedInput, NeedStatus, ResultContent, ResultInput, ResultStatus,
 };
-use techmatch_domain::{FieldError, ValidationErrors};
+use techmatch_domain::{ContactInput, FieldError, ValidationErrors};
 use techmatch_store::{NewListing, NewResearchResult, NewTechNeed};
 
 use super::read::{Cell, ImportRow};
@@ -119,6 +119,17 @@ fn new_listing<Content, Status>(
     }
 }
 
+/// The listing's own contact person, from `contact_name`, `contact_phone`, `contact_email` and
+/// `contact_public`.
+fn contact_of(fields: &mut RowFields<'_>) -> ContactInput {
+    ContactInput {
+        name: fields.text("contact_name"),
+        phone: fields.text("contact_phone"),
+        email: fields.text("contact_email"),
+        public: fields.boolean("contact_public"),
+    }
+}
+
 fn external_id(fields: &mut RowFields<'_>) -> Option<String> {
     let id = fields.text("id")?;
     if id.chars().count() > 100 {
@@ -146,6 +157,7 @@ pub fn parse_result_row(row: &ImportRow, owner: ImportOwner) -> Result<NewResear
         asking_price_max: fields.optional_integer("asking_price_max"),
         institution: fields.text("institution"),
         region_code: fields.text("region_code"),
+        contact: contact_of(&mut fields),
         abstract_text,
     };
     let mut errors = ValidationErrors(std::mem::take(&mut fields.errors));
@@ -193,6 +205,7 @@ pub fn parse_need_row(row: &ImportRow, owner: ImportOwner) -> Result<NewTechNeed
         cooperation_modes: fields.list("cooperation_modes"),
         confidential: fields.boolean("confidential"),
         challenge,
+        contact: contact_of(&mut fields),
         description,
     };
     let mut errors = ValidationErrors(std::mem::take(&mut fields.errors));

@@ -7,6 +7,7 @@ use techmatch_domain::deal::{ContractType, DealOrigin, DealStage};
 use techmatch_domain::listing::{NeedId, ResultId};
 use techmatch_domain::{OrganizationId, RegionCode, UserId};
 
+use super::funnel::{FunnelChanges, FunnelFacts};
 use super::stages::pair_key_of;
 use crate::entity::{deal, deal_event};
 use crate::{Store, StoreError};
@@ -20,6 +21,8 @@ pub struct BulkDeal {
     pub company_organization: OrganizationId,
     /// The company side's GB/T 2260 code.
     pub buyer_region: RegionCode,
+    /// The GB/T 4754 code the funnel counts it under.
+    pub industry_code: Option<String>,
     pub stage: DealStage,
     pub furthest_stage: DealStage,
     pub origin: DealOrigin,
@@ -44,6 +47,7 @@ impl Store {
     pub async fn insert_deals_in_bulk(&self, deals: &[BulkDeal]) -> Result<u64, StoreError> {
         let transaction = self.begin_write().await?;
         let mut inserted = 0;
+        let mut funnel = FunnelChanges::default();
         for chunk in deals.chunks(CHUNK) {
             let mut ids = Vec::with_capacity(chunk.len());
             // One by one for their ids (insert_many returns only the last), then events in bulk.
@@ -54,6 +58,7 @@ impl Store {
                     research_organization_id: Set(bulk.research_organization.0),
                     company_organization_id: Set(bulk.company_organization.0),
                     buyer_region: Set(bulk.buyer_region.as_str().to_owned()),
+                    industry_code: Set(bulk.industry_code.clone()),
                     stage: Set(bulk.stage.as_str().to_owned()),
                     furthest_stage: Set(bulk.furthest_stage.as_str().to_owned()),
                     close_reason: Set(None),
@@ -81,6 +86,18 @@ impl Store {
                 };
                 let result = deal::Entity::insert(model).exec(&transaction).await?;
                 ids.push(result.last_insert_id);
+                let facts = FunnelFacts {
+                    opened_at: bulk.created_at,
+                    origin: bulk.origin.as_str(),
+                    furthest_stage: bulk.furthest_stage.as_str(),
+                    stage: bulk.stage.as_str(),
+                    introducer: bulk.introducer.map(|id| id.0),
+                    buyer_region: bulk.buyer_region.as_str(),
+                    industry: bulk.industry_code.as_deref(),
+                    contract_amount_yuan: bulk.contract_amount_yuan,
+                    buyer_local: bulk.buyer_local,
+                };
+                funnel.count(&facts, 1);
             }
             let events: Vec<deal_event::ActiveModel> = chunk
                 .iter()
@@ -102,6 +119,7 @@ impl Store {
             }
             inserted += chunk.len() as u64;
         }
+        funnel.write(&transaction).await?;
         transaction.commit().await?;
         Ok(inserted)
     }

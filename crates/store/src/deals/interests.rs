@@ -8,7 +8,7 @@ use sea_orm::{
     Set,
 };
 use techmatch_domain::deal::{
-    DealId, DeclineReason, Interest, InterestId, InterestPurpose, InterestStatus, ListingRef,
+    DealId, DeclineReason, FoundVia, Interest, InterestId, InterestPurpose, InterestStatus, ListingRef,
 };
 use techmatch_domain::{OrganizationId, UserId};
 
@@ -30,6 +30,7 @@ pub struct NewInterestRow {
     pub purpose: InterestPurpose,
     pub message: String,
     pub related: Option<ListingRef>,
+    pub found_via: FoundVia,
     pub created_at: DateTime<Utc>,
     pub remind_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -74,6 +75,7 @@ pub(super) fn to_interest(model: interest::Model) -> Result<Interest, StoreError
         purpose: vocabulary("interest purpose", &model.purpose, InterestPurpose::parse)?,
         message: model.message,
         related: listing_of(model.related_result_id, model.related_need_id),
+        found_via: vocabulary("found via", &model.found_via, FoundVia::parse)?,
         status: vocabulary("interest status", &model.status, InterestStatus::parse)?,
         decline_reason: model
             .decline_reason
@@ -112,6 +114,7 @@ impl Store {
             message: Set(row.message.clone()),
             related_result_id: Set(related_result_id),
             related_need_id: Set(related_need_id),
+            found_via: Set(row.found_via.as_str().to_owned()),
             status: Set(InterestStatus::Open.as_str().to_owned()),
             decline_reason: Set(None),
             answer_note: Set(None),

@@ -10,7 +10,8 @@ mod messages;
 mod stages;
 
 pub use bulk::BulkDeal;
-pub use funnel::FunnelRow;
+pub(crate) use funnel::fill_in_funnel_figures;
+pub use funnel::{FunnelDimension, FunnelRow};
 pub use interests::{AnswerOutcome, NewInterestRow, StoredAnswer, SweepNotices};
 pub use introductions::{IntroductionAnswerOutcome, NewIntroductionRow};
 pub use stages::{DealFilter, NewDeal, StoredDealChange};

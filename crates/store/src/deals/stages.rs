@@ -13,6 +13,7 @@ use techmatch_domain::deal::{
 use techmatch_domain::listing::{NeedId, ResultId};
 use techmatch_domain::{OrganizationId, UserId};
 
+use super::funnel::FunnelChanges;
 use crate::entity::{deal, deal_event, notification, organization};
 use crate::events::notifications::{NewNotification, notification_rows};
 use crate::events::vocabulary;
@@ -135,6 +136,28 @@ async fn record_event(
     Ok(())
 }
 
+/// The first GB/T 4754 code of the need, else of the result.
+async fn industry_of(
+    connection: &impl ConnectionTrait,
+    need: Option<NeedId>,
+    result: Option<ResultId>,
+) -> Result<Option<String>, StoreError> {
+    let first =
+        |stored: &str| serde_json::from_str::<Vec<String>>(stored).ok().and_then(|codes| codes.into_iter().next());
+    if let Some(need) = need
+        && let Some(found) = crate::entity::tech_need::Entity::find_by_id(need.0).one(connection).await?
+        && let Some(code) = first(&found.industry_codes)
+    {
+        return Ok(Some(code));
+    }
+    if let Some(result) = result
+        && let Some(found) = crate::entity::research_result::Entity::find_by_id(result.0).one(connection).await?
+    {
+        return Ok(first(&found.industry_codes));
+    }
+    Ok(None)
+}
+
 /// Opens the pair's deal, or notes on the one it already has; its id either way.
 pub(crate) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) -> Result<DealId, StoreError> {
     let key = pair_key(new);
@@ -154,6 +177,7 @@ pub(crate) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) 
         research_organization_id: Set(new.research_organization.0),
         company_organization_id: Set(new.company_organization.0),
         buyer_region: Set(buyer_region),
+        industry_code: Set(industry_of(connection, new.need_id, new.result_id).await?),
         stage: Set(new.stage.as_str().to_owned()),
         furthest_stage: Set(new.stage.as_str().to_owned()),
         close_reason: Set(None),
@@ -176,6 +200,7 @@ pub(crate) async fn open_deal(connection: &impl ConnectionTrait, new: &NewDeal) 
     }
     .insert(connection)
     .await?;
+    FunnelChanges::of_change(None, &model).write(connection).await?;
     record_event(connection, model.id, new.opened_by, new.at, None, new.stage, new.note.clone()).await?;
     Ok(DealId(model.id))
 }
@@ -304,6 +329,7 @@ impl Store {
         let from = vocabulary("deal stage", &model.stage, DealStage::parse)?;
         let furthest = vocabulary("deal stage", &model.furthest_stage, DealStage::parse)?;
         let version = model.version + 1;
+        let before = model.clone();
         let mut changed = model.into_active_model();
         changed.stage = Set(change.stage.as_str().to_owned());
         if change.stage != DealStage::Closed && change.stage.rank() > furthest.rank() {
@@ -331,6 +357,7 @@ impl Store {
         changed.version = Set(version);
         changed.updated_at = Set(change.at);
         let model = changed.update(&transaction).await?;
+        FunnelChanges::of_change(Some(&before), &model).write(&transaction).await?;
         record_event(&transaction, id.0, change.actor, change.at, Some(from), change.stage, change.note.clone())
             .await?;
         if !notices.is_empty() {

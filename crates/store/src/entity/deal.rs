@@ -10,6 +10,8 @@ pub struct Model {
     pub research_organization_id: i64,
     pub company_organization_id: i64,
     pub buyer_region: String,
+    /// The GB/T 4754 code of its need (else its result), for the funnel's industries.
+    pub industry_code: Option<String>,
     pub stage: String,
     pub furthest_stage: String,
     pub close_reason: Option<String>,

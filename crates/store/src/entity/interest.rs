@@ -16,6 +16,7 @@ pub struct Model {
     pub message: String,
     pub related_result_id: Option<i64>,
     pub related_need_id: Option<i64>,
+    pub found_via: String,
     pub status: String,
     pub decline_reason: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]

@@ -3,6 +3,7 @@
 pub mod challenge_application;
 pub mod deal;
 pub mod deal_event;
+pub mod deal_funnel_figure;
 pub mod event;
 pub mod event_participant;
 pub mod event_presentation;

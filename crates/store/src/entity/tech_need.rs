@@ -28,6 +28,9 @@ pub struct Model {
     pub status: String,
     pub version: i64,
     pub external_id: Option<String>,
+    /// The listing's own contact person (JSON), when it names one.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub contact: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

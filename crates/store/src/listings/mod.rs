@@ -24,7 +24,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use techmatch_domain::industry::IndustryCode;
 use techmatch_domain::listing::{IpItem, IpType, ListingKind, TransferMode};
-use techmatch_domain::{OrganizationId, RegionCode, UserId};
+use techmatch_domain::{ContactPerson, DisplayName, EmailAddress, OrganizationId, PhoneNumber, RegionCode, UserId};
 
 use crate::{Page, PageRequest, Store, StoreError};
 use outbox::append_outbox;
@@ -320,6 +320,39 @@ fn parse_codes(text: &str, id: i64) -> Result<Vec<IndustryCode>, StoreError> {
 fn parse_modes(text: &str, id: i64) -> Result<Vec<TransferMode>, StoreError> {
     let raw: Vec<String> = from_json(text, "modes")?;
     raw.iter().map(|mode| TransferMode::parse("modes", mode).map_err(corrupt("transfer mode", id))).collect()
+}
+
+/// A listing's own contact person, as stored in its `contact` column.
+#[derive(Serialize, Deserialize)]
+struct StoredContact {
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    public: bool,
+}
+
+fn contact_json(contact: Option<&ContactPerson>) -> Result<Option<String>, StoreError> {
+    contact
+        .map(|contact| {
+            to_json(&StoredContact {
+                name: contact.name.as_str().to_owned(),
+                phone: contact.phone.as_ref().map(|phone| phone.as_str().to_owned()),
+                email: contact.email.as_ref().map(|email| email.as_str().to_owned()),
+                public: contact.public,
+            })
+        })
+        .transpose()
+}
+
+fn parse_contact(stored: Option<&str>) -> Result<Option<ContactPerson>, StoreError> {
+    let Some(text) = stored else { return Ok(None) };
+    let stored: StoredContact = from_json(text, "contact")?;
+    Ok(Some(ContactPerson {
+        name: DisplayName::from_trusted(stored.name),
+        phone: stored.phone.map(PhoneNumber::from_trusted),
+        email: stored.email.map(EmailAddress::from_trusted),
+        public: stored.public,
+    }))
 }
 
 fn parse_region(raw: Option<String>) -> Option<RegionCode> {

@@ -11,8 +11,8 @@ use techmatch_domain::listing::{
 use techmatch_domain::{OrganizationId, UserId, Viewer};
 
 use super::{
-    ListingTable, NewListing, UpdateError, Upserted, Written, codes_json, common_conditions, corrupt, from_json,
-    modes_json, parse_codes, parse_modes, parse_region, to_json,
+    ListingTable, NewListing, UpdateError, Upserted, Written, codes_json, common_conditions, contact_json, corrupt,
+    from_json, modes_json, parse_codes, parse_contact, parse_modes, parse_region, to_json,
 };
 use crate::entity::tech_need::{self, Column};
 use crate::{Page, PageRequest, Store, StoreError};
@@ -67,6 +67,7 @@ impl ListingTable for Needs {
             confidential: Set(content.confidential),
             challenge_bounty: Set(content.challenge.map(|challenge| challenge.bounty_yuan)),
             challenge_deadline: Set(content.challenge.map(|challenge| challenge.deadline)),
+            contact: Set(contact_json(content.contact.as_ref())?),
             language: Set(content.language().as_str().to_owned()),
             status: Set(status.as_str().to_owned()),
             updated_at: Set(Utc::now()),
@@ -97,6 +98,7 @@ impl ListingTable for Needs {
             cooperation_modes: parse_modes(&model.cooperation_modes, id)?,
             confidential: model.confidential,
             challenge,
+            contact: parse_contact(model.contact.as_deref())?,
         };
         Ok(TechNeed {
             id: NeedId(id),

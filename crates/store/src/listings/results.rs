@@ -11,8 +11,9 @@ use techmatch_domain::listing::{
 use techmatch_domain::{OrganizationId, UserId, Viewer};
 
 use super::{
-    ListingTable, NewListing, UpdateError, Upserted, Written, codes_json, common_conditions, corrupt, from_json,
-    ip_items_json, modes_json, parse_codes, parse_ip_items, parse_modes, parse_region, to_json,
+    ListingTable, NewListing, UpdateError, Upserted, Written, codes_json, common_conditions, contact_json, corrupt,
+    from_json, ip_items_json, modes_json, parse_codes, parse_contact, parse_ip_items, parse_modes, parse_region,
+    to_json,
 };
 use crate::entity::research_result::{self, Column};
 use crate::{Page, PageRequest, Store, StoreError};
@@ -67,6 +68,7 @@ impl ListingTable for Results {
             price_max: Set(content.asking_price.max),
             institution: Set(content.institution.clone()),
             region_code: Set(content.region_code.as_ref().map(|code| code.as_str().to_owned())),
+            contact: Set(contact_json(content.contact.as_ref())?),
             language: Set(content.language().as_str().to_owned()),
             status: Set(status.as_str().to_owned()),
             updated_at: Set(Utc::now()),
@@ -88,6 +90,7 @@ impl ListingTable for Results {
             asking_price: MoneyRange { min: model.price_min, max: model.price_max },
             institution: model.institution,
             region_code: parse_region(model.region_code),
+            contact: parse_contact(model.contact.as_deref())?,
         };
         Ok(ResearchResult {
             id: ResultId(id),

@@ -88,6 +88,10 @@ pub struct FunnelResponse {
     pub by_origin: BTreeMap<String, FunnelFiguresResponse>,
     /// By the buyer's province (first two digits of its GB/T 2260 code).
     pub by_province: BTreeMap<String, FunnelFiguresResponse>,
+    /// By the month the deals opened in (China time, `2026-12`).
+    pub by_month: BTreeMap<String, FunnelFiguresResponse>,
+    /// By the GB/T 4754 division of the deal's need (else result), or `unclassified`.
+    pub by_industry: BTreeMap<String, FunnelFiguresResponse>,
     /// By introducer's user id.
     pub by_introducer: BTreeMap<String, FunnelFiguresResponse>,
     /// The introducers' names and roles, by user id.
@@ -117,6 +121,12 @@ impl From<&Funnel> for FunnelResponse {
                 .by_province
                 .iter()
                 .map(|(province, figures)| (province.clone(), figures.into()))
+                .collect(),
+            by_month: funnel.by_month.iter().map(|(month, figures)| (month.clone(), figures.into())).collect(),
+            by_industry: funnel
+                .by_industry
+                .iter()
+                .map(|(industry, figures)| (industry.clone(), figures.into()))
                 .collect(),
             by_introducer: funnel
                 .by_introducer
@@ -180,6 +190,12 @@ fn funnel_table(funnel: &Funnel) -> Table {
     }
     for (province, figures) in &funnel.by_province {
         group("province", province, figures);
+    }
+    for (month, figures) in &funnel.by_month {
+        group("month", month, figures);
+    }
+    for (industry, figures) in &funnel.by_industry {
+        group("industry", industry, figures);
     }
     for (introducer, figures) in &funnel.by_introducer {
         let name = funnel.introducers.get(introducer).map(|introducer| introducer.display_name.as_str());

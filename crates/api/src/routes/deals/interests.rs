@@ -25,6 +25,10 @@ pub struct InterestRequest {
     /// The sender's own listing it relates to, of the other kind.
     pub related_kind: Option<String>,
     pub related_id: Option<i64>,
+    /// Where the sender found the listing: `match` (among the matches proposed for a listing
+    /// of theirs) or `search` (the default: searching or browsing). The funnel counts the deals
+    /// of the two apart.
+    pub found_via: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,6 +68,8 @@ pub struct InterestResponse {
     /// Shown only to those who may see that listing.
     pub related_kind: Option<String>,
     pub related_id: Option<i64>,
+    /// `match` or `search`.
+    pub found_via: String,
     /// `open`, `accepted`, `declined` or `expired`.
     pub status: String,
     pub decline_reason: Option<String>,
@@ -92,6 +98,7 @@ impl From<InterestView> for InterestResponse {
             message: interest.message,
             related_kind: interest.related.map(|related| related.kind().to_owned()),
             related_id: interest.related.map(|related| related.id()),
+            found_via: interest.found_via.as_str().to_owned(),
             status: interest.status.as_str().to_owned(),
             decline_reason: interest.decline_reason.map(|reason| reason.as_str().to_owned()),
             answer_note: interest.answer_note,
@@ -142,6 +149,7 @@ pub async fn express_interest(
         message: body.message,
         related_kind: body.related_kind,
         related_id: body.related_id,
+        found_via: body.found_via,
     };
     let new = NewInterest::parse(&input).map_err(|errors| ApiError::validation(errors.0))?;
     let sent = services.deals.express_interest(&caller.0, new, Utc::now()).await?;
