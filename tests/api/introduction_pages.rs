@@ -143,5 +143,11 @@ async fn brokers_introduce_from_a_match_page_and_read_their_portfolio_and_credit
     let (status, _, page) = app.page(Method::GET, "/deals/funnel", &officer, None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("职员 Staff (技术经纪人)"), "the broker credited by name and role: {page}");
+    // Months are named as readers write them, in their language.
+    let in_china = chrono::Utc::now() + chrono::Duration::hours(8);
+    let month = format!("{}年{}月", chrono::Datelike::year(&in_china), chrono::Datelike::month(&in_china));
+    assert!(page.contains(&month), "{month}: {page}");
+    let (_, _, page) = app.page(Method::GET, "/deals/funnel?lang=en", &officer, None, None).await;
+    assert!(page.contains(&in_china.format("%B %Y").to_string()), "{page}");
     app.stop().await;
 }

@@ -151,8 +151,9 @@ try {
   const funnelPage = await officer.content();
   expect(funnelPage.includes('1 个完成技术合同登记'), 'the funnel counts the registered contract');
   expect(funnelPage.includes('从检索浏览发出的合作意向'), 'its deal came from an interest sent after a search');
-  const chinaMonth = new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 7);
-  expect(funnelPage.includes(`${chinaMonth}:`), 'and opened this month');
+  const inChina = new Date(Date.now() + 8 * 3600000);
+  const chinaMonth = `${inChina.getUTCFullYear()}年${inChina.getUTCMonth() + 1}月`;
+  expect(funnelPage.includes(`${chinaMonth}:`), 'and opened this month, named as people write it');
   await shot(officer, 'officer-deal-funnel');
 
   // The officer creates an event and opens it.

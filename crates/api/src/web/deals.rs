@@ -76,6 +76,15 @@ pub async fn express_interest_form(services: web::Data<Services>, form: Posted) 
     Ok(back_after(&back, outcome))
 }
 
+/// A funnel month (`2026-12`) as a reader writes it: 2026年12月, December 2026.
+fn month_name(visit: &Visit, month: &str) -> String {
+    match NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d") {
+        Ok(first) if visit.language == techmatch_domain::Language::English => first.format("%B %Y").to_string(),
+        Ok(first) => format!("{}年{}月", first.year(), first.month()),
+        Err(_) => month.to_owned(),
+    }
+}
+
 #[derive(Serialize)]
 struct InterestCard {
     id: i64,
@@ -551,7 +560,7 @@ pub async fn funnel_page(
     let months: Vec<GroupRow> = funnel
         .by_month
         .iter()
-        .map(|(month, figures)| GroupRow { key: month.clone(), text: group_text(figures) })
+        .map(|(month, figures)| GroupRow { key: month_name(&visit, month), text: group_text(figures) })
         .collect();
     let industries: Vec<GroupRow> = funnel
         .by_industry
