@@ -127,4 +127,18 @@ fn eval_runs_on_the_shared_dev_sets() {
     assert!(ndcg >= 0.85, "{stdout}");
     let baseline_line = stdout.lines().find(|line| line.starts_with("baseline  all")).unwrap();
     assert!(baseline_line.contains("ndcg@10=0."), "{baseline_line}");
+    // The calibration table: every judged need's first results fall in some band, and a higher
+    // band is judged relevant more often than the lowest.
+    let bands: Vec<(usize, f64)> = stdout
+        .lines()
+        .filter(|line| line.trim_start().starts_with("chance "))
+        .map(|line| {
+            let numbers: Vec<&str> = line.split_whitespace().collect();
+            (numbers[2].parse().unwrap(), numbers[4].trim_end_matches('%').parse().unwrap())
+        })
+        .collect();
+    assert_eq!(bands.iter().map(|(pairs, _)| pairs).sum::<usize>(), 65 * 20, "{stdout}");
+    assert!(bands.last().unwrap().1 > bands[0].1 + 50.0, "the top band means something: {stdout}");
+    let floor = stdout.lines().find(|line| line.starts_with("floor ")).unwrap();
+    assert!(floor.contains("held-out precision 0.") && floor.contains("over 5 of 5 folds"), "{floor}");
 }

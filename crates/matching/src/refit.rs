@@ -99,19 +99,26 @@ pub fn auc(scored: &[(f64, bool)]) -> f64 {
 /// Logistic regression by gradient descent with a little L2 regularisation; returns the
 /// feature coefficients (the intercept is fitted and dropped).
 pub fn fit_logistic(samples: &[Sample]) -> [f64; FEATURES] {
-    let mut coefficients = [0.0f64; FEATURES];
+    let rows: Vec<([f64; FEATURES], bool, f64)> =
+        samples.iter().map(|sample| (sample.features, sample.shortlisted, sample.weight)).collect();
+    fit_logistic_rows(&rows).1
+}
+
+/// Logistic regression over rows of (features, label, weight), by gradient descent with a
+/// little L2 regularisation on the coefficients: the intercept and the coefficients.
+pub fn fit_logistic_rows<const N: usize>(rows: &[([f64; N], bool, f64)]) -> (f64, [f64; N]) {
+    let mut coefficients = [0.0f64; N];
     let mut intercept = 0.0f64;
     let learning_rate = 0.5;
     let l2 = 0.001;
-    let count = samples.iter().map(|sample| sample.weight).sum::<f64>().max(f64::EPSILON);
+    let count = rows.iter().map(|(_, _, weight)| weight).sum::<f64>().max(f64::EPSILON);
     for _ in 0..3_000 {
-        let mut gradient = [0.0f64; FEATURES];
+        let mut gradient = [0.0f64; N];
         let mut intercept_gradient = 0.0;
-        for sample in samples {
-            let linear: f64 = intercept + coefficients.iter().zip(&sample.features).map(|(c, x)| c * x).sum::<f64>();
-            let predicted = 1.0 / (1.0 + (-linear).exp());
-            let error = sample.weight * (predicted - if sample.shortlisted { 1.0 } else { 0.0 });
-            for (slot, value) in gradient.iter_mut().zip(&sample.features) {
+        for (features, label, weight) in rows {
+            let predicted = logistic(intercept, &coefficients, features);
+            let error = weight * (predicted - if *label { 1.0 } else { 0.0 });
+            for (slot, value) in gradient.iter_mut().zip(features) {
                 *slot += error * value;
             }
             intercept_gradient += error;
@@ -121,7 +128,13 @@ pub fn fit_logistic(samples: &[Sample]) -> [f64; FEATURES] {
         }
         intercept -= learning_rate * intercept_gradient / count;
     }
-    coefficients
+    (intercept, coefficients)
+}
+
+/// The fitted chance of `features`.
+pub fn logistic<const N: usize>(intercept: f64, coefficients: &[f64; N], features: &[f64; N]) -> f64 {
+    let linear: f64 = intercept + coefficients.iter().zip(features).map(|(c, x)| c * x).sum::<f64>();
+    1.0 / (1.0 + (-linear).exp())
 }
 
 /// Normalised positive parts of the coefficients; `None` if none is positive.

@@ -23,6 +23,10 @@ pub struct EvaluationCommand {
     /// (`need Q0 result rank score techmatch`).
     #[arg(long)]
     pub run: Option<PathBuf>,
+    /// Also write each need's first results with their relative score and the share of the
+    /// need's query weight they contain (tab-separated), for studying calibration.
+    #[arg(long)]
+    pub pairs: Option<PathBuf>,
     #[command(flatten)]
     pub knobs: MatchingKnobs,
 }
@@ -135,6 +139,14 @@ impl EvaluationCommand {
             std::fs::write(run, report.trec_run("techmatch")?)
                 .with_context(|| format!("cannot write the run file {}", run.display()))?;
             println!("run written to {} ({} needs)", run.display(), report.rankings.len());
+        }
+        for line in super::calibration::calibrate(&set, &report.rankings).lines() {
+            println!("{line}");
+        }
+        if let Some(pairs) = &self.pairs {
+            std::fs::write(pairs, report.pair_features())
+                .with_context(|| format!("cannot write the pairs file {}", pairs.display()))?;
+            println!("pairs written to {}", pairs.display());
         }
         println!("{}", report.matching.all.line());
         Ok(())

@@ -3,6 +3,7 @@
 //! every judged need is ranked against all results, and the rankings are scored. The service's
 //! database is not touched.
 
+pub mod calibration;
 mod command;
 pub mod measures;
 mod set;
@@ -32,7 +33,14 @@ pub struct Breakdown {
 pub struct NeedRanking {
     pub need: String,
     pub results: Vec<(String, f32)>,
+    /// For the first [`COVERED_RANKS`] results: the share of the need's query weight (each term's
+    /// weight times its idf) that the result's text contains, an absolute measure of evidence
+    /// that does not depend on the need's length or the other candidates.
+    pub coverage: Vec<f64>,
 }
+
+/// How many of each need's results get their coverage measured.
+pub const COVERED_RANKS: usize = 20;
 
 #[derive(Debug, Clone)]
 pub struct EvaluationReport {
@@ -47,6 +55,24 @@ impl EvaluationReport {
     /// The rankings in TREC's run format (`need Q0 result rank score tag`), which trec_eval and
     /// most evaluation tools read. Its columns are separated by white space, so an id holding
     /// some is refused rather than written as a line that reads back wrong.
+    /// Each need's first results with what a calibration can read of them, one line each:
+    /// `need result rank score relative_score coverage` (tab-separated, with a header).
+    pub fn pair_features(&self) -> String {
+        let mut lines = String::from("need\tresult\trank\tscore\trelative\tcoverage\n");
+        for ranking in &self.rankings {
+            let best = ranking.results.first().map_or(1.0, |(_, score)| f64::from(*score).max(f64::EPSILON));
+            for (rank, ((result, score), coverage)) in ranking.results.iter().zip(&ranking.coverage).enumerate() {
+                let relative = f64::from(*score) / best;
+                lines.push_str(&format!(
+                    "{}\t{result}\t{}\t{score}\t{relative:.4}\t{coverage:.4}\n",
+                    ranking.need,
+                    rank + 1
+                ));
+            }
+        }
+        lines
+    }
+
     pub fn trec_run(&self, tag: &str) -> anyhow::Result<String> {
         let unfit = |id: &str| id.is_empty() || id.chars().any(char::is_whitespace);
         let mut run = String::new();
@@ -121,7 +147,7 @@ pub fn evaluate(
     let mut rankings = Vec::with_capacity(judged.len());
     let mut baseline = Vec::with_capacity(judged.len());
     for (done, need) in judged.iter().enumerate() {
-        let ranked = candidates(
+        let found = candidates(
             &index,
             Viewer::Anonymous,
             ListingKind::Result,
@@ -129,12 +155,34 @@ pub fn evaluate(
             &need.description,
             &need.keywords,
             parameters,
-        )?
-        .ranked;
+        )?;
         let scored: Vec<(String, f32)> =
-            ranked.iter().filter_map(|(id, score)| result_id(*id).map(|result| (result, *score))).collect();
+            found.ranked.iter().filter_map(|(id, score)| result_id(*id).map(|result| (result, *score))).collect();
+        let documents = index.num_docs();
+        let weighted: Vec<(&str, f64)> = found
+            .query
+            .iter()
+            .map(|term| {
+                let idf = techmatch_matching::expansion::idf(index.document_frequency(&term.term), documents);
+                (term.term.as_str(), f64::from(term.weight) * f64::from(idf))
+            })
+            .collect();
+        let total: f64 = weighted.iter().map(|(_, weight)| weight).sum();
+        let coverage = found
+            .ranked
+            .iter()
+            .take(COVERED_RANKS)
+            .map(|(id, _)| {
+                let Some(result) = set.results.get(*id as usize) else { return 0.0 };
+                let text = format!("{} {} {}", result.title, result.abstract_text, result.keywords.join("，"));
+                let terms: std::collections::HashSet<String> = analyze(&text).into_iter().collect();
+                let matched: f64 =
+                    weighted.iter().filter(|(term, _)| terms.contains(*term)).map(|(_, weight)| weight).sum();
+                if total > 0.0 { matched / total } else { 0.0 }
+            })
+            .collect();
         matching.push((need.id.clone(), scored.iter().map(|(result, _)| result.clone()).collect()));
-        rankings.push(NeedRanking { need: need.id.clone(), results: scored });
+        rankings.push(NeedRanking { need: need.id.clone(), results: scored, coverage });
         if with_baseline {
             let plain = rank_plain(
                 &index,
