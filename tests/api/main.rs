@@ -18,6 +18,7 @@ mod listing_contacts;
 mod listings;
 mod matching;
 mod outcome_labels;
+mod page_details;
 mod pages;
 mod registry;
 mod tokens;

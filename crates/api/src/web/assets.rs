@@ -1,5 +1,6 @@
-//! The stylesheets (the pages' and the printable schedule's) and the grid's drag-and-drop script, compiled in: nothing comes from a CDN,
-//! so the pages work on an intranet without internet.
+//! The stylesheets (the pages' and the printable schedule's), the grid's drag-and-drop script
+//! and the site's icon, compiled in: nothing comes from a CDN, so the pages work on an intranet
+//! without internet.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -7,6 +8,15 @@ use actix_web::http::header;
 const STYLESHEET: &str = include_str!("../../web/static/app.css");
 const PRINT_STYLESHEET: &str = include_str!("../../web/static/print.css");
 const GRID_SCRIPT: &str = include_str!("../../web/static/grid.js");
+const ICON: &str = include_str!("../../web/static/icon.svg");
+
+/// The site's icon, also where browsers look for it unasked (`/favicon.ico`).
+pub async fn icon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(ICON)
+}
 
 pub async fn grid_script() -> HttpResponse {
     HttpResponse::Ok()

@@ -100,9 +100,13 @@ fn money(min: Option<i64>, max: Option<i64>) -> Option<String> {
     }
 }
 
-/// Industry divisions by code and name.
-fn industries(codes: &[techmatch_domain::industry::IndustryCode]) -> String {
-    codes.iter().map(|code| format!("{} {}", code.as_str(), code.name_zh())).collect::<Vec<_>>().join("、")
+/// Industry divisions by name in the reader's language; none when the listing names none.
+fn industries(
+    language: techmatch_domain::Language,
+    codes: &[techmatch_domain::industry::IndustryCode],
+) -> Option<String> {
+    let names: Vec<&str> = codes.iter().map(|code| language.pick(code.name_zh(), code.name_en())).collect();
+    (!names.is_empty()).then(|| names.join(if language == techmatch_domain::Language::English { ", " } else { "、" }))
 }
 
 /// A listing's facts, each labelled in the page's language.
@@ -190,9 +194,9 @@ pub async fn result_page(
         services.listings.get_result(visit.actor.as_ref(), ResultId(path.into_inner())).await.or_page(&visit)?;
     let content = &result.content;
     let facts = Facts::new(&visit)
-        .always("keywords", content.keywords.as_slice().join("、"))
+        .given("keywords", Some(content.keywords.as_slice().join("、")).filter(|joined| !joined.is_empty()))
         .code("maturity", content.maturity.as_str())
-        .always("industry", industries(&content.industry_codes))
+        .given("industry", industries(visit.language, &content.industry_codes))
         .codes("transfer_modes_label", content.transfer_modes.iter().map(|mode| mode.as_str()))
         .codes("ip_items_label", content.ip_items.iter().map(|item| item.kind.as_str()))
         .given("asking_price", money(content.asking_price.min, content.asking_price.max))
@@ -257,8 +261,8 @@ pub async fn need_page(
     let need = services.listings.get_need(visit.actor.as_ref(), NeedId(path.into_inner())).await.or_page(&visit)?;
     let content = &need.content;
     let facts = Facts::new(&visit)
-        .always("keywords", content.keywords.as_slice().join("、"))
-        .always("industry", industries(&content.industry_codes))
+        .given("keywords", Some(content.keywords.as_slice().join("、")).filter(|joined| !joined.is_empty()))
+        .given("industry", industries(visit.language, &content.industry_codes))
         .codes("cooperation_modes_label", content.cooperation_modes.iter().map(|mode| mode.as_str()))
         .given("budget", money(content.budget.min, content.budget.max))
         .given("deadline", content.deadline.map(|deadline| deadline.to_string()))

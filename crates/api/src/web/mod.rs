@@ -98,5 +98,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/meeting-requests/{id}/answer", web::post().to(events::answer_form))
         .route("/meetings/{id}/outcome", web::post().to(events::outcome_form))
         .route("/static/app.css", web::get().to(assets::stylesheet))
+        .route("/static/icon.svg", web::get().to(assets::icon))
+        .route("/favicon.ico", web::get().to(assets::icon))
         .route("/static/print.css", web::get().to(assets::print_stylesheet));
 }
