@@ -452,8 +452,13 @@ async fn an_event_from_creation_to_statistics() {
         assert_eq!(stats.body["by_month"][fair_day.format("%Y-%m").to_string()]["contracts"], 1, "{}", stats.body);
         assert_eq!(stats.body["by_region"]["420000"]["contract_amount_yuan"], 1_800_000, "{}", stats.body);
         let zh = stats.body["summary_zh"].as_str().unwrap();
-        assert!(zh.contains("共举办对接活动 1 场") && zh.contains("签约 1 项") && zh.contains("180.0 万元"), "{zh}");
-        assert!(stats.body["summary_en"].as_str().unwrap().contains("1 contracts worth 180.0"));
+        assert!(zh.contains("共有对接活动 1 场") && zh.contains("签约 1 项") && zh.contains("180.0 万元"), "{zh}");
+        let en = stats.body["summary_en"].as_str().unwrap();
+        assert!(
+            en.contains("1 matchmaking event (1 roadshow)") && en.contains("1 contract worth 1,800,000 yuan"),
+            "{en}"
+        );
+        assert_eq!(stats.body["events_to_come"], 0, "the fair took place: {}", stats.body);
         let empty = app.get("/api/v1/stats?from=2000-01-01&to=2000-12-31", Some(&officer)).await;
         assert_eq!(empty.body["events_held"], 0);
         app.get("/api/v1/stats?from=2099-12-31&to=2099-01-01", Some(&officer))

@@ -655,10 +655,12 @@ async fn officers_create_events_and_read_statistics_on_pages() {
 
     let (status, _, stats) = app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31", &officer, None, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(stats.contains("共举办对接活动 1 场") && stats.contains("2099-06"), "{stats}");
+    assert!(stats.contains("共有对接活动 1 场") && stats.contains("其中 1 场尚未举行"), "{stats}");
+    assert!(stats.contains("2099年6月") && !stats.contains("2099-06"), "months by name: {stats}");
     let (_, _, english) =
         app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31&lang=en", &officer, None, None).await;
-    assert!(english.contains("1 matchmaking events were held"), "{english}");
+    assert!(english.contains("1 matchmaking event (0 roadshows, all still to come)"), "{english}");
+    assert!(english.contains("June 2099") && !english.contains("were held"), "{english}");
     let (status, _, _) = app.page(Method::GET, "/stats", &researcher, None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "statistics are staff's");
     app.stop().await;

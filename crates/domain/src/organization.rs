@@ -157,6 +157,13 @@ impl RegionCode {
         regions.binary_search_by(|(known, _)| (*known).cmp(self.0.as_str())).ok().map(|index| regions[index].1)
     }
 
+    /// The English name of the province-level division containing this one (Hubei for 420111);
+    /// smaller divisions have none here.
+    pub fn province_name_en(&self) -> Option<&'static str> {
+        let prefix = self.0.get(..2)?;
+        PROVINCES_EN.iter().find(|(code, _)| *code == prefix).map(|(_, name)| *name)
+    }
+
     /// The province-level division containing this one (e.g. 420000 for 420111).
     pub fn province(&self) -> String {
         format!("{}0000", &self.0[..2.min(self.0.len())])
@@ -167,6 +174,44 @@ impl RegionCode {
         format!("{}00", &self.0[..4.min(self.0.len())])
     }
 }
+
+/// Province-level divisions by their first two GB/T 2260 digits, with their English names.
+const PROVINCES_EN: [(&str, &str); 34] = [
+    ("11", "Beijing"),
+    ("12", "Tianjin"),
+    ("13", "Hebei"),
+    ("14", "Shanxi"),
+    ("15", "Inner Mongolia"),
+    ("21", "Liaoning"),
+    ("22", "Jilin"),
+    ("23", "Heilongjiang"),
+    ("31", "Shanghai"),
+    ("32", "Jiangsu"),
+    ("33", "Zhejiang"),
+    ("34", "Anhui"),
+    ("35", "Fujian"),
+    ("36", "Jiangxi"),
+    ("37", "Shandong"),
+    ("41", "Henan"),
+    ("42", "Hubei"),
+    ("43", "Hunan"),
+    ("44", "Guangdong"),
+    ("45", "Guangxi"),
+    ("46", "Hainan"),
+    ("50", "Chongqing"),
+    ("51", "Sichuan"),
+    ("52", "Guizhou"),
+    ("53", "Yunnan"),
+    ("54", "Tibet"),
+    ("61", "Shaanxi"),
+    ("62", "Gansu"),
+    ("63", "Qinghai"),
+    ("64", "Ningxia"),
+    ("65", "Xinjiang"),
+    ("71", "Taiwan"),
+    ("81", "Hong Kong"),
+    ("82", "Macao"),
+];
 
 /// The secret a member hands to a colleague so that they can join the organization at
 /// registration. Knowing an organization's name is not enough to join it: membership lets a
@@ -220,6 +265,11 @@ mod tests {
         assert_eq!(hongshan.name(), Some("洪山区"));
         assert_eq!(hongshan.province(), "420000");
         assert_eq!(hongshan.prefecture(), "420100");
+        assert_eq!(hongshan.province_name_en(), Some("Hubei"));
+        // Every province the national table has is named in English.
+        for (code, _) in regions().iter().filter(|(code, _)| code.ends_with("0000")) {
+            assert!(RegionCode::from_trusted((*code).to_owned()).province_name_en().is_some(), "{code}");
+        }
         assert_eq!(RegionCode::parse("r", "420000").unwrap().name(), Some("湖北省"));
         assert_eq!(RegionCode::parse("r", "11010").unwrap_err().code, "invalid_region_code");
         assert_eq!(RegionCode::parse("r", "11010x").unwrap_err().code, "invalid_region_code");

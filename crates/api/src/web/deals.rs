@@ -76,15 +76,6 @@ pub async fn express_interest_form(services: web::Data<Services>, form: Posted) 
     Ok(back_after(&back, outcome))
 }
 
-/// A funnel month (`2026-12`) as a reader writes it: 2026年12月, December 2026.
-fn month_name(visit: &Visit, month: &str) -> String {
-    match NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d") {
-        Ok(first) if visit.language == techmatch_domain::Language::English => first.format("%B %Y").to_string(),
-        Ok(first) => format!("{}年{}月", first.year(), first.month()),
-        Err(_) => month.to_owned(),
-    }
-}
-
 #[derive(Serialize)]
 struct InterestCard {
     id: i64,
@@ -244,7 +235,7 @@ fn portfolio_sentence(visit: &Visit, portfolio: &techmatch_service::deals::Portf
         .replace("{open}", &tally.open.to_string())
         .replace("{deals}", &deals.deals.to_string())
         .replace("{contracts}", &deals.contracts().to_string())
-        .replace("{amount}", &format!("{:.1}", deals.contract_amount_yuan as f64 / 10_000.0))
+        .replace("{amount}", &visit.amount(deals.contract_amount_yuan))
 }
 
 /// What waits on the visitor, a line per kind that has any.
@@ -523,7 +514,7 @@ pub async fn funnel_page(
             .label("funnel_group")
             .replace("{deals}", &figures.deals.to_string())
             .replace("{contracts}", &figures.contracts().to_string())
-            .replace("{amount}", &format!("{:.1}", figures.contract_amount_yuan as f64 / 10_000.0))
+            .replace("{amount}", &visit.amount(figures.contract_amount_yuan))
     };
     let origins: Vec<GroupRow> = funnel
         .by_origin
@@ -552,34 +543,28 @@ pub async fn funnel_page(
     let provinces: Vec<GroupRow> = funnel
         .by_province
         .iter()
-        .map(|(province, figures)| {
-            let code = techmatch_domain::RegionCode::from_trusted(format!("{province}0000"));
-            GroupRow { key: code.name().unwrap_or(province).to_owned(), text: group_text(figures) }
+        .map(|(province, figures)| GroupRow {
+            key: visit.province_name(&format!("{province}0000")),
+            text: group_text(figures),
         })
         .collect();
     let months: Vec<GroupRow> = funnel
         .by_month
         .iter()
-        .map(|(month, figures)| GroupRow { key: month_name(&visit, month), text: group_text(figures) })
+        .map(|(month, figures)| GroupRow { key: visit.month_name(month), text: group_text(figures) })
         .collect();
     let industries: Vec<GroupRow> = funnel
         .by_industry
         .iter()
-        .map(|(code, figures)| {
-            let key = match techmatch_domain::industry::IndustryCode::parse("industry", code) {
-                Ok(industry) => visit.language.pick(industry.name_zh(), industry.name_en()).to_owned(),
-                Err(_) => visit.label("industry_unclassified"),
-            };
-            GroupRow { key, text: group_text(figures) }
-        })
+        .map(|(code, figures)| GroupRow { key: visit.industry_name(code), text: group_text(figures) })
         .collect();
     let summary = visit
         .label("funnel_summary")
         .replace("{deals}", &all.deals.to_string())
         .replace("{contracts}", &all.contracts().to_string())
-        .replace("{amount}", &format!("{:.1}", all.contract_amount_yuan as f64 / 10_000.0))
+        .replace("{amount}", &visit.amount(all.contract_amount_yuan))
         .replace("{registered}", &all.registered().to_string())
-        .replace("{registered_amount}", &format!("{:.1}", all.registered_amount_yuan as f64 / 10_000.0))
+        .replace("{registered_amount}", &visit.amount(all.registered_amount_yuan))
         .replace("{local}", &percent(all.local_share()));
     Ok(visit.render(
         StatusCode::OK,

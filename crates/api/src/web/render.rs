@@ -201,6 +201,43 @@ impl Visit {
         pages().ok().and_then(|pages| pages.translations(self.language).get(key).cloned()).unwrap_or_default()
     }
 
+    /// An amount in yuan as the reader writes it: 12.0 万元, 120,000 yuan.
+    pub(super) fn amount(&self, yuan: i64) -> String {
+        match self.language {
+            Language::Chinese => format!("{:.1} 万元", yuan as f64 / 10_000.0),
+            Language::English => format!("{} yuan", techmatch_domain::grouped_thousands(yuan)),
+        }
+    }
+
+    /// A month (`2026-12`) as the reader writes it: 2026年12月, December 2026.
+    pub(super) fn month_name(&self, month: &str) -> String {
+        use chrono::Datelike;
+        match chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d") {
+            Ok(first) if self.language == Language::English => first.format("%B %Y").to_string(),
+            Ok(first) => format!("{}年{}月", first.year(), first.month()),
+            Err(_) => month.to_owned(),
+        }
+    }
+
+    /// A GB/T 4754 division by its name in the reader's language (`unclassified` and unknown
+    /// codes by the label for listings without one).
+    pub(super) fn industry_name(&self, code: &str) -> String {
+        match techmatch_domain::industry::IndustryCode::parse("industry", code) {
+            Ok(industry) => self.language.pick(industry.name_zh(), industry.name_en()).to_owned(),
+            Err(_) => self.label("industry_unclassified"),
+        }
+    }
+
+    /// A region's province by name in the reader's language (unknown ones by the label for that).
+    pub(super) fn province_name(&self, code: &str) -> String {
+        let region = techmatch_domain::RegionCode::from_trusted(code.to_owned());
+        let name = match self.language {
+            Language::English => region.province_name_en(),
+            Language::Chinese => techmatch_domain::RegionCode::from_trusted(region.province()).name(),
+        };
+        name.map_or_else(|| self.label("region_unknown"), str::to_owned)
+    }
+
     /// A field error in the page's language: `error_<code>` from the translation table, else
     /// the domain's own (English) message.
     pub(super) fn error_text(&self, code: &str, message: &str) -> String {

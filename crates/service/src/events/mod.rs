@@ -17,7 +17,7 @@ pub use placement::MeetingAdjustment;
 pub use registrations::{MyEvent, ParticipantView, RegistrationInput};
 pub use roadshow::{CoveredCompany, Invitation, StageRecommendation};
 pub use scheduling::{PairInstruction, ScheduleSummary};
-pub use statistics::{Statistics, Tally};
+pub use statistics::{Statistics, Tally, UNCLASSIFIED, UNKNOWN_REGION};
 
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;

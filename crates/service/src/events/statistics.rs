@@ -24,7 +24,10 @@ pub struct Tally {
 pub struct Statistics {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Events dated in the period (published or later), those still to come included.
     pub events_held: u64,
+    /// Of them, those dated after today (China time).
+    pub events_to_come: u64,
     pub roadshows: u64,
     pub presentations: u64,
     pub meetings_scheduled: u64,
@@ -33,11 +36,18 @@ pub struct Statistics {
     pub contracts: u64,
     pub contract_amount_yuan: i64,
     pub by_month: BTreeMap<String, Tally>,
+    /// By the GB/T 4754 division of the meeting's need ([`UNCLASSIFIED`] without one).
     pub by_industry: BTreeMap<String, Tally>,
+    /// By the province (its GB/T 2260 code) of the meeting's need ([`UNKNOWN_REGION`] without one).
     pub by_region: BTreeMap<String, Tally>,
     pub summary_zh: String,
     pub summary_en: String,
 }
+
+/// The industry of meetings whose need names none.
+pub const UNCLASSIFIED: &str = "unclassified";
+/// The region of meetings whose need names none.
+pub const UNKNOWN_REGION: &str = "unknown";
 
 impl EventService {
     pub async fn statistics(&self, actor: &Actor, from: NaiveDate, to: NaiveDate) -> Result<Statistics, ServiceError> {
@@ -66,7 +76,11 @@ impl EventService {
             })
             .collect();
         let presentations = self.store.count_presentations(&event_ids).await?;
-        Ok(tally(from, to, &events, &meetings, &needs, &month_of, presentations))
+        let today = chrono::Utc::now().with_timezone(&super::china_time()).date_naive();
+        let mut statistics = tally(from, to, &events, &meetings, &needs, &month_of, presentations);
+        statistics.events_to_come = events.iter().filter(|event| event.content.timetable.date > today).count() as u64;
+        write_summaries(&mut statistics);
+        Ok(statistics)
     }
 }
 
@@ -83,6 +97,7 @@ fn tally(
         from,
         to,
         events_held: events.len() as u64,
+        events_to_come: 0,
         roadshows: events
             .iter()
             .filter(|event| {
@@ -133,40 +148,62 @@ fn tally(
         let need = meeting.need_id.and_then(|id| needs.get(&id));
         let industry = need
             .and_then(|need| need.content.industry_codes.first())
-            .map_or_else(|| "unclassified".to_owned(), |code| format!("{} {}", code.as_str(), code.name_zh()));
+            .map_or_else(|| UNCLASSIFIED.to_owned(), |code| code.as_str().to_owned());
         add(statistics.by_industry.entry(industry).or_default());
         let region = need
             .and_then(|need| need.content.region_code.as_ref())
-            .map_or_else(|| "unknown".to_owned(), |region| region.province());
+            .map_or_else(|| UNKNOWN_REGION.to_owned(), |region| region.province());
         add(statistics.by_region.entry(region).or_default());
     }
+    write_summaries(&mut statistics);
+    statistics
+}
+
+/// `count` and the noun, singular or plural as English wants it.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// The report sentence in both languages: what took place, what is still to come, and what
+/// followed, in each language's own way of counting and of writing amounts.
+fn write_summaries(statistics: &mut Statistics) {
     let wan = statistics.contract_amount_yuan as f64 / 10_000.0;
+    let to_come_zh = if statistics.events_to_come > 0 {
+        format!("，其中 {} 场尚未举行", statistics.events_to_come)
+    } else {
+        String::new()
+    };
     statistics.summary_zh = format!(
-        "{} 至 {} 共举办对接活动 {} 场（其中路演 {} 场），安排洽谈 {} 场、实际举行 {} 场，促成转化意向 {} 项，签约 {} 项，签约金额 {:.1} 万元。",
-        from,
-        to,
+        "{} 至 {} 共有对接活动 {} 场（路演 {} 场{}），安排洽谈 {} 场、已举行 {} 场，促成转化意向 {} 项，签约 {} 项，签约金额 {:.1} 万元。",
+        statistics.from,
+        statistics.to,
         statistics.events_held,
         statistics.roadshows,
+        to_come_zh,
         statistics.meetings_scheduled,
         statistics.meetings_held,
         statistics.intents,
         statistics.contracts,
         wan
     );
+    let to_come_en = match statistics.events_to_come {
+        0 => String::new(),
+        to_come if to_come == statistics.events_held => ", all still to come".to_owned(),
+        to_come => format!(", {to_come} still to come"),
+    };
     statistics.summary_en = format!(
-        "From {} to {}, {} matchmaking events were held ({} roadshows); {} meetings were scheduled and {} held, leading to {} signed intents and {} contracts worth {:.1} ten-thousand yuan ({} yuan).",
-        from,
-        to,
-        statistics.events_held,
-        statistics.roadshows,
-        statistics.meetings_scheduled,
+        "From {} to {}: {} ({}{}); {} scheduled and {} held, leading to {} and {} worth {} yuan.",
+        statistics.from,
+        statistics.to,
+        counted(statistics.events_held, "matchmaking event", "matchmaking events"),
+        counted(statistics.roadshows, "roadshow", "roadshows"),
+        to_come_en,
+        counted(statistics.meetings_scheduled, "meeting", "meetings"),
         statistics.meetings_held,
-        statistics.intents,
-        statistics.contracts,
-        wan,
-        statistics.contract_amount_yuan
+        counted(statistics.intents, "signed intent", "signed intents"),
+        counted(statistics.contracts, "contract", "contracts"),
+        techmatch_domain::grouped_thousands(statistics.contract_amount_yuan)
     );
-    statistics
 }
 
 #[cfg(test)]
@@ -223,5 +260,20 @@ mod tests {
         let figures = tally(day, day, &[], &meetings, &HashMap::new(), &HashMap::new(), 0);
         assert_eq!(figures.meetings_held, 4);
         assert_eq!((figures.intents, figures.contracts, figures.contract_amount_yuan), (2, 1, 500_000));
+    }
+
+    #[test]
+    fn the_report_counts_as_each_language_does_and_says_what_is_still_to_come() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let mut figures = tally(day, day, &[], &[meeting(1, 20, None)], &HashMap::new(), &HashMap::new(), 0);
+        (figures.events_held, figures.events_to_come, figures.roadshows) = (1, 1, 1);
+        (figures.meetings_scheduled, figures.contracts, figures.contract_amount_yuan) = (37, 1, 120_000);
+        write_summaries(&mut figures);
+        let english = &figures.summary_en;
+        assert!(english.contains("1 matchmaking event (1 roadshow, all still to come)"), "{english}");
+        assert!(english.contains("37 meetings scheduled and 1 held"), "{english}");
+        assert!(english.contains("1 contract worth 120,000 yuan"), "{english}");
+        assert!(!english.contains("ten-thousand") && !english.contains("were held"), "{english}");
+        assert!(figures.summary_zh.contains("其中 1 场尚未举行") && figures.summary_zh.contains("12.0 万元"));
     }
 }

@@ -36,7 +36,10 @@ pub struct TallyBody {
 pub struct StatsResponse {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Events dated in the period (those still to come included).
     pub events_held: u64,
+    /// Of them, those dated after today.
+    pub events_to_come: u64,
     pub roadshows: u64,
     /// Results presented on stage (confirmed roadshow orders).
     pub presentations: u64,
@@ -75,6 +78,7 @@ impl From<Statistics> for StatsResponse {
             from: statistics.from,
             to: statistics.to,
             events_held: statistics.events_held,
+            events_to_come: statistics.events_to_come,
             roadshows: statistics.roadshows,
             presentations: statistics.presentations,
             meetings_scheduled: statistics.meetings_scheduled,
