@@ -661,6 +661,10 @@ async fn officers_create_events_and_read_statistics_on_pages() {
         app.page(Method::GET, "/stats?from=2099-01-01&to=2099-12-31&lang=en", &officer, None, None).await;
     assert!(english.contains("1 matchmaking event (0 roadshows, all still to come)"), "{english}");
     assert!(english.contains("June 2099") && !english.contains("were held"), "{english}");
+    assert!(
+        english.contains("</strong>event</div>") && !english.contains("</strong>events</div>"),
+        "one event: {english}"
+    );
     let (status, _, _) = app.page(Method::GET, "/stats", &researcher, None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "statistics are staff's");
     app.stop().await;
