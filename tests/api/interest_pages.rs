@@ -4,37 +4,17 @@
 
 use actix_web::http::{Method, StatusCode};
 use serde_json::json;
-use techmatch_domain::Role;
 
+use crate::deals::pair;
 use crate::helpers::TestApp;
 use crate::pages::{form_token, log_in};
 
 #[actix_web::test]
 async fn an_interest_sent_from_a_match_page_counts_as_from_a_match() {
     let app = TestApp::spawn(techmatch_store::testing::TestDatabase::sqlite()).await;
-    let researcher_token = app.account_with_role(Role::Researcher, "li@whut.edu.cn").await;
-    let company_token = app.account_with_role(Role::Company, "ma@battery.cn").await;
-    let result = app
-        .post(
-            "/api/v1/results",
-            Some(&researcher_token),
-            &json!({"title": "高镍正极材料表面包覆", "abstract": "表面包覆提高高镍三元正极材料的循环寿命和热稳定性。",
-                "maturity": "pilot", "status": "published"}),
-        )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
-    let need = app
-        .post(
-            "/api/v1/needs",
-            Some(&company_token),
-            &json!({"title": "正极材料循环寿命提升", "description": "动力电池高镍正极材料循环寿命不足，希望找到表面包覆改性方案。"}),
-        )
-        .await
-        .body["id"]
-        .as_i64()
-        .unwrap();
+    let pair = pair(&app).await;
+    let (researcher_token, company_token, result, need) =
+        (&pair.researcher, &pair.company, pair.result_id, pair.need_id);
     app.index_settled().await;
 
     let company = log_in(&app, "founder-ma@battery.cn").await;
@@ -53,20 +33,20 @@ async fn an_interest_sent_from_a_match_page_counts_as_from_a_match() {
     );
     let (status, _, _) = app.page(Method::POST, "/interests", &company, None, Some(&form)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let interests = app.get("/api/v1/interests", Some(&company_token)).await.body;
+    let interests = app.get("/api/v1/interests", Some(company_token)).await.body;
     assert_eq!(interests["items"][0]["found_via"], "match", "{interests}");
     let id = interests["items"][0]["id"].as_i64().unwrap();
     let accepted = app
-        .post(&format!("/api/v1/interests/{id}/answer"), Some(&researcher_token), &json!({"decision": "accept"}))
+        .post(&format!("/api/v1/interests/{id}/answer"), Some(researcher_token), &json!({"decision": "accept"}))
         .await;
-    let deal = app.get(&format!("/api/v1/deals/{}", accepted.body["deal_id"]), Some(&company_token)).await;
+    let deal = app.get(&format!("/api/v1/deals/{}", accepted.body["deal_id"]), Some(company_token)).await;
     assert_eq!(deal.body["origin"], "interest_match", "{}", deal.body);
 
     // A made-up way of finding is refused with the field named.
     let refused = app
         .post(
             "/api/v1/interests",
-            Some(&company_token),
+            Some(company_token),
             &json!({"listing_kind": "result", "listing_id": result, "purpose": "license",
                 "message": "希望许可使用这项包覆技术。", "found_via": "rumour"}),
         )

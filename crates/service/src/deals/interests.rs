@@ -41,9 +41,7 @@ impl Contact {
             },
         }
     }
-}
 
-impl Contact {
     /// A contact person, their e-mail address falling back to `account`'s.
     pub fn person(person: &techmatch_domain::ContactPerson, account: &techmatch_domain::UserAccount) -> Contact {
         Contact {
@@ -330,9 +328,11 @@ impl DealService {
         };
         let (sender_contact, poster_contact) = match (interest.status, interest.answered_by) {
             (InterestStatus::Accepted, Some(answerer)) => {
-                let poster = match (listing_contact, self.store.find_account(answerer).await?) {
-                    (Some(person), Some(account)) => Some(Contact::person(&person, &account)),
-                    _ => self.contact(answerer).await?,
+                let poster = match listing_contact {
+                    Some(person) => {
+                        self.store.find_account(answerer).await?.map(|account| Contact::person(&person, &account))
+                    }
+                    None => self.contact(answerer).await?,
                 };
                 (self.contact(interest.sender).await?, poster)
             }

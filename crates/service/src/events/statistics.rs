@@ -155,7 +155,6 @@ fn tally(
             .map_or_else(|| UNKNOWN_REGION.to_owned(), |region| region.province());
         add(statistics.by_region.entry(region).or_default());
     }
-    write_summaries(&mut statistics);
     statistics
 }
 
